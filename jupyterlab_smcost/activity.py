@@ -1,0 +1,170 @@
+"""Observes kernels, terminals, browser connections and REST activity (reads only).
+
+Runs on the event loop (kernel and terminal managers are not thread-safe); every read is
+in-memory or one syscall per terminal, so a snapshot costs microseconds.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Optional
+
+MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: Any) -> Optional[datetime]:
+    """jupyter_server stores aware UTC datetimes; be safe with naive ones too."""
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Something that blocks shutdown whatever the clock says."""
+
+    kind: str  # kernel | terminal | switch | shutdown
+    id: str
+    reason: str  # plain words for the panel
+
+
+@dataclass(frozen=True)
+class Activity:
+    last_activity: datetime
+    last_source: str
+    busy: tuple[Busy, ...] = ()
+
+
+class ActivityMonitor:
+    """Reads jupyter_server's managers; records API activity and keep-alives it is told of."""
+
+    def __init__(
+        self,
+        kernel_manager: Any,
+        terminal_manager: Callable[[], Any],
+        session_manager: Any,
+        started_at: datetime,
+        stuck_kernel_timeout_s: float,
+        clock: Callable[[], datetime] = utcnow,
+        api_prefix_excluded: tuple[str, ...] = (),
+    ) -> None:
+        self._km = kernel_manager
+        self._tm = terminal_manager
+        self._sm = session_manager
+        self._clock = clock
+        self._stuck = timedelta(seconds=stuck_kernel_timeout_s)
+        self._excluded = api_prefix_excluded
+        self._marks: dict[str, datetime] = {"server start": started_at}
+
+    # -- things we are told about
+    def mark(self, source: str, when: Optional[datetime] = None) -> None:
+        self._marks[source] = when or self._clock()
+
+    def keepalive(self) -> datetime:
+        now = self._clock()
+        self.mark("keep-alive", now)
+        return now
+
+    def observe_request(self, method: str, path: str, status: int) -> bool:
+        """Called for every finished HTTP request. Counts only successful changes
+        (PUT/POST/PATCH/DELETE) outside this extension's routes; GET polling never counts."""
+        if method not in MUTATING_METHODS or status >= 400:
+            return False
+        if any(path.startswith(p) for p in self._excluded):
+            return False
+        self.mark("API request")
+        return True
+
+    # -- reading the managers
+    def kernel_ids(self) -> list[str]:
+        return list(self._km.list_kernel_ids())
+
+    async def snapshot(self, ignore_connections: bool, count_terminals: bool) -> Activity:
+        now = self._clock()
+        latest, source = max(
+            ((t, s) for s, t in self._marks.items()), key=lambda ts: ts[0]
+        )
+        busy: list[Busy] = []
+        busy_kernels: list[str] = []
+
+        def seen(when: Optional[datetime], what: str) -> None:
+            nonlocal latest, source
+            if when and when > latest:
+                latest, source = when, what
+
+        for kid in list(self._km.list_kernel_ids()):
+            kernel = self._km._kernels.get(kid)
+            if kernel is None:
+                continue
+            state = getattr(kernel, "execution_state", None)
+            last = as_utc(getattr(kernel, "last_activity", None))
+            if state == "dead":
+                continue
+            seen(last, "kernel")
+            if state == "busy":
+                busy_kernels.append(kid)
+            elif state == "starting" and last and now - last < self._stuck:
+                busy.append(Busy("kernel", kid, "kernel starting"))
+            if not ignore_connections and self._km._kernel_connections.get(kid, 0) > 0:
+                seen(now, "browser connection")
+        if busy_kernels:
+            names = await self._kernel_names()
+            for kid in busy_kernels:
+                busy.append(Busy("kernel", kid, f"kernel busy: {names.get(kid, kid[:8])}"))
+
+        tm = self._tm()
+        if tm is not None:
+            for name, term in list(tm.terminals.items()):
+                seen(as_utc(getattr(term, "last_activity", None)), "terminal")
+                if count_terminals:
+                    job = foreground_job(term)
+                    if job:
+                        busy.append(Busy("terminal", name, f"terminal {name} running: {job}"))
+        return Activity(latest, source, tuple(busy))
+
+    async def _kernel_names(self) -> dict[str, str]:
+        try:
+            sessions = await self._sm.list_sessions()
+        except Exception:  # the session DB is best effort: names only
+            return {}
+        return {
+            s["kernel"]["id"]: s.get("path") or s.get("name") or s["kernel"]["id"][:8]
+            for s in sessions
+            if s.get("kernel")
+        }
+
+
+def foreground_job(term: Any) -> Optional[str]:
+    """The command a terminal's shell is running in the foreground, or None.
+
+    Uses the pty's foreground process group (one syscall): when it differs from the shell's
+    own group, a job such as ``python train.py`` runs in the foreground.
+    """
+    proc = getattr(term, "ptyproc", None)
+    if proc is None or not proc.isalive():
+        return None
+    try:
+        fg = os.tcgetpgrp(proc.fd)
+        shell_pgrp = os.getpgid(proc.pid)
+    except OSError:
+        return None
+    if fg <= 0 or fg == shell_pgrp:
+        return None
+    return _cmdline(fg) or f"process group {fg}"
+
+
+def _cmdline(pid: int) -> Optional[str]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    parts = [p.decode(errors="replace") for p in raw.split(b"\0") if p]
+    text = " ".join(parts)
+    return text[:120] if text else None

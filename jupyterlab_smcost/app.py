@@ -1,0 +1,228 @@
+"""SmCostApp: the server extension. Admin policy lives in these traits."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Dict, Enum, Int, List, Unicode, default, validate
+
+from . import metrics
+from .activity import ActivityMonitor, utcnow
+from .environments import KINDS, EnvConfig, build_environment
+from .handlers import handlers
+from .pricing import LivePriceCache, PriceBook
+from .service import SmCostService
+from .settings import Bounds, IdleSettings, SettingsStore
+
+
+class SmCostApp(ExtensionApp):
+    name = "jupyterlab_smcost"
+    # config files named jupyter_smcost_config.py/json are read too
+    extension_url = "/smcost/status"
+    load_other_extensions = True
+
+    environment = Enum(
+        list(KINDS), "auto", config=True,
+        help="Where this server runs: 'auto' detects it from metadata_path; or one of "
+        "'local', 'notebook-instance', 'studio-classic', 'studio-space'.",
+    )
+    metadata_path = Unicode(
+        "/opt/ml/metadata/resource-metadata.json", config=True,
+        help="SageMaker resource metadata file used to detect the environment.",
+    )
+    instance_type = Unicode(
+        "ml.t3.medium", config=True,
+        help="Local mode only: the SageMaker instance type this server is priced as.",
+    )
+    region = Unicode(
+        "us-east-1", config=True, help="Local mode only: the AWS region used for prices."
+    )
+    local_price_component = Unicode(
+        "Studio-JupyterLab", config=True,
+        help="Local mode only: the Price List component used for prices "
+        "(e.g. Studio-JupyterLab, Notebook).",
+    )
+    idle_timeout = Int(
+        3600, config=True,
+        help="Default idle timeout in seconds: with no activity and nothing busy for this "
+        "long, the server (or instance, or app) is stopped. Users may change it within "
+        "min_idle_timeout..max_idle_timeout.",
+    )
+    min_idle_timeout = Int(
+        60, config=True, help="Smallest idle timeout (seconds) a user may set."
+    )
+    max_idle_timeout = Int(
+        0, config=True,
+        help="Largest idle timeout (seconds) a user may set; 0 means no bound. When set, "
+        "users cannot turn idle shutdown off.",
+    )
+    warning_period = Int(
+        300, config=True,
+        help="Seconds before the deadline at which the frontend warns and saves documents.",
+    )
+    ignore_connections = Bool(
+        True, config=True,
+        help="Default for users: if False, an open browser connection to a kernel counts as "
+        "activity (keeps the server alive).",
+    )
+    count_terminals = Bool(
+        True, config=True,
+        help="Default for users: if True, a terminal running a foreground job (e.g. "
+        "'python train.py') blocks shutdown.",
+    )
+    stuck_kernel_timeout = Int(
+        300, config=True,
+        help="A kernel still 'starting' after this many seconds is treated as stuck, not busy.",
+    )
+    idle_timeout_by_price = Dict(
+        {}, config=True,
+        help="Shorter timeouts on expensive instances: {usd_per_hour_threshold: seconds}, "
+        "e.g. {'2.0': 900} stops instances over $2/h after 15 idle minutes.",
+    )
+    shutdown_enabled = Bool(
+        True, config=True,
+        help="If False, idle shutdown never acts (status and cost still shown).",
+    )
+    dry_run = Bool(
+        False, config=True, help="Log what would be shut down and do nothing."
+    )
+    live_prices = Bool(
+        None, allow_none=True, config=True,
+        help="Fetch prices from the AWS Price List API (cached). Default: on in SageMaker "
+        "environments, off in local mode.",
+    )
+    price_cache_ttl = Int(
+        7 * 24 * 3600, config=True, help="Seconds a fetched live price table stays fresh."
+    )
+    allowed_instance_types = List(
+        Unicode(), [], config=True,
+        help="If not empty, the only instance types users may switch to (and that are listed).",
+    )
+    switcher_function = Unicode(
+        "", config=True,
+        help="Name or ARN of the deployed switcher Lambda that finishes instance switches "
+        "outside the instance being replaced.",
+    )
+    settings_file = Unicode(
+        config=True, help="Where users' idle settings are saved (JSON, atomic writes)."
+    )
+    price_cache_dir = Unicode(config=True, help="Where live price tables are cached.")
+
+    @default("settings_file")
+    def _default_settings_file(self) -> str:
+        return str(Path(jupyter_data_dir()) / "smcost" / "idle-settings.json")
+
+    @default("price_cache_dir")
+    def _default_price_cache_dir(self) -> str:
+        return str(Path(jupyter_data_dir()) / "smcost" / "prices")
+
+    @validate("idle_timeout_by_price")
+    def _check_by_price(self, proposal: Any) -> dict:
+        value = proposal["value"]
+        try:
+            return {float(k): int(v) for k, v in value.items()}
+        except (TypeError, ValueError) as e:
+            raise ValueError(
+                f"idle_timeout_by_price must map $/h thresholds to seconds: {e}"
+            ) from e
+
+    @validate("idle_timeout", "min_idle_timeout", "warning_period", "stuck_kernel_timeout")
+    def _check_positive(self, proposal: Any) -> int:
+        if proposal["value"] < 0:
+            raise ValueError(f"{proposal['trait'].name} must not be negative")
+        return proposal["value"]
+
+    def initialize_settings(self) -> None:
+        log = self.log if isinstance(self.log, logging.Logger) else logging.getLogger(__name__)
+        serverapp = self.serverapp
+        started_at = utcnow()
+        env = build_environment(
+            EnvConfig(
+                environment=self.environment,
+                metadata_path=self.metadata_path,
+                instance_type=self.instance_type,
+                region=self.region,
+                local_component=self.local_price_component,
+                switcher_function=self.switcher_function,
+            ),
+            stop_server=self._stop_server,
+            log=log,
+            valid_local_types=[],
+        )
+        live = self.live_prices if self.live_prices is not None else env.kind != "local"
+        book = PriceBook(
+            live=LivePriceCache(self.price_cache_dir, self.price_cache_ttl) if live else None
+        )
+        if not env.valid_instance_types() and env.kind == "local":
+            env._valid_types = book.known_types()  # local: any type we know specs for
+        bounds = Bounds(self.min_idle_timeout, self.max_idle_timeout)
+        defaults = IdleSettings(
+            enabled=self.shutdown_enabled,
+            timeout_s=bounds.clamp(self.idle_timeout),
+            ignore_connections=self.ignore_connections,
+            count_terminals=self.count_terminals,
+            warning_s=self.warning_period,
+        )
+        store = SettingsStore(Path(self.settings_file), defaults, bounds)
+        base_url = serverapp.base_url.rstrip("/")
+        monitor = ActivityMonitor(
+            kernel_manager=serverapp.kernel_manager,
+            terminal_manager=lambda: serverapp.web_app.settings.get("terminal_manager"),
+            session_manager=serverapp.session_manager,
+            started_at=started_at,
+            stuck_kernel_timeout_s=self.stuck_kernel_timeout,
+            api_prefix_excluded=(f"{base_url}/smcost",),
+        )
+        self.service = SmCostService(
+            env, book, store, monitor, log,
+            started_at=started_at,
+            allowed_instance_types=self.allowed_instance_types,
+            idle_timeout_by_price=self.idle_timeout_by_price,
+            shutdown_enabled=self.shutdown_enabled,
+            dry_run=self.dry_run,
+            live_prices=live,
+        )
+        self._watch_requests(monitor)
+        self.settings.update({"smcost_service": self.service})
+        metrics.install(self.service.metrics_snapshot)
+        log.info(
+            "smcost: environment %s, region %s, component %s, idle timeout %d s%s",
+            env.kind, env.region, env.component, store.settings.timeout_s,
+            " (dry run)" if self.dry_run else "",
+        )
+
+    def _watch_requests(self, monitor: ActivityMonitor) -> None:
+        """Count successful PUT/POST/PATCH/DELETE requests as activity (never GET polling)."""
+        web_settings = self.serverapp.web_app.settings
+        original = web_settings.get("log_function")
+
+        def log_function(handler: Any) -> None:
+            try:
+                monitor.observe_request(
+                    handler.request.method, handler.request.path, handler.get_status()
+                )
+            finally:
+                if original:
+                    original(handler)
+
+        web_settings["log_function"] = log_function
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(handlers())
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        self.service.start()
+
+    def _stop_server(self) -> None:
+        """Thread-safe: stop the Jupyter server from its own event loop."""
+        serverapp = self.serverapp
+        serverapp.io_loop.add_callback(serverapp.stop)
+
+    async def stop_extension(self) -> None:
+        if getattr(self, "service", None):
+            self.service.stop()
+            metrics.install(None)

@@ -1,0 +1,85 @@
+"""Turn botocore exceptions into one readable line (and an HTTP status for the handlers)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+)
+
+THROTTLING_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestThrottled",
+    "SlowDown",
+}
+ACCESS_CODES = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "AuthFailure",
+}
+QUOTA_CODES = {"ResourceLimitExceeded", "ServiceQuotaExceededException", "LimitExceededException"}
+
+
+def error_code(exc: BaseException) -> Optional[str]:
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code")
+    return None
+
+
+def is_throttling(exc: BaseException) -> bool:
+    return error_code(exc) in THROTTLING_CODES
+
+
+def describe_aws_error(exc: BaseException, action: str = "") -> tuple[str, str, int]:
+    """(code, message, http_status) for an AWS failure, phrased for a person."""
+    what = f" while trying to {action}" if action else ""
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return (
+            "aws_no_credentials",
+            f"No AWS credentials were found{what}. Attach a role to the instance or configure "
+            "credentials (environment, ~/.aws, or an instance profile).",
+            503,
+        )
+    if isinstance(exc, NoRegionError):
+        return ("aws_no_region", f"No AWS region is configured{what} (set AWS_REGION).", 503)
+    if isinstance(exc, EndpointConnectionError):
+        return ("aws_unreachable", f"Could not reach the AWS endpoint{what}: {exc}", 503)
+    if isinstance(exc, ClientError):
+        code = error_code(exc) or "Unknown"
+        msg = exc.response.get("Error", {}).get("Message", "") or str(exc)
+        op = getattr(exc, "operation_name", "") or ""
+        if code in ACCESS_CODES:
+            return (
+                "aws_access_denied",
+                f"AWS denied {op or 'the request'}{what}: {msg}. The role needs permission "
+                "for this action (see the README's IAM section).",
+                502,
+            )
+        if code in THROTTLING_CODES:
+            return ("aws_throttled", f"AWS throttled {op or 'the request'}{what}; "
+                    "it will be retried later.", 503)
+        if code in QUOTA_CODES:
+            return ("aws_quota", f"AWS quota reached{what}: {msg}. Ask for a quota increase "
+                    "in Service Quotas or pick another instance type.", 502)
+        if code in ("ValidationException", "ResourceNotFound", "ResourceInUse"):
+            return ("aws_rejected", f"AWS rejected {op or 'the request'}{what}: {msg}", 502)
+        return ("aws_error", f"AWS error {code} in {op or 'a request'}{what}: {msg}", 502)
+    if isinstance(exc, BotoCoreError):
+        return ("aws_error", f"AWS client error{what}: {exc}", 502)
+    return ("internal_error", f"Unexpected error{what}: {exc}", 500)

@@ -1,0 +1,95 @@
+"""The environment interface: everything that differs between local, notebook instances
+and Studio lives behind it. Nothing else in the code branches on the environment.
+
+Methods marked *blocking* may call AWS; callers run them in a worker thread, never on the
+tornado event loop. They raise :class:`~jupyterlab_smcost.errors.SmCostError` or botocore
+exceptions; callers turn the latter into messages with ``aws.errors.describe_aws_error``.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Optional
+
+
+@dataclass(frozen=True)
+class EnvironmentInfo:
+    kind: str
+    region: str
+    resource: Optional[str]
+    can_shutdown: bool
+    can_switch: bool
+    switch_unavailable_reason: Optional[str] = None
+    label: Optional[str] = None  # e.g. "not on SageMaker: priced as ml.t3.medium"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "region": self.region,
+            "resource": self.resource,
+            "can_shutdown": self.can_shutdown,
+            "can_switch": self.can_switch,
+            "switch_unavailable_reason": self.switch_unavailable_reason,
+            "label": self.label,
+        }
+
+
+@dataclass
+class SwitchProgress:
+    """A switch's progress, reported by the environment as it goes."""
+
+    id: str
+    target: str
+    state: str = "pending"  # pending | running | waiting_external | succeeded | failed
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    error: Optional[str] = None
+    manual_step: Optional[str] = None
+
+    def step(self, name: str, status: str = "done", detail: str = "") -> None:
+        self.steps.append({"name": name, "status": status, "detail": detail})
+
+
+@dataclass(frozen=True)
+class IdleContext:
+    """What the idle loop knows when it decides to act (for adapters that act per kernel)."""
+
+    idle_kernel_ids: tuple[str, ...] = ()
+    busy_kernel_ids: tuple[str, ...] = ()
+
+
+class Environment(abc.ABC):
+    """One adapter per place the server can run."""
+
+    kind: ClassVar[str]
+    #: Price List ``component`` the instance under this server is billed as.
+    component: str
+    #: False where an idle stop leaves this server running (Studio Classic: kernels go).
+    shutdown_ends_server: ClassVar[bool] = True
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    @abc.abstractmethod
+    def info(self) -> EnvironmentInfo:
+        """What the panel shows about where it runs. Must not block."""
+
+    @abc.abstractmethod
+    def instance_types(self) -> list[str]:
+        """Instance type(s) billed for this server now (blocking). Several for Studio
+        Classic (one per running KernelGateway app); the cost is their sum."""
+
+    @abc.abstractmethod
+    def valid_instance_types(self) -> list[str]:
+        """Types this environment accepts (before ``allowed_instance_types``)."""
+
+    @abc.abstractmethod
+    def shutdown(self, context: IdleContext) -> str:
+        """Stop what idles (blocking). Returns a sentence saying what was done."""
+
+    def start_switch(self, target: str, progress: SwitchProgress) -> None:
+        """Switch to ``target`` (blocking), reporting into ``progress``."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release resources (called when the extension stops)."""

@@ -1,0 +1,49 @@
+"""Local mode: no SageMaker. Priced as a configured instance type, clearly labelled."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .base import Environment, EnvironmentInfo, IdleContext
+
+
+class LocalEnvironment(Environment):
+    kind = "local"
+
+    def __init__(
+        self,
+        region: str,
+        instance_type: str,
+        component: str,
+        stop_server: Callable[[], None],
+        valid_types: list[str],
+    ) -> None:
+        super().__init__(region)
+        self.instance_type = instance_type
+        self.component = component
+        self._stop_server = stop_server
+        self._valid_types = valid_types
+
+    def info(self) -> EnvironmentInfo:
+        return EnvironmentInfo(
+            kind=self.kind,
+            region=self.region,
+            resource=None,
+            can_shutdown=True,
+            can_switch=False,
+            switch_unavailable_reason=(
+                "Not on SageMaker: there is no instance to switch. Set "
+                "SmCostApp.instance_type to price this server as another type."
+            ),
+            label=f"not on SageMaker: priced as {self.instance_type}",
+        )
+
+    def instance_types(self) -> list[str]:
+        return [self.instance_type]
+
+    def valid_instance_types(self) -> list[str]:
+        return list(self._valid_types)
+
+    def shutdown(self, context: IdleContext) -> str:
+        self._stop_server()
+        return "stopped the Jupyter server"

@@ -1,0 +1,272 @@
+"""Idle policy (pure, injected clock) and the loop that arms the deadline as a timer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable, Optional
+
+from .activity import Activity, ActivityMonitor, Busy, utcnow
+from .settings import IdleSettings
+
+STATES = ("active", "idle", "busy", "disabled", "shutting_down", "error")
+#: idle for this long (or inside the warning window) and the state reads ``idle``
+QUIET_S = 60.0
+
+
+@dataclass(frozen=True)
+class IdleStatus:
+    enabled: bool
+    timeout_s: int
+    idle_s: float
+    remaining_s: Optional[float]
+    deadline: Optional[datetime]
+    state: str
+    reasons: tuple[str, ...]
+    warning_s: int
+    last_activity: datetime
+    last_activity_source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "timeout_s": self.timeout_s,
+            "idle_s": round(self.idle_s, 1),
+            "remaining_s": None if self.remaining_s is None else round(self.remaining_s, 1),
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "state": self.state,
+            "reasons": list(self.reasons),
+            "warning_s": self.warning_s,
+            "last_activity": self.last_activity.isoformat(),
+            "last_activity_source": self.last_activity_source,
+        }
+
+
+def effective_timeout(
+    timeout_s: int, usd_per_hour: Optional[float], by_price: dict[float, int]
+) -> int:
+    """The user's timeout, shortened on expensive instances (``idle_timeout_by_price``)."""
+    if usd_per_hour is None or not by_price:
+        return timeout_s
+    limits = [t for threshold, t in by_price.items() if usd_per_hour > threshold]
+    return min([timeout_s, *limits])
+
+
+def decide(
+    settings: IdleSettings,
+    activity: Activity,
+    now: datetime,
+    timeout_s: int,
+    *,
+    shutdown_enabled: bool = True,
+    shutting_down: bool = False,
+    error: Optional[str] = None,
+) -> IdleStatus:
+    """Pure: the idle state at ``now``. ``timeout_s`` is the effective timeout."""
+    idle_s = max(0.0, (now - activity.last_activity).total_seconds())
+    enabled = settings.enabled and shutdown_enabled
+
+    def status(state: str, reasons: tuple[str, ...], deadline: Optional[datetime]) -> IdleStatus:
+        remaining = None if deadline is None else (deadline - now).total_seconds()
+        return IdleStatus(
+            enabled, timeout_s, idle_s, remaining, deadline, state, reasons,
+            settings.warning_s, activity.last_activity, activity.last_source,
+        )
+
+    if shutting_down:
+        return status("shutting_down", ("shutting down",), None)
+    if not enabled:
+        why = "idle shutdown is off" if shutdown_enabled else "the administrator turned idle shutdown off"
+        return status("disabled", (why,), None)
+    if activity.busy:
+        return status("busy", tuple(b.reason for b in activity.busy), None)
+    deadline = activity.last_activity + timedelta(seconds=timeout_s)
+    if error:
+        return status("error", (error,), deadline)
+    remaining = (deadline - now).total_seconds()
+    quiet = idle_s >= QUIET_S or remaining <= settings.warning_s
+    if quiet:
+        return status("idle", (f"no activity for {int(idle_s)} s",), deadline)
+    return status("active", (f"last activity: {activity.last_source}",), deadline)
+
+
+@dataclass
+class LoopState:
+    shutting_down: bool = False
+    error: Optional[str] = None
+    failures: int = 0
+    dry_run_fired_for: Optional[datetime] = None
+    extra_busy: dict[str, Busy] = field(default_factory=dict)
+
+
+class IdleLoop:
+    """Arms a timer for the deadline; at the deadline re-reads activity and acts or re-arms.
+
+    Activity that jupyter_server records without telling us (kernel messages, terminal
+    output) moves the deadline; we notice when the timer fires and re-arm for the new one.
+    While something is busy, nothing can fire: we re-check every ``busy_recheck_s``.
+    """
+
+    def __init__(
+        self,
+        monitor: ActivityMonitor,
+        get_settings: Callable[[], IdleSettings],
+        get_timeout: Callable[[IdleSettings], int],
+        act: Callable[[], Awaitable[str]],
+        log: logging.Logger,
+        *,
+        shutdown_enabled: bool = True,
+        dry_run: bool = False,
+        ends_server: bool = True,
+        clock: Callable[[], datetime] = utcnow,
+        busy_recheck_s: float = 5.0,
+        on_status: Optional[Callable[[IdleStatus], None]] = None,
+    ) -> None:
+        self.monitor = monitor
+        self._get_settings = get_settings
+        self._get_timeout = get_timeout
+        self._act = act
+        self.log = log
+        self.shutdown_enabled = shutdown_enabled
+        self.dry_run = dry_run
+        self.ends_server = ends_server
+        self._clock = clock
+        self.busy_recheck_s = busy_recheck_s
+        self._on_status = on_status
+        self.state = LoopState()
+        self._timer: Optional[asyncio.TimerHandle] = None
+        self._armed_for: Optional[float] = None
+        self._running = False
+        self._evaluating: Optional[asyncio.Task[Any]] = None
+        self.last_status: Optional[IdleStatus] = None
+
+    # -- lifecycle
+    def start(self) -> None:
+        self._running = True
+        self.poke()
+
+    def stop(self) -> None:
+        self._running = False
+        self._cancel()
+
+    def _cancel(self) -> None:
+        if self._timer:
+            self._timer.cancel()
+        self._timer = None
+        self._armed_for = None
+
+    # -- inputs
+    def poke(self) -> None:
+        """Re-evaluate soon (after activity, a keep-alive or a settings change)."""
+        if not self._running:
+            return
+        loop = asyncio.get_event_loop()
+        self._arm(loop.time())
+
+    def set_busy(self, key: str, busy: Optional[Busy]) -> None:
+        """Extra busy reasons from the extension itself (e.g. a switch in progress)."""
+        if busy:
+            self.state.extra_busy[key] = busy
+        else:
+            self.state.extra_busy.pop(key, None)
+        self.poke()
+
+    # -- reading
+    async def status(self) -> IdleStatus:
+        settings = self._get_settings()
+        activity = await self.monitor.snapshot(settings.ignore_connections, settings.count_terminals)
+        if self.state.extra_busy:
+            activity = Activity(
+                activity.last_activity, activity.last_source,
+                activity.busy + tuple(self.state.extra_busy.values()),
+            )
+        st = decide(
+            settings, activity, self._clock(), self._get_timeout(settings),
+            shutdown_enabled=self.shutdown_enabled,
+            shutting_down=self.state.shutting_down,
+            error=self.state.error,
+        )
+        self.last_status = st
+        if self._on_status:
+            self._on_status(st)
+        return st
+
+    # -- the timer
+    def _arm(self, when_loop_time: float) -> None:
+        if not self._running:
+            return
+        if self._armed_for is not None and self._armed_for <= when_loop_time and self._timer:
+            return  # an earlier wake-up is already set
+        self._cancel()
+        loop = asyncio.get_event_loop()
+        self._armed_for = when_loop_time
+        self._timer = loop.call_at(when_loop_time, self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        self._armed_for = None
+        if self._evaluating and not self._evaluating.done():
+            return
+        self._evaluating = asyncio.ensure_future(self._evaluate())
+
+    async def _evaluate(self) -> None:
+        try:
+            await self._evaluate_once()
+        except Exception:  # the loop must survive anything
+            self.log.exception("smcost: idle evaluation failed; retrying in 30 s")
+            self._arm_in(30)
+
+    def _arm_in(self, seconds: float) -> None:
+        loop = asyncio.get_event_loop()
+        self._arm(loop.time() + max(0.0, seconds))
+
+    async def _evaluate_once(self) -> None:
+        st = await self.status()
+        if st.state in ("disabled", "shutting_down"):
+            return  # a settings change pokes us again
+        if st.state == "busy":
+            self._arm_in(self.busy_recheck_s)
+            return
+        assert st.remaining_s is not None
+        if st.remaining_s > 0:
+            self._arm_in(st.remaining_s)
+            return
+        if self.dry_run:
+            if self.state.dry_run_fired_for != st.deadline:
+                self.state.dry_run_fired_for = st.deadline
+                self.log.warning(
+                    "smcost: dry run: would shut down now (idle %d s, timeout %d s)",
+                    st.idle_s, st.timeout_s,
+                )
+            self._arm_in(self.busy_recheck_s)  # watch for activity to re-arm
+            return
+        await self._shutdown(f"idle for {int(st.idle_s)} s (timeout {st.timeout_s} s)")
+
+    async def _shutdown(self, why: str) -> None:
+        self.state.shutting_down = True
+        self.log.warning("smcost: shutting down: %s", why)
+        try:
+            done = await self._act()
+        except Exception as e:  # AWS refused, etc.: report, back off, retry
+            self.state.shutting_down = False
+            self.state.failures += 1
+            self.state.error = getattr(e, "message", None) or str(e)
+            backoff = min(60 * 2 ** (self.state.failures - 1), 900)
+            self.log.error("smcost: shutdown failed (%s); retrying in %d s", self.state.error, backoff)
+            self._arm_in(backoff)
+            return
+        self.state.error = None
+        self.state.failures = 0
+        self.log.warning("smcost: %s", done)
+        if not self.ends_server:
+            # e.g. Studio Classic: idle kernels/apps went, the IDE stays; start a new clock
+            self.state.shutting_down = False
+            self.monitor.mark("idle clean-up")
+            self.poke()
+
+    async def shutdown_now(self, why: str) -> None:
+        """A user's explicit request: no deadline, no busy check."""
+        self._cancel()
+        await self._shutdown(why)

@@ -1,0 +1,271 @@
+"""The service behind the REST handlers: one plain class, one method per route.
+
+Blocking work (AWS through the environment adapter, live price fetches) runs in a thread
+pool, never on the tornado event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Callable, Optional, TypeVar
+
+from .activity import ActivityMonitor, utcnow
+from .aws.errors import describe_aws_error
+from .environments import Environment, IdleContext
+from .errors import SmCostError, bad_input
+from .idle import IdleLoop, IdleStatus, effective_timeout
+from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, Price, PriceBook
+from .settings import IdleSettings, SettingsStore
+
+T = TypeVar("T")
+_SOURCE_RANK = {"live": 0, "bundled": 1, "estimated": 2, "unknown": 3}
+
+
+class SmCostService:
+    def __init__(
+        self,
+        env: Environment,
+        prices: PriceBook,
+        store: SettingsStore,
+        monitor: ActivityMonitor,
+        log: logging.Logger,
+        *,
+        started_at: datetime,
+        allowed_instance_types: list[str],
+        idle_timeout_by_price: dict[float, int],
+        shutdown_enabled: bool,
+        dry_run: bool,
+        live_prices: bool,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.env = env
+        self.prices = prices
+        self.store = store
+        self.monitor = monitor
+        self.log = log
+        self.started_at = started_at
+        self.allowed = list(allowed_instance_types)
+        self.by_price = dict(idle_timeout_by_price)
+        self.live_prices = live_prices
+        self._clock = clock
+        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="smcost")
+        self._types: Optional[list[str]] = None
+        self._types_task: Optional[asyncio.Future[Any]] = None
+        self.price_error: Optional[str] = None
+        self.idle = IdleLoop(
+            monitor,
+            get_settings=lambda: self.store.settings,
+            get_timeout=self.timeout_for,
+            act=self._act,
+            log=log,
+            shutdown_enabled=shutdown_enabled,
+            dry_run=dry_run,
+            ends_server=env.shutdown_ends_server,
+            clock=clock,
+        )
+
+    # -- plumbing
+    async def run_blocking(self, fn: Callable[..., T], *args: Any, action: str = "") -> T:
+        """Run ``fn`` in the pool; AWS failures become SmCostErrors with a readable message."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, fn, *args)
+        except SmCostError:
+            raise
+        except Exception as e:
+            code, message, status = describe_aws_error(e, action)
+            raise SmCostError(code, message, status) from e
+
+    def start(self) -> None:
+        self.idle.start()
+        self._types_task = asyncio.ensure_future(self.refresh_instance_types())
+        if self.live_prices:
+            asyncio.ensure_future(self.refresh_prices(force=False))
+
+    def stop(self) -> None:
+        self.idle.stop()
+        self.env.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def refresh_instance_types(self) -> list[str]:
+        try:
+            self._types = await self.run_blocking(
+                self.env.instance_types, action="read the instance type"
+            )
+        except SmCostError as e:
+            self.log.error("smcost: %s", e.message)
+        return self._types or []
+
+    async def instance_types(self) -> list[str]:
+        if self._types is None and self._types_task:
+            await asyncio.shield(self._types_task)
+        return self._types or []
+
+    async def refresh_prices(self, force: bool) -> None:
+        live = self.prices.live
+        if not live:
+            return
+        try:
+            await self.run_blocking(
+                live.refresh, self.env.region, self.env.component, force,
+                action="fetch live prices",
+            )
+            self.price_error = None
+        except SmCostError as e:
+            self.price_error = e.message
+            self.log.warning("smcost: live prices unavailable, using the bundled snapshot: %s",
+                             e.message)
+
+    # -- idle policy
+    def current_price(self, types: list[str]) -> Price:
+        if not types:
+            return Price(None, "unknown", None, "instance type not known yet")
+        parts = [self.prices.price(self.env.region, self.env.component, t) for t in types]
+        if len(parts) == 1:
+            return parts[0]
+        worst = max(parts, key=lambda p: _SOURCE_RANK[p.source])
+        if any(p.usd_per_hour is None for p in parts):
+            return Price(None, "unknown", None, "a running app's price is unknown")
+        total = round(sum(p.usd_per_hour or 0 for p in parts), 4)
+        return Price(total, worst.source, worst.as_of,
+                     f"sum of {len(parts)} apps: " + ", ".join(types))
+
+    def timeout_for(self, settings: IdleSettings) -> int:
+        if not self.by_price:
+            return settings.timeout_s
+        price = self.current_price(self._types or [])
+        return effective_timeout(settings.timeout_s, price.usd_per_hour, self.by_price)
+
+    async def _act(self) -> str:
+        context = IdleContext(idle_kernel_ids=tuple(self.monitor.kernel_ids()))
+        return await self.run_blocking(self.env.shutdown, context, action="stop for idleness")
+
+    # -- routes
+    async def status(self) -> dict[str, Any]:
+        types = await self.instance_types()
+        idle = await self.idle.status()
+        price = self.current_price(types)
+        now = self._clock()
+        hours = max(0.0, (now - self.started_at).total_seconds() / 3600)
+        usd = price.usd_per_hour
+        primary = types[0] if types else None
+        specs = self.prices.specs(primary) if primary else None
+        return {
+            "environment": self.env.info().to_json(),
+            "instance": {
+                "type": primary,
+                "types": types,
+                "vcpu": specs.vcpu if specs else None,
+                "memory_gib": specs.memory_gib if specs else None,
+                "gpu_count": specs.gpu_count if specs else None,
+                "gpu_model": specs.gpu_model if specs else None,
+                "gpu_memory_gib": specs.gpu_memory_gib if specs else None,
+            },
+            "price": {
+                "usd_per_hour": usd,
+                "component": self.env.component,
+                "source": price.source,
+                "as_of": price.as_of,
+                "detail": price.detail,
+            },
+            "cost": {
+                "started_at": self.started_at.isoformat(),
+                "since_start_usd": None if usd is None else round(usd * hours, 4),
+                "projected_usd_per_day": None if usd is None else round(usd * HOURS_PER_DAY, 2),
+                "projected_usd_per_month": (
+                    None if usd is None else round(usd * HOURS_PER_MONTH, 2)
+                ),
+            },
+            "idle": self._idle_json(idle),
+            "server_time": now.isoformat(),
+        }
+
+    def _idle_json(self, st: IdleStatus) -> dict[str, Any]:
+        out = st.to_json()
+        out["user_timeout_s"] = self.store.settings.timeout_s
+        out["dry_run"] = self.idle.dry_run
+        return out
+
+    def get_idle(self) -> dict[str, Any]:
+        return self._settings_json()
+
+    def _settings_json(self) -> dict[str, Any]:
+        b = self.store.bounds
+        return {
+            **self.store.settings.to_json(),
+            "bounds": {"min_timeout_s": b.min_timeout_s, "max_timeout_s": b.max_timeout_s or None},
+        }
+
+    async def put_idle(self, body: Any) -> dict[str, Any]:
+        await self.run_blocking(self.store.update, body, action="save settings")
+        self.idle.poke()
+        idle = await self.idle.status()
+        return {**self._settings_json(), "deadline": idle.to_json()["deadline"]}
+
+    async def keepalive(self) -> dict[str, Any]:
+        self.monitor.keepalive()
+        self.idle.poke()
+        idle = await self.idle.status()
+        return {"deadline": idle.to_json()["deadline"], "idle": self._idle_json(idle)}
+
+    async def shutdown(self) -> dict[str, Any]:
+        info = self.env.info()
+        if not info.can_shutdown:
+            raise SmCostError("shutdown_unavailable", "this environment cannot be shut down "
+                              "from here", 409)
+        if self.idle.state.shutting_down:
+            raise SmCostError("already_shutting_down", "a shutdown is already in progress", 409)
+        asyncio.ensure_future(self.idle.shutdown_now("requested by the user"))
+        return {"state": "shutting_down", "environment": info.kind}
+
+    async def price_table(self, refresh: bool = False) -> dict[str, Any]:
+        if refresh:
+            if not self.prices.live:
+                raise bad_input("live prices are off (SmCostApp.live_prices)", "live_prices_off")
+            await self.refresh_prices(force=True)
+        region, component = self.env.region, self.env.component
+        types = await self.instance_types()
+        names = {t for t, _, _ in self.prices.table(region, component)} | set(types)
+        if self.allowed:
+            names = {t for t in names if t in self.allowed} | set(types)
+        rows = self.prices.table(region, component, names)
+        return {
+            "region": region,
+            "component": component,
+            "as_of": self.prices.as_of(region, component),
+            "live_error": self.price_error,
+            "items": [
+                {
+                    "type": t,
+                    "usd_per_hour": p.usd_per_hour,
+                    "source": p.source,
+                    "as_of": p.as_of,
+                    "detail": p.detail,
+                    "vcpu": s.vcpu if s else None,
+                    "memory_gib": s.memory_gib if s else None,
+                    "gpu_count": s.gpu_count if s else None,
+                    "gpu_model": s.gpu_model if s else None,
+                    "current": t in types,
+                }
+                for t, p, s in rows
+            ],
+        }
+
+    # -- metrics
+    def metrics_snapshot(self) -> dict[str, Optional[float]]:
+        """Sync and cheap: read at every /metrics scrape from the last evaluation."""
+        price = self.current_price(self._types or [])
+        now = self._clock()
+        st = self.idle.last_status
+        hours = max(0.0, (now - self.started_at).total_seconds() / 3600)
+        return {
+            "usd_per_hour": price.usd_per_hour,
+            "idle_s": None if st is None else (now - st.last_activity).total_seconds(),
+            "remaining_s": (
+                None if st is None or st.deadline is None else (st.deadline - now).total_seconds()
+            ),
+            "since_start_usd": None if price.usd_per_hour is None else price.usd_per_hour * hours,
+        }

@@ -1,0 +1,162 @@
+"""Users' idle settings: validated against the admin's bounds, persisted atomically."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Optional
+
+from .errors import bad_input
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IdleSettings:
+    enabled: bool
+    timeout_s: int
+    ignore_connections: bool
+    count_terminals: bool
+    warning_s: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Admin policy: what users may set. ``max_timeout_s`` 0 means no upper bound."""
+
+    min_timeout_s: int = 60
+    max_timeout_s: int = 0
+
+    def clamp(self, timeout_s: int) -> int:
+        t = max(timeout_s, self.min_timeout_s)
+        if self.max_timeout_s:
+            t = min(t, self.max_timeout_s)
+        return t
+
+    def describe(self) -> str:
+        upper = f"{self.max_timeout_s}" if self.max_timeout_s else "no upper bound"
+        return f"between {self.min_timeout_s} and {upper} seconds"
+
+
+_BOOL_FIELDS = ("enabled", "ignore_connections", "count_terminals")
+_INT_FIELDS = ("timeout_s", "warning_s")
+FIELDS = _BOOL_FIELDS + _INT_FIELDS
+
+
+def _as_int(name: str, value: Any) -> int:
+    # bool is an int subclass in Python: reject it explicitly
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad_input(f"{name} must be a number of seconds, got {json.dumps(value)}",
+                        "invalid_setting")
+    if isinstance(value, float) and not value.is_integer():
+        raise bad_input(f"{name} must be a whole number of seconds, got {value}",
+                        "invalid_setting")
+    return int(value)
+
+
+def validate_update(current: IdleSettings, update: Any, bounds: Bounds) -> IdleSettings:
+    """Apply a (partial) update from a user; raise a 400 SmCostError when invalid."""
+    if not isinstance(update, dict):
+        raise bad_input("the body must be a JSON object of idle settings", "invalid_setting")
+    unknown = sorted(set(update) - set(FIELDS))
+    if unknown:
+        raise bad_input(
+            f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(FIELDS)}",
+            "invalid_setting",
+        )
+    changes: dict[str, Any] = {}
+    for name in _BOOL_FIELDS:
+        if name in update:
+            if not isinstance(update[name], bool):
+                raise bad_input(f"{name} must be true or false, got {json.dumps(update[name])}",
+                                "invalid_setting")
+            changes[name] = update[name]
+    for name in _INT_FIELDS:
+        if name in update:
+            changes[name] = _as_int(name, update[name])
+    new = replace(current, **changes)
+    if "timeout_s" in changes:
+        t = new.timeout_s
+        if t <= 0:
+            raise bad_input(f"timeout_s must be positive, got {t}", "invalid_setting")
+        if bounds.clamp(t) != t:
+            raise bad_input(
+                f"timeout_s {t} is outside the administrator's bounds: {bounds.describe()}",
+                "out_of_bounds",
+            )
+    if new.warning_s < 0:
+        raise bad_input(f"warning_s must not be negative, got {new.warning_s}", "invalid_setting")
+    if new.warning_s >= new.timeout_s:
+        raise bad_input(
+            f"warning_s ({new.warning_s}) must be shorter than timeout_s ({new.timeout_s})",
+            "invalid_setting",
+        )
+    if not new.enabled and bounds.max_timeout_s:
+        raise bad_input(
+            "idle shutdown cannot be turned off: the administrator set a maximum idle timeout "
+            f"of {bounds.max_timeout_s} seconds",
+            "out_of_bounds",
+        )
+    return new
+
+
+class SettingsStore:
+    """Holds the current settings; saves them as JSON (atomic replace) on every change."""
+
+    def __init__(self, path: Optional[Path], defaults: IdleSettings, bounds: Bounds) -> None:
+        self.path = path
+        self.bounds = bounds
+        self._lock = threading.Lock()
+        self._settings = self._load(defaults)
+
+    @property
+    def settings(self) -> IdleSettings:
+        return self._settings
+
+    def _load(self, defaults: IdleSettings) -> IdleSettings:
+        loaded = defaults
+        if self.path and self.path.exists():
+            try:
+                raw = json.loads(self.path.read_text())
+                values = {k: raw[k] for k in FIELDS if k in raw}
+                loaded = replace(defaults, **values)
+                if not isinstance(loaded.timeout_s, int) or not isinstance(loaded.warning_s, int):
+                    raise ValueError("timeouts must be integers")
+            except (OSError, ValueError, TypeError) as e:
+                log.warning("smcost: ignoring unreadable settings %s: %s", self.path, e)
+                loaded = defaults
+        # the admin's bounds may have changed since the user saved: clamp, never fail
+        timeout = self.bounds.clamp(loaded.timeout_s)
+        enabled = loaded.enabled or bool(self.bounds.max_timeout_s)
+        warning = min(max(loaded.warning_s, 0), max(timeout - 1, 0))
+        return replace(loaded, timeout_s=timeout, enabled=enabled, warning_s=warning)
+
+    def update(self, update: Any) -> IdleSettings:
+        with self._lock:
+            new = validate_update(self._settings, update, self.bounds)
+            self._save(new)
+            self._settings = new
+            return new
+
+    def _save(self, settings: IdleSettings) -> None:
+        if not self.path:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(settings.to_json(), f, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
