@@ -1,0 +1,93 @@
+"""What the SageMaker adapters share: lazily created boto3 clients (never on the event loop:
+every caller of a blocking method runs it in a worker thread), retries, the switcher call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Optional
+
+from ..aws.sagemaker import ClientFactory, Clock, Sleep, call, default_factory
+from ..errors import SmCostError
+from .base import Environment, SwitchProgress
+
+KernelIds = Callable[[], list[str]]
+ShutdownKernel = Callable[[str], None]
+
+
+class SageMakerEnvironment(Environment):
+    """Base of the notebook-instance, Studio Classic and Studio space adapters.
+
+    ``client_factory(service_name)`` returns a boto3 client; the default goes through boto3's
+    standard resolution for ``region``. Tests pass Stubber-wrapped clients through it.
+    """
+
+    def __init__(
+        self,
+        region: str,
+        *,
+        client_factory: Optional[ClientFactory] = None,
+        switcher_function: str = "",
+        sleep: Sleep = time.sleep,
+        clock: Clock = time.monotonic,
+        log: Optional[logging.Logger] = None,
+        poll_interval_s: float = 10.0,
+        wait_timeout_s: float = 900.0,
+    ) -> None:
+        super().__init__(region)
+        self._factory = client_factory or default_factory(region)
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.switcher_function = switcher_function
+        self.sleep = sleep
+        self.clock = clock
+        self.log = log or logging.getLogger("jupyterlab_smcost")
+        self.poll_interval_s = poll_interval_s
+        self.wait_timeout_s = wait_timeout_s
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._factory(service)
+            return self._clients[service]
+
+    @property
+    def sm(self) -> Any:
+        return self.client("sagemaker")
+
+    def call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        """One AWS call, retrying throttling and known transient errors (bounded)."""
+        return call(fn, sleep=self.sleep, **kwargs)
+
+    def invoke_switcher(self, event: dict[str, Any], progress: SwitchProgress) -> None:
+        """Hand the rest of the switch to the switcher Lambda (asynchronous invocation)."""
+        lam = self.client("lambda")
+        resp = self.call(
+            lam.invoke,
+            FunctionName=self.switcher_function,
+            InvocationType="Event",
+            Payload=json.dumps(event).encode(),
+        )
+        status = resp.get("StatusCode")
+        if status != 202 or resp.get("FunctionError"):
+            raise SmCostError(
+                "switcher_failed",
+                f"the switcher function {self.switcher_function} did not accept the switch "
+                f"(status {status}, {resp.get('FunctionError') or 'no error given'})",
+                502,
+            )
+        progress.step("invoke_switcher", "done",
+                      f"{self.switcher_function} accepted the switch to {event['instance_type']}")
+        progress.state = "waiting_external"
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._clients.values():
+                try:
+                    c.close()
+                except Exception:  # closing is best effort
+                    pass
+            self._clients.clear()

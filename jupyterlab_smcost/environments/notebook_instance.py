@@ -1,0 +1,84 @@
+"""SageMaker notebook instance: this server runs on the instance it would stop or resize."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from ..aws.sagemaker import notebook_instance_types
+from .aws_base import SageMakerEnvironment
+from .base import EnvironmentInfo, IdleContext, SwitchProgress
+
+
+class NotebookInstanceEnvironment(SageMakerEnvironment):
+    kind = "notebook-instance"
+    component = "Notebook"
+
+    def __init__(self, region: str, name: str, **kwargs: Any) -> None:
+        super().__init__(region, **kwargs)
+        self.name = name
+
+    def info(self) -> EnvironmentInfo:
+        return EnvironmentInfo(
+            kind=self.kind,
+            region=self.region,
+            resource=self.name,
+            can_shutdown=True,
+            can_switch=True,
+            label=f"notebook instance {self.name}",
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return self.call(self.sm.describe_notebook_instance, NotebookInstanceName=self.name)
+
+    def instance_types(self) -> list[str]:
+        return [self.describe()["InstanceType"]]
+
+    def valid_instance_types(self) -> list[str]:
+        return list(notebook_instance_types())
+
+    def shutdown(self, context: IdleContext) -> str:
+        self.call(self.sm.stop_notebook_instance, NotebookInstanceName=self.name)
+        return f"stopped notebook instance {self.name}"
+
+    def switch_event(self, target: str) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "region": self.region,
+            "notebook_instance_name": self.name,
+            "instance_type": target,
+        }
+
+    def manual_step(self, target: str) -> str:
+        n = shlex.quote(self.name)
+        cmd = (
+            f"aws sagemaker stop-notebook-instance --notebook-instance-name {n} && "
+            f"aws sagemaker wait notebook-instance-stopped --notebook-instance-name {n} && "
+            f"aws sagemaker update-notebook-instance --notebook-instance-name {n} "
+            f"--instance-type {target} && "
+            f"aws sagemaker wait notebook-instance-stopped --notebook-instance-name {n} && "
+            f"aws sagemaker start-notebook-instance --notebook-instance-name {n}"
+        )
+        return (
+            f"This instance cannot resize itself while it runs and no switcher function is "
+            f"configured (SmCostApp.switcher_function). Save your work, then in the SageMaker "
+            f"console stop notebook instance {self.name}, edit its instance type to {target} "
+            f"and start it; or run from AWS CloudShell (region {self.region}): {cmd}"
+        )
+
+    def start_switch(self, target: str, progress: SwitchProgress) -> None:
+        d = self.describe()
+        current, status = d["InstanceType"], d["NotebookInstanceStatus"]
+        progress.step("describe", "done", f"{self.name} is {status} on {current}")
+        if self.switcher_function:
+            # the switcher stops this instance (and this server with it), updates, starts
+            self.invoke_switcher(self.switch_event(target), progress)
+            progress.step(
+                "stop_update_start", "waiting",
+                f"the switcher stops {self.name}, changes it to {target} and starts it again "
+                "(several minutes): this page loses its connection meanwhile",
+            )
+            return
+        progress.manual_step = self.manual_step(target)
+        progress.step("stop_update_start", "manual", "needs the step described in manual_step")
+        progress.state = "manual"

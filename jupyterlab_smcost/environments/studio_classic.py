@@ -1,0 +1,279 @@
+"""SageMaker Studio Classic: the IDE (JupyterServer app) runs on a free system instance;
+kernels run in KernelGateway apps, one billed instance per (image, instance type)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from typing import Any, NoReturn, Optional
+
+from botocore.exceptions import ClientError
+
+from ..aws.errors import error_code
+from ..aws.sagemaker import (
+    WaitTimeout,
+    app_ident,
+    app_instance_types,
+    dashed,
+    describe_app_status,
+    image_spec,
+    wait_for,
+)
+from ..errors import SmCostError
+from .aws_base import KernelIds, SageMakerEnvironment, ShutdownKernel
+from .base import EnvironmentInfo, IdleContext, SwitchProgress
+
+KG = "KernelGateway"
+#: statuses in which an app is billed
+BILLED = ("InService", "Pending")
+APP_NAME_RE = re.compile(r"[^a-zA-Z0-9-]+")
+
+
+class StudioClassicEnvironment(SageMakerEnvironment):
+    kind = "studio-classic"
+    component = "Studio-Notebook"
+    shutdown_ends_server = False  # idle kernels and KernelGateway apps go; the IDE stays
+
+    def __init__(
+        self,
+        region: str,
+        domain_id: str,
+        user_profile: Optional[str] = None,
+        space: Optional[str] = None,
+        app_type: str = "JupyterServer",
+        app_name: str = "default",
+        *,
+        kernel_ids: Optional[KernelIds] = None,
+        shutdown_kernel: Optional[ShutdownKernel] = None,
+        retire_interval_s: float = 60.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(region, **kwargs)
+        if not (user_profile or space):
+            raise ValueError("Studio Classic needs a UserProfileName or a SpaceName")
+        self.domain_id = domain_id
+        self.user_profile = user_profile
+        self.space = space
+        self.app_type = app_type
+        self.app_name = app_name
+        self._kernel_ids = kernel_ids or (lambda: [])
+        self._shutdown_kernel = shutdown_kernel
+        self.retire_interval_s = retire_interval_s
+        #: old app name -> kernels that were running on it when it was replaced
+        self.retiring: dict[str, set[str]] = {}
+        self._retire_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._retirer: Optional[threading.Thread] = None
+
+    @property
+    def owner(self) -> dict[str, str]:
+        if self.space:
+            return {"SpaceName": self.space}
+        return {"UserProfileName": self.user_profile or ""}
+
+    def ident(self, app_name: str) -> dict[str, str]:
+        return app_ident(self.domain_id, KG, app_name, self.user_profile, self.space)
+
+    def info(self) -> EnvironmentInfo:
+        who = f"space {self.space}" if self.space else f"user {self.user_profile}"
+        return EnvironmentInfo(
+            kind=self.kind,
+            region=self.region,
+            resource=f"{self.domain_id}/{self.space or self.user_profile}",
+            can_shutdown=True,
+            can_switch=True,
+            label=f"Studio Classic, {who}: the sum of its running KernelGateway apps",
+        )
+
+    # -- reading
+    def kernel_gateway_apps(self, statuses: tuple[str, ...] = BILLED) -> list[dict[str, Any]]:
+        """Every KernelGateway app of this user/space in ``statuses``, each described."""
+        owner_filter = (
+            {"SpaceNameEquals": self.space} if self.space
+            else {"UserProfileNameEquals": self.user_profile}
+        )
+        apps: list[dict[str, Any]] = []
+        token: Optional[str] = None
+        while True:
+            kwargs: dict[str, Any] = {"DomainIdEquals": self.domain_id, **owner_filter}
+            if token:
+                kwargs["NextToken"] = token
+            page = self.call(self.sm.list_apps, **kwargs)
+            for a in page.get("Apps", []):
+                if a.get("AppType") == KG and a.get("Status") in statuses:
+                    apps.append(a)
+            token = page.get("NextToken")
+            if not token:
+                break
+        out = []
+        for a in apps:
+            try:
+                d = self.call(self.sm.describe_app, **self.ident(a["AppName"]))
+            except ClientError as e:
+                if error_code(e) in ("ResourceNotFound", "ResourceNotFoundException"):
+                    continue  # deleted between the two calls
+                raise
+            if d.get("Status") in statuses:
+                out.append(d)
+        return out
+
+    def instance_types(self) -> list[str]:
+        return [
+            t for t in ((a.get("ResourceSpec") or {}).get("InstanceType")
+                        for a in self.kernel_gateway_apps())
+            if t
+        ]
+
+    def valid_instance_types(self) -> list[str]:
+        return list(app_instance_types())
+
+    # -- idle
+    def shutdown(self, context: IdleContext) -> str:
+        stopped = 0
+        if self._shutdown_kernel:
+            for kid in context.idle_kernel_ids:
+                self._shutdown_kernel(kid)
+                stopped += 1
+        busy = set(context.busy_kernel_ids) | set(self._kernel_ids())
+        if busy:
+            return (f"shut down {stopped} idle kernel(s); {len(busy)} kernel(s) still run, so "
+                    "no KernelGateway app was deleted")
+        deleted = []
+        for app in self.kernel_gateway_apps(statuses=("InService",)):
+            self.call(self.sm.delete_app, **self.ident(app["AppName"]))
+            itype = (app.get("ResourceSpec") or {}).get("InstanceType")
+            deleted.append(f"{app['AppName']} ({itype})")
+        with self._retire_lock:
+            self.retiring.clear()
+        apps = ", ".join(deleted) if deleted else "none were running"
+        return (f"shut down {stopped} idle kernel(s) and deleted KernelGateway apps: {apps}; the "
+                "Studio Classic IDE keeps running")
+
+    # -- switch
+    def new_app_name(self, old_name: str, old_type: Optional[str], target: str) -> str:
+        suffix = uuid.uuid4().hex[:8]
+        base = old_name
+        if old_type and dashed(old_type) in old_name:
+            base = old_name.split(dashed(old_type))[0].rstrip("-")
+        base = APP_NAME_RE.sub("-", base).strip("-") or "kernel"
+        tail = f"-{dashed(target)}-{suffix}"
+        return (base[: 63 - len(tail)].rstrip("-") + tail).lstrip("-")
+
+    def start_switch(self, target: str, progress: SwitchProgress) -> None:
+        apps = [a for a in self.kernel_gateway_apps() if a.get("Status") == "InService"]
+        if not apps:
+            progress.step("find_app", "failed", "no KernelGateway app is running")
+            raise_switch("no_kernel_app", "No KernelGateway app is running: open a notebook "
+                         "first, then switch its instance type.")
+        # the app to move: the most recently created one (where the user works now)
+        old = max(apps, key=lambda a: str(a.get("CreationTime") or ""))
+        old_spec = old.get("ResourceSpec") or {}
+        old_type = old_spec.get("InstanceType")
+        spec = image_spec(old_spec)
+        progress.step("find_app", "done", f"{old['AppName']} on {old_type}")
+        same = [a for a in apps if (a.get("ResourceSpec") or {}).get("InstanceType") == target
+                and image_spec(a.get("ResourceSpec")) == spec]
+        kernels_before = set(self._kernel_ids())
+        if same:
+            new_name = same[0]["AppName"]
+            progress.step("create_app", "done", f"{new_name} already runs this image on {target}")
+        else:
+            new_name = self.new_app_name(old["AppName"], old_type, target)
+            self.call(self.sm.create_app, **self.ident(new_name),
+                      ResourceSpec={**spec, "InstanceType": target})
+            progress.step("create_app", "done", f"{new_name} on {target}")
+            self._wait_in_service(new_name, progress)
+        if old_type == target:
+            progress.state = "succeeded"
+            return
+        self.retire(old["AppName"], kernels_before, progress)
+        progress.state = "succeeded"
+
+    def _wait_in_service(self, name: str, progress: SwitchProgress) -> None:
+        progress.step("wait_in_service", "running", f"{name}: Pending")
+        step = progress.steps[-1]
+
+        def on_status(status: str) -> None:
+            step["detail"] = f"{name}: {status}"
+
+        try:
+            wait_for(
+                lambda: describe_app_status(self.sm, self.ident(name), sleep=self.sleep),
+                done=("InService",), failed=("Failed", "Deleted", "Deleting"),
+                what=f"app {name}", sleep=self.sleep, clock=self.clock,
+                timeout_s=self.wait_timeout_s, interval_s=self.poll_interval_s,
+                on_status=on_status,
+            )
+        except (RuntimeError, WaitTimeout) as e:
+            step["status"] = "failed"
+            reason = ""
+            try:
+                d = self.call(self.sm.describe_app, **self.ident(name))
+                reason = d.get("FailureReason") or ""
+            except ClientError:
+                pass
+            raise_switch("app_failed", f"{e}{': ' + reason if reason else ''}")
+        step["status"] = "done"
+
+    # -- old apps: deleted once no kernel that ran on them is left
+    def retire(self, app_name: str, kernels: set[str], progress: Optional[SwitchProgress] = None
+               ) -> None:
+        with self._retire_lock:
+            self.retiring[app_name] = set(kernels)
+        done = self.retire_pending()
+        if progress is None:
+            return
+        if app_name in done:
+            progress.step("delete_old_app", "done", f"{app_name} deleted")
+        else:
+            n = len(self.retiring.get(app_name, ()))
+            progress.step("delete_old_app", "waiting",
+                          f"{app_name} is deleted once its {n} kernel(s) have stopped: restart "
+                          "them on the new instance type")
+            self._ensure_retirer()
+
+    def retire_pending(self) -> list[str]:
+        """Delete the replaced apps none of whose kernels is still running. Blocking."""
+        alive = set(self._kernel_ids())
+        with self._retire_lock:
+            ready = [name for name, ks in self.retiring.items() if not (ks & alive)]
+            for ks in self.retiring.values():
+                ks &= alive
+        deleted = []
+        for name in ready:
+            try:
+                self.call(self.sm.delete_app, **self.ident(name))
+            except ClientError as e:
+                if error_code(e) not in ("ResourceNotFound", "ResourceNotFoundException"):
+                    self.log.warning("smcost: could not delete replaced app %s: %s", name, e)
+                    continue
+            deleted.append(name)
+            with self._retire_lock:
+                self.retiring.pop(name, None)
+        return deleted
+
+    def _ensure_retirer(self) -> None:
+        if self._retirer and self._retirer.is_alive():
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(self.retire_interval_s):
+                try:
+                    self.retire_pending()
+                except Exception as e:  # the thread must survive AWS errors
+                    self.log.warning("smcost: retiring replaced apps failed: %s", e)
+                with self._retire_lock:
+                    if not self.retiring:
+                        return
+
+        self._retirer = threading.Thread(target=loop, name="smcost-retire", daemon=True)
+        self._retirer.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        super().close()
+
+
+def raise_switch(code: str, message: str) -> NoReturn:
+    raise SmCostError(code, message, 409 if code == "no_kernel_app" else 502)

@@ -1,0 +1,115 @@
+"""New SageMaker Studio: a JupyterLab or Code Editor app (named ``default``) in a space."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..aws.errors import describe_aws_error
+from ..aws.sagemaker import app_ident, app_instance_types, image_spec
+from ..aws.switcher import SPACE_SETTINGS_KEY
+from .aws_base import SageMakerEnvironment
+from .base import EnvironmentInfo, IdleContext, SwitchProgress
+
+COMPONENTS = {"JupyterLab": "Studio-JupyterLab", "CodeEditor": "studio-codeeditor"}
+
+
+class StudioSpaceEnvironment(SageMakerEnvironment):
+    kind = "studio-space"
+
+    def __init__(
+        self,
+        region: str,
+        domain_id: str,
+        space_name: str,
+        app_type: str = "JupyterLab",
+        app_name: str = "default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(region, **kwargs)
+        if app_type not in COMPONENTS:
+            raise ValueError(f"not a space app type: {app_type!r}")
+        self.domain_id = domain_id
+        self.space_name = space_name
+        self.app_type = app_type
+        self.app_name = app_name
+        self.component = COMPONENTS[app_type]
+        self.ident = app_ident(domain_id, app_type, app_name, space=space_name)
+
+    def info(self) -> EnvironmentInfo:
+        return EnvironmentInfo(
+            kind=self.kind,
+            region=self.region,
+            resource=f"{self.domain_id}/{self.space_name}/{self.app_type}/{self.app_name}",
+            can_shutdown=True,
+            can_switch=True,
+            label=f"Studio space {self.space_name} ({self.app_type})",
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return self.call(self.sm.describe_app, **self.ident)
+
+    def instance_types(self) -> list[str]:
+        spec = self.describe().get("ResourceSpec") or {}
+        return [spec["InstanceType"]] if spec.get("InstanceType") else []
+
+    def valid_instance_types(self) -> list[str]:
+        return list(app_instance_types())
+
+    def shutdown(self, context: IdleContext) -> str:
+        self.call(self.sm.delete_app, **self.ident)
+        return f"deleted the {self.app_type} app of space {self.space_name} (the space and its " \
+            "storage stay)"
+
+    def switch_event(self, target: str, spec: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "region": self.region,
+            "domain_id": self.domain_id,
+            "space_name": self.space_name,
+            "app_type": self.app_type,
+            "app_name": self.app_name,
+            "instance_type": target,
+            "resource_spec": spec,
+        }
+
+    def start_switch(self, target: str, progress: SwitchProgress) -> None:
+        d = self.describe()
+        current = (d.get("ResourceSpec") or {}).get("InstanceType")
+        spec = image_spec(d.get("ResourceSpec"))
+        progress.step("describe", "done", f"the {self.app_type} app is {d.get('Status')} on "
+                      f"{current}")
+        if self.switcher_function:
+            self.invoke_switcher(self.switch_event(target, spec), progress)
+            progress.step(
+                "delete_update_create", "waiting",
+                f"the switcher deletes this app, sets the space's default type to {target} "
+                "and creates the app again (a few minutes): this page loses its connection "
+                "meanwhile",
+            )
+            return
+        # Without a switcher: set the space's default type from here; restarting the app is
+        # the user's one step (deleting our own app would end this server mid-request).
+        settings = {SPACE_SETTINGS_KEY[self.app_type]: {
+            "DefaultResourceSpec": {**spec, "InstanceType": target}}}
+        try:
+            self.call(self.sm.update_space, DomainId=self.domain_id, SpaceName=self.space_name,
+                      SpaceSettings=settings)
+        except ClientError as e:
+            _code, message, _status = describe_aws_error(e, "set the space's instance type")
+            progress.step("update_space", "failed", message)
+            progress.manual_step = (
+                f"In SageMaker Studio, stop space {self.space_name}, choose {target} as its "
+                "instance type and run it again. (No switcher function is configured: "
+                "SmCostApp.switcher_function.)"
+            )
+            progress.state = "manual"
+            return
+        progress.step("update_space", "done", f"{self.space_name}: default type {target}")
+        progress.manual_step = (
+            f"Save your work, then in SageMaker Studio stop space {self.space_name} and run it "
+            f"again: it starts on {target}. (No switcher function is configured to do this for "
+            "you: SmCostApp.switcher_function.)"
+        )
+        progress.state = "manual"
