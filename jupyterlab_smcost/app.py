@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 from pathlib import Path
 from typing import Any
@@ -152,6 +154,8 @@ class SmCostApp(ExtensionApp):
             stop_server=self._stop_server,
             log=log,
             valid_local_types=[],
+            kernel_ids=lambda: list(serverapp.kernel_manager.list_kernel_ids()),
+            shutdown_kernel=self._shutdown_kernel_threadsafe,
         )
         live = self.live_prices if self.live_prices is not None else env.kind != "local"
         book = PriceBook(
@@ -215,7 +219,19 @@ class SmCostApp(ExtensionApp):
         self.handlers.extend(handlers())
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        self._loop = asyncio.get_running_loop()
         self.service.start()
+
+    def _shutdown_kernel_threadsafe(self, kernel_id: str) -> None:
+        """Shut a kernel down from a worker thread (Studio Classic idle clean-up)."""
+        km = self.serverapp.kernel_manager
+
+        async def shutdown() -> None:
+            result = km.shutdown_kernel(kernel_id)
+            if inspect.isawaitable(result):
+                await result
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=120)
 
     def _stop_server(self) -> None:
         """Thread-safe: stop the Jupyter server from its own event loop."""

@@ -124,12 +124,35 @@ class PricesHandler(BaseHandler):
         await self._run(self.service.price_table(refresh=refresh))
 
 
+class SwitchHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._run(_ready(self.service.get_switch))
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        try:
+            body = self.json_body()
+        except SmCostError as e:
+            self.set_status(e.status)
+            self.finish(json.dumps(e.to_json()))
+            return
+        await self._run(self.service.start_switch(body), status=202)
+
+
+async def _ready(fn: Any) -> Any:
+    return fn()
+
+
 ROUTES = [
     ("status", StatusHandler),
     ("idle", IdleHandler),
     ("idle/keepalive", KeepAliveHandler),
     ("shutdown", ShutdownHandler),
     ("prices", PricesHandler),
+    ("switch", SwitchHandler),
 ]
 
 

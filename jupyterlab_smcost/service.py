@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Callable, Optional, TypeVar
 
-from .activity import ActivityMonitor, utcnow
+from .activity import ActivityMonitor, Busy, utcnow
 from .aws.errors import describe_aws_error
-from .environments import Environment, IdleContext
-from .errors import SmCostError, bad_input
+from .environments import Environment, IdleContext, SwitchProgress
+from .errors import SmCostError, bad_input, conflict
 from .idle import IdleLoop, IdleStatus, effective_timeout
 from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, Price, PriceBook
 from .settings import IdleSettings, SettingsStore
@@ -55,6 +56,8 @@ class SmCostService:
         self._types: Optional[list[str]] = None
         self._types_task: Optional[asyncio.Future[Any]] = None
         self.price_error: Optional[str] = None
+        self.switch: Optional[SwitchProgress] = None
+        self._switch_started: float = 0.0
         self.idle = IdleLoop(
             monitor,
             get_settings=lambda: self.store.settings,
@@ -253,6 +256,86 @@ class SmCostService:
                 for t, p, s in rows
             ],
         }
+
+    # -- switch
+    #: a switch handed to the switcher counts as running (409) for this long
+    SWITCH_EXTERNAL_S = 20 * 60
+
+    def _switch_running(self) -> bool:
+        sw = self.switch
+        if sw is None:
+            return False
+        if sw.state in ("pending", "running"):
+            return True
+        loop = asyncio.get_running_loop()
+        return sw.state == "waiting_external" and (
+            loop.time() - self._switch_started < self.SWITCH_EXTERNAL_S
+        )
+
+    async def start_switch(self, body: Any) -> dict[str, Any]:
+        """Validate the target (400) and the state (409) before anything changes; then run
+        the switch in a worker thread, the idle loop held busy meanwhile."""
+        if not isinstance(body, dict) or not isinstance(body.get("instance_type"), str):
+            raise bad_input('the body must be {"instance_type": "ml...."}')
+        target = body["instance_type"].strip()
+        info = self.env.info()
+        if not info.can_switch:
+            raise conflict(info.switch_unavailable_reason or "switching is not available here",
+                           "switch_unavailable")
+        if self._switch_running():
+            assert self.switch is not None
+            raise conflict(f"a switch to {self.switch.target} is already in progress",
+                           "switch_in_progress")
+        valid = await self.run_blocking(self.env.valid_instance_types,
+                                        action="list valid instance types")
+        if target not in valid:
+            raise bad_input(f"{target} is not an instance type this environment "
+                            f"({info.kind}) accepts", "invalid_instance_type")
+        if self.allowed and target not in self.allowed:
+            raise bad_input(f"{target} is not allowed here; allowed: " + ", ".join(self.allowed),
+                            "instance_type_not_allowed")
+        if self.idle.state.shutting_down:
+            raise conflict("a shutdown is in progress", "shutting_down")
+        types = await self.refresh_instance_types()
+        if info.kind != "studio-classic" and types == [target]:
+            raise bad_input(f"already running on {target}", "same_instance_type")
+        progress = SwitchProgress(id=uuid.uuid4().hex, target=target)
+        self.switch = progress
+        self._switch_started = asyncio.get_running_loop().time()
+        self.idle.set_busy("switch", Busy("switch", progress.id, f"switching to {target}"))
+        asyncio.ensure_future(self._run_switch(progress))
+        return self.switch_json(progress)
+
+    async def _run_switch(self, progress: SwitchProgress) -> None:
+        progress.state = "running"
+        try:
+            await self.run_blocking(self.env.start_switch, progress.target, progress,
+                                    action=f"switch to {progress.target}")
+            if progress.state in ("pending", "running"):
+                progress.state = "succeeded"
+        except SmCostError as e:
+            progress.state = "failed"
+            progress.error = e.message
+            self.log.error("smcost: switch to %s failed: %s", progress.target, e.message)
+        finally:
+            self.idle.set_busy("switch", None)
+        if progress.state == "succeeded":
+            await self.refresh_instance_types()
+
+    def switch_json(self, progress: SwitchProgress) -> dict[str, Any]:
+        return {
+            "id": progress.id,
+            "state": progress.state,
+            "target": progress.target,
+            "steps": [dict(s) for s in list(progress.steps)],
+            "error": progress.error,
+            "manual_step": progress.manual_step,
+        }
+
+    def get_switch(self) -> dict[str, Any]:
+        if self.switch is None:
+            raise SmCostError("no_switch", "no switch has been started", 404)
+        return self.switch_json(self.switch)
 
     # -- metrics
     def metrics_snapshot(self) -> dict[str, Optional[float]]:
