@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any, NoReturn, Optional
 
 from botocore.exceptions import ClientError
@@ -60,6 +61,8 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         self._kernel_ids = kernel_ids or (lambda: [])
         self._shutdown_kernel = shutdown_kernel
         self.retire_interval_s = retire_interval_s
+        #: suffix of new app names (injectable so tests can assert exact names)
+        self.app_suffix: Callable[[], str] = lambda: uuid.uuid4().hex[:8]
         #: old app name -> kernels that were running on it when it was replaced
         self.retiring: dict[str, set[str]] = {}
         self._retire_lock = threading.Lock()
@@ -152,7 +155,7 @@ class StudioClassicEnvironment(SageMakerEnvironment):
 
     # -- switch
     def new_app_name(self, old_name: str, old_type: Optional[str], target: str) -> str:
-        suffix = uuid.uuid4().hex[:8]
+        suffix = self.app_suffix()
         base = old_name
         if old_type and dashed(old_type) in old_name:
             base = old_name.split(dashed(old_type))[0].rstrip("-")
