@@ -7,11 +7,9 @@ from pathlib import Path
 
 import botocore.session
 import pytest
-from moto_env import (  # noqa: F401 - fixtures
+from moto_env import (
     REGION,
     create_notebook_instance,
-    moto_endpoint,
-    moto_server,
     notebook_metadata,
     write_metadata,
 )
@@ -35,6 +33,7 @@ from jupyterlab_smcost.environments import (
 )
 from jupyterlab_smcost.pricing import PriceBook
 
+pytest_plugins = ("moto_env",)
 LOG = logging.getLogger("test-smcost")
 NB_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:notebook-instance/dev-alice"
 CLASSIC = {

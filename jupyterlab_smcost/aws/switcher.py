@@ -35,7 +35,6 @@ from .sagemaker import (
     app_ident,
     app_instance_types,
     call,
-    describe_app_status,
     image_spec,
     make_client,
     notebook_instance_types,
@@ -46,6 +45,8 @@ log.setLevel(logging.INFO)
 
 #: leave this much of Lambda's time for reporting
 MARGIN_S = 30.0
+#: how the handler waits (tests replace it)
+SLEEP: Sleep = time.sleep
 SPACE_SETTINGS_KEY = {"JupyterLab": "JupyterLabAppSettings", "CodeEditor": "CodeEditorAppSettings"}
 
 
@@ -155,20 +156,23 @@ class Switch:
         space_updated = False
         created = False
         while True:
-            status = self._app_status(ident)
+            d = self._app(ident)
+            status = d["Status"]
             if status == "InService":
-                d = self._call(self.sm.describe_app, **ident)
                 current = (d.get("ResourceSpec") or {}).get("InstanceType")
                 if current == target:
                     self.step("create_app", "done", f"{app_type} app is InService on {target}")
                     return "InService"
+                if created:
+                    raise SwitchError(f"the {app_type} app started on {current}, not {target}")
                 spec = spec or image_spec(d.get("ResourceSpec"))
                 self._call(self.sm.delete_app, **ident)
                 self.step("delete_app", "done", f"deleting the {app_type} app ({current})")
             elif status in ("Deleted", "Failed"):
                 if created:
-                    reason = self._failure_reason(ident)
+                    reason = d.get("FailureReason") or "no reason given"
                     raise SwitchError(f"the {app_type} app failed on {target}: {reason}")
+                spec = spec or image_spec(d.get("ResourceSpec"))
                 if not space_updated:
                     settings = {SPACE_SETTINGS_KEY[app_type]: {
                         "DefaultResourceSpec": {**spec, "InstanceType": target}}}
@@ -183,15 +187,14 @@ class Switch:
             # Pending, Deleting: wait
             self._wait(f"the {app_type} app ({status})")
 
-    def _app_status(self, ident: dict[str, str]) -> str:
-        return describe_app_status(self.sm, ident, sleep=self.sleep)
-
-    def _failure_reason(self, ident: dict[str, str]) -> str:
+    def _app(self, ident: dict[str, str]) -> dict[str, Any]:
+        """describe_app, or ``{"Status": "Deleted"}`` once SageMaker no longer knows it."""
         try:
-            d = self._call(self.sm.describe_app, **ident)
-            return d.get("FailureReason") or "no reason given"
-        except ClientError:
-            return "no reason given"
+            return self._call(self.sm.describe_app, **ident)
+        except ClientError as e:
+            if error_code(e) in ("ResourceNotFound", "ResourceNotFoundException"):
+                return {"Status": "Deleted"}
+            raise
 
 
 def validate_event(event: Any) -> dict[str, Any]:
@@ -241,7 +244,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     try:
         event = validate_event(event)
         sm = make_client("sagemaker", event.get("region"))
-        result = run(event, sm, budget_s=budget)
+        result = run(event, sm, budget_s=budget, sleep=SLEEP)
     except ClientError as e:
         _code, message, _ = describe_aws_error(e, f"switch to {event.get('instance_type')}")
         log.error("switch failed: %s (%s)", message, error_code(e))
