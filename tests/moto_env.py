@@ -50,9 +50,10 @@ def moto_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
     yield moto_server
 
 
-def create_notebook_instance(name: str, instance_type: str = "ml.t3.medium") -> str:
+def create_notebook_instance(name: str, instance_type: str = "ml.t3.medium",
+                             region: str = REGION) -> str:
     """Create one in moto (through AWS_ENDPOINT_URL); returns its ARN."""
-    sm = boto3.client("sagemaker", region_name=REGION)
+    sm = boto3.client("sagemaker", region_name=region)
     arn = sm.create_notebook_instance(
         NotebookInstanceName=name, InstanceType=instance_type, RoleArn=ROLE
     )["NotebookInstanceArn"]
