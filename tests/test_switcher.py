@@ -318,3 +318,57 @@ def test_template_is_least_privilege():
                 "sagemaker:UpdateSpace"}:
             assert s["Condition"] == {"ForAllValues:StringEquals": {
                 "sagemaker:InstanceTypes": "AllowedInstanceTypes"}}
+
+
+# -- rollback: never leave the user without a notebook
+def test_notebook_quota_at_start_rolls_back_to_the_original_type():
+    sm, stub = stubbed()
+    stub.add_response("describe_notebook_instance", nb("Stopped", "ml.t3.medium"), NB)
+    stub.add_response("update_notebook_instance", {}, {**NB, "InstanceType": "ml.p3.2xlarge"})
+    stub.add_response("describe_notebook_instance", nb("Stopped", "ml.p3.2xlarge"), NB)
+    client_error(stub, "start_notebook_instance", "ResourceLimitExceeded",
+                 "The account-level service limit 'ml.p3.2xlarge for notebook instance usage' "
+                 "is 0 Instances", expected=NB)
+    # rollback
+    stub.add_response("describe_notebook_instance", nb("Stopped", "ml.p3.2xlarge"), NB)
+    stub.add_response("update_notebook_instance", {}, {**NB, "InstanceType": "ml.t3.medium"})
+    stub.add_response("describe_notebook_instance", nb("Stopped", "ml.t3.medium"), NB)
+    stub.add_response("start_notebook_instance", {}, NB)
+    stub.add_response("describe_notebook_instance", nb("InService", "ml.t3.medium"), NB)
+    result = run({"kind": "notebook-instance", "notebook_instance_name": "dev-alice",
+                  "instance_type": "ml.p3.2xlarge", "from_instance_type": "ml.t3.medium"},
+                 sm, sleep=lambda s: None)
+    stub.assert_no_pending_responses()
+    assert result["ok"] is False
+    assert result["rolled_back_to"] == "ml.t3.medium"
+    assert result["state"] == "InService"
+    assert result["error"].startswith("AWS quota reached while trying to switch to "
+                                      "ml.p3.2xlarge: The account-level service limit")
+    assert "rollback" in [s["name"] for s in result["steps"]]
+
+
+def test_space_failed_app_rolls_back():
+    sm, stub = stubbed()
+    client_error(stub, "describe_app", "ResourceNotFound", "gone", expected=IDENT)
+    stub.add_response("update_space", {"SpaceArn": "arn:s"})
+    stub.add_response("create_app", {"AppArn": "arn:a"}, {
+        **IDENT, "ResourceSpec": {"SageMakerImageArn": IMAGE, "InstanceType": "ml.g5.xlarge"}})
+    stub.add_response("describe_app", space_app("Failed", "ml.g5.xlarge",
+                                                FailureReason="InsufficientCapacityError"), IDENT)
+    # rollback: the Failed app is replaced by one on the original type
+    stub.add_response("describe_app", space_app("Failed", "ml.g5.xlarge"), IDENT)
+    stub.add_response("update_space", {"SpaceArn": "arn:s"}, {
+        "DomainId": D, "SpaceName": "alice-space", "SpaceSettings": {"JupyterLabAppSettings": {
+            "DefaultResourceSpec": {"SageMakerImageArn": IMAGE, "InstanceType": "ml.t3.medium"}}}})
+    stub.add_response("create_app", {"AppArn": "arn:a"}, {
+        **IDENT, "ResourceSpec": {"SageMakerImageArn": IMAGE, "InstanceType": "ml.t3.medium"}})
+    stub.add_response("describe_app", space_app("InService", "ml.t3.medium"), IDENT)
+    result = run({"kind": "studio-space", "domain_id": D, "space_name": "alice-space",
+                  "app_type": "JupyterLab", "instance_type": "ml.g5.xlarge",
+                  "from_instance_type": "ml.t3.medium",
+                  "resource_spec": {"SageMakerImageArn": IMAGE}}, sm, sleep=lambda s: None)
+    stub.assert_no_pending_responses()
+    assert (result["ok"], result["rolled_back_to"], result["state"]) == (
+        False, "ml.t3.medium", "InService")
+    assert result["error"] == (
+        "the JupyterLab app failed on ml.g5.xlarge: InsufficientCapacityError")

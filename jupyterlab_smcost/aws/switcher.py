@@ -85,6 +85,8 @@ class Switch:
         self.interval_s = interval_s
         self.steps: list[dict[str, str]] = []
         self._on_step = on_step
+        #: the type the resource had when this run first saw it (for a rollback)
+        self.original: Optional[str] = None
 
     def step(self, name: str, status: str = "done", detail: str = "") -> None:
         self.steps.append({"name": name, "status": status, "detail": detail})
@@ -107,6 +109,7 @@ class Switch:
         while True:
             d = self._call(self.sm.describe_notebook_instance, NotebookInstanceName=name)
             status, current = d["NotebookInstanceStatus"], d.get("InstanceType")
+            self.original = self.original or current
             if status == "InService":
                 if current == target:
                     self.step("start", "done", f"{name} is InService on {target}")
@@ -158,6 +161,7 @@ class Switch:
         while True:
             d = self._app(ident)
             status = d["Status"]
+            self.original = self.original or (d.get("ResourceSpec") or {}).get("InstanceType")
             if status == "InService":
                 current = (d.get("ResourceSpec") or {}).get("InstanceType")
                 if current == target:
@@ -222,22 +226,53 @@ def validate_event(event: Any) -> dict[str, Any]:
 
 
 def run(event: dict[str, Any], sm: Any, **switch_kwargs: Any) -> dict[str, Any]:
-    """Run one switch described by ``event`` with the SageMaker client ``sm``."""
+    """Run one switch described by ``event`` with the SageMaker client ``sm``.
+
+    If the switch fails once the resource is down (no quota or capacity for the target, the
+    new app or instance failed), it goes back to the type it came from, so the user is not
+    left without a notebook, and the result says ``ok: False`` with the reason. Running out of
+    time raises (Lambda retries the event and the next run carries on).
+    """
     event = validate_event(event)
     sw = Switch(sm, **switch_kwargs)
+    sw.original = event.get("from_instance_type") or None
     target = event["instance_type"]
-    if event["kind"] == "notebook-instance":
-        state = sw.notebook_instance(event["notebook_instance_name"], target,
-                                     wait_in_service=event.get("wait", True))
-    else:
-        state = sw.space(event["domain_id"], event["space_name"], event["app_type"],
-                         event.get("app_name") or "default", target, event.get("resource_spec"))
-    return {"ok": True, "kind": event["kind"], "instance_type": target, "state": state,
-            "steps": sw.steps}
+
+    def to(instance_type: str) -> str:
+        if event["kind"] == "notebook-instance":
+            return sw.notebook_instance(event["notebook_instance_name"], instance_type,
+                                        wait_in_service=event.get("wait", True))
+        return sw.space(event["domain_id"], event["space_name"], event["app_type"],
+                        event.get("app_name") or "default", instance_type,
+                        event.get("resource_spec"))
+
+    result = {"kind": event["kind"], "instance_type": target}
+    try:
+        state = to(target)
+    except WaitTimeout:
+        raise
+    except (ClientError, SwitchError) as e:
+        original = sw.original
+        if isinstance(e, ClientError):
+            reason = describe_aws_error(e, f"switch to {target}")[1]
+        else:
+            reason = str(e)
+        if not original or original == target:
+            raise
+        sw.step("rollback", "running", f"{reason} Going back to {original}.")
+        try:
+            state = to(original)
+        except Exception as again:
+            raise SwitchError(f"{reason} The rollback to {original} failed too: {again}") from e
+        log.error("switch to %s failed, back on %s: %s", target, original, reason)
+        return {**result, "ok": False, "state": state, "rolled_back_to": original,
+                "error": reason, "steps": sw.steps}
+    return {**result, "ok": True, "state": state, "steps": sw.steps}
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """AWS Lambda entry point. Raises on failure (so Lambda records it and retries)."""
+    """AWS Lambda entry point. Raises on failure (Lambda records it and retries the event);
+    a switch that failed but was rolled back returns ``ok: False`` (a retry would fail again)."""
     budget = 840.0
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
         budget = max(1.0, context.get_remaining_time_in_millis() / 1000.0 - MARGIN_S)
@@ -249,5 +284,9 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         _code, message, _ = describe_aws_error(e, f"switch to {event.get('instance_type')}")
         log.error("switch failed: %s (%s)", message, error_code(e))
         raise
-    log.info("switch finished: %s", result)
+    except SwitchError as e:
+        log.error("switch failed: %s", e)
+        raise
+    if result["ok"]:
+        log.info("switch finished: %s", result)
     return result

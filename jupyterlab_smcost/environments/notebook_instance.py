@@ -41,12 +41,13 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
         self.call(self.sm.stop_notebook_instance, NotebookInstanceName=self.name)
         return f"stopped notebook instance {self.name}"
 
-    def switch_event(self, target: str) -> dict[str, Any]:
+    def switch_event(self, target: str, current: str) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "region": self.region,
             "notebook_instance_name": self.name,
             "instance_type": target,
+            "from_instance_type": current,
         }
 
     def manual_step(self, target: str) -> str:
@@ -72,7 +73,7 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
         progress.step("describe", "done", f"{self.name} is {status} on {current}")
         if self.switcher_function:
             # the switcher stops this instance (and this server with it), updates, starts
-            self.invoke_switcher(self.switch_event(target), progress)
+            self.invoke_switcher(self.switch_event(target, current), progress)
             progress.step(
                 "stop_update_start", "waiting",
                 f"the switcher stops {self.name}, changes it to {target} and starts it again "

@@ -62,7 +62,7 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
         return f"deleted the {self.app_type} app of space {self.space_name} (the space and its " \
             "storage stay)"
 
-    def switch_event(self, target: str, spec: dict[str, Any]) -> dict[str, Any]:
+    def switch_event(self, target: str, current: Any, spec: dict[str, Any]) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "region": self.region,
@@ -71,6 +71,7 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
             "app_type": self.app_type,
             "app_name": self.app_name,
             "instance_type": target,
+            "from_instance_type": current,
             "resource_spec": spec,
         }
 
@@ -81,7 +82,7 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
         progress.step("describe", "done", f"the {self.app_type} app is {d.get('Status')} on "
                       f"{current}")
         if self.switcher_function:
-            self.invoke_switcher(self.switch_event(target, spec), progress)
+            self.invoke_switcher(self.switch_event(target, current, spec), progress)
             progress.step(
                 "delete_update_create", "waiting",
                 f"the switcher deletes this app, sets the space's default type to {target} "
