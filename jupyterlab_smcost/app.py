@@ -161,7 +161,7 @@ class SmCostApp(ExtensionApp):
         book = PriceBook(
             live=LivePriceCache(self.price_cache_dir, self.price_cache_ttl) if live else None
         )
-        if not env.valid_instance_types() and env.kind == "local":
+        if env.kind == "local" and not env.valid_instance_types():
             env._valid_types = book.known_types()  # local: any type we know specs for
         bounds = Bounds(self.min_idle_timeout, self.max_idle_timeout)
         defaults = IdleSettings(

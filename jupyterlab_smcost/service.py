@@ -93,7 +93,12 @@ class SmCostService:
         self.env.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
+    #: re-read the instance type(s) in the background when older than this (Studio Classic's
+    #: KernelGateway apps come and go as the user opens notebooks)
+    TYPES_TTL_S = 60.0
+
     async def refresh_instance_types(self) -> list[str]:
+        self._types_at = asyncio.get_running_loop().time()
         try:
             self._types = await self.run_blocking(
                 self.env.instance_types, action="read the instance type"
@@ -105,6 +110,10 @@ class SmCostService:
     async def instance_types(self) -> list[str]:
         if self._types is None and self._types_task:
             await asyncio.shield(self._types_task)
+        now = asyncio.get_running_loop().time()
+        stale = now - getattr(self, "_types_at", now) > self.TYPES_TTL_S
+        if stale and self._types_task and self._types_task.done():
+            self._types_task = asyncio.ensure_future(self.refresh_instance_types())
         return self._types or []
 
     async def refresh_prices(self, force: bool) -> None:
