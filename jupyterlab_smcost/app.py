@@ -231,7 +231,8 @@ class SmCostApp(ExtensionApp):
             if inspect.isawaitable(result):
                 await result
 
-        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=120)
+        loop = getattr(self, "_loop", None) or self.serverapp.io_loop.asyncio_loop
+        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=120)
 
     def _stop_server(self) -> None:
         """Thread-safe: stop the Jupyter server from its own event loop."""

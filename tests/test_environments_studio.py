@@ -335,7 +335,8 @@ def test_space_switch_with_switcher_invokes_it_asynchronously():
     assert json.loads(seen["Payload"]) == {
         "kind": "studio-space", "region": REGION, "domain_id": D, "space_name": "alice-space",
         "app_type": "JupyterLab", "app_name": "default", "instance_type": "ml.g4dn.xlarge",
-        "from_instance_type": "ml.t3.medium", "resource_spec": {"SageMakerImageArn": SM_IMAGE_SPACE},
+        "from_instance_type": "ml.t3.medium",
+        "resource_spec": {"SageMakerImageArn": SM_IMAGE_SPACE},
     }
     assert progress.state == "waiting_external"
     assert progress.manual_step is None

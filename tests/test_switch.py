@@ -318,3 +318,24 @@ async def test_classic_switch_quota_error_is_readable(classic, jp_fetch,
         "a quota increase in Service Quotas or pick another instance type.")
     assert "switch" not in svc.idle.state.extra_busy
     stub.assert_no_pending_responses()
+
+
+async def test_classic_idle_shuts_real_kernels_and_deletes_apps(classic, jp_fetch,
+                                                               jp_serverapp):
+    _, sm, stub = classic
+    svc = await start(jp_serverapp)
+    await svc.instance_types()
+    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
+    kid = json.loads(r.body)["id"]
+    assert kid in jp_serverapp.kernel_manager.list_kernel_ids()
+    old = kg(OLD, "ml.t3.medium")
+    stub.add_response("list_apps", listed(JS, old), LIST_REQ)
+    stub.add_response("describe_app", old, ident(OLD))
+    stub.add_response("delete_app", {}, ident(OLD))
+    await svc.idle.shutdown_now("test")
+    stub.assert_no_pending_responses()
+    assert jp_serverapp.kernel_manager.list_kernel_ids() == []
+    code, st = await fetch_json(jp_fetch, "status")
+    # the IDE stays: a new idle clock, not "shutting_down"
+    assert st["idle"]["state"] in ("active", "idle")
+    assert svc.idle.state.shutting_down is False and svc.idle.state.error is None
