@@ -123,13 +123,18 @@ def test_notebook_runs_out_of_time_and_raises_for_the_retry():
 
 
 # -- Studio space
-def test_space_delete_update_create_full_path():
+@pytest.mark.parametrize("gone", ["Deleted", "ResourceNotFound"])
+def test_space_delete_update_create_full_path(gone):
     sm, stub = stubbed()
     sleeps = []
     stub.add_response("describe_app", space_app("InService", "ml.t3.medium"), IDENT)
     stub.add_response("delete_app", {}, IDENT)
     stub.add_response("describe_app", space_app("Deleting", "ml.t3.medium"), IDENT)
-    client_error(stub, "describe_app", "ResourceNotFound", "App does not exist", expected=IDENT)
+    if gone == "Deleted":
+        stub.add_response("describe_app", space_app("Deleted", "ml.t3.medium"), IDENT)
+    else:
+        client_error(stub, "describe_app", "ResourceNotFound", "App does not exist",
+                     expected=IDENT)
     spec = {"SageMakerImageArn": IMAGE, "SageMakerImageVersionAlias": "3.1.0",
             "InstanceType": "ml.g4dn.xlarge"}
     stub.add_response("update_space", {"SpaceArn": "arn:s"}, {

@@ -41,7 +41,9 @@ class SwitchProgress:
 
     id: str
     target: str
-    state: str = "pending"  # pending | running | waiting_external | succeeded | failed
+    #: pending | running | waiting_external (handed to the switcher) | manual (the user does
+    #: the step in ``manual_step``) | succeeded | failed
+    state: str = "pending"
     steps: list[dict[str, Any]] = field(default_factory=list)
     error: Optional[str] = None
     manual_step: Optional[str] = None
