@@ -1,22 +1,16 @@
 """A moto server for the environment tests, reached only through AWS_ENDPOINT_URL.
 
-Import the fixtures from a test module: ``from moto_env import moto_server, moto_endpoint``.
+Use it as a plugin from a test module: ``pytest_plugins = ("moto_env",)``; the helpers are
+in ``env_helpers``.
 """
 
 from __future__ import annotations
 
-import json
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-
-REGION = "eu-west-1"
-ACCOUNT = "123456789012"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole"
+from env_helpers import REGION
 
 
 @pytest.fixture(scope="session")
@@ -48,26 +42,3 @@ def moto_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     yield moto_server
-
-
-def create_notebook_instance(name: str, instance_type: str = "ml.t3.medium",
-                             region: str = REGION) -> str:
-    """Create one in moto (through AWS_ENDPOINT_URL); returns its ARN."""
-    sm = boto3.client("sagemaker", region_name=region)
-    arn = sm.create_notebook_instance(
-        NotebookInstanceName=name, InstanceType=instance_type, RoleArn=ROLE
-    )["NotebookInstanceArn"]
-    return arn
-
-
-def notebook_metadata(tmp_path: Path, name: str, arn: str) -> Path:
-    """The resource-metadata.json a notebook instance has."""
-    path = tmp_path / "resource-metadata.json"
-    path.write_text(json.dumps({"ResourceArn": arn, "ResourceName": name}))
-    return path
-
-
-def write_metadata(tmp_path: Path, data: Any) -> Path:
-    path = tmp_path / "resource-metadata.json"
-    path.write_text(data if isinstance(data, str) else json.dumps(data))
-    return path

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import botocore.session
 import pytest
-from moto_env import (
+from env_helpers import (
     REGION,
     create_notebook_instance,
     notebook_metadata,

@@ -9,7 +9,7 @@ import threading
 
 import boto3
 import pytest
-from moto_env import create_notebook_instance, notebook_metadata, write_metadata
+from env_helpers import create_notebook_instance, notebook_metadata, write_metadata
 from sm_stub import REGION as SREGION
 from sm_stub import app, client_error, factory, stubbed
 from tornado.httpclient import HTTPClientError

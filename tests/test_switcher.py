@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
-from moto_env import (
+from env_helpers import (
     ACCOUNT,
     REGION,
     create_notebook_instance,
