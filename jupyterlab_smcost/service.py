@@ -57,6 +57,7 @@ class SmCostService:
         self._types_task: Optional[asyncio.Future[Any]] = None
         self.price_error: Optional[str] = None
         self.switch: Optional[SwitchProgress] = None
+        self._types_at: Optional[float] = None
         self._switch_started: float = 0.0
         self.idle = IdleLoop(
             monitor,
@@ -111,7 +112,7 @@ class SmCostService:
         if self._types is None and self._types_task:
             await asyncio.shield(self._types_task)
         now = asyncio.get_running_loop().time()
-        stale = now - getattr(self, "_types_at", now) > self.TYPES_TTL_S
+        stale = self._types_at is not None and now - self._types_at > self.TYPES_TTL_S
         if stale and self._types_task and self._types_task.done():
             self._types_task = asyncio.ensure_future(self.refresh_instance_types())
         return self._types or []
