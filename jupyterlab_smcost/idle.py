@@ -236,15 +236,15 @@ class IdleLoop:
         if self.dry_run:
             if self.state.dry_run_fired_for != st.deadline:
                 self.state.dry_run_fired_for = st.deadline
-                self.log.warning(
-                    "smcost: dry run: would shut down now (idle %d s, timeout %d s)",
-                    st.idle_s, st.timeout_s,
-                )
+                await self._shutdown(f"idle for {int(st.idle_s)} s (timeout {st.timeout_s} s)")
             self._arm_in(self.busy_recheck_s)  # watch for activity to re-arm
             return
         await self._shutdown(f"idle for {int(st.idle_s)} s (timeout {st.timeout_s} s)")
 
     async def _shutdown(self, why: str) -> None:
+        if self.dry_run:
+            self.log.warning("smcost: dry run: would shut down now (%s)", why)
+            return
         self.state.shutting_down = True
         self.log.warning("smcost: shutting down: %s", why)
         try:

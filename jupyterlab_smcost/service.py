@@ -55,6 +55,7 @@ class SmCostService:
         self._types: Optional[list[str]] = None
         self._types_task: Optional[asyncio.Future[Any]] = None
         self.price_error: Optional[str] = None
+        self._started = False
         self.idle = IdleLoop(
             monitor,
             get_settings=lambda: self.store.settings,
@@ -80,6 +81,11 @@ class SmCostService:
             raise SmCostError(code, message, status) from e
 
     def start(self) -> None:
+        """Start the idle loop and the first reads. Idempotent: routes call it too, since
+        some hosts (pytest-jupyter) never run the extension start hook."""
+        if self._started:
+            return
+        self._started = True
         self.idle.start()
         self._types_task = asyncio.ensure_future(self.refresh_instance_types())
         if self.live_prices:
@@ -100,6 +106,7 @@ class SmCostService:
         return self._types or []
 
     async def instance_types(self) -> list[str]:
+        self.start()
         if self._types is None and self._types_task:
             await asyncio.shield(self._types_task)
         return self._types or []
@@ -200,12 +207,14 @@ class SmCostService:
         }
 
     async def put_idle(self, body: Any) -> dict[str, Any]:
+        self.start()
         await self.run_blocking(self.store.update, body, action="save settings")
         self.idle.poke()
         idle = await self.idle.status()
         return {**self._settings_json(), "deadline": idle.to_json()["deadline"]}
 
     async def keepalive(self) -> dict[str, Any]:
+        self.start()
         self.monitor.keepalive()
         self.idle.poke()
         idle = await self.idle.status()
