@@ -59,8 +59,9 @@ def validate_response(path: str, method: str, status: int, body: Any) -> None:
     OAS30Validator(schema).validate(body)
 
 
-async def fetch_json(jp_fetch: Any, *parts: str, method: str = "GET", body: Any = None,
-                     **kwargs: Any) -> tuple[int, Any]:
+async def fetch_json(
+    jp_fetch: Any, *parts: str, method: str = "GET", body: Any = None, **kwargs: Any
+) -> tuple[int, Any]:
     """(status, parsed JSON) without raising on 4xx/5xx."""
     if body is not None and not isinstance(body, str | bytes):
         body = json.dumps(body)

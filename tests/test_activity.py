@@ -32,8 +32,14 @@ async def status(jp_fetch: Any) -> dict:
 
 
 async def start_session(jp_fetch: Any, path: str) -> str:
-    r = await jp_fetch("api", "sessions", method="POST", body=json.dumps(
-        {"path": path, "type": "notebook", "name": path, "kernel": {"name": "python3"}}))
+    r = await jp_fetch(
+        "api",
+        "sessions",
+        method="POST",
+        body=json.dumps(
+            {"path": path, "type": "notebook", "name": path, "kernel": {"name": "python3"}}
+        ),
+    )
     return json.loads(r.body)["kernel"]["id"]
 
 
@@ -86,8 +92,9 @@ async def test_terminal_job_blocks_until_it_ends(jp_fetch: Any, jp_serverapp: An
     st = await wait_for(lambda: _busy_status(jp_fetch))
     assert st["idle"]["reasons"] == [f"terminal {name} running: sleep 30"]
     # the user may choose not to count terminals
-    code, _ = await fetch_json(jp_fetch, "smcost", "idle", method="PUT",
-                               body={"count_terminals": False})
+    code, _ = await fetch_json(
+        jp_fetch, "smcost", "idle", method="PUT", body={"count_terminals": False}
+    )
     assert code == 200
     assert (await status(jp_fetch))["idle"]["state"] != "busy"
     await fetch_json(jp_fetch, "smcost", "idle", method="PUT", body={"count_terminals": True})
@@ -121,8 +128,9 @@ async def test_browser_connection_counts_only_when_not_ignored(
         await wait_for(lambda: _connected(jp_serverapp, kid))
         st = await status(jp_fetch)
         assert st["idle"]["last_activity_source"] == "browser connection"
-        await fetch_json(jp_fetch, "smcost", "idle", method="PUT",
-                         body={"ignore_connections": True})
+        await fetch_json(
+            jp_fetch, "smcost", "idle", method="PUT", body={"ignore_connections": True}
+        )
         st = await status(jp_fetch)
         assert st["idle"]["last_activity_source"] != "browser connection"
     finally:

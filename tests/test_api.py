@@ -21,10 +21,18 @@ async def test_status_has_every_field_in_local_mode(jp_fetch: Any) -> None:
     assert body["environment"]["label"] == "not on SageMaker: priced as ml.m5.xlarge"
     inst = body["instance"]
     assert (inst["type"], inst["vcpu"], inst["memory_gib"], inst["gpu_count"]) == (
-        "ml.m5.xlarge", 4, 16.0, 0)
+        "ml.m5.xlarge",
+        4,
+        16.0,
+        0,
+    )
     price = body["price"]
     assert (price["usd_per_hour"], price["source"], price["as_of"], price["component"]) == (
-        0.23, "bundled", "2026-09-24", "Studio-JupyterLab")
+        0.23,
+        "bundled",
+        "2026-09-24",
+        "Studio-JupyterLab",
+    )
     assert body["cost"]["projected_usd_per_day"] == 5.52
     assert body["cost"]["projected_usd_per_month"] == pytest.approx(167.9)
     idle = body["idle"]
@@ -70,7 +78,9 @@ async def test_bad_idle_settings_get_400_json(jp_fetch: Any, body: Any, code: st
     assert (await fetch_json(jp_fetch, "smcost", "idle"))[1] == before
 
 
-async def test_put_idle_validates_persists_and_moves_deadline(jp_fetch: Any, smcost_service) -> None:
+async def test_put_idle_validates_persists_and_moves_deadline(
+    jp_fetch: Any, smcost_service
+) -> None:
     status, reply = await fetch_json(
         jp_fetch, "smcost", "idle", method="PUT", body={"timeout_s": 600, "warning_s": 60}
     )
@@ -97,23 +107,41 @@ async def test_read_only_polling_never_counts_but_a_save_does(jp_fetch: Any) -> 
     _, first = await fetch_json(jp_fetch, "smcost", "status")
     last = first["idle"]["last_activity"]
     for _ in range(3):
-        for path in (("api", "sessions"), ("api", "kernels"), ("api", "terminals"),
-                     ("api", "contents"), ("api", "status"), ("smcost", "status"),
-                     ("smcost", "prices"), ("smcost", "idle")):
+        for path in (
+            ("api", "sessions"),
+            ("api", "kernels"),
+            ("api", "terminals"),
+            ("api", "contents"),
+            ("api", "status"),
+            ("smcost", "status"),
+            ("smcost", "prices"),
+            ("smcost", "idle"),
+        ):
             r = await jp_fetch(*path)
             assert r.code == 200
     _, after = await fetch_json(jp_fetch, "smcost", "status")
     assert after["idle"]["last_activity"] == last
     # a refused change is not activity either
-    r = await jp_fetch("api", "contents", "nope", "x.txt", method="PUT",
-                       body=json.dumps({"type": "file", "format": "text", "content": "x"}),
-                       raise_error=False)
+    r = await jp_fetch(
+        "api",
+        "contents",
+        "nope",
+        "x.txt",
+        method="PUT",
+        body=json.dumps({"type": "file", "format": "text", "content": "x"}),
+        raise_error=False,
+    )
     assert r.code >= 400
     _, after = await fetch_json(jp_fetch, "smcost", "status")
     assert after["idle"]["last_activity"] == last
     # saving a file is
-    r = await jp_fetch("api", "contents", "x.txt", method="PUT",
-                       body=json.dumps({"type": "file", "format": "text", "content": "x"}))
+    r = await jp_fetch(
+        "api",
+        "contents",
+        "x.txt",
+        method="PUT",
+        body=json.dumps({"type": "file", "format": "text", "content": "x"}),
+    )
     assert r.code in (200, 201)
     _, after = await fetch_json(jp_fetch, "smcost", "status")
     assert after["idle"]["last_activity"] > last
@@ -154,7 +182,8 @@ async def test_metrics_gauges(jp_fetch: Any) -> None:
     text = r.body.decode()
     values = {
         line.split()[0]: float(line.split()[1])
-        for line in text.splitlines() if line.startswith("smcost_")
+        for line in text.splitlines()
+        if line.startswith("smcost_")
     }
     assert values["smcost_usd_per_hour"] == 0.23
     assert 0 <= values["smcost_idle_seconds"] < 60
@@ -190,7 +219,9 @@ async def test_every_route_needs_auth_and_never_tracks_activity(
                 continue
             with pytest.raises(HTTPClientError) as info:
                 await http_server_client.fetch(
-                    path, method=method, body=b"{}" if method != "GET" else None,
+                    path,
+                    method=method,
+                    body=b"{}" if method != "GET" else None,
                     headers={"Authorization": "token wrong"},
                 )
             assert info.value.code == 403, (method, path)

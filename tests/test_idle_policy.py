@@ -13,8 +13,9 @@ from jupyterlab_smcost.idle import IdleLoop, decide, effective_timeout
 from jupyterlab_smcost.settings import IdleSettings
 
 T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
-S = IdleSettings(enabled=True, timeout_s=600, ignore_connections=True, count_terminals=True,
-                 warning_s=120)
+S = IdleSettings(
+    enabled=True, timeout_s=600, ignore_connections=True, count_terminals=True, warning_s=120
+)
 
 
 def at(seconds: float) -> datetime:
@@ -38,8 +39,14 @@ def test_inside_warning_window_reads_idle_even_if_recent() -> None:
 
 
 def test_busy_blocks_and_lists_reasons() -> None:
-    act = Activity(T0, "kernel", (Busy("kernel", "k1", "kernel busy: a.ipynb"),
-                                  Busy("terminal", "1", "terminal 1 running: sleep 30")))
+    act = Activity(
+        T0,
+        "kernel",
+        (
+            Busy("kernel", "k1", "kernel busy: a.ipynb"),
+            Busy("terminal", "1", "terminal 1 running: sleep 30"),
+        ),
+    )
     st = decide(S, act, at(10_000), 600)
     assert st.state == "busy"
     assert st.reasons == ("kernel busy: a.ipynb", "terminal 1 running: sleep 30")
@@ -95,8 +102,9 @@ def make_loop(monitor: FakeMonitor, clock, acted: list, **kw) -> IdleLoop:
         acted.append(clock())
         return "stopped"
 
-    return IdleLoop(monitor, lambda: S, lambda s: s.timeout_s, act,
-                    logging.getLogger("test"), clock=clock, **kw)
+    return IdleLoop(
+        monitor, lambda: S, lambda s: s.timeout_s, act, logging.getLogger("test"), clock=clock, **kw
+    )
 
 
 async def test_loop_arms_timer_for_the_deadline_and_rearms_on_activity() -> None:
@@ -147,8 +155,9 @@ async def test_failed_stop_reports_error_and_backs_off() -> None:
     async def act() -> str:
         raise RuntimeError("AWS denied StopNotebookInstance")
 
-    idle = IdleLoop(mon, lambda: S, lambda s: s.timeout_s, act, logging.getLogger("t"),
-                    clock=lambda: now["t"])
+    idle = IdleLoop(
+        mon, lambda: S, lambda s: s.timeout_s, act, logging.getLogger("t"), clock=lambda: now["t"]
+    )
     idle.start()
     await settle()
     assert not idle.state.shutting_down

@@ -152,8 +152,13 @@ def test_snapshot_is_what_the_build_script_makes() -> None:
 
 
 def test_parse_ignores_non_hourly_and_zero() -> None:
-    assert parse_price_list_item(product("us-east-1", "Notebook", "ml.t3.medium", "0.05"))[3] == 0.05
-    assert parse_price_list_item(product("us-east-1", "Notebook", "ml.t3.medium", "0.1", "GB-Mo")) is None
+    assert (
+        parse_price_list_item(product("us-east-1", "Notebook", "ml.t3.medium", "0.05"))[3] == 0.05
+    )
+    assert (
+        parse_price_list_item(product("us-east-1", "Notebook", "ml.t3.medium", "0.1", "GB-Mo"))
+        is None
+    )
     assert parse_price_list_item(product("us-east-1", "Notebook", "ml.t3.medium", "0.0")) is None
 
 
@@ -190,7 +195,9 @@ def test_live_fetch_paginates_caches_and_wins_over_bundled(tmp_path: Path) -> No
         expected_params("us-east-1", "Studio-JupyterLab", "page2"),
     )
     now = [1_000_000.0]
-    cache = LivePriceCache(tmp_path, ttl_s=3600, client_factory=lambda: client, clock=lambda: now[0])
+    cache = LivePriceCache(
+        tmp_path, ttl_s=3600, client_factory=lambda: client, clock=lambda: now[0]
+    )
     book = PriceBook(live=cache)
     with stub:
         cache.refresh("us-east-1", "Studio-JupyterLab")
@@ -202,7 +209,10 @@ def test_live_fetch_paginates_caches_and_wins_over_bundled(tmp_path: Path) -> No
     assert book.specs("ml.m5.xlarge").vcpu == 4
     # the cache survives a new process (new objects reading the same dir)
     cache2 = LivePriceCache(tmp_path, ttl_s=3600, client_factory=lambda: None, clock=lambda: now[0])
-    assert PriceBook(live=cache2).price("us-east-1", "Studio-JupyterLab", "ml.g5.xlarge").source == "live"
+    assert (
+        PriceBook(live=cache2).price("us-east-1", "Studio-JupyterLab", "ml.g5.xlarge").source
+        == "live"
+    )
     assert cache2.is_fresh("us-east-1", "Studio-JupyterLab")
     now[0] += 3601
     assert not cache2.is_fresh("us-east-1", "Studio-JupyterLab")

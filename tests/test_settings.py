@@ -10,8 +10,9 @@ import pytest
 from jupyterlab_smcost.errors import SmCostError
 from jupyterlab_smcost.settings import Bounds, IdleSettings, SettingsStore
 
-D = IdleSettings(enabled=True, timeout_s=3600, ignore_connections=True, count_terminals=True,
-                 warning_s=300)
+D = IdleSettings(
+    enabled=True, timeout_s=3600, ignore_connections=True, count_terminals=True, warning_s=300
+)
 B = Bounds(min_timeout_s=300, max_timeout_s=7200)
 
 
