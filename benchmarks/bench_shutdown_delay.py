@@ -18,7 +18,16 @@ from datetime import datetime
 from _common import ServerProcess
 
 
-def smcost_delay(timeout: int) -> float:
+def _log_time(log: str, needle: str) -> float | None:
+    """Timestamp of the first log line containing needle (jupyter logs local time, ms)."""
+    for line in log.splitlines():
+        if needle in line:
+            stamp = line.split("]")[0].split(" ", 1)[1].rsplit(" ", 1)[0]
+            return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()
+    return None
+
+
+def smcost_delay(timeout: int) -> tuple[float, float]:
     server = ServerProcess(
         f"--SmCostApp.idle_timeout={timeout}",
         "--SmCostApp.min_idle_timeout=1",
@@ -30,7 +39,9 @@ def smcost_delay(timeout: int) -> float:
         deadline = datetime.fromisoformat(st["idle"]["deadline"]).timestamp()
         exited = server.wait_exit(timeout + 30)
         assert exited is not None, server.log()
-        return exited - deadline
+        began = _log_time(server.log(), "smcost: shutting down")
+        assert began is not None
+        return began - deadline, exited - deadline
     finally:
         server.stop()
 
