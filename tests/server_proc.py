@@ -18,6 +18,16 @@ from typing import Any, Optional
 TOKEN = "smcost-test-token"
 
 
+def _decode(raw: bytes) -> Any:
+    """JSON when it is JSON (our API), else the text (e.g. a 404 page)."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode(errors="replace")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,11 +104,9 @@ class ServerProcess:
             req.add_header("Authorization", f"token {token}")
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
-                raw = r.read()
-                return r.status, (json.loads(raw) if raw else None)
+                return r.status, _decode(r.read())
         except urllib.error.HTTPError as e:
-            raw = e.read()
-            return e.code, (json.loads(raw) if raw else None)
+            return e.code, _decode(e.read())
 
     def get(self, path: str) -> Any:
         code, body = self.request("GET", path)

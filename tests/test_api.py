@@ -229,3 +229,21 @@ async def test_every_route_needs_auth_and_never_tracks_activity(
             assert err["error"]["code"] == "forbidden"
             checked += 1
     assert checked >= 6
+
+
+@pytest.mark.parametrize(
+    "smcost_config", [{"idle_timeout_by_price": {"0.1": 900, "5": 300}, "min_idle_timeout": 10}]
+)
+async def test_expensive_instances_get_a_shorter_timeout(jp_fetch: Any) -> None:
+    _, body = await fetch_json(jp_fetch, "smcost", "status")
+    validate_response("/status", "get", 200, body)
+    # ml.m5.xlarge at $0.23/h is over the $0.1 threshold, under $5
+    assert body["idle"]["timeout_s"] == 900 and body["idle"]["user_timeout_s"] == 3600
+    assert 800 < body["idle"]["remaining_s"] <= 900
+
+
+@pytest.mark.parametrize("smcost_config", [{"shutdown_enabled": False}])
+async def test_admin_can_turn_idle_shutdown_off(jp_fetch: Any) -> None:
+    _, body = await fetch_json(jp_fetch, "smcost", "status")
+    assert body["idle"]["state"] == "disabled" and body["idle"]["deadline"] is None
+    assert body["idle"]["reasons"] == ["the administrator turned idle shutdown off"]
