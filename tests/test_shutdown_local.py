@@ -117,3 +117,16 @@ def test_command_line_traits_reach_the_extension() -> None:
         assert st["idle"]["timeout_s"] == 1800
         code, err = server.request("GET", "/smcost/status", token=None)
         assert code == 403 and err["error"]["code"] == "forbidden"
+
+
+def test_stops_without_any_request_to_the_extension() -> None:
+    spawned = time.time()
+    server = ServerProcess("--SmCostApp.idle_timeout=3", *SHORT)
+    try:
+        server.wait_ready()  # polls /api/status only
+        exited = server.wait_exit(20)
+        assert exited is not None, server.log()
+        assert exited - spawned >= 3.0
+        assert "smcost: shutting down: idle for 3 s" in server.log()
+    finally:
+        server.stop()
