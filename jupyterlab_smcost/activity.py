@@ -7,9 +7,10 @@ in-memory or one syscall per terminal, so a snapshot costs microseconds.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -87,9 +88,7 @@ class ActivityMonitor:
 
     async def snapshot(self, ignore_connections: bool, count_terminals: bool) -> Activity:
         now = self._clock()
-        latest, source = max(
-            ((t, s) for s, t in self._marks.items()), key=lambda ts: ts[0]
-        )
+        latest, source = max(((t, s) for s, t in self._marks.items()), key=lambda ts: ts[0])
         busy: list[Busy] = []
         busy_kernels: list[str] = []
 

@@ -201,8 +201,10 @@ class SmCostApp(ExtensionApp):
 
     def _watch_requests(self, monitor: ActivityMonitor) -> None:
         """Count successful PUT/POST/PATCH/DELETE requests as activity (never GET polling)."""
-        web_settings = self.serverapp.web_app.settings
-        original = web_settings.get("log_function")
+        # ExtensionApp copies self.settings into the web app's settings after this method
+        original = self.settings.get("log_function") or self.serverapp.web_app.settings.get(
+            "log_function"
+        )
 
         def log_function(handler: Any) -> None:
             try:
@@ -213,7 +215,7 @@ class SmCostApp(ExtensionApp):
                 if original:
                     original(handler)
 
-        web_settings["log_function"] = log_function
+        self.settings["log_function"] = log_function
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())

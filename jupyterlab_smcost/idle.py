@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Optional
 
 from .activity import Activity, ActivityMonitor, Busy, utcnow
 from .settings import IdleSettings
@@ -71,14 +72,26 @@ def decide(
     def status(state: str, reasons: tuple[str, ...], deadline: Optional[datetime]) -> IdleStatus:
         remaining = None if deadline is None else (deadline - now).total_seconds()
         return IdleStatus(
-            enabled, timeout_s, idle_s, remaining, deadline, state, reasons,
-            settings.warning_s, activity.last_activity, activity.last_source,
+            enabled,
+            timeout_s,
+            idle_s,
+            remaining,
+            deadline,
+            state,
+            reasons,
+            settings.warning_s,
+            activity.last_activity,
+            activity.last_source,
         )
 
     if shutting_down:
         return status("shutting_down", ("shutting down",), None)
     if not enabled:
-        why = "idle shutdown is off" if shutdown_enabled else "the administrator turned idle shutdown off"
+        why = (
+            "idle shutdown is off"
+            if shutdown_enabled
+            else "the administrator turned idle shutdown off"
+        )
         return status("disabled", (why,), None)
     if activity.busy:
         return status("busy", tuple(b.reason for b in activity.busy), None)
@@ -176,14 +189,20 @@ class IdleLoop:
     # -- reading
     async def status(self) -> IdleStatus:
         settings = self._get_settings()
-        activity = await self.monitor.snapshot(settings.ignore_connections, settings.count_terminals)
+        activity = await self.monitor.snapshot(
+            settings.ignore_connections, settings.count_terminals
+        )
         if self.state.extra_busy:
             activity = Activity(
-                activity.last_activity, activity.last_source,
+                activity.last_activity,
+                activity.last_source,
                 activity.busy + tuple(self.state.extra_busy.values()),
             )
         st = decide(
-            settings, activity, self._clock(), self._get_timeout(settings),
+            settings,
+            activity,
+            self._clock(),
+            self._get_timeout(settings),
             shutdown_enabled=self.shutdown_enabled,
             shutting_down=self.state.shutting_down,
             error=self.state.error,
@@ -236,15 +255,15 @@ class IdleLoop:
         if self.dry_run:
             if self.state.dry_run_fired_for != st.deadline:
                 self.state.dry_run_fired_for = st.deadline
-                self.log.warning(
-                    "smcost: dry run: would shut down now (idle %d s, timeout %d s)",
-                    st.idle_s, st.timeout_s,
-                )
+                await self._shutdown(f"idle for {int(st.idle_s)} s (timeout {st.timeout_s} s)")
             self._arm_in(self.busy_recheck_s)  # watch for activity to re-arm
             return
         await self._shutdown(f"idle for {int(st.idle_s)} s (timeout {st.timeout_s} s)")
 
     async def _shutdown(self, why: str) -> None:
+        if self.dry_run:
+            self.log.warning("smcost: dry run: would shut down now (%s)", why)
+            return
         self.state.shutting_down = True
         self.log.warning("smcost: shutting down: %s", why)
         try:
@@ -254,7 +273,9 @@ class IdleLoop:
             self.state.failures += 1
             self.state.error = getattr(e, "message", None) or str(e)
             backoff = min(60 * 2 ** (self.state.failures - 1), 900)
-            self.log.error("smcost: shutdown failed (%s); retrying in %d s", self.state.error, backoff)
+            self.log.error(
+                "smcost: shutdown failed (%s); retrying in %d s", self.state.error, backoff
+            )
             self._arm_in(backoff)
             return
         self.state.error = None

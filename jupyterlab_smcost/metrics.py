@@ -5,7 +5,8 @@ Gauges are created once per process; each reads the current service at scrape ti
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 from prometheus_client import Gauge
 

@@ -17,10 +17,11 @@ import re
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 
 log = logging.getLogger(__name__)
 
@@ -195,8 +196,12 @@ class LivePriceCache:
             if not token:
                 break
             kwargs["NextToken"] = token
-        data = {"region": region, "component": component, "fetched_at": self._clock(),
-                "items": items}
+        data = {
+            "region": region,
+            "component": component,
+            "fetched_at": self._clock(),
+            "items": items,
+        }
         self._write(self._path(region, component), data)
         with self._lock:
             self._mem[(region, component)] = data
@@ -272,7 +277,9 @@ class PriceBook:
         if not item:
             return None
         return Price(
-            float(item["usd_per_hour"]), "live", item.get("as_of"),
+            float(item["usd_per_hour"]),
+            "live",
+            item.get("as_of"),
             f"AWS Price List API, {region}, component {component}",
         )
 
@@ -306,7 +313,9 @@ class PriceBook:
             base = self._direct(region, other, instance_type)
             if base and base.usd_per_hour is not None:
                 return Price(
-                    base.usd_per_hour, "estimated", base.as_of,
+                    base.usd_per_hour,
+                    "estimated",
+                    base.as_of,
                     f"estimate: {other} price of {instance_type} in {region} "
                     f"({base.source}); no {component} price known",
                 )
@@ -315,7 +324,8 @@ class PriceBook:
         if not fam or not units:
             return None
         siblings = [
-            t for t in self._types_priced(region, component)
+            t
+            for t in self._types_priced(region, component)
             if family(t) == fam and size_units(t) and t != instance_type
         ]
         if not siblings:
@@ -326,7 +336,9 @@ class PriceBook:
             return None
         factor = units / (size_units(sib) or 1)
         return Price(
-            round(base.usd_per_hour * factor, 4), "estimated", base.as_of,
+            round(base.usd_per_hour * factor, 4),
+            "estimated",
+            base.as_of,
             f"estimate: linear in size from {sib} ({base.source} ${base.usd_per_hour}/h) "
             f"x {factor:g}",
         )
@@ -343,7 +355,8 @@ class PriceBook:
     def as_of(self, region: str, component: str) -> Optional[str]:
         """Latest date among the prices known for this region/component."""
         dates = [
-            p.as_of for (r, c, _), p in self._bundled.items()
+            p.as_of
+            for (r, c, _), p in self._bundled.items()
             if r == region and c == component and p.as_of
         ]
         if self.live:

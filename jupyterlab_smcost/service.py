@@ -56,6 +56,7 @@ class SmCostService:
         self._types: Optional[list[str]] = None
         self._types_task: Optional[asyncio.Future[Any]] = None
         self.price_error: Optional[str] = None
+        self._started = False
         self.switch: Optional[SwitchProgress] = None
         self._types_at: Optional[float] = None
         self._switch_started: float = 0.0
@@ -84,6 +85,11 @@ class SmCostService:
             raise SmCostError(code, message, status) from e
 
     def start(self) -> None:
+        """Start the idle loop and the first reads. Idempotent: routes call it too, since
+        some hosts (pytest-jupyter) never run the extension start hook."""
+        if self._started:
+            return
+        self._started = True
         self.idle.start()
         self._types_task = asyncio.ensure_future(self.refresh_instance_types())
         if self.live_prices:
@@ -109,6 +115,7 @@ class SmCostService:
         return self._types or []
 
     async def instance_types(self) -> list[str]:
+        self.start()
         if self._types is None and self._types_task:
             await asyncio.shield(self._types_task)
         now = asyncio.get_running_loop().time()
@@ -213,12 +220,14 @@ class SmCostService:
         }
 
     async def put_idle(self, body: Any) -> dict[str, Any]:
+        self.start()
         await self.run_blocking(self.store.update, body, action="save settings")
         self.idle.poke()
         idle = await self.idle.status()
         return {**self._settings_json(), "deadline": idle.to_json()["deadline"]}
 
     async def keepalive(self) -> dict[str, Any]:
+        self.start()
         self.monitor.keepalive()
         self.idle.poke()
         idle = await self.idle.status()
@@ -285,6 +294,7 @@ class SmCostService:
     async def start_switch(self, body: Any) -> dict[str, Any]:
         """Validate the target (400) and the state (409) before anything changes; then run
         the switch in a worker thread, the idle loop held busy meanwhile."""
+        self.start()
         if not isinstance(body, dict) or not isinstance(body.get("instance_type"), str):
             raise bad_input('the body must be {"instance_type": "ml...."}')
         target = body["instance_type"].strip()

@@ -54,11 +54,11 @@ FIELDS = _BOOL_FIELDS + _INT_FIELDS
 def _as_int(name: str, value: Any) -> int:
     # bool is an int subclass in Python: reject it explicitly
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise bad_input(f"{name} must be a number of seconds, got {json.dumps(value)}",
-                        "invalid_setting")
+        raise bad_input(
+            f"{name} must be a number of seconds, got {json.dumps(value)}", "invalid_setting"
+        )
     if isinstance(value, float) and not value.is_integer():
-        raise bad_input(f"{name} must be a whole number of seconds, got {value}",
-                        "invalid_setting")
+        raise bad_input(f"{name} must be a whole number of seconds, got {value}", "invalid_setting")
     return int(value)
 
 
@@ -76,8 +76,10 @@ def validate_update(current: IdleSettings, update: Any, bounds: Bounds) -> IdleS
     for name in _BOOL_FIELDS:
         if name in update:
             if not isinstance(update[name], bool):
-                raise bad_input(f"{name} must be true or false, got {json.dumps(update[name])}",
-                                "invalid_setting")
+                raise bad_input(
+                    f"{name} must be true or false, got {json.dumps(update[name])}",
+                    "invalid_setting",
+                )
             changes[name] = update[name]
     for name in _INT_FIELDS:
         if name in update:

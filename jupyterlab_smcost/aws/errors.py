@@ -72,11 +72,18 @@ def describe_aws_error(exc: BaseException, action: str = "") -> tuple[str, str, 
                 502,
             )
         if code in THROTTLING_CODES:
-            return ("aws_throttled", f"AWS throttled {op or 'the request'}{what}; "
-                    "it will be retried later.", 503)
+            return (
+                "aws_throttled",
+                f"AWS throttled {op or 'the request'}{what}; it will be retried later.",
+                503,
+            )
         if code in QUOTA_CODES:
-            return ("aws_quota", f"AWS quota reached{what}: {msg}. Ask for a quota increase "
-                    "in Service Quotas or pick another instance type.", 502)
+            return (
+                "aws_quota",
+                f"AWS quota reached{what}: {msg}. Ask for a quota increase "
+                "in Service Quotas or pick another instance type.",
+                502,
+            )
         if code in ("ValidationException", "ResourceNotFound", "ResourceInUse"):
             return ("aws_rejected", f"AWS rejected {op or 'the request'}{what}: {msg}", 502)
         return ("aws_error", f"AWS error {code} in {op or 'a request'}{what}: {msg}", 502)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Creates .venv and installs the extension (built frontend included) with its test extras.
+# Used by scripts/dev.sh and scripts/test.sh; needs Python 3.10+ and Node.js 18+.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+# shellcheck disable=SC1091
+. .venv/bin/activate
+python -m pip install -q -U pip
+# build tools first: the editable install below builds without isolation (4x faster)
+python -m pip install -q hatchling hatch-jupyter-builder hatch-nodejs-version editables \
+  "jupyterlab>=4.4,<4.7"
+jlpm install
+jlpm build:prod
+python -m pip install -q -e ".[test]" --no-build-isolation
+jupyter server extension list 2>&1 | grep -q "jupyterlab_smcost.*OK" \
+  || { echo "server extension not enabled" >&2; exit 1; }
+jupyter labextension list 2>&1 | grep -q "jupyterlab-smcost.*OK" \
+  || { echo "lab extension not installed" >&2; exit 1; }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything the tests need (Python and npm packages, Debian chromium) and runs
+# every test: lint, jest, and pytest (server, AWS doubles, real browser).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+bash scripts/setup.sh
+# shellcheck disable=SC1091
+. .venv/bin/activate
+
+echo "== ruff"
+ruff check jupyterlab_smcost tests benchmarks scripts
+if jlpm run 2>/dev/null | grep -q "lint:check"; then
+  echo "== eslint/prettier"
+  jlpm lint:check
+fi
+if jlpm run 2>/dev/null | grep -q "^ *test"; then
+  echo "== jest"
+  jlpm test
+fi
+echo "== pytest"
+python -m pytest -q "$@"

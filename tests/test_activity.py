@@ -1,0 +1,161 @@
+"""Idle semantics with real kernels and terminals inside a real jupyter_server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from conftest import fetch_json
+
+from jupyterlab_smcost.activity import utcnow
+
+
+async def wait_for(predicate, timeout: float = 20.0, every: float = 0.1) -> Any:
+    """Poll an async predicate until it returns something truthy (event-driven tests)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(every)
+
+
+async def status(jp_fetch: Any) -> dict:
+    code, body = await fetch_json(jp_fetch, "smcost", "status")
+    assert code == 200
+    return body
+
+
+async def start_session(jp_fetch: Any, path: str) -> str:
+    r = await jp_fetch(
+        "api",
+        "sessions",
+        method="POST",
+        body=json.dumps(
+            {"path": path, "type": "notebook", "name": path, "kernel": {"name": "python3"}}
+        ),
+    )
+    return json.loads(r.body)["kernel"]["id"]
+
+
+async def test_silent_busy_cell_blocks_and_is_named(jp_fetch: Any, jp_serverapp: Any) -> None:
+    kid = await start_session(jp_fetch, "train.ipynb")
+    km = jp_serverapp.kernel_manager
+    # a kernel nobody has talked to stays "starting" (counted busy until stuck_kernel_timeout)
+    assert (await status(jp_fetch))["idle"]["reasons"] == ["kernel starting"]
+    client = km.get_kernel(kid).client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=30)
+        await wait_for(lambda: _state_is(km, kid, "idle"))
+        assert (await status(jp_fetch))["idle"]["state"] == "active"
+        client.execute("import time; time.sleep(4)")  # prints nothing for 4 s
+        st = await wait_for(lambda: _busy_status(jp_fetch))
+        assert st["idle"]["reasons"] == ["kernel busy: train.ipynb"]
+        assert st["idle"]["deadline"] is None
+        # it stays busy while silent
+        await asyncio.sleep(1.5)
+        assert (await status(jp_fetch))["idle"]["state"] == "busy"
+        done = await wait_for(lambda: _not_busy(jp_fetch), timeout=15)
+        # the end of the cell is activity: the clock restarts from it
+        assert done["idle"]["last_activity_source"] == "kernel"
+    finally:
+        client.stop_channels()
+
+
+async def _state_is(km: Any, kid: str, state: str) -> bool:
+    return getattr(km.get_kernel(kid), "execution_state", None) == state
+
+
+async def _busy_status(jp_fetch: Any) -> dict | None:
+    st = await status(jp_fetch)
+    return st if st["idle"]["state"] == "busy" else None
+
+
+async def _not_busy(jp_fetch: Any) -> dict | None:
+    st = await status(jp_fetch)
+    return st if st["idle"]["state"] != "busy" else None
+
+
+async def test_terminal_job_blocks_until_it_ends(jp_fetch: Any, jp_serverapp: Any) -> None:
+    r = await jp_fetch("api", "terminals", method="POST", body="{}")
+    name = json.loads(r.body)["name"]
+    tm = jp_serverapp.web_app.settings["terminal_manager"]
+    term = tm.terminals[name]
+    await asyncio.sleep(0.5)  # let the shell print its prompt
+    term.ptyproc.write("sleep 30\n")
+    st = await wait_for(lambda: _busy_status(jp_fetch))
+    assert st["idle"]["reasons"] == [f"terminal {name} running: sleep 30"]
+    # the user may choose not to count terminals
+    code, _ = await fetch_json(
+        jp_fetch, "smcost", "idle", method="PUT", body={"count_terminals": False}
+    )
+    assert code == 200
+    assert (await status(jp_fetch))["idle"]["state"] != "busy"
+    await fetch_json(jp_fetch, "smcost", "idle", method="PUT", body={"count_terminals": True})
+    assert (await status(jp_fetch))["idle"]["state"] == "busy"
+    term.ptyproc.write("\x03")  # Ctrl-C ends the job
+    await wait_for(lambda: _not_busy(jp_fetch))
+    await jp_fetch("api", "terminals", name, method="DELETE")
+
+
+async def test_terminal_output_is_activity(jp_fetch: Any, jp_serverapp: Any) -> None:
+    r = await jp_fetch("api", "terminals", method="POST", body="{}")
+    name = json.loads(r.body)["name"]
+    before = (await status(jp_fetch))["idle"]["last_activity"]
+    term = jp_serverapp.web_app.settings["terminal_manager"].terminals[name]
+    # the terminal manager reads the pty only while a client listens; emulate one read
+    term.ptyproc.write("echo hello\n")
+    await asyncio.sleep(0.3)
+    jp_serverapp.web_app.settings["terminal_manager"].pre_pty_read_hook(term)
+    after = await status(jp_fetch)
+    assert after["idle"]["last_activity"] > before
+    assert after["idle"]["last_activity_source"] == "terminal"
+
+
+@pytest.mark.parametrize("smcost_config", [{"ignore_connections": False}])
+async def test_browser_connection_counts_only_when_not_ignored(
+    jp_fetch: Any, jp_ws_fetch: Any, jp_serverapp: Any
+) -> None:
+    kid = await start_session(jp_fetch, "conn.ipynb")
+    ws = await jp_ws_fetch("api", "kernels", kid, "channels")
+    try:
+        await wait_for(lambda: _connected(jp_serverapp, kid))
+        st = await status(jp_fetch)
+        assert st["idle"]["last_activity_source"] == "browser connection"
+        await fetch_json(
+            jp_fetch, "smcost", "idle", method="PUT", body={"ignore_connections": True}
+        )
+        st = await status(jp_fetch)
+        assert st["idle"]["last_activity_source"] != "browser connection"
+    finally:
+        ws.close()
+
+
+async def _connected(app: Any, kid: str) -> bool:
+    return app.kernel_manager._kernel_connections.get(kid, 0) > 0
+
+
+@pytest.mark.parametrize("smcost_config", [{"stuck_kernel_timeout": 60}])
+async def test_starting_kernel_blocks_until_stuck_and_dead_never(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    kid = await start_session(jp_fetch, "s.ipynb")
+    kernel = jp_serverapp.kernel_manager.get_kernel(kid)
+    # drive the states jupyter_server records; the monitor reads them as they are
+    kernel.execution_state = "starting"
+    kernel.last_activity = utcnow()
+    st = await status(jp_fetch)
+    assert st["idle"]["state"] == "busy" and st["idle"]["reasons"] == ["kernel starting"]
+    kernel.last_activity = utcnow() - timedelta(seconds=61)
+    assert (await status(jp_fetch))["idle"]["state"] != "busy"
+    kernel.execution_state = "dead"
+    kernel.last_activity = utcnow()
+    st = await status(jp_fetch)
+    assert st["idle"]["state"] != "busy"
+    assert st["idle"]["last_activity_source"] != "kernel"

@@ -1,0 +1,132 @@
+"""A real local server stops at its idle deadline, and not before while work runs.
+
+These start ``jupyter server`` subprocesses with short timeouts; they take real seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+from server_proc import ServerProcess, kernel_client
+
+SHORT = ["--SmCostApp.min_idle_timeout=1", "--SmCostApp.warning_period=1"]
+
+
+def deadline_of(server: ServerProcess) -> float:
+    st = server.get("/smcost/status")
+    return datetime.fromisoformat(st["idle"]["deadline"]).timestamp()
+
+
+def test_untouched_server_stops_at_its_deadline() -> None:
+    with ServerProcess("--SmCostApp.idle_timeout=4", *SHORT) as server:
+        deadline = deadline_of(server)
+        assert server.get("/smcost/status")["idle"]["last_activity_source"] == "server start"
+        # polling the way an open lab tab does keeps nothing alive
+        while time.time() < deadline - 0.5:
+            for path in ("/api/sessions", "/api/kernels", "/api/terminals", "/smcost/status"):
+                server.request("GET", path)
+            time.sleep(0.3)
+        exited = server.wait_exit(15)
+        assert exited is not None, server.log()
+        assert exited >= deadline - 0.05, "stopped before its deadline"
+        assert exited - deadline < 3.0, f"stopped {exited - deadline:.2f} s late"
+        assert "smcost: shutting down" in server.log()
+
+
+def test_busy_cell_keeps_it_alive_then_it_stops() -> None:
+    with ServerProcess("--SmCostApp.idle_timeout=3", *SHORT) as server:
+        code, sess = server.request(
+            "POST",
+            "/api/sessions",
+            {
+                "path": "long.ipynb",
+                "type": "notebook",
+                "name": "long.ipynb",
+                "kernel": {"name": "python3"},
+            },
+        )
+        assert code == 201
+        client = kernel_client(server, sess["kernel"]["id"])
+        try:
+            client.execute("import time; time.sleep(9)")  # silent for 9 s, 3x the timeout
+            time.sleep(1.0)
+            st = server.get("/smcost/status")
+            assert st["idle"]["state"] == "busy", st["idle"]
+            assert st["idle"]["reasons"] == ["kernel busy: long.ipynb"]
+            started = time.time()
+            exited = server.wait_exit(30)
+            assert exited is not None, server.log()
+            # the cell ran ~8 more seconds; the server waited for it plus the timeout
+            assert exited - started >= 8 + 3 - 1.0, exited - started
+        finally:
+            client.stop_channels()
+
+
+def test_terminal_job_keeps_it_alive_then_it_stops() -> None:
+    with ServerProcess("--SmCostApp.idle_timeout=3", *SHORT) as server:
+        code, term = server.request("POST", "/api/terminals", {})
+        assert code == 200
+        # run a foreground job through the terminal's websocket, as a user would
+        import asyncio
+
+        from tornado.websocket import websocket_connect
+
+        async def type_command() -> None:
+            ws = await websocket_connect(
+                f"ws://127.0.0.1:{server.port}/terminals/websocket/{term['name']}"
+                f"?token=smcost-test-token"
+            )
+            await ws.write_message('["stdin", "sleep 8\\r"]')
+            await asyncio.sleep(1.0)
+            ws.close()
+
+        asyncio.run(type_command())
+        st = server.get("/smcost/status")
+        assert st["idle"]["state"] == "busy", st["idle"]
+        assert st["idle"]["reasons"] == [f"terminal {term['name']} running: sleep 8"]
+        started = time.time()
+        exited = server.wait_exit(30)
+        assert exited is not None, server.log()
+        assert exited - started >= 7 + 3 - 1.0, exited - started
+
+
+def test_settings_survive_a_restart(tmp_path: Path) -> None:
+    with ServerProcess(workdir=tmp_path) as server:
+        code, body = server.request("PUT", "/smcost/idle", {"timeout_s": 1234, "warning_s": 100})
+        assert code == 200 and body["timeout_s"] == 1234
+    with ServerProcess(workdir=tmp_path) as again:
+        idle = again.get("/smcost/idle")
+        assert (idle["timeout_s"], idle["warning_s"]) == (1234, 100)
+        assert again.get("/smcost/status")["idle"]["timeout_s"] == 1234
+    # an admin bound set later clamps the saved value
+    with ServerProcess("--SmCostApp.max_idle_timeout=600", workdir=tmp_path) as bounded:
+        assert bounded.get("/smcost/idle")["timeout_s"] == 600
+
+
+def test_command_line_traits_reach_the_extension() -> None:
+    with ServerProcess(
+        "--SmCostApp.instance_type=ml.g4dn.xlarge",
+        "--SmCostApp.local_price_component=Notebook",
+        "--SmCostApp.idle_timeout=1800",
+    ) as server:
+        st = server.get("/smcost/status")
+        assert st["instance"]["gpu_model"] == "NVIDIA T4"
+        assert (st["price"]["usd_per_hour"], st["price"]["component"]) == (0.736, "Notebook")
+        assert st["idle"]["timeout_s"] == 1800
+        code, err = server.request("GET", "/smcost/status", token=None)
+        assert code == 403 and err["error"]["code"] == "forbidden"
+
+
+def test_stops_without_any_request_to_the_extension() -> None:
+    spawned = time.time()
+    server = ServerProcess("--SmCostApp.idle_timeout=3", *SHORT)
+    try:
+        server.wait_ready()  # polls /api/status only
+        exited = server.wait_exit(20)
+        assert exited is not None, server.log()
+        assert exited - spawned >= 3.0
+        assert "smcost: shutting down: idle for 3 s" in server.log()
+    finally:
+        server.stop()
