@@ -9,6 +9,7 @@ import threading
 
 import boto3
 import pytest
+from conftest import validate_response
 from env_helpers import create_notebook_instance, notebook_metadata, write_metadata
 from sm_stub import REGION as SREGION
 from sm_stub import app, client_error, factory, stubbed
@@ -62,13 +63,17 @@ async def fetch_json(jp_fetch, *path, method="GET", body=None):
     if body is not None:
         kwargs["body"] = body if isinstance(body, str) else json.dumps(body)
     r = await jp_fetch("smcost", *path, **kwargs)
-    return r.code, json.loads(r.body)
+    data = json.loads(r.body)
+    validate_response("/" + "/".join(path), method, r.code, data)  # the shipped OpenAPI
+    return r.code, data
 
 
 async def fetch_error(jp_fetch, *path, method="GET", body=None):
     with pytest.raises(HTTPClientError) as e:
         await fetch_json(jp_fetch, *path, method=method, body=body)
-    return e.value.code, json.loads(e.value.response.body)
+    data = json.loads(e.value.response.body)
+    validate_response("/" + "/".join(path), method, e.value.code, data)
+    return e.value.code, data
 
 
 async def until(predicate, timeout=10.0):
