@@ -19,6 +19,7 @@ general-purpose notebook hosts: none of them is recommended.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -44,13 +45,14 @@ class Needs:
 
 
 def confidence(summary: UsageSummary, interval_s: float, min_samples: int) -> str:
-    """``high``: the window is (nearly) full and densely sampled; ``medium``: at least a
-    quarter of it, or twice the minimum of samples; else ``low``."""
+    """``high``: the samples span at least 75% of the window and at least half the expected
+    samples are there; ``medium``: they span at least a quarter of it; else ``low``.
+    (Recommendations need ``min_samples`` before any of this applies.)"""
     coverage = summary.span_s / summary.window_s if summary.window_s else 0.0
     expected = summary.window_s / interval_s if interval_s > 0 else 0.0
     if coverage >= 0.75 and summary.samples >= 0.5 * expected:
         return "high"
-    if coverage >= 0.25 or summary.samples >= 2 * min_samples:
+    if coverage >= 0.25:
         return "medium"
     return "low"
 
@@ -101,7 +103,7 @@ def recommend(
         return {
             "items": [],
             "reason": f"collecting usage: {summary.samples} of {min_samples} samples needed "
-            f"(about {max(1, round(more / 60))} min more)",
+            f"(about {max(1, math.ceil(more / 60))} min more)",
         }
     if not current_type:
         return {"items": [], "reason": "the instance type is not known yet"}
