@@ -306,3 +306,13 @@ async def test_recommendations_off(jp_fetch: Any, smcost_service: Any) -> None:
     validate_response("/recommendations", "get", 200, body)
     assert smcost_service.usage_sampler is None
     assert body["items"] == [] and "sampling is off" in body["reason"]
+
+
+async def test_no_recommendations_where_the_kernels_run_elsewhere(
+    jp_fetch: Any, smcost_service: Any, monkeypatch: Any
+) -> None:
+    # e.g. Studio Classic: kernels run in KernelGateway apps on other instances
+    monkeypatch.setattr(smcost_service.env, "usage_measures_instance", False, raising=False)
+    code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
+    validate_response("/recommendations", "get", 200, body)
+    assert body["items"] == [] and "other instances" in body["reason"]
