@@ -124,12 +124,20 @@ class PricesHandler(BaseHandler):
         await self._run(self.service.price_table(refresh=refresh))
 
 
+class RecommendationsHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._run(self.service.recommendations())
+
+
 ROUTES = [
     ("status", StatusHandler),
     ("idle", IdleHandler),
     ("idle/keepalive", KeepAliveHandler),
     ("shutdown", ShutdownHandler),
     ("prices", PricesHandler),
+    ("recommendations", RecommendationsHandler),
 ]
 
 
