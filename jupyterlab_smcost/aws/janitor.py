@@ -57,11 +57,21 @@ def aws_errors(action: str) -> Iterator[None]:
         raise JanitorError(code, message) from exc
 
 
+def default_region(region_name: Optional[str] = None) -> Optional[str]:
+    """The region given, else boto3's (AWS_DEFAULT_REGION, profile), else AWS_REGION."""
+    if region_name:
+        return region_name
+    import boto3
+
+    return boto3.session.Session().region_name or os.environ.get("AWS_REGION") or None
+
+
 def make_client(service: str, region_name: Optional[str] = None) -> Any:
     """A boto3 client with the standard resolution; ``standard`` retries unless configured."""
     import boto3
     from botocore.config import Config
 
+    region_name = default_region(region_name)
     kwargs: dict[str, Any] = {
         "user_agent_extra": USER_AGENT,
         "max_pool_connections": DEFAULT_WORKERS * 2,
