@@ -79,7 +79,9 @@ def make_client(service: str, region_name: Optional[str] = None) -> Any:
     if not os.environ.get("AWS_RETRY_MODE"):
         kwargs["retries"] = {"mode": "standard"}  # AWS_MAX_ATTEMPTS still applies
     with aws_errors(f"create the {service} client"):
-        return boto3.client(service, region_name=region_name, config=Config(**kwargs))
+        # a fresh session: credentials are resolved now, not cached from an earlier client
+        session = boto3.session.Session()
+        return session.client(service, region_name=region_name, config=Config(**kwargs))
 
 
 def _iso(value: Any) -> Optional[str]:
