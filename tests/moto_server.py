@@ -101,6 +101,35 @@ def no_aws() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def stubs(no_aws, monkeypatch):
+    """Stubbed clients, handed out by janitor.make_client; all responses must be used."""
+    from botocore.stub import Stubber
+
+    from jupyterlab_smcost.aws import janitor
+
+    real_make_client = janitor.make_client
+    clients: dict[str, tuple] = {}
+
+    def factory(service, region_name=None):
+        if service not in clients:
+            client = real_make_client(service, region_name)
+            stubber = Stubber(client)
+            stubber.activate()
+            clients[service] = (client, stubber)
+        return clients[service][0]
+
+    monkeypatch.setattr(janitor, "make_client", factory)
+
+    def stub(service):
+        factory(service)
+        return clients[service][1]
+
+    yield stub
+    for _client, stubber in clients.values():
+        stubber.assert_no_pending_responses()
+
+
 # ------------------------------------------------------------------------- resource makers
 
 

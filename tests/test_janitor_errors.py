@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
 """Failures and paging through botocore's Stubber (checked against the real API model).
 
 The CLI must exit non-zero with one readable line; the Lambda handlers must raise.
@@ -10,7 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 from botocore.stub import ANY, Stubber
-from moto_server import aws_env, no_aws, patched_environ  # noqa: F401  (no_aws is a fixture)
+from moto_server import aws_env, no_aws, patched_environ, stubs  # noqa: F401  (fixtures)
 
 from jupyterlab_smcost import cli
 from jupyterlab_smcost.aws import janitor, lambdas
@@ -20,31 +21,6 @@ ACCESS_DENIED_MSG = (
     "User: arn:aws:sts::123456789012:assumed-role/janitor/x is not authorized to perform: "
     "sagemaker:ListEndpoints on resource: arn:aws:sagemaker:eu-west-1:123456789012:endpoint/*"
 )
-
-
-@pytest.fixture
-def stubs(no_aws, monkeypatch):
-    """Stubbed clients, handed out by janitor.make_client; all responses must be used."""
-    clients: dict[str, tuple] = {}
-
-    def factory(service, region_name=None):
-        if service not in clients:
-            client = janitor.__dict__["_real_make_client"](service, region_name)
-            stubber = Stubber(client)
-            stubber.activate()
-            clients[service] = (client, stubber)
-        return clients[service][0]
-
-    janitor.__dict__.setdefault("_real_make_client", janitor.make_client)
-    monkeypatch.setattr(janitor, "make_client", factory)
-
-    def stub(service):
-        factory(service)
-        return clients[service][1]
-
-    yield stub
-    for _client, stubber in clients.values():
-        stubber.assert_no_pending_responses()
 
 
 def run_cli(*argv) -> tuple[int, str, str]:
