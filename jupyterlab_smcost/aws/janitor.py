@@ -79,9 +79,27 @@ def make_client(service: str, region_name: Optional[str] = None) -> Any:
     if not os.environ.get("AWS_RETRY_MODE"):
         kwargs["retries"] = {"mode": "standard"}  # AWS_MAX_ATTEMPTS still applies
     with aws_errors(f"create the {service} client"):
-        # a fresh session: credentials are resolved now, not cached from an earlier client
-        session = boto3.session.Session()
+        # A fresh session, so credentials are resolved now rather than cached from an
+        # earlier client, sharing the (read-only) API model loader of the first one.
+        session = boto3.session.Session(botocore_session=_botocore_session())
         return session.client(service, region_name=region_name, config=Config(**kwargs))
+
+
+_LOADER: Any = None
+_LOADER_LOCK = threading.Lock()
+
+
+def _botocore_session() -> Any:
+    import botocore.session
+
+    global _LOADER
+    session = botocore.session.get_session()
+    with _LOADER_LOCK:
+        if _LOADER is None:
+            _LOADER = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _LOADER)
+    return session
 
 
 def _iso(value: Any) -> Optional[str]:
