@@ -128,7 +128,7 @@ def cmd_notebooks(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(report.to_json(), out, indent=2)
         out.write("\n")
     else:
-        verb = janitor.ACTIONS[args.action][2]
+        verb = janitor.ACTIONS[args.action][3]
         prefix = "would be " if args.dry_run else ""
         rows = [[n, prefix + verb] for n in report.acted]
         rows += [[s["name"], f"skipped ({s['reason']})"] for s in report.skipped]

@@ -72,6 +72,7 @@ def test_endpoints_idle_json_with_name_filter(endpoints):
             "name": "AllTraffic",
             "instance_type": "ml.m5.xlarge",
             "instance_count": 2,
+            "serverless": False,
             "invocations": 0.0,
             "usd_per_hour": 0.257,
             "price_source": "bundled",

@@ -378,3 +378,29 @@ def test_lambda_report_idle_endpoints_publishes(aws, monkeypatch):
 def test_region_of_the_report_is_the_clients(aws):
     sm = janitor.make_client("sagemaker")
     assert sm.meta.region_name == REGION
+
+
+def test_serverless_and_deleted_config_variants(aws):
+    sm = boto3.client("sagemaker")
+    make_endpoints(sm, ["orphan"], [("AllTraffic", "ml.m5.xlarge", 1)], "gone")
+    sm.delete_endpoint_config(EndpointConfigName="gone")  # allowed while the endpoint runs
+    sm.create_endpoint_config(
+        EndpointConfigName="sl",
+        ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "gone-model",
+                             "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5}}],
+    )
+    sm.create_endpoint(EndpointName="sl", EndpointConfigName="sl")
+    report = janitor.find_idle_endpoints(
+        janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"), hours=24
+    )
+    by_name = {e.name: e for e in report.idle}
+    assert set(by_name) == {"orphan", "sl"}
+    (orphan,) = by_name["orphan"].variants
+    assert (orphan.instance_type, orphan.instance_count, orphan.serverless) == (None, 1, False)
+    assert orphan.usd_per_day is None and orphan.price_source == "unknown"
+    assert orphan.price_detail == "endpoint config gone was deleted: type unknown"
+    assert orphan.describe() == "AllTraffic: 1 x unknown type"
+    (sl,) = by_name["sl"].variants
+    assert (sl.serverless, sl.usd_per_day, sl.price_source) == (True, 0.0, "serverless")
+    assert sl.describe() == "AllTraffic: serverless"
+    assert report.idle_usd_per_day == 0.0 and report.idle_unpriced == 1

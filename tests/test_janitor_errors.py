@@ -146,6 +146,26 @@ def test_get_metric_data_request_shape_and_next_token_pages(stubs):
     assert report.idle[0].usd_per_day == pytest.approx(0.257 * 2 * 24)
 
 
+def test_endpoint_deleted_while_checking_is_skipped(stubs):
+    sm = stubs("sagemaker")
+    stubs("cloudwatch")  # no metric call: nothing left to query
+    sm.add_response(
+        "list_endpoints",
+        {"Endpoints": [{"EndpointName": "gone", "EndpointArn": "arn:aws:sagemaker:eu-west-1:"
+                        "123456789012:endpoint/gone", "CreationTime": NOW,
+                        "LastModifiedTime": NOW, "EndpointStatus": "InService"}]},
+    )
+    sm.add_client_error(
+        "describe_endpoint", service_error_code="ValidationException",
+        service_message="Could not find endpoint \"gone\".", http_status_code=400,
+    )
+    report = janitor.find_idle_endpoints(
+        janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"), now=NOW
+    )
+    assert report.endpoints == []
+    assert report.skipped == [{"name": "gone", "reason": "deleted while checking"}]
+
+
 def test_forbidden_metric_result_is_an_error_not_idle(stubs):
     sm, cw = stubs("sagemaker"), stubs("cloudwatch")
     endpoint_responses(sm, ["ep-1"])
@@ -351,3 +371,14 @@ def test_cli_no_region_exits_1():
     assert one_line(err) == (
         "jupyter smcost: error: No AWS region is configured: pass --region or set AWS_REGION."
     )
+
+
+def test_client_retries_default_and_environment(no_aws, monkeypatch):
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+    monkeypatch.delenv("AWS_RETRY_MODE")
+    client = janitor.make_client("sagemaker")
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 8}
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    client = janitor.make_client("sagemaker")
+    assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 2}

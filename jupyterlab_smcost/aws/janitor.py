@@ -33,6 +33,7 @@ NAMESPACE = "AWS/SageMaker"
 METRIC = "Invocations"
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
 DEFAULT_WORKERS = 8  # concurrent Describe* calls (SageMaker throttles bursts; retries absorb it)
+DEFAULT_MAX_ATTEMPTS = 8
 SNS_MAX_BYTES = 256 * 1024
 USER_AGENT = "jupyterlab-smcost-janitor"
 
@@ -67,22 +68,35 @@ def default_region(region_name: Optional[str] = None) -> Optional[str]:
 
 
 def make_client(service: str, region_name: Optional[str] = None) -> Any:
-    """A boto3 client with the standard resolution; ``standard`` retries unless configured."""
+    """A boto3 client with the standard resolution.
+
+    Retries: ``standard`` mode with up to 8 attempts (a check of thousands of endpoints
+    meets SageMaker's Describe* rate limits), unless the environment or the profile sets
+    ``retry_mode`` / ``max_attempts`` (tests set ``AWS_MAX_ATTEMPTS=1``).
+    """
     import boto3
     from botocore.config import Config
 
     region_name = default_region(region_name)
-    kwargs: dict[str, Any] = {
-        "user_agent_extra": USER_AGENT,
-        "max_pool_connections": DEFAULT_WORKERS * 2,
-    }
-    if not os.environ.get("AWS_RETRY_MODE"):
-        kwargs["retries"] = {"mode": "standard"}  # AWS_MAX_ATTEMPTS still applies
     with aws_errors(f"create the {service} client"):
         # A fresh session, so credentials are resolved now rather than cached from an
         # earlier client, sharing the (read-only) API model loader of the first one.
-        session = boto3.session.Session(botocore_session=_botocore_session())
-        return session.client(service, region_name=region_name, config=Config(**kwargs))
+        botocore_session = _botocore_session()
+        retries: dict[str, Any] = {}
+        if not (
+            os.environ.get("AWS_RETRY_MODE")
+            or botocore_session.get_scoped_config().get("retry_mode")
+        ):
+            retries["mode"] = "standard"
+        if botocore_session.get_config_variable("max_attempts") is None:
+            retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
+        config = Config(
+            user_agent_extra=USER_AGENT,
+            max_pool_connections=DEFAULT_WORKERS * 2,
+            retries=retries or None,
+        )
+        session = boto3.session.Session(botocore_session=botocore_session)
+        return session.client(service, region_name=region_name, config=config)
 
 
 _LOADER: Any = None
@@ -116,8 +130,9 @@ def _iso(value: Any) -> Optional[str]:
 @dataclass
 class VariantUsage:
     name: str
-    instance_type: Optional[str]  # None for a serverless variant
+    instance_type: Optional[str]  # None: serverless, or the endpoint config was deleted
     instance_count: int
+    serverless: bool = False
     invocations: float = 0.0
     usd_per_hour: Optional[float] = None  # per instance
     price_source: str = "unknown"
@@ -127,7 +142,7 @@ class VariantUsage:
 
     @property
     def usd_per_day(self) -> Optional[float]:
-        if self.instance_type is None:  # serverless: billed per request, nothing when idle
+        if self.serverless:  # billed per request: nothing when idle
             return 0.0
         if self.instance_count == 0:
             return 0.0
@@ -136,11 +151,9 @@ class VariantUsage:
         return self.usd_per_hour * self.instance_count * HOURS_PER_DAY
 
     def describe(self) -> str:
-        what = (
-            "serverless" if self.instance_type is None
-            else f"{self.instance_count} x {self.instance_type}"
-        )
-        return f"{self.name}: {what}"
+        if self.serverless:
+            return f"{self.name}: serverless"
+        return f"{self.name}: {self.instance_count} x {self.instance_type or 'unknown type'}"
 
 
 @dataclass
@@ -267,9 +280,16 @@ class _ConfigCache:
         with lock:
             if name not in self._configs:
                 with aws_errors(f"describe endpoint config {name}"):
-                    self._configs[name] = self._sagemaker.describe_endpoint_config(
-                        EndpointConfigName=name
-                    )
+                    try:
+                        self._configs[name] = self._sagemaker.describe_endpoint_config(
+                            EndpointConfigName=name
+                        )
+                    except ClientError as exc:
+                        if not _vanished(exc):
+                            raise
+                        # a config may be deleted while its endpoint runs: the variants
+                        # are still checked, their instance type is unknown
+                        self._configs[name] = {}
             return self._configs[name]
 
 
@@ -286,16 +306,13 @@ def describe_endpoint_usage(
 ) -> Optional[EndpointUsage]:
     """Variants with instance type (from the endpoint config) and current count."""
     name = summary["EndpointName"]
-    try:
-        desc = sagemaker.describe_endpoint(EndpointName=name)
-    except ClientError as exc:
-        if _vanished(exc):
-            return None
-        code, message, _ = describe_aws_error(exc, f"describe endpoint {name}")
-        raise JanitorError(code, message) from exc
-    except BotoCoreError as exc:
-        code, message, _ = describe_aws_error(exc, f"describe endpoint {name}")
-        raise JanitorError(code, message) from exc
+    with aws_errors(f"describe endpoint {name}"):
+        try:
+            desc = sagemaker.describe_endpoint(EndpointName=name)
+        except ClientError as exc:
+            if _vanished(exc):
+                return None
+            raise
     config = configs.get(desc["EndpointConfigName"])
     usage = EndpointUsage(
         name=name,
@@ -321,7 +338,10 @@ def describe_endpoint_usage(
                     name=v["VariantName"],
                     instance_type=None if serverless else conf.get("InstanceType"),
                     instance_count=0 if serverless else int(count or 0),
+                    serverless=serverless,
                     price_source="serverless" if serverless else "unknown",
+                    price_detail="" if config else
+                    f"endpoint config {desc['EndpointConfigName']} was deleted: type unknown",
                     shadow=shadow,
                 )
             )
@@ -404,9 +424,11 @@ def fetch_sums(
 def price_variants(endpoints: list[EndpointUsage], region: str, book: PriceBook) -> None:
     for e in endpoints:
         for v in e.variants:
-            if v.instance_type is None:
+            if v.serverless:
                 v.price_detail = "serverless: billed per request, not per hour"
                 continue
+            if v.instance_type is None:
+                continue  # unknown type: stays unknown, with its reason
             price = book.price(region, HOSTING, v.instance_type)
             v.usd_per_hour = price.usd_per_hour
             v.price_source = price.source
@@ -502,9 +524,9 @@ def notify_idle(sns: Any, topic_arn: str, report: IdleReport) -> Optional[str]:
 # ------------------------------------------------------------------------------ notebooks
 
 ACTIONS = {
-    # action: (state acted on, boto3 method, past tense)
-    "start": ("Stopped", "start_notebook_instance", "started"),
-    "stop": ("InService", "stop_notebook_instance", "stopped"),
+    # action: (state acted on, state it leads to, boto3 method, past tense)
+    "start": ("Stopped", "InService", "start_notebook_instance", "started"),
+    "stop": ("InService", "Stopped", "stop_notebook_instance", "stopped"),
 }
 
 
@@ -522,7 +544,7 @@ class NotebookReport:
             "action": self.action,
             "name_contains": self.name_contains,
             "dry_run": self.dry_run,
-            ACTIONS[self.action][2]: self.acted,
+            ACTIONS[self.action][3]: self.acted,
             "skipped": self.skipped,
             "failed": self.failed,
         }
@@ -560,13 +582,13 @@ def schedule_notebooks(
             "a name filter is required (e.g. --name-contains dev-): refusing to "
             f"{action} every notebook instance of the account",
         )
-    wanted, method, done = ACTIONS[action]
+    wanted, target, method, done = ACTIONS[action]
     report = NotebookReport(action, name_contains, dry_run)
     for nb in list_notebook_instances(sagemaker, name_contains):
         name, status = nb["NotebookInstanceName"], nb.get("NotebookInstanceStatus", "?")
         if status != wanted:
             reason = (
-                f"already {status}" if status == ("InService" if action == "start" else "Stopped")
+                f"already {status}" if status == target
                 else f"{status}: only {wanted} instances are {done}"
             )
             report.skipped.append({"name": name, "status": status, "reason": reason})
