@@ -62,9 +62,9 @@ def default_region(region_name: Optional[str] = None) -> Optional[str]:
     """The region given, else boto3's (AWS_DEFAULT_REGION, profile), else AWS_REGION."""
     if region_name:
         return region_name
-    import boto3
-
-    return boto3.session.Session().region_name or os.environ.get("AWS_REGION") or None
+    with aws_errors("read the AWS configuration"):
+        found = _botocore_session().get_config_variable("region")
+    return found or os.environ.get("AWS_REGION") or None
 
 
 def make_client(service: str, region_name: Optional[str] = None) -> Any:
