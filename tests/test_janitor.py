@@ -404,3 +404,25 @@ def test_serverless_and_deleted_config_variants(aws):
     assert (sl.serverless, sl.usd_per_day, sl.price_source) == (True, 0.0, "serverless")
     assert sl.describe() == "AllTraffic: serverless"
     assert report.idle_usd_per_day == 0.0 and report.idle_unpriced == 1
+
+
+def test_a_failing_describe_stops_the_other_describes(aws):
+    from botocore.awsrequest import AWSResponse
+
+    make_endpoints(boto3.client("sagemaker"), [f"ep-{i:02d}" for i in range(40)],
+                   [("AllTraffic", "ml.m5.xlarge", 1)], "c")
+    sm = janitor.make_client("sagemaker")
+    calls = count_calls(sm)
+
+    def deny(**kw):
+        return AWSResponse("http://127.0.0.1", 400, {}, None), {
+            "Error": {"Code": "AccessDeniedException", "Message": "no describe for you"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+
+    sm.meta.events.register("before-call.sagemaker.DescribeEndpoint", deny)
+    with pytest.raises(janitor.JanitorError) as info:
+        janitor.find_idle_endpoints(sm, janitor.make_client("cloudwatch"), workers=2)
+    assert info.value.code == "aws_access_denied"
+    assert "AWS denied DescribeEndpoint while trying to describe endpoint ep-" in str(info.value)
+    assert 1 <= calls["DescribeEndpoint"] <= 4  # not 40

@@ -294,7 +294,7 @@ class _ConfigCache:
 
 
 def _vanished(exc: ClientError) -> bool:
-    """An endpoint deleted between the list and the describe."""
+    """A resource deleted between the list and the describe."""
     msg = exc.response.get("Error", {}).get("Message", "")
     return error_code(exc) in ("ValidationException", "ResourceNotFound") and (
         "Could not find" in msg or "does not exist" in msg
@@ -451,13 +451,15 @@ def find_idle_endpoints(
     region = sagemaker.meta.region_name
     summaries = list_inservice_endpoints(sagemaker, name_contains)
     configs = _ConfigCache(sagemaker)
+    described: list[Optional[EndpointUsage]] = []
     if summaries:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(summaries)))) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(summaries))))
+        try:
             described = list(
                 pool.map(lambda s: describe_endpoint_usage(sagemaker, s, configs), summaries)
             )
-    else:
-        described = []
+        finally:  # on a failure (access denied...), do not describe the rest
+            pool.shutdown(wait=True, cancel_futures=True)
     endpoints = [e for e in described if e is not None]
     skipped = [
         {"name": s["EndpointName"], "reason": "deleted while checking"}
