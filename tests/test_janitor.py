@@ -425,4 +425,4 @@ def test_a_failing_describe_stops_the_other_describes(aws):
         janitor.find_idle_endpoints(sm, janitor.make_client("cloudwatch"), workers=2)
     assert info.value.code == "aws_access_denied"
     assert "AWS denied DescribeEndpoint while trying to describe endpoint ep-" in str(info.value)
-    assert 1 <= calls["DescribeEndpoint"] <= 4  # not 40
+    assert 1 <= calls["DescribeEndpoint"] <= 2  # one per thread at most, not 40

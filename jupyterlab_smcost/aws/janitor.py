@@ -451,15 +451,21 @@ def find_idle_endpoints(
     region = sagemaker.meta.region_name
     summaries = list_inservice_endpoints(sagemaker, name_contains)
     configs = _ConfigCache(sagemaker)
+    failed = threading.Event()  # after a failure (access denied...), describe no more
+
+    def describe(summary: dict) -> Optional[EndpointUsage]:
+        if failed.is_set():
+            return None
+        try:
+            return describe_endpoint_usage(sagemaker, summary, configs)
+        except BaseException:
+            failed.set()
+            raise
+
     described: list[Optional[EndpointUsage]] = []
     if summaries:
-        pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(summaries))))
-        try:
-            described = list(
-                pool.map(lambda s: describe_endpoint_usage(sagemaker, s, configs), summaries)
-            )
-        finally:  # on a failure (access denied...), do not describe the rest
-            pool.shutdown(wait=True, cancel_futures=True)
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(summaries)))) as pool:
+            described = list(pool.map(describe, summaries))
     endpoints = [e for e in described if e is not None]
     skipped = [
         {"name": s["EndpointName"], "reason": "deleted while checking"}
