@@ -50,6 +50,7 @@ def test_busy_cell_keeps_it_alive_then_it_stops() -> None:
         assert code == 201
         client = kernel_client(server, sess["kernel"]["id"])
         try:
+            t_exec = time.time()
             client.execute("import time; time.sleep(9)")  # silent for 9 s, 3x the timeout
             for _ in range(50):  # the server sees the kernel go busy within moments
                 st = server.get("/smcost/status")
@@ -58,11 +59,10 @@ def test_busy_cell_keeps_it_alive_then_it_stops() -> None:
                 time.sleep(0.1)
             assert st["idle"]["state"] == "busy", st["idle"]
             assert st["idle"]["reasons"] == ["kernel busy: long.ipynb"]
-            started = time.time()
-            exited = server.wait_exit(30)
+            exited = server.wait_exit(40)
             assert exited is not None, server.log()
-            # the cell ran ~8 more seconds; the server waited for it plus the timeout
-            assert exited - started >= 8 + 3 - 1.0, exited - started
+            # the cell ends no earlier than t_exec + 9; then the 3 s timeout runs from there
+            assert exited - t_exec >= 9 + 3 - 0.2, exited - t_exec
         finally:
             client.stop_channels()
 
