@@ -10,7 +10,7 @@ from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Enum, Int, List, Unicode, default, validate
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default, validate
 
 from . import metrics
 from .activity import ActivityMonitor, utcnow
@@ -19,6 +19,7 @@ from .handlers import handlers
 from .pricing import LivePriceCache, PriceBook
 from .service import SmCostService
 from .settings import Bounds, IdleSettings, SettingsStore
+from .usage import SystemSource, UsageSampler, UsageWindow
 
 
 class SmCostApp(ExtensionApp):
@@ -113,6 +114,20 @@ class SmCostApp(ExtensionApp):
         config=True, help="Where users' idle settings are saved (JSON, atomic writes)."
     )
     price_cache_dir = Unicode(config=True, help="Where live price tables are cached.")
+    usage_sample_interval = Float(
+        10.0, config=True,
+        help="Seconds between CPU/memory/GPU samples used for right-sizing recommendations "
+        "(one cheap read on a background thread); 0 turns sampling and recommendations off.",
+    )
+    usage_window = Int(
+        3600, config=True,
+        help="Seconds of usage history (a rolling window) that recommendations are based on.",
+    )
+    recommend_min_samples = Int(
+        30, config=True,
+        help="Fewest usage samples in the window before any instance type is recommended "
+        "(30 samples at 10 s is 5 minutes).",
+    )
 
     @default("settings_file")
     def _default_settings_file(self) -> str:
@@ -137,6 +152,15 @@ class SmCostApp(ExtensionApp):
         if proposal["value"] < 0:
             raise ValueError(f"{proposal['trait'].name} must not be negative")
         return proposal["value"]
+
+    @validate("usage_sample_interval", "usage_window", "recommend_min_samples")
+    def _check_usage(self, proposal: Any) -> Any:
+        name, value = proposal["trait"].name, proposal["value"]
+        if name == "usage_window" and value <= 0:
+            raise ValueError("usage_window must be positive")
+        if value < 0:
+            raise ValueError(f"{name} must not be negative")
+        return value
 
     def initialize_settings(self) -> None:
         log = self.log if isinstance(self.log, logging.Logger) else logging.getLogger(__name__)
@@ -189,6 +213,12 @@ class SmCostApp(ExtensionApp):
             shutdown_enabled=self.shutdown_enabled,
             dry_run=self.dry_run,
             live_prices=live,
+            usage_sampler=(
+                UsageSampler(SystemSource(), UsageWindow(self.usage_window),
+                             self.usage_sample_interval, log=log)
+                if self.usage_sample_interval > 0 else None
+            ),
+            recommend_min_samples=self.recommend_min_samples,
         )
         self._watch_requests(monitor)
         self.settings.update({"smcost_service": self.service})

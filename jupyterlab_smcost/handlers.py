@@ -146,6 +146,13 @@ async def _ready(fn: Any) -> Any:
     return fn()
 
 
+class RecommendationsHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._run(self.service.recommendations())
+
+
 ROUTES = [
     ("status", StatusHandler),
     ("idle", IdleHandler),
@@ -153,6 +160,7 @@ ROUTES = [
     ("shutdown", ShutdownHandler),
     ("prices", PricesHandler),
     ("switch", SwitchHandler),
+    ("recommendations", RecommendationsHandler),
 ]
 
 

@@ -19,7 +19,9 @@ from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict
 from .idle import IdleLoop, IdleStatus, effective_timeout
 from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, Price, PriceBook
+from .recommend import recommend
 from .settings import IdleSettings, SettingsStore
+from .usage import UsageSampler, UsageSummary
 
 T = TypeVar("T")
 _SOURCE_RANK = {"live": 0, "bundled": 1, "estimated": 2, "unknown": 3}
@@ -41,6 +43,8 @@ class SmCostService:
         dry_run: bool,
         live_prices: bool,
         clock: Callable[[], datetime] = utcnow,
+        usage_sampler: Optional[UsageSampler] = None,
+        recommend_min_samples: int = 30,
     ) -> None:
         self.env = env
         self.prices = prices
@@ -60,6 +64,8 @@ class SmCostService:
         self.switch: Optional[SwitchProgress] = None
         self._types_at: Optional[float] = None
         self._switch_started: float = 0.0
+        self.usage_sampler = usage_sampler
+        self.recommend_min_samples = recommend_min_samples
         self.idle = IdleLoop(
             monitor,
             get_settings=lambda: self.store.settings,
@@ -91,12 +97,16 @@ class SmCostService:
             return
         self._started = True
         self.idle.start()
+        if self.usage_sampler:
+            self.usage_sampler.start()
         self._types_task = asyncio.ensure_future(self.refresh_instance_types())
         if self.live_prices:
             asyncio.ensure_future(self.refresh_prices(force=False))
 
     def stop(self) -> None:
         self.idle.stop()
+        if self.usage_sampler:
+            self.usage_sampler.stop()
         self.env.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
@@ -356,6 +366,47 @@ class SmCostService:
         if self.switch is None:
             raise SmCostError("no_switch", "no switch has been started", 404)
         return self.switch_json(self.switch)
+
+    async def recommendations(self) -> dict[str, Any]:
+        """Measured use over the window and the instance types it suggests (pure rules)."""
+        self.start()
+        types = await self.instance_types()
+        sampler = self.usage_sampler
+        summary = sampler.window.summary() if sampler else UsageSummary(0.0, 0, 0.0)
+        primary = types[0] if len(types) == 1 else None
+        price = self.current_price(types)
+        out: dict[str, Any] = {
+            "window_s": summary.window_s,
+            "samples": summary.samples,
+            "span_s": round(summary.span_s, 1),
+            "interval_s": sampler.interval_s if sampler else None,
+            "utilization": summary.to_json(),
+            "current": {"type": primary, "usd_per_hour": price.usd_per_hour,
+                        "price_source": price.source},
+            "items": [],
+            "reason": None,
+        }
+        if sampler is None:
+            out["reason"] = "usage sampling is off (SmCostApp.usage_sample_interval is 0)"
+        elif not getattr(self.env, "usage_measures_instance", True):
+            out["reason"] = ("the kernels run on other instances than this server: their use "
+                             "cannot be measured from here")
+        elif len(types) > 1:
+            out["reason"] = f"{len(types)} apps are billed ({', '.join(types)}): no single type"
+        else:
+            region, component = self.env.region, self.env.component
+            names = set(self.env.valid_instance_types()) or {
+                t for t, _, _ in self.prices.table(region, component)
+            }
+            if self.allowed:
+                names &= set(self.allowed)
+            result = recommend(
+                summary, primary, price, self.prices.specs(primary) if primary else None,
+                self.prices.table(region, component, names),
+                interval_s=sampler.interval_s, min_samples=self.recommend_min_samples,
+            )
+            out.update(result)
+        return out
 
     # -- metrics
     def metrics_snapshot(self) -> dict[str, Optional[float]]:

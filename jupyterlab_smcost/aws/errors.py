@@ -32,6 +32,7 @@ ACCESS_CODES = {
     "ExpiredToken",
     "ExpiredTokenException",
     "AuthFailure",
+    "AuthorizationError",  # SNS
 }
 QUOTA_CODES = {"ResourceLimitExceeded", "ServiceQuotaExceededException", "LimitExceededException"}
 

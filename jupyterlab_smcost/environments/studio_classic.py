@@ -35,6 +35,8 @@ class StudioClassicEnvironment(SageMakerEnvironment):
     kind = "studio-classic"
     component = "Studio-Notebook"
     shutdown_ends_server = False  # idle kernels and KernelGateway apps go; the IDE stays
+    #: kernels run on the KernelGateway apps' instances, not where this server runs
+    usage_measures_instance = False
 
     def __init__(
         self,

@@ -1,0 +1,619 @@
+"""Account janitor: idle real-time endpoints, scheduled notebook instance start/stop.
+
+Used by ``jupyter smcost`` (cli.py) and by the Lambda handlers (aws/lambdas.py). Only the
+standard library and boto3/botocore: it runs in a bare Lambda.
+
+AWS access goes through :func:`make_client`, which uses boto3's standard resolution only
+(credential chain, region, ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>``,
+``AWS_MAX_ATTEMPTS``); tests replace it to hand in clients wrapped in a botocore Stubber.
+Every AWS failure surfaces as a :class:`JanitorError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..pricing import HOURS_PER_DAY, PriceBook
+from .errors import ACCESS_CODES, THROTTLING_CODES, describe_aws_error, error_code
+
+log = logging.getLogger(__name__)
+
+HOSTING = "Hosting"  # the Price List component of real-time endpoint instances
+NAMESPACE = "AWS/SageMaker"
+METRIC = "Invocations"
+MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
+DEFAULT_WORKERS = 8  # concurrent Describe* calls (SageMaker throttles bursts; retries absorb it)
+DEFAULT_MAX_ATTEMPTS = 8
+SNS_MAX_BYTES = 256 * 1024
+USER_AGENT = "jupyterlab-smcost-janitor"
+
+
+class JanitorError(Exception):
+    """A failure a person should read: ``code`` (as aws.errors) and a one-line message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        message = " ".join(str(message).split())  # one line, whatever AWS put in it
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@contextmanager
+def aws_errors(action: str) -> Iterator[None]:
+    """Turn botocore failures inside the block into a :class:`JanitorError`."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        code, message, _status = describe_aws_error(exc, action)
+        raise JanitorError(code, message) from exc
+
+
+def default_region(region_name: Optional[str] = None) -> Optional[str]:
+    """The region given, else boto3's (AWS_DEFAULT_REGION, profile), else AWS_REGION."""
+    if region_name:
+        return region_name
+    with aws_errors("read the AWS configuration"):
+        found = _botocore_session().get_config_variable("region")
+    return found or os.environ.get("AWS_REGION") or None
+
+
+def make_client(service: str, region_name: Optional[str] = None) -> Any:
+    """A boto3 client with the standard resolution.
+
+    Retries: ``standard`` mode with up to 8 attempts (a check of thousands of endpoints
+    meets SageMaker's Describe* rate limits), unless the environment or the profile sets
+    ``retry_mode`` / ``max_attempts`` (tests set ``AWS_MAX_ATTEMPTS=1``).
+    """
+    import boto3
+    from botocore.config import Config
+
+    region_name = default_region(region_name)
+    with aws_errors(f"create the {service} client"):
+        # A fresh session, so credentials are resolved now rather than cached from an
+        # earlier client, sharing the (read-only) API model loader of the first one.
+        botocore_session = _botocore_session()
+        retries: dict[str, Any] = {}
+        if not (
+            os.environ.get("AWS_RETRY_MODE")
+            or botocore_session.get_scoped_config().get("retry_mode")
+        ):
+            retries["mode"] = "standard"
+        if botocore_session.get_config_variable("max_attempts") is None:
+            retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
+        config = Config(
+            user_agent_extra=USER_AGENT,
+            max_pool_connections=DEFAULT_WORKERS * 2,
+            retries=retries or None,
+        )
+        session = boto3.session.Session(botocore_session=botocore_session)
+        return session.client(service, region_name=region_name, config=config)
+
+
+_LOADER: Any = None
+_LOADER_LOCK = threading.Lock()
+
+
+def _botocore_session() -> Any:
+    import botocore.session
+
+    global _LOADER
+    session = botocore.session.get_session()
+    with _LOADER_LOCK:
+        if _LOADER is None:
+            _LOADER = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _LOADER)
+    return session
+
+
+def _iso(value: Any) -> Optional[str]:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).isoformat()
+    return value
+
+
+# ------------------------------------------------------------------------------ endpoints
+
+
+@dataclass
+class VariantUsage:
+    name: str
+    instance_type: Optional[str]  # None: serverless, or the endpoint config was deleted
+    instance_count: int
+    serverless: bool = False
+    invocations: float = 0.0
+    usd_per_hour: Optional[float] = None  # per instance
+    price_source: str = "unknown"
+    price_as_of: Optional[str] = None
+    price_detail: str = ""
+    shadow: bool = False
+
+    @property
+    def usd_per_day(self) -> Optional[float]:
+        if self.serverless:  # billed per request: nothing when idle
+            return 0.0
+        if self.instance_count == 0:
+            return 0.0
+        if self.usd_per_hour is None:
+            return None
+        return self.usd_per_hour * self.instance_count * HOURS_PER_DAY
+
+    def describe(self) -> str:
+        if self.serverless:
+            return f"{self.name}: serverless"
+        return f"{self.name}: {self.instance_count} x {self.instance_type or 'unknown type'}"
+
+
+@dataclass
+class EndpointUsage:
+    name: str
+    arn: str
+    config_name: str
+    created_at: Optional[str]
+    variants: list[VariantUsage] = field(default_factory=list)
+
+    @property
+    def invocations(self) -> float:
+        return sum(v.invocations for v in self.variants)
+
+    @property
+    def idle(self) -> bool:
+        return self.invocations == 0
+
+    @property
+    def usd_per_day(self) -> Optional[float]:
+        """Daily cost at the current instance counts; None when a variant is unpriced."""
+        costs = [v.usd_per_day for v in self.variants]
+        if any(c is None for c in costs):
+            return None
+        return round(sum(c for c in costs if c is not None), 4)
+
+    @property
+    def price_source(self) -> str:
+        sources = sorted({v.price_source for v in self.variants})
+        return sources[0] if len(sources) == 1 else "mixed: " + ", ".join(sources)
+
+    @property
+    def price_as_of(self) -> Optional[str]:
+        dates = [v.price_as_of for v in self.variants if v.price_as_of]
+        return max(dates) if dates else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "arn": self.arn,
+            "config_name": self.config_name,
+            "created_at": self.created_at,
+            "invocations": self.invocations,
+            "idle": self.idle,
+            "usd_per_day": self.usd_per_day,
+            "price_source": self.price_source,
+            "price_as_of": self.price_as_of,
+            "variants": [
+                {**asdict(v), "usd_per_day": v.usd_per_day} for v in self.variants
+            ],
+        }
+
+
+@dataclass
+class IdleReport:
+    region: str
+    hours: float
+    start: datetime
+    end: datetime
+    endpoints: list[EndpointUsage]  # every InService endpoint checked
+    skipped: list[dict[str, str]] = field(default_factory=list)  # vanished while checking
+
+    @property
+    def idle(self) -> list[EndpointUsage]:
+        return [e for e in self.endpoints if e.idle]
+
+    @property
+    def idle_usd_per_day(self) -> float:
+        """Daily cost of the idle endpoints that have a price (see ``idle_unpriced``)."""
+        return round(sum(e.usd_per_day or 0.0 for e in self.idle), 4)
+
+    @property
+    def idle_unpriced(self) -> int:
+        return sum(1 for e in self.idle if e.usd_per_day is None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "hours": self.hours,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "checked": len(self.endpoints),
+            "idle_count": len(self.idle),
+            "idle_usd_per_day": self.idle_usd_per_day,
+            "idle_unpriced": self.idle_unpriced,
+            "idle": [e.to_json() for e in self.idle],
+            "skipped": self.skipped,
+        }
+
+
+def window(hours: float, now: Optional[datetime] = None) -> tuple[datetime, datetime, int]:
+    """(start, end, period_s): ``end`` is the next whole minute, the period covers it all."""
+    if not hours or hours <= 0:
+        raise JanitorError("invalid_input", f"--hours must be positive, not {hours!r}")
+    now = now or datetime.now(timezone.utc)
+    end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    period = max(60, int(round(hours * 60)) * 60)  # CloudWatch wants a multiple of 60 s
+    return end - timedelta(seconds=period), end, period
+
+
+def list_inservice_endpoints(sagemaker: Any, name_contains: Optional[str] = None) -> list[dict]:
+    kwargs: dict[str, Any] = {"StatusEquals": "InService", "MaxResults": 100}
+    if name_contains:
+        kwargs["NameContains"] = name_contains
+    found: list[dict] = []
+    with aws_errors("list SageMaker endpoints"):
+        for page in sagemaker.get_paginator("list_endpoints").paginate(**kwargs):
+            found.extend(page.get("Endpoints", []))
+    return found
+
+
+class _ConfigCache:
+    """describe_endpoint_config once per config name, shared by the worker threads."""
+
+    def __init__(self, sagemaker: Any) -> None:
+        self._sagemaker = sagemaker
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._configs: dict[str, dict] = {}
+
+    def get(self, name: str) -> dict:
+        with self._lock:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self._configs:
+                with aws_errors(f"describe endpoint config {name}"):
+                    try:
+                        self._configs[name] = self._sagemaker.describe_endpoint_config(
+                            EndpointConfigName=name
+                        )
+                    except ClientError as exc:
+                        if not _vanished(exc):
+                            raise
+                        # a config may be deleted while its endpoint runs: the variants
+                        # are still checked, their instance type is unknown
+                        self._configs[name] = {}
+            return self._configs[name]
+
+
+def _vanished(exc: ClientError) -> bool:
+    """A resource deleted between the list and the describe."""
+    msg = exc.response.get("Error", {}).get("Message", "")
+    return error_code(exc) in ("ValidationException", "ResourceNotFound") and (
+        "Could not find" in msg or "does not exist" in msg
+    )
+
+
+def describe_endpoint_usage(
+    sagemaker: Any, summary: dict, configs: _ConfigCache
+) -> Optional[EndpointUsage]:
+    """Variants with instance type (from the endpoint config) and current count."""
+    name = summary["EndpointName"]
+    with aws_errors(f"describe endpoint {name}"):
+        try:
+            desc = sagemaker.describe_endpoint(EndpointName=name)
+        except ClientError as exc:
+            if _vanished(exc):
+                return None
+            raise
+    config = configs.get(desc["EndpointConfigName"])
+    usage = EndpointUsage(
+        name=name,
+        arn=desc.get("EndpointArn") or summary.get("EndpointArn", ""),
+        config_name=desc["EndpointConfigName"],
+        created_at=_iso(desc.get("CreationTime") or summary.get("CreationTime")),
+    )
+    for key, shadow in (("ProductionVariants", False), ("ShadowProductionVariants", True)):
+        conf_variants = {v["VariantName"]: v for v in config.get(key, [])}
+        # The endpoint lists what is deployed (with current counts after autoscaling);
+        # fall back to the config when the endpoint does not describe its variants.
+        deployed = desc.get(key) or list(conf_variants.values())
+        for v in deployed:
+            conf = conf_variants.get(v["VariantName"], {})
+            serverless = bool(
+                v.get("CurrentServerlessConfig") or conf.get("ServerlessConfig")
+            ) and not conf.get("InstanceType")
+            count = v.get("CurrentInstanceCount")
+            if count is None:
+                count = conf.get("InitialInstanceCount", 0)
+            usage.variants.append(
+                VariantUsage(
+                    name=v["VariantName"],
+                    instance_type=None if serverless else conf.get("InstanceType"),
+                    instance_count=0 if serverless else int(count or 0),
+                    serverless=serverless,
+                    price_source="serverless" if serverless else "unknown",
+                    price_detail="" if config else
+                    f"endpoint config {desc['EndpointConfigName']} was deleted: type unknown",
+                    shadow=shadow,
+                )
+            )
+    return usage
+
+
+def invocation_queries(
+    endpoints: list[EndpointUsage], period: int
+) -> list[tuple[VariantUsage, dict]]:
+    """One MetricDataQuery per endpoint variant, always with both dimensions.
+
+    CloudWatch matches dimensions exactly: a query without VariantName finds nothing
+    for SageMaker's per-variant Invocations (moto is laxer, so tests check the shape).
+    """
+    queries = []
+    for e in endpoints:
+        for v in e.variants:
+            qid = f"q{len(queries)}"
+            queries.append(
+                (
+                    v,
+                    {
+                        "Id": qid,
+                        "MetricStat": {
+                            "Metric": {
+                                "Namespace": NAMESPACE,
+                                "MetricName": METRIC,
+                                "Dimensions": [
+                                    {"Name": "EndpointName", "Value": e.name},
+                                    {"Name": "VariantName", "Value": v.name},
+                                ],
+                            },
+                            "Period": period,
+                            "Stat": "Sum",
+                        },
+                        "ReturnData": True,
+                    },
+                )
+            )
+    return queries
+
+
+def fetch_sums(
+    cloudwatch: Any,
+    queries: list[dict],
+    start: datetime,
+    end: datetime,
+    batch_size: int = MAX_QUERIES_PER_CALL,
+) -> dict[str, float]:
+    """Sum of every query's values over the window: batches of <= 500, NextToken pages."""
+    batch_size = max(1, min(batch_size, MAX_QUERIES_PER_CALL))
+    sums: dict[str, float] = {q["Id"]: 0.0 for q in queries}
+    for i in range(0, len(queries), batch_size):
+        batch = queries[i : i + batch_size]
+        kwargs: dict[str, Any] = {
+            "MetricDataQueries": batch,
+            "StartTime": start,
+            "EndTime": end,
+            "ScanBy": "TimestampAscending",
+        }
+        with aws_errors("read SageMaker Invocations from CloudWatch"):
+            while True:
+                page = cloudwatch.get_metric_data(**kwargs)
+                for result in page.get("MetricDataResults", []):
+                    status = result.get("StatusCode", "Complete")
+                    if status in ("InternalError", "Forbidden"):
+                        raise JanitorError(
+                            "aws_error",
+                            f"CloudWatch answered {status} for {result.get('Label') or ''} "
+                            f"({result['Id']}): cannot tell whether it is idle",
+                        )
+                    sums[result["Id"]] += float(sum(result.get("Values", [])))
+                token = page.get("NextToken")
+                if not token:
+                    break
+                kwargs["NextToken"] = token
+    return sums
+
+
+def price_variants(endpoints: list[EndpointUsage], region: str, book: PriceBook) -> None:
+    for e in endpoints:
+        for v in e.variants:
+            if v.serverless:
+                v.price_detail = "serverless: billed per request, not per hour"
+                continue
+            if v.instance_type is None:
+                continue  # unknown type: stays unknown, with its reason
+            price = book.price(region, HOSTING, v.instance_type)
+            v.usd_per_hour = price.usd_per_hour
+            v.price_source = price.source
+            v.price_as_of = price.as_of
+            v.price_detail = price.detail
+
+
+def find_idle_endpoints(
+    sagemaker: Any,
+    cloudwatch: Any,
+    hours: float = 24,
+    name_contains: Optional[str] = None,
+    price_book: Optional[PriceBook] = None,
+    now: Optional[datetime] = None,
+    workers: int = DEFAULT_WORKERS,
+    batch_size: int = MAX_QUERIES_PER_CALL,
+) -> IdleReport:
+    """Every InService endpoint (optionally filtered by name) and whether it was invoked."""
+    start, end, period = window(hours, now)
+    region = sagemaker.meta.region_name
+    summaries = list_inservice_endpoints(sagemaker, name_contains)
+    configs = _ConfigCache(sagemaker)
+    failed = threading.Event()  # after a failure (access denied...), describe no more
+
+    def describe(summary: dict) -> Optional[EndpointUsage]:
+        if failed.is_set():
+            return None
+        try:
+            return describe_endpoint_usage(sagemaker, summary, configs)
+        except BaseException:
+            failed.set()
+            raise
+
+    described: list[Optional[EndpointUsage]] = []
+    if summaries:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(summaries)))) as pool:
+            described = list(pool.map(describe, summaries))
+    endpoints = [e for e in described if e is not None]
+    skipped = [
+        {"name": s["EndpointName"], "reason": "deleted while checking"}
+        for s, e in zip(summaries, described, strict=True)
+        if e is None
+    ]
+    queries = invocation_queries(endpoints, period)
+    sums = fetch_sums(cloudwatch, [q for _, q in queries], start, end, batch_size)
+    for v, q in queries:
+        v.invocations = sums[q["Id"]]
+    price_variants(endpoints, region, price_book or PriceBook())
+    return IdleReport(region, hours, start, end, endpoints, skipped)
+
+
+def _money(value: Optional[float]) -> str:
+    return "price unknown" if value is None else f"${value:,.2f}/day"
+
+
+def idle_message(report: IdleReport) -> tuple[str, str]:
+    """(subject, body) of the SNS notification about idle endpoints."""
+    idle = sorted(report.idle, key=lambda e: (-(e.usd_per_day or 0), e.name))
+    n = len(idle)
+    plural = "s" if n != 1 else ""
+    subject = (
+        f"SageMaker: {n} idle endpoint{plural} in {report.region} "
+        f"(${report.idle_usd_per_day:,.2f}/day)"
+    )[:100]
+    head = (
+        f"{n} SageMaker endpoint{plural} in {report.region} had no invocations in the "
+        f"{report.hours:g} h to {_iso(report.end)}; together they cost "
+        f"${report.idle_usd_per_day:,.2f}/day"
+        + (f" ({report.idle_unpriced} without a known price)" if report.idle_unpriced else "")
+        + ".\n\n"
+    )
+    tail = (
+        "\nPrices: SageMaker Hosting on-demand rates (source per line). Delete an endpoint "
+        "with `aws sagemaker delete-endpoint --endpoint-name NAME`.\n"
+    )
+    lines = []
+    for e in idle:
+        source = e.price_source + (f" {e.price_as_of}" if e.price_as_of else "")
+        variants = "; ".join(v.describe() for v in e.variants)
+        lines.append(f"- {e.name}: {_money(e.usd_per_day)} ({variants}; price {source})\n")
+    body = head
+    budget = SNS_MAX_BYTES - len(head.encode()) - len(tail.encode()) - 100
+    for i, line in enumerate(lines):
+        if len(line.encode()) > budget:
+            body += f"... and {len(lines) - i} more\n"
+            break
+        body += line
+        budget -= len(line.encode())
+    return subject, body + tail
+
+
+def notify_idle(sns: Any, topic_arn: str, report: IdleReport) -> Optional[str]:
+    """Publish one message listing the idle endpoints; nothing when none is idle."""
+    if not report.idle:
+        return None
+    subject, body = idle_message(report)
+    with aws_errors(f"publish to SNS topic {topic_arn}"):
+        return sns.publish(TopicArn=topic_arn, Subject=subject, Message=body)["MessageId"]
+
+
+# ------------------------------------------------------------------------------ notebooks
+
+ACTIONS = {
+    # action: (state acted on, state it leads to, boto3 method, past tense)
+    "start": ("Stopped", "InService", "start_notebook_instance", "started"),
+    "stop": ("InService", "Stopped", "stop_notebook_instance", "stopped"),
+}
+
+
+@dataclass
+class NotebookReport:
+    action: str
+    name_contains: str
+    dry_run: bool
+    acted: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # name, status, reason
+    failed: list[dict[str, str]] = field(default_factory=list)  # name, code, message
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "name_contains": self.name_contains,
+            "dry_run": self.dry_run,
+            ACTIONS[self.action][3]: self.acted,
+            "skipped": self.skipped,
+            "failed": self.failed,
+        }
+
+    def failure_line(self) -> Optional[str]:
+        if not self.failed:
+            return None
+        total = len(self.acted) + len(self.failed)
+        detail = "; ".join(f"{f['name']}: {f['message']}" for f in self.failed)
+        return f"{len(self.failed)} of {total} notebook instances could not {self.action}: {detail}"
+
+
+def list_notebook_instances(sagemaker: Any, name_contains: str) -> list[dict]:
+    found: list[dict] = []
+    with aws_errors("list SageMaker notebook instances"):
+        paginator = sagemaker.get_paginator("list_notebook_instances")
+        for page in paginator.paginate(NameContains=name_contains, MaxResults=100):
+            found.extend(page.get("NotebookInstances", []))
+    return sorted(found, key=lambda n: n["NotebookInstanceName"])
+
+
+def schedule_notebooks(
+    sagemaker: Any, action: str, name_contains: str, dry_run: bool = False
+) -> NotebookReport:
+    """Start (Stopped only) or stop (InService only) the notebook instances matching a name.
+
+    Others are skipped with their state. A failure on one instance is recorded and the rest
+    go on, except for access/throttling failures, which stop the run (they would repeat).
+    """
+    if action not in ACTIONS:
+        raise JanitorError("invalid_input", f"unknown action {action!r}: start or stop")
+    if not name_contains:
+        raise JanitorError(
+            "invalid_input",
+            "a name filter is required (e.g. --name-contains dev-): refusing to "
+            f"{action} every notebook instance of the account",
+        )
+    wanted, target, method, done = ACTIONS[action]
+    report = NotebookReport(action, name_contains, dry_run)
+    for nb in list_notebook_instances(sagemaker, name_contains):
+        name, status = nb["NotebookInstanceName"], nb.get("NotebookInstanceStatus", "?")
+        if status != wanted:
+            reason = (
+                f"already {status}" if status == target
+                else f"{status}: only {wanted} instances are {done}"
+            )
+            report.skipped.append({"name": name, "status": status, "reason": reason})
+            continue
+        if dry_run:
+            report.acted.append(name)
+            continue
+        try:
+            getattr(sagemaker, method)(NotebookInstanceName=name)
+        except (ClientError, BotoCoreError) as exc:
+            code, message, _ = describe_aws_error(exc, f"{action} notebook instance {name}")
+            if error_code(exc) in ACCESS_CODES | THROTTLING_CODES or not isinstance(
+                exc, ClientError
+            ):
+                raise JanitorError(code, message) from exc
+            report.failed.append({"name": name, "code": code, "message": " ".join(
+                message.split())})
+            continue
+        report.acted.append(name)
+    return report

@@ -1,0 +1,93 @@
+"""AWS Lambda handlers of the account janitor (deploy/janitor.yaml schedules them).
+
+Configured by environment variables:
+
+- ``NAME_CONTAINS``: notebook instances (required for start/stop) or endpoints (optional)
+  whose name contains this string;
+- ``HOURS``: the idle window of ``report_idle_endpoints`` (default 24);
+- ``TOPIC_ARN``: the SNS topic the idle endpoints are published to (optional);
+- ``DRY_RUN``: ``true`` to report what start/stop would do without doing it.
+
+Each handler returns a JSON summary and raises on failure (the invocation fails, the
+Lambda ``Errors`` metric counts it): nothing is swallowed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any, Optional
+
+from . import janitor
+
+log = logging.getLogger(__name__)
+log.setLevel(logging.INFO)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def _env_bool(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise janitor.JanitorError("invalid_config", f"{name}={value!r} is not true or false")
+
+
+def _env_hours() -> float:
+    raw = os.environ.get("HOURS", "").strip() or "24"
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = 0.0
+    if hours <= 0:
+        raise janitor.JanitorError("invalid_config", f"HOURS={raw!r} is not a positive number")
+    return hours
+
+
+def _notebooks(action: str) -> dict[str, Any]:
+    name_contains = os.environ.get("NAME_CONTAINS", "").strip()
+    dry_run = _env_bool("DRY_RUN")
+    report = janitor.schedule_notebooks(
+        janitor.make_client("sagemaker"), action, name_contains, dry_run
+    )
+    summary = report.to_json()
+    log.info("%s notebooks: %s", action, json.dumps(summary))
+    failure = report.failure_line()
+    if failure:
+        raise janitor.JanitorError("partial_failure", failure)
+    return summary
+
+
+def start_notebooks(event: Optional[dict] = None, context: Any = None) -> dict[str, Any]:
+    """Start the Stopped notebook instances whose name contains NAME_CONTAINS."""
+    return _notebooks("start")
+
+
+def stop_notebooks(event: Optional[dict] = None, context: Any = None) -> dict[str, Any]:
+    """Stop the InService notebook instances whose name contains NAME_CONTAINS."""
+    return _notebooks("stop")
+
+
+def report_idle_endpoints(event: Optional[dict] = None, context: Any = None) -> dict[str, Any]:
+    """Find InService endpoints without invocations in HOURS; publish them to TOPIC_ARN."""
+    hours = _env_hours()
+    topic = os.environ.get("TOPIC_ARN", "").strip()
+    report = janitor.find_idle_endpoints(
+        janitor.make_client("sagemaker"),
+        janitor.make_client("cloudwatch"),
+        hours=hours,
+        name_contains=os.environ.get("NAME_CONTAINS", "").strip() or None,
+    )
+    summary = report.to_json()
+    summary["message_id"] = (
+        janitor.notify_idle(janitor.make_client("sns"), topic, report) if topic else None
+    )
+    log.info(
+        "idle endpoints: %d of %d, $%.2f/day, message %s",
+        len(report.idle), len(report.endpoints), report.idle_usd_per_day, summary["message_id"],
+    )
+    return summary

@@ -1,0 +1,289 @@
+"""``jupyter smcost``: the account janitor and the price book from a shell.
+
+    jupyter smcost endpoints idle --hours 24 [--name-contains X] [--notify-topic ARN] [--json]
+    jupyter smcost notebooks start|stop --name-contains dev- [--dry-run] [--json]
+    jupyter smcost prices [--region R] [--component C] [--refresh] [--cache-dir D] [--json]
+
+Exit status: 0 on success, 1 on a failure (one line on stderr: no credentials, access denied,
+throttled, ...), 2 on bad usage. Only the standard library and boto3: no jupyter imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional, TextIO
+
+from .aws import janitor
+from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, PRICING_API_REGION, LivePriceCache, PriceBook
+
+PROG = "jupyter smcost"
+COMPONENTS = (
+    "Studio-JupyterLab", "Studio-Notebook", "Notebook", "Hosting", "Training",
+    "Processing", "BatchTransform",
+)
+DEFAULT_COMPONENT = "Studio-JupyterLab"
+
+
+def default_cache_dir() -> Path:
+    """``<jupyter data dir>/smcost/prices``, as the server extension uses (no jupyter import)."""
+    data = os.environ.get("JUPYTER_DATA_DIR")
+    if not data:
+        home = Path.home()
+        if sys.platform == "darwin":
+            data = str(home / "Library" / "Jupyter")
+        elif os.name == "nt":
+            appdata = os.environ.get("APPDATA")
+            data = str(Path(appdata) / "jupyter") if appdata else str(home / ".jupyter" / "data")
+        else:
+            xdg = os.environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
+            data = str(Path(xdg) / "jupyter")
+    return Path(data) / "smcost" / "prices"
+
+
+# ------------------------------------------------------------------------------ output
+
+
+def table(headers: list[str], rows: list[list[str]], right: frozenset[int] = frozenset()) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+
+    def line(cells: list[Any]) -> str:
+        out = [
+            str(c).rjust(w) if i in right else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def _usd(value: Optional[float], digits: int = 2) -> str:
+    return "unknown" if value is None else f"${value:,.{digits}f}"
+
+
+def _source(source: str, as_of: Optional[str]) -> str:
+    return f"{source} {as_of}" if as_of else source
+
+
+# ------------------------------------------------------------------------------ commands
+
+
+def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO) -> int:
+    sagemaker = janitor.make_client("sagemaker", args.region)
+    cloudwatch = janitor.make_client("cloudwatch", args.region)
+    report = janitor.find_idle_endpoints(
+        sagemaker, cloudwatch, hours=args.hours, name_contains=args.name_contains,
+        price_book=PriceBook(live=LivePriceCache(args.cache_dir or default_cache_dir())),
+    )
+    message_id = None
+    if args.notify_topic:
+        sns = janitor.make_client("sns", args.region)
+        message_id = janitor.notify_idle(sns, args.notify_topic, report)
+    if args.json:
+        doc = report.to_json()
+        doc["message_id"] = message_id
+        json.dump(doc, out, indent=2)
+        out.write("\n")
+        return 0
+    idle = sorted(report.idle, key=lambda e: (-(e.usd_per_day or 0), e.name))
+    if idle:
+        rows = [
+            [
+                e.name,
+                "; ".join(v.describe() for v in e.variants),
+                _usd(e.usd_per_day),
+                _source(e.price_source, e.price_as_of),
+                (e.created_at or "")[:16].replace("T", " "),
+            ]
+            for e in idle
+        ]
+        out.write(table(["ENDPOINT", "VARIANTS", "$/DAY", "PRICE", "CREATED (UTC)"], rows,
+                        right=frozenset({2})) + "\n\n")
+    unpriced = f" ({report.idle_unpriced} without a known price)" if report.idle_unpriced else ""
+    out.write(
+        f"{len(idle)} of {len(report.endpoints)} InService endpoints in {report.region} "
+        f"had no invocations in the last {report.hours:g} h"
+        + (f": {_usd(report.idle_usd_per_day)}/day{unpriced}" if idle else "")
+        + ".\n"
+    )
+    for s in report.skipped:
+        out.write(f"skipped {s['name']}: {s['reason']}\n")
+    if args.notify_topic:
+        out.write(
+            f"Notified {args.notify_topic} (message {message_id}).\n" if message_id
+            else "Nothing idle: no notification sent.\n"
+        )
+    return 0
+
+
+def cmd_notebooks(args: argparse.Namespace, out: TextIO) -> int:
+    sagemaker = janitor.make_client("sagemaker", args.region)
+    report = janitor.schedule_notebooks(
+        sagemaker, args.action, args.name_contains, dry_run=args.dry_run
+    )
+    if args.json:
+        json.dump(report.to_json(), out, indent=2)
+        out.write("\n")
+    else:
+        verb = janitor.ACTIONS[args.action][3]
+        prefix = "would be " if args.dry_run else ""
+        rows = [[n, prefix + verb] for n in report.acted]
+        rows += [[s["name"], f"skipped ({s['reason']})"] for s in report.skipped]
+        rows += [[f["name"], f"FAILED: {f['message']}"] for f in report.failed]
+        if rows:
+            out.write(table(["NOTEBOOK INSTANCE", "RESULT"], rows) + "\n\n")
+        out.write(
+            f"{len(report.acted)} {prefix}{verb}, {len(report.skipped)} skipped, "
+            f"{len(report.failed)} failed (name contains {args.name_contains!r})"
+            + (" [dry run: nothing changed]" if args.dry_run else "")
+            + ".\n"
+        )
+    failure = report.failure_line()
+    if failure:
+        raise janitor.JanitorError("partial_failure", failure)
+    return 0
+
+
+def _default_region(region: Optional[str]) -> str:
+    found = janitor.default_region(region)
+    if not found:
+        raise janitor.JanitorError(
+            "aws_no_region", "No AWS region is configured: pass --region or set AWS_REGION."
+        )
+    return found
+
+
+def cmd_prices(args: argparse.Namespace, out: TextIO) -> int:
+    region = _default_region(args.region)
+    cache = LivePriceCache(
+        args.cache_dir or default_cache_dir(),
+        client_factory=lambda: janitor.make_client("pricing", PRICING_API_REGION),
+    )
+    fetched = None
+    if args.refresh:
+        with janitor.aws_errors(f"fetch {args.component} prices for {region} (Price List API)"):
+            fetched = len(cache.refresh(region, args.component, force=True).get("items", {}))
+    book = PriceBook(live=cache)
+    rows = book.table(region, args.component)
+    if args.json:
+        doc = {
+            "region": region,
+            "component": args.component,
+            "as_of": book.as_of(region, args.component),
+            "refreshed": fetched,
+            "items": [
+                {
+                    "type": t,
+                    "usd_per_hour": p.usd_per_hour,
+                    "usd_per_day": None if p.usd_per_hour is None
+                    else round(p.usd_per_hour * HOURS_PER_DAY, 4),
+                    "source": p.source,
+                    "as_of": p.as_of,
+                    "detail": p.detail,
+                    "vcpu": s.vcpu if s else None,
+                    "memory_gib": s.memory_gib if s else None,
+                    "gpu_count": s.gpu_count if s else None,
+                    "gpu_model": s.gpu_model if s else None,
+                }
+                for t, p, s in rows
+            ],
+        }
+        json.dump(doc, out, indent=2)
+        out.write("\n")
+        return 0
+    if fetched is not None:
+        out.write(f"Fetched {fetched} live prices into {cache.cache_dir}.\n")
+    if not rows:
+        out.write(f"No {args.component} prices known for {region}.\n")
+        return 0
+    body = [
+        [
+            t,
+            _usd(p.usd_per_hour, 4),
+            _usd(None if p.usd_per_hour is None else p.usd_per_hour * HOURS_PER_MONTH, 0),
+            str(s.vcpu) if s else "?",
+            f"{s.memory_gib:g}" if s else "?",
+            (f"{s.gpu_count} x {s.gpu_model}" if s.gpu_count else "-") if s else "?",
+            _source(p.source, p.as_of),
+        ]
+        for t, p, s in rows
+    ]
+    out.write(f"{args.component} on-demand prices in {region}:\n")
+    out.write(table(["TYPE", "$/HOUR", "$/MONTH", "VCPU", "GIB", "GPU", "SOURCE"], body,
+                    right=frozenset({1, 2, 3, 4})) + "\n")
+    return 0
+
+
+# ------------------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--region", help="AWS region (default: boto3's: AWS_REGION, profile...)")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="SageMaker cost control: idle endpoints, notebook schedules, prices."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    endpoints = sub.add_parser("endpoints", help="real-time inference endpoints")
+    esub = endpoints.add_subparsers(dest="endpoints_command", required=True, metavar="COMMAND")
+    idle = esub.add_parser(
+        "idle", parents=[common], help="InService endpoints with no invocations in a window",
+        description="List InService endpoints whose variants had no Invocations in the window, "
+        "with their instances and what they cost per day.",
+    )
+    idle.add_argument("--hours", type=float, default=24.0, help="idle window (default 24)")
+    idle.add_argument("--name-contains", help="only endpoints whose name contains this")
+    idle.add_argument("--notify-topic", metavar="ARN",
+                      help="publish one SNS message listing the idle endpoints (none if none)")
+    idle.add_argument("--cache-dir", type=Path, help="live price cache (see `prices --refresh`)")
+    idle.set_defaults(func=cmd_endpoints_idle)
+
+    notebooks = sub.add_parser("notebooks", help="notebook instances")
+    nsub = notebooks.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, help_text in (
+        ("start", "start the Stopped notebook instances matching a name"),
+        ("stop", "stop the InService notebook instances matching a name"),
+    ):
+        p = nsub.add_parser(action, parents=[common], help=help_text, description=help_text)
+        p.add_argument("--name-contains", required=True,
+                       help="only notebook instances whose name contains this (required)")
+        p.add_argument("--dry-run", action="store_true", help="report, change nothing")
+        p.set_defaults(func=cmd_notebooks)
+
+    prices = sub.add_parser(
+        "prices", parents=[common], help="the price book (live cache, bundled, estimates)"
+    )
+    prices.add_argument("--component", default=DEFAULT_COMPONENT, choices=COMPONENTS,
+                        help=f"Price List component (default {DEFAULT_COMPONENT})")
+    prices.add_argument("--refresh", action="store_true",
+                        help="fetch live prices from the AWS Price List API into the cache")
+    prices.add_argument("--cache-dir", type=Path,
+                        help="live price cache (default: <jupyter data dir>/smcost/prices)")
+    prices.set_defaults(func=cmd_prices)
+    return parser
+
+
+def main(
+    argv: Optional[list[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, out)
+    except janitor.JanitorError as exc:
+        err.write(f"{PROG}: error: {exc.message}\n")
+        return 1
+    except KeyboardInterrupt:
+        err.write(f"{PROG}: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,402 @@
+"""CPU, memory and GPU use of this machine, sampled into a rolling window.
+
+- CPU: the whole machine's busy fraction over the sampling interval, from our own deltas of
+  ``psutil.cpu_times()`` (the same figure as ``psutil.cpu_percent``, without sharing its
+  module-wide "last call" state with other code in the process). On SageMaker the machine is
+  the instance, so this is the fraction of the instance's vCPUs in use.
+- Memory: ``total - available`` from ``psutil.virtual_memory()`` (used, excluding the page
+  cache and other reclaimable memory), in GiB and as a fraction of total.
+- GPU: utilisation and memory per device from NVML (``nvidia-ml-py``, ``import pynvml``),
+  only when the library and a driver are present; otherwise no GPU data, no error.
+
+The sampler is one daemon thread that wakes every ``interval_s`` (10 s by default): a few
+reads of ``/proc`` and, on GPU machines, a few NVML calls, all off the event loop. The data
+source and the clock are injectable so tests feed synthetic samples.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Optional, Protocol
+
+log = logging.getLogger(__name__)
+
+GIB = 1024.0**3
+
+
+@dataclass(frozen=True)
+class GpuReading:
+    index: int
+    utilization: Optional[float]  # 0..1; None where NVML cannot say (e.g. MIG)
+    memory_used_gib: float
+    memory_total_gib: float
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One sample, without its time (the window stamps it)."""
+
+    cpu: Optional[float]  # busy fraction of all CPUs, 0..1; None on the very first read
+    cpu_count: int
+    mem_used_gib: float
+    mem_total_gib: float
+    gpus: tuple[GpuReading, ...] = ()
+
+    @property
+    def mem_fraction(self) -> float:
+        return self.mem_used_gib / self.mem_total_gib if self.mem_total_gib else 0.0
+
+
+class Source(Protocol):
+    def read(self) -> Optional[Reading]: ...
+
+    def close(self) -> None: ...
+
+
+# ---------------------------------------------------------------------------- real sources
+
+
+class NvmlGpus:
+    """Per-device GPU utilisation and memory through NVML; silent when absent.
+
+    ``nvml`` is the ``pynvml`` module (tests pass a fake); by default it is imported on first
+    use. No library, no driver, no device: :meth:`read` returns ``()`` forever, after one
+    debug log line.
+    """
+
+    def __init__(self, nvml: Any = None) -> None:
+        self._nvml = nvml
+        self._handles: Optional[list[Any]] = None
+        self.available: Optional[bool] = None  # unknown until the first read
+        self.why_unavailable: Optional[str] = None
+        self._warned_read = False
+
+    def _init(self) -> None:
+        try:
+            nvml = self._nvml
+            if nvml is None:
+                import pynvml as nvml  # nvidia-ml-py; optional ("jupyterlab_smcost[gpu]")
+            nvml.nvmlInit()
+            count = int(nvml.nvmlDeviceGetCount())
+            handles = [nvml.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
+        except Exception as e:  # ImportError, NVMLError (no driver / library), OSError...
+            self.available = False
+            self.why_unavailable = f"{type(e).__name__}: {e}"
+            log.debug("smcost: no GPU data (%s)", self.why_unavailable)
+            return
+        self._nvml = nvml
+        self._handles = handles
+        self.available = bool(handles)
+        if not handles:
+            self.why_unavailable = "NVML found no GPU"
+            log.debug("smcost: no GPU data (NVML found no GPU)")
+
+    def read(self) -> tuple[GpuReading, ...]:
+        if self.available is None:
+            self._init()
+        if not self.available or not self._handles:
+            return ()
+        nvml = self._nvml
+        out = []
+        for i, h in enumerate(self._handles):
+            try:
+                mem = nvml.nvmlDeviceGetMemoryInfo(h)
+                used, total = float(mem.used) / GIB, float(mem.total) / GIB
+            except Exception as e:
+                self._debug_once(i, e)
+                continue
+            try:
+                util: Optional[float] = float(nvml.nvmlDeviceGetUtilizationRates(h).gpu) / 100
+            except Exception as e:  # not supported on MIG instances, etc.
+                self._debug_once(i, e)
+                util = None
+            out.append(GpuReading(i, util, used, total))
+        return tuple(out)
+
+    def _debug_once(self, index: int, e: Exception) -> None:
+        if not self._warned_read:
+            self._warned_read = True
+            log.debug("smcost: GPU %d read failed (%s: %s)", index, type(e).__name__, e)
+
+    def close(self) -> None:
+        if self.available and self._nvml is not None:
+            try:
+                self._nvml.nvmlShutdown()
+            except Exception:
+                pass
+        self.available = None
+        self._handles = None
+
+
+class SystemSource:
+    """This machine, through psutil (and NVML when present)."""
+
+    def __init__(self, gpus: Optional[NvmlGpus] = None, psutil_module: Any = None) -> None:
+        if psutil_module is None:
+            import psutil as psutil_module
+        self._ps = psutil_module
+        self.gpus = gpus if gpus is not None else NvmlGpus()
+        self._last_cpu: Optional[tuple[float, float]] = None
+        self.cpu_count = int(self._ps.cpu_count(logical=True) or 1)
+
+    def _cpu_busy(self) -> Optional[float]:
+        t = self._ps.cpu_times()
+        total = sum(t)
+        # guest time is already counted in user/nice on Linux (psutil does the same)
+        total -= getattr(t, "guest", 0.0) + getattr(t, "guest_nice", 0.0)
+        idle = t.idle + getattr(t, "iowait", 0.0)
+        last, self._last_cpu = self._last_cpu, (total, idle)
+        if last is None:
+            return None
+        d_total, d_idle = total - last[0], idle - last[1]
+        if d_total <= 0:
+            return 0.0
+        return min(1.0, max(0.0, (d_total - d_idle) / d_total))
+
+    def read(self) -> Optional[Reading]:
+        cpu = self._cpu_busy()
+        vm = self._ps.virtual_memory()
+        used = max(0.0, float(vm.total - vm.available))
+        return Reading(
+            cpu=cpu,
+            cpu_count=self.cpu_count,
+            mem_used_gib=used / GIB,
+            mem_total_gib=float(vm.total) / GIB,
+            gpus=self.gpus.read(),
+        )
+
+    def close(self) -> None:
+        self.gpus.close()
+
+
+# ---------------------------------------------------------------------------- the window
+
+
+def percentile(values: Sequence[float], q: float) -> Optional[float]:
+    """Linear interpolation between closest ranks (numpy's default); None if empty."""
+    if not values:
+        return None
+    s = sorted(values)
+    pos = (len(s) - 1) * q / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def _stats(values: Sequence[float]) -> tuple[Optional[float], Optional[float], Optional[float]]:
+    if not values:
+        return None, None, None
+    return percentile(values, 50), percentile(values, 95), max(values)
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    """Percentiles over the window. CPU and memory as fractions of this machine (= the
+    instance on SageMaker); GPU fields are None without GPU data."""
+
+    window_s: float
+    samples: int
+    span_s: float  # time between the oldest and newest sample kept
+    cpu_count: Optional[int] = None
+    cpu_p50: Optional[float] = None
+    cpu_p95: Optional[float] = None
+    cpu_max: Optional[float] = None
+    mem_total_gib: Optional[float] = None
+    mem_p50: Optional[float] = None
+    mem_p95: Optional[float] = None
+    mem_max: Optional[float] = None
+    mem_p95_gib: Optional[float] = None
+    gpu_count: int = 0
+    gpu_p50: Optional[float] = None  # busiest device's utilisation, per sample
+    gpu_p95: Optional[float] = None
+    gpu_max: Optional[float] = None
+    gpu_mem_p95_gib: Optional[float] = None  # fullest device's memory used, per sample
+    gpu_mem_total_gib: Optional[float] = None  # per device (the smallest)
+
+    @property
+    def cpu_p95_vcpu(self) -> Optional[float]:
+        if self.cpu_p95 is None or not self.cpu_count:
+            return None
+        return self.cpu_p95 * self.cpu_count
+
+    @property
+    def cpu_p50_vcpu(self) -> Optional[float]:
+        if self.cpu_p50 is None or not self.cpu_count:
+            return None
+        return self.cpu_p50 * self.cpu_count
+
+    def to_json(self) -> dict[str, Any]:
+        def r(x: Optional[float], n: int = 4) -> Optional[float]:
+            return None if x is None else round(x, n)
+
+        return {
+            "cpu_count": self.cpu_count,
+            "cpu_p50": r(self.cpu_p50),
+            "cpu_p95": r(self.cpu_p95),
+            "cpu_max": r(self.cpu_max),
+            "mem_total_gib": r(self.mem_total_gib, 2),
+            "mem_p50": r(self.mem_p50),
+            "mem_p95": r(self.mem_p95),
+            "mem_max": r(self.mem_max),
+            "mem_p95_gib": r(self.mem_p95_gib, 2),
+            "gpu_count": self.gpu_count,
+            "gpu_p50": r(self.gpu_p50),
+            "gpu_p95": r(self.gpu_p95),
+            "gpu_max": r(self.gpu_max),
+            "gpu_mem_p95_gib": r(self.gpu_mem_p95_gib, 2),
+            "gpu_mem_total_gib": r(self.gpu_mem_total_gib, 2),
+        }
+
+
+class UsageWindow:
+    """Readings stamped with ``clock()`` (monotonic seconds); older than ``window_s`` drop.
+
+    Thread-safe: the sampler thread adds, request handlers summarise.
+    """
+
+    def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if window_s <= 0:
+            raise ValueError("window_s must be positive")
+        self.window_s = float(window_s)
+        self._clock = clock
+        self._items: deque[tuple[float, Reading]] = deque()
+        self._lock = threading.Lock()
+
+    def add(self, reading: Reading) -> None:
+        now = self._clock()
+        with self._lock:
+            self._items.append((now, reading))
+            self._trim(now)
+
+    def extend(self, readings: Iterable[Reading]) -> None:
+        for r in readings:
+            self.add(r)
+
+    def _trim(self, now: float) -> None:
+        cutoff = now - self.window_s
+        while self._items and self._items[0][0] < cutoff:
+            self._items.popleft()
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._trim(self._clock())
+            return len(self._items)
+
+    def summary(self) -> UsageSummary:
+        now = self._clock()
+        with self._lock:
+            self._trim(now)
+            items = list(self._items)
+        if not items:
+            return UsageSummary(self.window_s, 0, 0.0)
+        span = items[-1][0] - items[0][0]
+        readings = [r for _, r in items]
+        cpu = [r.cpu for r in readings if r.cpu is not None]
+        mem = [r.mem_fraction for r in readings]
+        mem_gib = [r.mem_used_gib for r in readings]
+        gpu_util: list[float] = []
+        gpu_mem: list[float] = []
+        gpu_count = 0
+        gpu_total: Optional[float] = None
+        for r in readings:
+            if not r.gpus:
+                continue
+            gpu_count = max(gpu_count, len(r.gpus))
+            utils = [g.utilization for g in r.gpus if g.utilization is not None]
+            if utils:
+                gpu_util.append(max(utils))
+            gpu_mem.append(max(g.memory_used_gib for g in r.gpus))
+            smallest = min(g.memory_total_gib for g in r.gpus)
+            gpu_total = smallest if gpu_total is None else min(gpu_total, smallest)
+        c50, c95, cmax = _stats(cpu)
+        m50, m95, mmax = _stats(mem)
+        g50, g95, gmax = _stats(gpu_util)
+        return UsageSummary(
+            window_s=self.window_s,
+            samples=len(readings),
+            span_s=span,
+            cpu_count=readings[-1].cpu_count,
+            cpu_p50=c50,
+            cpu_p95=c95,
+            cpu_max=cmax,
+            mem_total_gib=readings[-1].mem_total_gib,
+            mem_p50=m50,
+            mem_p95=m95,
+            mem_max=mmax,
+            mem_p95_gib=percentile(mem_gib, 95),
+            gpu_count=gpu_count,
+            gpu_p50=g50,
+            gpu_p95=g95,
+            gpu_max=gmax,
+            gpu_mem_p95_gib=percentile(gpu_mem, 95),
+            gpu_mem_total_gib=gpu_total,
+        )
+
+
+# ---------------------------------------------------------------------------- the sampler
+
+
+class UsageSampler:
+    """Reads ``source`` every ``interval_s`` seconds into ``window`` on a daemon thread."""
+
+    def __init__(
+        self,
+        source: Source,
+        window: UsageWindow,
+        interval_s: float = 10.0,
+        log: logging.Logger = log,
+    ) -> None:
+        if interval_s <= 0:
+            raise ValueError("interval_s must be positive")
+        self.source = source
+        self.window = window
+        self.interval_s = float(interval_s)
+        self.log = log
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._failed_once = False
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def sample_once(self) -> Optional[Reading]:
+        """One read into the window. Never raises: a failing read is logged once."""
+        try:
+            reading = self.source.read()
+        except Exception:
+            if not self._failed_once:
+                self._failed_once = True
+                self.log.warning("smcost: usage sample failed", exc_info=True)
+            return None
+        # the first CPU read has no interval to measure: prime it, keep nothing
+        if reading is not None and reading.cpu is not None:
+            self.window.add(reading)
+        return reading
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="smcost-usage", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self.sample_once()  # primes the CPU counters
+        while not self._stop.wait(self.interval_s):
+            self.sample_once()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        try:
+            self.source.close()
+        except Exception:
+            pass

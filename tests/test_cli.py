@@ -1,0 +1,293 @@
+# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
+"""``jupyter smcost`` end to end: tables, --json, prices, exit codes (moto and Stubber)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import boto3
+import pytest
+from moto_server import (  # noqa: F401  (aws, moto_url, no_aws, stubs are fixtures)
+    ACCOUNT,
+    aws,
+    aws_env,
+    make_endpoints,
+    moto_url,
+    no_aws,
+    put_invocations,
+    stubs,
+)
+
+from jupyterlab_smcost import cli
+
+
+def run_cli(*argv) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    rc = cli.main(list(argv), out=out, err=err)
+    return rc, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def endpoints(aws):
+    sm = boto3.client("sagemaker")
+    make_endpoints(sm, ["team-a-llm"], [("AllTraffic", "ml.g4dn.12xlarge", 1)], "llm")
+    make_endpoints(sm, ["team-a-xgb", "team-b-xgb"], [("AllTraffic", "ml.m5.xlarge", 2)], "xgb")
+    make_endpoints(sm, ["team-b-busy"], [("AllTraffic", "ml.m5.xlarge", 1)], "busy")
+    put_invocations(boto3.client("cloudwatch"), [("team-b-busy", "AllTraffic", 12)])
+
+
+def test_endpoints_idle_table(endpoints):
+    rc, out, err = run_cli("endpoints", "idle", "--hours", "24")
+    assert (rc, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split() == ["ENDPOINT", "VARIANTS", "$/DAY", "PRICE", "CREATED", "(UTC)"]
+    # most expensive first, $/day right-aligned, price source and date on each row
+    assert [line.split()[:7] for line in lines[2:5]] == [
+        ["team-a-llm", "AllTraffic:", "1", "x", "ml.g4dn.12xlarge", "$130.87", "bundled"],
+        ["team-a-xgb", "AllTraffic:", "2", "x", "ml.m5.xlarge", "$12.34", "bundled"],
+        ["team-b-xgb", "AllTraffic:", "2", "x", "ml.m5.xlarge", "$12.34", "bundled"],
+    ]
+    assert lines[-1] == (
+        "3 of 4 InService endpoints in eu-west-1 had no invocations in the last 24 h: "
+        "$155.54/day."
+    )
+
+
+def test_endpoints_idle_json_with_name_filter(endpoints):
+    rc, out, err = run_cli("endpoints", "idle", "--name-contains", "team-b", "--json")
+    assert (rc, err) == (0, "")
+    doc = json.loads(out)
+    assert doc["checked"] == 2 and doc["idle_count"] == 1
+    assert doc["idle_usd_per_day"] == pytest.approx(12.336)
+    assert doc["message_id"] is None
+    (only,) = doc["idle"]
+    assert only["name"] == "team-b-xgb"
+    assert only["variants"] == [
+        {
+            "name": "AllTraffic",
+            "instance_type": "ml.m5.xlarge",
+            "instance_count": 2,
+            "serverless": False,
+            "invocations": 0.0,
+            "usd_per_hour": 0.257,
+            "price_source": "bundled",
+            "price_as_of": "2023-12",
+            "price_detail": only["variants"][0]["price_detail"],
+            "shadow": False,
+            "usd_per_day": pytest.approx(12.336),
+        }
+    ]
+
+
+def test_endpoints_idle_notify_topic(endpoints):
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="idle")["TopicArn"]
+    q = sqs.create_queue(QueueName="idle-q")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    rc, out, err = run_cli("endpoints", "idle", "--notify-topic", topic)
+    assert (rc, err) == (0, "")
+    msgs = sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10)["Messages"]
+    assert len(msgs) == 1
+    envelope = json.loads(msgs[0]["Body"])
+    assert out.splitlines()[-1] == f"Notified {topic} (message {envelope['MessageId']})."
+    assert envelope["Subject"] == "SageMaker: 3 idle endpoints in eu-west-1 ($155.54/day)"
+    assert "- team-a-llm: $130.87/day (AllTraffic: 1 x ml.g4dn.12xlarge; price bundled 2023-12)" \
+        in envelope["Message"]
+
+
+def notebooks(states: dict[str, bool]) -> None:
+    sm = boto3.client("sagemaker")
+    for name, stopped in states.items():
+        sm.create_notebook_instance(
+            NotebookInstanceName=name, InstanceType="ml.t3.medium",
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
+        )
+        if stopped:
+            sm.stop_notebook_instance(NotebookInstanceName=name)
+
+
+def test_notebooks_stop_dry_run_then_stop_table(aws):
+    notebooks({"dev-1": False, "dev-2": True, "ops-1": False})
+    rc, out, err = run_cli("notebooks", "stop", "--name-contains", "dev-", "--dry-run")
+    assert (rc, err) == (0, "")
+    assert [line.split() for line in out.splitlines()] == [
+        ["NOTEBOOK", "INSTANCE", "RESULT"],
+        ["-----------------", "-------------------------"],
+        ["dev-1", "would", "be", "stopped"],
+        ["dev-2", "skipped", "(already", "Stopped)"],
+        [],
+        ["1", "would", "be", "stopped,", "1", "skipped,", "0", "failed", "(name", "contains",
+         "'dev-')", "[dry", "run:", "nothing", "changed]."],
+    ]
+    sm = boto3.client("sagemaker")
+    assert sm.describe_notebook_instance(NotebookInstanceName="dev-1")[
+        "NotebookInstanceStatus"] == "InService"
+
+    rc, out, err = run_cli("notebooks", "stop", "--name-contains", "dev-", "--json")
+    assert (rc, err) == (0, "")
+    assert json.loads(out) == {
+        "action": "stop", "name_contains": "dev-", "dry_run": False, "stopped": ["dev-1"],
+        "skipped": [{"name": "dev-2", "status": "Stopped", "reason": "already Stopped"}],
+        "failed": [],
+    }
+    assert sm.describe_notebook_instance(NotebookInstanceName="dev-1")[
+        "NotebookInstanceStatus"] == "Stopped"
+    assert sm.describe_notebook_instance(NotebookInstanceName="ops-1")[
+        "NotebookInstanceStatus"] == "InService"
+
+
+def test_notebooks_name_filter_is_required():
+    with pytest.raises(SystemExit) as info:
+        run_cli("notebooks", "start")
+    assert info.value.code == 2
+
+
+# --------------------------------------------------------------------------- prices
+
+
+def test_prices_bundled_table(tmp_path):
+    rc, out, err = run_cli("prices", "--region", "eu-west-1", "--component", "Hosting",
+                           "--cache-dir", str(tmp_path))
+    assert (rc, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "Hosting on-demand prices in eu-west-1:"
+    assert lines[1].split() == ["TYPE", "$/HOUR", "$/MONTH", "VCPU", "GIB", "GPU", "SOURCE"]
+    assert lines[3].split() == ["ml.m5.xlarge", "$0.2570", "$188", "4", "16", "-", "bundled",
+                                "2023-12"]
+    assert [line.split()[0] for line in lines[3:]] == [
+        "ml.m5.xlarge", "ml.g4dn.xlarge", "ml.g4dn.4xlarge", "ml.g4dn.12xlarge", "ml.g5.12xlarge"
+    ]
+
+
+def test_prices_json_unknown_region(tmp_path):
+    rc, out, err = run_cli("prices", "--region", "ap-south-2", "--component", "Hosting",
+                           "--cache-dir", str(tmp_path), "--json")
+    assert (rc, err) == (0, "")
+    assert json.loads(out) == {"region": "ap-south-2", "component": "Hosting", "as_of": None,
+                               "refreshed": None, "items": []}
+
+
+def price_item(itype: str, usd: str, region="eu-west-1", component="Hosting") -> str:
+    return json.dumps({
+        "product": {"attributes": {"instanceName": itype, "component": component,
+                                   "regionCode": region}},
+        "terms": {"OnDemand": {"T1": {
+            "effectiveDate": "2026-11-01T00:00:00Z",
+            "priceDimensions": {"D1": {"unit": "Hrs", "pricePerUnit": {"USD": usd}}},
+        }}},
+        "publicationDate": "2026-11-20T00:00:00Z",
+    })
+
+
+PRICING_PARAMS = {
+    "ServiceCode": "AmazonSageMaker",
+    "Filters": [
+        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-west-1"},
+        {"Type": "TERM_MATCH", "Field": "component", "Value": "Hosting"},
+    ],
+    "FormatVersion": "aws_v1",
+    "MaxResults": 100,
+}
+
+
+def test_prices_refresh_fills_the_cache(stubs, tmp_path):
+    stubs("pricing").add_response(
+        "get_products",
+        {"PriceList": [price_item("ml.c5.large", "0.1150000000"),
+                       price_item("ml.m5.xlarge", "0.2600000000")],
+         "FormatVersion": "aws_v1"},
+        PRICING_PARAMS,
+    )
+    rc, out, err = run_cli("prices", "--region", "eu-west-1", "--component", "Hosting",
+                           "--refresh", "--cache-dir", str(tmp_path))
+    assert (rc, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"Fetched 2 live prices into {tmp_path}."
+    assert lines[4].split() == ["ml.c5.large", "$0.1150", "$84", "2", "4", "-", "live",
+                                "2026-11-01"]
+    assert lines[5].split()[:2] == ["ml.m5.xlarge", "$0.2600"]
+    assert (tmp_path / "prices-eu-west-1__Hosting.json").exists()
+
+    # the cache is used afterwards without a refresh (no pricing call: no stub left)
+    rc, out, err = run_cli("prices", "--region", "eu-west-1", "--component", "Hosting",
+                           "--cache-dir", str(tmp_path), "--json")
+    doc = json.loads(out)
+    assert doc["refreshed"] is None and doc["as_of"] == "2026-11-01"
+    assert {i["type"]: (i["usd_per_hour"], i["source"]) for i in doc["items"]}["ml.c5.large"] \
+        == (0.115, "live")
+
+
+def test_prices_refresh_access_denied_exits_1(stubs, tmp_path):
+    stubs("pricing").add_client_error(
+        "get_products", service_error_code="AccessDeniedException",
+        service_message="not authorized to perform: pricing:GetProducts", http_status_code=400,
+        expected_params=PRICING_PARAMS,
+    )
+    rc, out, err = run_cli("prices", "--region", "eu-west-1", "--component", "Hosting",
+                           "--refresh", "--cache-dir", str(tmp_path))
+    assert rc == 1 and out == ""
+    assert err == (
+        "jupyter smcost: error: AWS denied GetProducts while trying to fetch Hosting prices for "
+        "eu-west-1 (Price List API): not authorized to perform: pricing:GetProducts. The role "
+        "needs permission for this action (see the README's IAM section).\n"
+    )
+
+
+def test_idle_endpoints_use_the_live_price_cache(aws, tmp_path):
+    from jupyterlab_smcost.pricing import LivePriceCache
+
+    cache = LivePriceCache(tmp_path)
+    cache._write(cache._path("eu-west-1", "Hosting"), {
+        "region": "eu-west-1", "component": "Hosting", "fetched_at": 0,
+        "items": {"ml.c5.large": {"usd_per_hour": 0.115, "as_of": "2026-11-01"}},
+    })
+    make_endpoints(boto3.client("sagemaker"), ["c5"], [("AllTraffic", "ml.c5.large", 1)], "c5")
+    rc, out, err = run_cli("endpoints", "idle", "--json", "--cache-dir", str(tmp_path))
+    (e,) = json.loads(out)["idle"]
+    assert (e["usd_per_day"], e["price_source"], e["price_as_of"]) == (
+        pytest.approx(0.115 * 24), "live", "2026-11-01")
+
+
+# --------------------------------------------------------------------------- real processes
+
+
+def test_module_process_exit_codes(aws):
+    env = {**os.environ}
+    ok = subprocess.run(
+        [sys.executable, "-m", "jupyterlab_smcost.cli", "endpoints", "idle", "--json"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["checked"] == 0
+
+    env.pop("AWS_ACCESS_KEY_ID")
+    env.pop("AWS_SECRET_ACCESS_KEY")
+    bad = subprocess.run(
+        [sys.executable, "-m", "jupyterlab_smcost.cli", "endpoints", "idle"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1
+    assert bad.stderr.startswith("jupyter smcost: error: No AWS credentials were found")
+
+
+@pytest.mark.skipif(not shutil.which("jupyter-smcost"), reason="package not installed")
+def test_jupyter_smcost_entry_point(no_aws):
+    done = subprocess.run(["jupyter", "smcost", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0
+    assert "{endpoints,notebooks,prices}" in done.stdout or "endpoints" in done.stdout
+    env = aws_env("http://127.0.0.1:9")
+    done = subprocess.run(["jupyter", "smcost", "prices", "--region", "eu-west-1", "--component",
+                           "Notebook"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **env})
+    assert done.returncode == 0
+    assert "ml.t3.medium" in done.stdout
