@@ -176,33 +176,50 @@ def build_environment(
     detected = detect(metadata, config.environment)
     if detected.problem:
         log.error("smcost: %s (%s): using local mode", detected.problem, config.metadata_path)
-    kind = detected.kind
-    if kind != "local":
-        region = _region(detected, config, log)
-        common: dict[str, Any] = {
-            "client_factory": client_factory,
-            "switcher_function": config.switcher_function,
-            "log": log,
-            **adapter_kwargs,
-        }
-        if kind == "notebook-instance":
-            return NotebookInstanceEnvironment(region, detected.resource_name or "", **common)
-        if kind == "studio-space":
-            return StudioSpaceEnvironment(
-                region, detected.domain_id or "", detected.space or "",
-                app_type=detected.app_type or "JupyterLab",
-                app_name=detected.resource_name or "default", **common,
-            )
-        return StudioClassicEnvironment(
-            region, detected.domain_id or "", user_profile=detected.user_profile,
-            space=detected.space, app_type=detected.app_type or "JupyterServer",
-            app_name=detected.resource_name or "default",
-            kernel_ids=kernel_ids, shutdown_kernel=shutdown_kernel, **common,
-        )
+    if detected.kind != "local":
+        try:
+            return _sagemaker_adapter(detected, config, log, client_factory, kernel_ids,
+                                      shutdown_kernel, adapter_kwargs)
+        except Exception as e:  # never fail the server start over the metadata
+            log.error("smcost: cannot set up the %s environment (%s): using local mode",
+                      detected.kind, e)
     return LocalEnvironment(
         region=config.region,
         instance_type=config.instance_type,
         component=config.local_component,
         stop_server=stop_server,
         valid_types=valid_local_types,
+    )
+
+
+def _sagemaker_adapter(
+    detected: Detected,
+    config: EnvConfig,
+    log: logging.Logger,
+    client_factory: Optional[ClientFactory],
+    kernel_ids: Optional[Callable[[], list[str]]],
+    shutdown_kernel: Optional[Callable[[str], None]],
+    adapter_kwargs: dict[str, Any],
+) -> Environment:
+    kind = detected.kind
+    region = _region(detected, config, log)
+    common: dict[str, Any] = {
+        "client_factory": client_factory,
+        "switcher_function": config.switcher_function,
+        "log": log,
+        **adapter_kwargs,
+    }
+    if kind == "notebook-instance":
+        return NotebookInstanceEnvironment(region, detected.resource_name or "", **common)
+    if kind == "studio-space":
+        return StudioSpaceEnvironment(
+            region, detected.domain_id or "", detected.space or "",
+            app_type=detected.app_type or "JupyterLab",
+            app_name=detected.resource_name or "default", **common,
+        )
+    return StudioClassicEnvironment(
+        region, detected.domain_id or "", user_profile=detected.user_profile,
+        space=detected.space, app_type=detected.app_type or "JupyterServer",
+        app_name=detected.resource_name or "default",
+        kernel_ids=kernel_ids, shutdown_kernel=shutdown_kernel, **common,
     )
