@@ -66,8 +66,10 @@ def measure(servers: dict, seconds: float, polls: list) -> dict:
 def report(name: str, used: dict) -> None:
     w, wo = used["with"], used["without"]
     ratio = f"{w / wo:.2f}" if wo > 0 else "n/a (baseline used no measurable CPU)"
-    print(f"{name:10s} with: {w:.4f} CPU s   without: {wo:.4f} CPU s   "
-          f"ratio with/without = {ratio}   difference {w - wo:+.3f} CPU s")
+    print(
+        f"{name:10s} with: {w:.4f} CPU s   without: {wo:.4f} CPU s   "
+        f"ratio with/without = {ratio}   difference {w - wo:+.3f} CPU s"
+    )
 
 
 def main() -> None:
@@ -76,8 +78,10 @@ def main() -> None:
     ap.add_argument("--poll", type=float, default=10)
     ap.add_argument("--panel-poll", type=float, default=10)
     args = ap.parse_args()
-    servers = {"with": ServerProcess("--SmCostApp.idle_timeout=3600"),
-               "without": ServerProcess(extension=False)}
+    servers = {
+        "with": ServerProcess("--SmCostApp.idle_timeout=3600"),
+        "without": ServerProcess(extension=False),
+    }
     try:
         for s in servers.values():
             s.wait_ready()
@@ -86,14 +90,22 @@ def main() -> None:
         assert code == 404, "baseline must run without the extension"
         time.sleep(3)  # let start-up settle
         idle = measure(servers, args.seconds, [])
-        tab = measure(servers, args.seconds, [
-            ("with", TAB, args.poll), ("without", TAB, args.poll),
-            ("with", ("/smcost/status",), args.panel_poll)])
+        tab = measure(
+            servers,
+            args.seconds,
+            [
+                ("with", TAB, args.poll),
+                ("without", TAB, args.poll),
+                ("with", ("/smcost/status",), args.panel_poll),
+            ],
+        )
     finally:
         for s in servers.values():
             s.stop()
-    print(f"window {args.seconds:.0f} s per scenario, both servers side by side (target <= 1.05);"
-          f" tab polls every {args.poll:g} s, panel every {args.panel_poll:g} s")
+    print(
+        f"window {args.seconds:.0f} s per scenario, both servers side by side (target <= 1.05);"
+        f" tab polls every {args.poll:g} s, panel every {args.panel_poll:g} s"
+    )
     report("no client", idle)
     report("open tab", tab)
 

@@ -87,10 +87,16 @@ def per_endpoint(hours: float, calls: Counter) -> set[str]:
             total = 0.0
             for v in desc["ProductionVariants"]:
                 stats = cw.get_metric_statistics(
-                    Namespace="AWS/SageMaker", MetricName="Invocations",
-                    Dimensions=[{"Name": "EndpointName", "Value": name},
-                                {"Name": "VariantName", "Value": v["VariantName"]}],
-                    StartTime=start, EndTime=end, Period=period, Statistics=["Sum"],
+                    Namespace="AWS/SageMaker",
+                    MetricName="Invocations",
+                    Dimensions=[
+                        {"Name": "EndpointName", "Value": name},
+                        {"Name": "VariantName", "Value": v["VariantName"]},
+                    ],
+                    StartTime=start,
+                    EndTime=end,
+                    Period=period,
+                    Statistics=["Sum"],
                 )
                 total += sum(d["Sum"] for d in stats["Datapoints"])
                 book.price(sm.meta.region_name, "Hosting", types[v["VariantName"]])
@@ -110,8 +116,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--endpoints", type=int, default=1000, help="endpoints to create (1000)")
     ap.add_argument("--hours", type=float, default=24.0)
-    ap.add_argument("--workers", type=int, default=janitor.DEFAULT_WORKERS,
-                    help="describe threads of the batched run (default %(default)s)")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=janitor.DEFAULT_WORKERS,
+        help="describe threads of the batched run (default %(default)s)",
+    )
     args = ap.parse_args()
 
     with moto_server() as url, patched_environ(aws_env(url)):
@@ -121,14 +131,18 @@ def main() -> int:
         variants = sum(len(CONFIGS[i % len(CONFIGS)][1]) for i in range(args.endpoints))
         import moto
 
-        print(f"endpoints idle --hours {args.hours:g}: {args.endpoints} InService endpoints, "
-              f"{variants} variants, {len(busy)} invoked; moto {moto.__version__} server "
-              f"in-process on 127.0.0.1, {os.cpu_count()} CPUs (setup {t_setup:.1f} s)")
+        print(
+            f"endpoints idle --hours {args.hours:g}: {args.endpoints} InService endpoints, "
+            f"{variants} variants, {len(busy)} invoked; moto {moto.__version__} server "
+            f"in-process on 127.0.0.1, {os.cpu_count()} CPUs (setup {t_setup:.1f} s)"
+        )
 
         runs = []
         for label, fn in (
-            (f"batched get_metric_data, {args.workers} describe threads",
-             lambda c: batched(args.hours, c, args.workers)),
+            (
+                f"batched get_metric_data, {args.workers} describe threads",
+                lambda c: batched(args.hours, c, args.workers),
+            ),
             ("batched get_metric_data, 1 describe thread", lambda c: batched(args.hours, c, 1)),
             ("per-endpoint get_metric_statistics (old)", lambda c: per_endpoint(args.hours, c)),
         ):
@@ -138,23 +152,29 @@ def main() -> int:
             runs.append((label, time.perf_counter() - t, calls, idle))
 
     expected = {f"ep-{i:05d}" for i in range(args.endpoints)} - busy
-    head = f"{'approach':<44} {'wall s':>7} {'AWS calls':>9} {'CloudWatch':>10} " \
-           f"{'Describe*':>9} {'List*':>5}  idle"
+    head = (
+        f"{'approach':<44} {'wall s':>7} {'AWS calls':>9} {'CloudWatch':>10} "
+        f"{'Describe*':>9} {'List*':>5}  idle"
+    )
     print(head)
     print("-" * len(head))
     for label, wall, calls, idle in runs:
         cloudwatch = calls["GetMetricData"] + calls["GetMetricStatistics"]
         describe = calls["DescribeEndpoint"] + calls["DescribeEndpointConfig"]
-        print(f"{label:<44} {wall:7.2f} {sum(calls.values()):9d} {cloudwatch:10d} "
-              f"{describe:9d} {calls['ListEndpoints']:5d}  {len(idle)}")
+        print(
+            f"{label:<44} {wall:7.2f} {sum(calls.values()):9d} {cloudwatch:10d} "
+            f"{describe:9d} {calls['ListEndpoints']:5d}  {len(idle)}"
+        )
     (_, w_new, c_new, _), (_, w_one, c_one, _), (_, w_old, c_old, _) = runs
     cw_new = c_new["GetMetricData"]
     cw_old = c_old["GetMetricStatistics"]
     total_ratio = sum(c_old.values()) / sum(c_new.values())
-    print(f"ratio per-endpoint / batched: AWS calls {total_ratio:.1f}x"
-          f", CloudWatch calls {cw_old / max(cw_new, 1):.0f}x ({cw_old} vs {cw_new}), "
-          f"wall time {w_old / w_new:.1f}x ({args.workers} threads), "
-          f"{w_old / w_one:.1f}x (1 thread)")
+    print(
+        f"ratio per-endpoint / batched: AWS calls {total_ratio:.1f}x"
+        f", CloudWatch calls {cw_old / max(cw_new, 1):.0f}x ({cw_old} vs {cw_new}), "
+        f"wall time {w_old / w_new:.1f}x ({args.workers} threads), "
+        f"{w_old / w_one:.1f}x (1 thread)"
+    )
     ok = all(idle == expected for *_, idle in runs)
     print("same idle endpoints in every run: " + ("yes" if ok else "NO"))
     return 0 if ok else 1

@@ -29,72 +29,83 @@ class SmCostApp(ExtensionApp):
     load_other_extensions = True
 
     environment = Enum(
-        list(KINDS), "auto", config=True,
+        list(KINDS),
+        "auto",
+        config=True,
         help="Where this server runs: 'auto' detects it from metadata_path; or one of "
         "'local', 'notebook-instance', 'studio-classic', 'studio-space'.",
     )
     metadata_path = Unicode(
-        "/opt/ml/metadata/resource-metadata.json", config=True,
+        "/opt/ml/metadata/resource-metadata.json",
+        config=True,
         help="SageMaker resource metadata file used to detect the environment.",
     )
     instance_type = Unicode(
-        "ml.t3.medium", config=True,
+        "ml.t3.medium",
+        config=True,
         help="Local mode only: the SageMaker instance type this server is priced as.",
     )
     region = Unicode(
         "us-east-1", config=True, help="Local mode only: the AWS region used for prices."
     )
     local_price_component = Unicode(
-        "Studio-JupyterLab", config=True,
+        "Studio-JupyterLab",
+        config=True,
         help="Local mode only: the Price List component used for prices "
         "(e.g. Studio-JupyterLab, Notebook).",
     )
     idle_timeout = Int(
-        3600, config=True,
+        3600,
+        config=True,
         help="Default idle timeout in seconds: with no activity and nothing busy for this "
         "long, the server (or instance, or app) is stopped. Users may change it within "
         "min_idle_timeout..max_idle_timeout.",
     )
-    min_idle_timeout = Int(
-        60, config=True, help="Smallest idle timeout (seconds) a user may set."
-    )
+    min_idle_timeout = Int(60, config=True, help="Smallest idle timeout (seconds) a user may set.")
     max_idle_timeout = Int(
-        0, config=True,
+        0,
+        config=True,
         help="Largest idle timeout (seconds) a user may set; 0 means no bound. When set, "
         "users cannot turn idle shutdown off.",
     )
     warning_period = Int(
-        300, config=True,
+        300,
+        config=True,
         help="Seconds before the deadline at which the frontend warns and saves documents.",
     )
     ignore_connections = Bool(
-        True, config=True,
+        True,
+        config=True,
         help="Default for users: if False, an open browser connection to a kernel counts as "
         "activity (keeps the server alive).",
     )
     count_terminals = Bool(
-        True, config=True,
+        True,
+        config=True,
         help="Default for users: if True, a terminal running a foreground job (e.g. "
         "'python train.py') blocks shutdown.",
     )
     stuck_kernel_timeout = Int(
-        300, config=True,
+        300,
+        config=True,
         help="A kernel still 'starting' after this many seconds is treated as stuck, not busy.",
     )
     idle_timeout_by_price = Dict(
-        {}, config=True,
+        {},
+        config=True,
         help="Shorter timeouts on expensive instances: {usd_per_hour_threshold: seconds}, "
         "e.g. {'2.0': 900} stops instances over $2/h after 15 idle minutes.",
     )
     shutdown_enabled = Bool(
-        True, config=True,
+        True,
+        config=True,
         help="If False, idle shutdown never acts (status and cost still shown).",
     )
-    dry_run = Bool(
-        False, config=True, help="Log what would be shut down and do nothing."
-    )
+    dry_run = Bool(False, config=True, help="Log what would be shut down and do nothing.")
     live_prices = Bool(
-        None, allow_none=True, config=True,
+        None,
+        allow_none=True,
+        config=True,
         help="Fetch prices from the AWS Price List API (cached). Default: on in SageMaker "
         "environments, off in local mode.",
     )
@@ -102,11 +113,14 @@ class SmCostApp(ExtensionApp):
         7 * 24 * 3600, config=True, help="Seconds a fetched live price table stays fresh."
     )
     allowed_instance_types = List(
-        Unicode(), [], config=True,
+        Unicode(),
+        [],
+        config=True,
         help="If not empty, the only instance types users may switch to (and that are listed).",
     )
     switcher_function = Unicode(
-        "", config=True,
+        "",
+        config=True,
         help="Name or ARN of the deployed switcher Lambda that finishes instance switches "
         "outside the instance being replaced.",
     )
@@ -115,16 +129,19 @@ class SmCostApp(ExtensionApp):
     )
     price_cache_dir = Unicode(config=True, help="Where live price tables are cached.")
     usage_sample_interval = Float(
-        10.0, config=True,
+        10.0,
+        config=True,
         help="Seconds between CPU/memory/GPU samples used for right-sizing recommendations "
         "(one cheap read on a background thread); 0 turns sampling and recommendations off.",
     )
     usage_window = Int(
-        3600, config=True,
+        3600,
+        config=True,
         help="Seconds of usage history (a rolling window) that recommendations are based on.",
     )
     recommend_min_samples = Int(
-        30, config=True,
+        30,
+        config=True,
         help="Fewest usage samples in the window before any instance type is recommended "
         "(30 samples at 10 s is 5 minutes).",
     )
@@ -206,7 +223,11 @@ class SmCostApp(ExtensionApp):
             api_prefix_excluded=(f"{base_url}/smcost",),
         )
         self.service = SmCostService(
-            env, book, store, monitor, log,
+            env,
+            book,
+            store,
+            monitor,
+            log,
             started_at=started_at,
             allowed_instance_types=self.allowed_instance_types,
             idle_timeout_by_price=self.idle_timeout_by_price,
@@ -214,9 +235,14 @@ class SmCostApp(ExtensionApp):
             dry_run=self.dry_run,
             live_prices=live,
             usage_sampler=(
-                UsageSampler(SystemSource(), UsageWindow(self.usage_window),
-                             self.usage_sample_interval, log=log)
-                if self.usage_sample_interval > 0 else None
+                UsageSampler(
+                    SystemSource(),
+                    UsageWindow(self.usage_window),
+                    self.usage_sample_interval,
+                    log=log,
+                )
+                if self.usage_sample_interval > 0
+                else None
             ),
             recommend_min_samples=self.recommend_min_samples,
         )
@@ -225,7 +251,10 @@ class SmCostApp(ExtensionApp):
         metrics.install(self.service.metrics_snapshot)
         log.info(
             "smcost: environment %s, region %s, component %s, idle timeout %d s%s",
-            env.kind, env.region, env.component, store.settings.timeout_s,
+            env.kind,
+            env.region,
+            env.component,
+            store.settings.timeout_s,
             " (dry run)" if self.dry_run else "",
         )
 

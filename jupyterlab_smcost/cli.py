@@ -22,8 +22,13 @@ from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, PRICING_API_REGION, LivePri
 
 PROG = "jupyter smcost"
 COMPONENTS = (
-    "Studio-JupyterLab", "Studio-Notebook", "Notebook", "Hosting", "Training",
-    "Processing", "BatchTransform",
+    "Studio-JupyterLab",
+    "Studio-Notebook",
+    "Notebook",
+    "Hosting",
+    "Training",
+    "Processing",
+    "BatchTransform",
 )
 DEFAULT_COMPONENT = "Studio-JupyterLab"
 
@@ -75,7 +80,10 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO) -> int:
     sagemaker = janitor.make_client("sagemaker", args.region)
     cloudwatch = janitor.make_client("cloudwatch", args.region)
     report = janitor.find_idle_endpoints(
-        sagemaker, cloudwatch, hours=args.hours, name_contains=args.name_contains,
+        sagemaker,
+        cloudwatch,
+        hours=args.hours,
+        name_contains=args.name_contains,
         price_book=PriceBook(live=LivePriceCache(args.cache_dir or default_cache_dir())),
     )
     message_id = None
@@ -100,8 +108,14 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO) -> int:
             ]
             for e in idle
         ]
-        out.write(table(["ENDPOINT", "VARIANTS", "$/DAY", "PRICE", "CREATED (UTC)"], rows,
-                        right=frozenset({2})) + "\n\n")
+        out.write(
+            table(
+                ["ENDPOINT", "VARIANTS", "$/DAY", "PRICE", "CREATED (UTC)"],
+                rows,
+                right=frozenset({2}),
+            )
+            + "\n\n"
+        )
     unpriced = f" ({report.idle_unpriced} without a known price)" if report.idle_unpriced else ""
     out.write(
         f"{len(idle)} of {len(report.endpoints)} InService endpoints in {report.region} "
@@ -113,7 +127,8 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"skipped {s['name']}: {s['reason']}\n")
     if args.notify_topic:
         out.write(
-            f"Notified {args.notify_topic} (message {message_id}).\n" if message_id
+            f"Notified {args.notify_topic} (message {message_id}).\n"
+            if message_id
             else "Nothing idle: no notification sent.\n"
         )
     return 0
@@ -178,7 +193,8 @@ def cmd_prices(args: argparse.Namespace, out: TextIO) -> int:
                 {
                     "type": t,
                     "usd_per_hour": p.usd_per_hour,
-                    "usd_per_day": None if p.usd_per_hour is None
+                    "usd_per_day": None
+                    if p.usd_per_hour is None
                     else round(p.usd_per_hour * HOURS_PER_DAY, 4),
                     "source": p.source,
                     "as_of": p.as_of,
@@ -212,8 +228,14 @@ def cmd_prices(args: argparse.Namespace, out: TextIO) -> int:
         for t, p, s in rows
     ]
     out.write(f"{args.component} on-demand prices in {region}:\n")
-    out.write(table(["TYPE", "$/HOUR", "$/MONTH", "VCPU", "GIB", "GPU", "SOURCE"], body,
-                    right=frozenset({1, 2, 3, 4})) + "\n")
+    out.write(
+        table(
+            ["TYPE", "$/HOUR", "$/MONTH", "VCPU", "GIB", "GPU", "SOURCE"],
+            body,
+            right=frozenset({1, 2, 3, 4}),
+        )
+        + "\n"
+    )
     return 0
 
 
@@ -233,14 +255,19 @@ def build_parser() -> argparse.ArgumentParser:
     endpoints = sub.add_parser("endpoints", help="real-time inference endpoints")
     esub = endpoints.add_subparsers(dest="endpoints_command", required=True, metavar="COMMAND")
     idle = esub.add_parser(
-        "idle", parents=[common], help="InService endpoints with no invocations in a window",
+        "idle",
+        parents=[common],
+        help="InService endpoints with no invocations in a window",
         description="List InService endpoints whose variants had no Invocations in the window, "
         "with their instances and what they cost per day.",
     )
     idle.add_argument("--hours", type=float, default=24.0, help="idle window (default 24)")
     idle.add_argument("--name-contains", help="only endpoints whose name contains this")
-    idle.add_argument("--notify-topic", metavar="ARN",
-                      help="publish one SNS message listing the idle endpoints (none if none)")
+    idle.add_argument(
+        "--notify-topic",
+        metavar="ARN",
+        help="publish one SNS message listing the idle endpoints (none if none)",
+    )
     idle.add_argument("--cache-dir", type=Path, help="live price cache (see `prices --refresh`)")
     idle.set_defaults(func=cmd_endpoints_idle)
 
@@ -251,20 +278,33 @@ def build_parser() -> argparse.ArgumentParser:
         ("stop", "stop the InService notebook instances matching a name"),
     ):
         p = nsub.add_parser(action, parents=[common], help=help_text, description=help_text)
-        p.add_argument("--name-contains", required=True,
-                       help="only notebook instances whose name contains this (required)")
+        p.add_argument(
+            "--name-contains",
+            required=True,
+            help="only notebook instances whose name contains this (required)",
+        )
         p.add_argument("--dry-run", action="store_true", help="report, change nothing")
         p.set_defaults(func=cmd_notebooks)
 
     prices = sub.add_parser(
         "prices", parents=[common], help="the price book (live cache, bundled, estimates)"
     )
-    prices.add_argument("--component", default=DEFAULT_COMPONENT, choices=COMPONENTS,
-                        help=f"Price List component (default {DEFAULT_COMPONENT})")
-    prices.add_argument("--refresh", action="store_true",
-                        help="fetch live prices from the AWS Price List API into the cache")
-    prices.add_argument("--cache-dir", type=Path,
-                        help="live price cache (default: <jupyter data dir>/smcost/prices)")
+    prices.add_argument(
+        "--component",
+        default=DEFAULT_COMPONENT,
+        choices=COMPONENTS,
+        help=f"Price List component (default {DEFAULT_COMPONENT})",
+    )
+    prices.add_argument(
+        "--refresh",
+        action="store_true",
+        help="fetch live prices from the AWS Price List API into the cache",
+    )
+    prices.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="live price cache (default: <jupyter data dir>/smcost/prices)",
+    )
     prices.set_defaults(func=cmd_prices)
     return parser
 

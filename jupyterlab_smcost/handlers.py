@@ -54,15 +54,17 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
             )
             body = {"error": {"code": code, "message": exc.log_message or self._reason}}
         else:
-            body = {"error": {"code": "internal_error", "message": "internal error: see the "
-                              "server log"}}
+            body = {
+                "error": {"code": "internal_error", "message": "internal error: see the server log"}
+            }
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, SmCostError):
-            self.log.warning("smcost: %s %s: %s", self.request.method, self.request.path,
-                             value.message)
+            self.log.warning(
+                "smcost: %s %s: %s", self.request.method, self.request.path, value.message
+            )
             return
         super().log_exception(typ, value, tb)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Optional, TypeVar
 
 from .activity import ActivityMonitor, Busy, utcnow
 from .aws.errors import describe_aws_error
@@ -140,18 +141,24 @@ class SmCostService:
             return
         try:
             await self.run_blocking(
-                live.refresh, self.env.region, self.env.component, force,
+                live.refresh,
+                self.env.region,
+                self.env.component,
+                force,
                 action="fetch live prices",
             )
             self.price_error = None
         except SmCostError as e:
             self.price_error = e.message
-            self.log.warning("smcost: live prices unavailable, using the bundled snapshot: %s",
-                             e.message)
+            self.log.warning(
+                "smcost: live prices unavailable, using the bundled snapshot: %s", e.message
+            )
 
     # -- idle policy
     def current_price(self, types: list[str]) -> Price:
         if not types:
+            if self._types == []:  # read from AWS: nothing billed runs (Studio Classic)
+                return Price(0.0, "live", None, "no billed app is running")
             return Price(None, "unknown", None, "instance type not known yet")
         parts = [self.prices.price(self.env.region, self.env.component, t) for t in types]
         if len(parts) == 1:
@@ -160,8 +167,9 @@ class SmCostService:
         if any(p.usd_per_hour is None for p in parts):
             return Price(None, "unknown", None, "a running app's price is unknown")
         total = round(sum(p.usd_per_hour or 0 for p in parts), 4)
-        return Price(total, worst.source, worst.as_of,
-                     f"sum of {len(parts)} apps: " + ", ".join(types))
+        return Price(
+            total, worst.source, worst.as_of, f"sum of {len(parts)} apps: " + ", ".join(types)
+        )
 
     def timeout_for(self, settings: IdleSettings) -> int:
         if not self.by_price:
@@ -246,8 +254,9 @@ class SmCostService:
     async def shutdown(self) -> dict[str, Any]:
         info = self.env.info()
         if not info.can_shutdown:
-            raise SmCostError("shutdown_unavailable", "this environment cannot be shut down "
-                              "from here", 409)
+            raise SmCostError(
+                "shutdown_unavailable", "this environment cannot be shut down from here", 409
+            )
         if self.idle.state.shutting_down:
             raise SmCostError("already_shutting_down", "a shutdown is already in progress", 409)
         asyncio.ensure_future(self.idle.shutdown_now("requested by the user"))
@@ -310,20 +319,28 @@ class SmCostService:
         target = body["instance_type"].strip()
         info = self.env.info()
         if not info.can_switch:
-            raise conflict(info.switch_unavailable_reason or "switching is not available here",
-                           "switch_unavailable")
+            raise conflict(
+                info.switch_unavailable_reason or "switching is not available here",
+                "switch_unavailable",
+            )
         if self._switch_running():
             assert self.switch is not None
-            raise conflict(f"a switch to {self.switch.target} is already in progress",
-                           "switch_in_progress")
-        valid = await self.run_blocking(self.env.valid_instance_types,
-                                        action="list valid instance types")
+            raise conflict(
+                f"a switch to {self.switch.target} is already in progress", "switch_in_progress"
+            )
+        valid = await self.run_blocking(
+            self.env.valid_instance_types, action="list valid instance types"
+        )
         if target not in valid:
-            raise bad_input(f"{target} is not an instance type this environment "
-                            f"({info.kind}) accepts", "invalid_instance_type")
+            raise bad_input(
+                f"{target} is not an instance type this environment ({info.kind}) accepts",
+                "invalid_instance_type",
+            )
         if self.allowed and target not in self.allowed:
-            raise bad_input(f"{target} is not allowed here; allowed: " + ", ".join(self.allowed),
-                            "instance_type_not_allowed")
+            raise bad_input(
+                f"{target} is not allowed here; allowed: " + ", ".join(self.allowed),
+                "instance_type_not_allowed",
+            )
         if self.idle.state.shutting_down:
             raise conflict("a shutdown is in progress", "shutting_down")
         types = await self.refresh_instance_types()
@@ -339,8 +356,12 @@ class SmCostService:
     async def _run_switch(self, progress: SwitchProgress) -> None:
         progress.state = "running"
         try:
-            await self.run_blocking(self.env.start_switch, progress.target, progress,
-                                    action=f"switch to {progress.target}")
+            await self.run_blocking(
+                self.env.start_switch,
+                progress.target,
+                progress,
+                action=f"switch to {progress.target}",
+            )
             if progress.state in ("pending", "running"):
                 progress.state = "succeeded"
         except SmCostError as e:
@@ -381,16 +402,21 @@ class SmCostService:
             "span_s": round(summary.span_s, 1),
             "interval_s": sampler.interval_s if sampler else None,
             "utilization": summary.to_json(),
-            "current": {"type": primary, "usd_per_hour": price.usd_per_hour,
-                        "price_source": price.source},
+            "current": {
+                "type": primary,
+                "usd_per_hour": price.usd_per_hour,
+                "price_source": price.source,
+            },
             "items": [],
             "reason": None,
         }
         if sampler is None:
             out["reason"] = "usage sampling is off (SmCostApp.usage_sample_interval is 0)"
         elif not getattr(self.env, "usage_measures_instance", True):
-            out["reason"] = ("the kernels run on other instances than this server: their use "
-                             "cannot be measured from here")
+            out["reason"] = (
+                "the kernels run on other instances than this server: their use "
+                "cannot be measured from here"
+            )
         elif len(types) > 1:
             out["reason"] = f"{len(types)} apps are billed ({', '.join(types)}): no single type"
         else:
@@ -401,9 +427,13 @@ class SmCostService:
             if self.allowed:
                 names &= set(self.allowed)
             result = recommend(
-                summary, primary, price, self.prices.specs(primary) if primary else None,
+                summary,
+                primary,
+                price,
+                self.prices.specs(primary) if primary else None,
                 self.prices.table(region, component, names),
-                interval_s=sampler.interval_s, min_samples=self.recommend_min_samples,
+                interval_s=sampler.interval_s,
+                min_samples=self.recommend_min_samples,
             )
             out.update(result)
         return out

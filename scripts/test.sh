@@ -17,6 +17,7 @@ bash scripts/setup.sh
 
 echo "== ruff"
 ruff check jupyterlab_smcost tests benchmarks scripts
+ruff format --check jupyterlab_smcost tests benchmarks scripts
 if jlpm run 2>/dev/null | grep -q "lint:check"; then
   echo "== eslint/prettier"
   jlpm lint:check

@@ -13,8 +13,9 @@ ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole"
 
 
-def create_notebook_instance(name: str, instance_type: str = "ml.t3.medium",
-                             region: str = REGION) -> str:
+def create_notebook_instance(
+    name: str, instance_type: str = "ml.t3.medium", region: str = REGION
+) -> str:
     """Create one in moto (through AWS_ENDPOINT_URL); returns its ARN."""
     sm = boto3.client("sagemaker", region_name=region)
     arn = sm.create_notebook_instance(

@@ -53,8 +53,7 @@ def test_endpoints_idle_table(endpoints):
         ["team-b-xgb", "AllTraffic:", "2", "x", "ml.m5.xlarge", "$12.34", "bundled"],
     ]
     assert lines[-1] == (
-        "3 of 4 InService endpoints in eu-west-1 had no invocations in the last 24 h: "
-        "$155.54/day."
+        "3 of 4 InService endpoints in eu-west-1 had no invocations in the last 24 h: $155.54/day."
     )
 
 
@@ -99,15 +98,18 @@ def test_endpoints_idle_notify_topic(endpoints):
     envelope = json.loads(msgs[0]["Body"])
     assert out.splitlines()[-1] == f"Notified {topic} (message {envelope['MessageId']})."
     assert envelope["Subject"] == "SageMaker: 3 idle endpoints in eu-west-1 ($155.54/day)"
-    assert "- team-a-llm: $130.87/day (AllTraffic: 1 x ml.g4dn.12xlarge; price bundled 2023-12)" \
+    assert (
+        "- team-a-llm: $130.87/day (AllTraffic: 1 x ml.g4dn.12xlarge; price bundled 2023-12)"
         in envelope["Message"]
+    )
 
 
 def notebooks(states: dict[str, bool]) -> None:
     sm = boto3.client("sagemaker")
     for name, stopped in states.items():
         sm.create_notebook_instance(
-            NotebookInstanceName=name, InstanceType="ml.t3.medium",
+            NotebookInstanceName=name,
+            InstanceType="ml.t3.medium",
             RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
         )
         if stopped:
@@ -124,24 +126,48 @@ def test_notebooks_stop_dry_run_then_stop_table(aws):
         ["dev-1", "would", "be", "stopped"],
         ["dev-2", "skipped", "(already", "Stopped)"],
         [],
-        ["1", "would", "be", "stopped,", "1", "skipped,", "0", "failed", "(name", "contains",
-         "'dev-')", "[dry", "run:", "nothing", "changed]."],
+        [
+            "1",
+            "would",
+            "be",
+            "stopped,",
+            "1",
+            "skipped,",
+            "0",
+            "failed",
+            "(name",
+            "contains",
+            "'dev-')",
+            "[dry",
+            "run:",
+            "nothing",
+            "changed].",
+        ],
     ]
     sm = boto3.client("sagemaker")
-    assert sm.describe_notebook_instance(NotebookInstanceName="dev-1")[
-        "NotebookInstanceStatus"] == "InService"
+    assert (
+        sm.describe_notebook_instance(NotebookInstanceName="dev-1")["NotebookInstanceStatus"]
+        == "InService"
+    )
 
     rc, out, err = run_cli("notebooks", "stop", "--name-contains", "dev-", "--json")
     assert (rc, err) == (0, "")
     assert json.loads(out) == {
-        "action": "stop", "name_contains": "dev-", "dry_run": False, "stopped": ["dev-1"],
+        "action": "stop",
+        "name_contains": "dev-",
+        "dry_run": False,
+        "stopped": ["dev-1"],
         "skipped": [{"name": "dev-2", "status": "Stopped", "reason": "already Stopped"}],
         "failed": [],
     }
-    assert sm.describe_notebook_instance(NotebookInstanceName="dev-1")[
-        "NotebookInstanceStatus"] == "Stopped"
-    assert sm.describe_notebook_instance(NotebookInstanceName="ops-1")[
-        "NotebookInstanceStatus"] == "InService"
+    assert (
+        sm.describe_notebook_instance(NotebookInstanceName="dev-1")["NotebookInstanceStatus"]
+        == "Stopped"
+    )
+    assert (
+        sm.describe_notebook_instance(NotebookInstanceName="ops-1")["NotebookInstanceStatus"]
+        == "InService"
+    )
 
 
 def test_notebooks_name_filter_is_required():
@@ -154,37 +180,70 @@ def test_notebooks_name_filter_is_required():
 
 
 def test_prices_bundled_table(tmp_path):
-    rc, out, err = run_cli("prices", "--region", "eu-west-1", "--component", "Hosting",
-                           "--cache-dir", str(tmp_path))
+    rc, out, err = run_cli(
+        "prices", "--region", "eu-west-1", "--component", "Hosting", "--cache-dir", str(tmp_path)
+    )
     assert (rc, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == "Hosting on-demand prices in eu-west-1:"
     assert lines[1].split() == ["TYPE", "$/HOUR", "$/MONTH", "VCPU", "GIB", "GPU", "SOURCE"]
-    assert lines[3].split() == ["ml.m5.xlarge", "$0.2570", "$188", "4", "16", "-", "bundled",
-                                "2023-12"]
+    assert lines[3].split() == [
+        "ml.m5.xlarge",
+        "$0.2570",
+        "$188",
+        "4",
+        "16",
+        "-",
+        "bundled",
+        "2023-12",
+    ]
     assert [line.split()[0] for line in lines[3:]] == [
-        "ml.m5.xlarge", "ml.g4dn.xlarge", "ml.g4dn.4xlarge", "ml.g4dn.12xlarge", "ml.g5.12xlarge"
+        "ml.m5.xlarge",
+        "ml.g4dn.xlarge",
+        "ml.g4dn.4xlarge",
+        "ml.g4dn.12xlarge",
+        "ml.g5.12xlarge",
     ]
 
 
 def test_prices_json_unknown_region(tmp_path):
-    rc, out, err = run_cli("prices", "--region", "ap-south-2", "--component", "Hosting",
-                           "--cache-dir", str(tmp_path), "--json")
+    rc, out, err = run_cli(
+        "prices",
+        "--region",
+        "ap-south-2",
+        "--component",
+        "Hosting",
+        "--cache-dir",
+        str(tmp_path),
+        "--json",
+    )
     assert (rc, err) == (0, "")
-    assert json.loads(out) == {"region": "ap-south-2", "component": "Hosting", "as_of": None,
-                               "refreshed": None, "items": []}
+    assert json.loads(out) == {
+        "region": "ap-south-2",
+        "component": "Hosting",
+        "as_of": None,
+        "refreshed": None,
+        "items": [],
+    }
 
 
 def price_item(itype: str, usd: str, region="eu-west-1", component="Hosting") -> str:
-    return json.dumps({
-        "product": {"attributes": {"instanceName": itype, "component": component,
-                                   "regionCode": region}},
-        "terms": {"OnDemand": {"T1": {
-            "effectiveDate": "2026-11-01T00:00:00Z",
-            "priceDimensions": {"D1": {"unit": "Hrs", "pricePerUnit": {"USD": usd}}},
-        }}},
-        "publicationDate": "2026-11-20T00:00:00Z",
-    })
+    return json.dumps(
+        {
+            "product": {
+                "attributes": {"instanceName": itype, "component": component, "regionCode": region}
+            },
+            "terms": {
+                "OnDemand": {
+                    "T1": {
+                        "effectiveDate": "2026-11-01T00:00:00Z",
+                        "priceDimensions": {"D1": {"unit": "Hrs", "pricePerUnit": {"USD": usd}}},
+                    }
+                }
+            },
+            "publicationDate": "2026-11-20T00:00:00Z",
+        }
+    )
 
 
 PRICING_PARAMS = {
@@ -201,38 +260,78 @@ PRICING_PARAMS = {
 def test_prices_refresh_fills_the_cache(stubs, tmp_path):
     stubs("pricing").add_response(
         "get_products",
-        {"PriceList": [price_item("ml.c5.large", "0.1150000000"),
-                       price_item("ml.m5.xlarge", "0.2600000000")],
-         "FormatVersion": "aws_v1"},
+        {
+            "PriceList": [
+                price_item("ml.c5.large", "0.1150000000"),
+                price_item("ml.m5.xlarge", "0.2600000000"),
+            ],
+            "FormatVersion": "aws_v1",
+        },
         PRICING_PARAMS,
     )
-    rc, out, err = run_cli("prices", "--region", "eu-west-1", "--component", "Hosting",
-                           "--refresh", "--cache-dir", str(tmp_path))
+    rc, out, err = run_cli(
+        "prices",
+        "--region",
+        "eu-west-1",
+        "--component",
+        "Hosting",
+        "--refresh",
+        "--cache-dir",
+        str(tmp_path),
+    )
     assert (rc, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == f"Fetched 2 live prices into {tmp_path}."
-    assert lines[4].split() == ["ml.c5.large", "$0.1150", "$84", "2", "4", "-", "live",
-                                "2026-11-01"]
+    assert lines[4].split() == [
+        "ml.c5.large",
+        "$0.1150",
+        "$84",
+        "2",
+        "4",
+        "-",
+        "live",
+        "2026-11-01",
+    ]
     assert lines[5].split()[:2] == ["ml.m5.xlarge", "$0.2600"]
     assert (tmp_path / "prices-eu-west-1__Hosting.json").exists()
 
     # the cache is used afterwards without a refresh (no pricing call: no stub left)
-    rc, out, err = run_cli("prices", "--region", "eu-west-1", "--component", "Hosting",
-                           "--cache-dir", str(tmp_path), "--json")
+    rc, out, err = run_cli(
+        "prices",
+        "--region",
+        "eu-west-1",
+        "--component",
+        "Hosting",
+        "--cache-dir",
+        str(tmp_path),
+        "--json",
+    )
     doc = json.loads(out)
     assert doc["refreshed"] is None and doc["as_of"] == "2026-11-01"
-    assert {i["type"]: (i["usd_per_hour"], i["source"]) for i in doc["items"]}["ml.c5.large"] \
-        == (0.115, "live")
+    assert {i["type"]: (i["usd_per_hour"], i["source"]) for i in doc["items"]}["ml.c5.large"] == (
+        0.115,
+        "live",
+    )
 
 
 def test_prices_refresh_access_denied_exits_1(stubs, tmp_path):
     stubs("pricing").add_client_error(
-        "get_products", service_error_code="AccessDeniedException",
-        service_message="not authorized to perform: pricing:GetProducts", http_status_code=400,
+        "get_products",
+        service_error_code="AccessDeniedException",
+        service_message="not authorized to perform: pricing:GetProducts",
+        http_status_code=400,
         expected_params=PRICING_PARAMS,
     )
-    rc, out, err = run_cli("prices", "--region", "eu-west-1", "--component", "Hosting",
-                           "--refresh", "--cache-dir", str(tmp_path))
+    rc, out, err = run_cli(
+        "prices",
+        "--region",
+        "eu-west-1",
+        "--component",
+        "Hosting",
+        "--refresh",
+        "--cache-dir",
+        str(tmp_path),
+    )
     assert rc == 1 and out == ""
     assert err == (
         "jupyter smcost: error: AWS denied GetProducts while trying to fetch Hosting prices for "
@@ -245,15 +344,23 @@ def test_idle_endpoints_use_the_live_price_cache(aws, tmp_path):
     from jupyterlab_smcost.pricing import LivePriceCache
 
     cache = LivePriceCache(tmp_path)
-    cache._write(cache._path("eu-west-1", "Hosting"), {
-        "region": "eu-west-1", "component": "Hosting", "fetched_at": 0,
-        "items": {"ml.c5.large": {"usd_per_hour": 0.115, "as_of": "2026-11-01"}},
-    })
+    cache._write(
+        cache._path("eu-west-1", "Hosting"),
+        {
+            "region": "eu-west-1",
+            "component": "Hosting",
+            "fetched_at": 0,
+            "items": {"ml.c5.large": {"usd_per_hour": 0.115, "as_of": "2026-11-01"}},
+        },
+    )
     make_endpoints(boto3.client("sagemaker"), ["c5"], [("AllTraffic", "ml.c5.large", 1)], "c5")
     rc, out, err = run_cli("endpoints", "idle", "--json", "--cache-dir", str(tmp_path))
     (e,) = json.loads(out)["idle"]
     assert (e["usd_per_day"], e["price_source"], e["price_as_of"]) == (
-        pytest.approx(0.115 * 24), "live", "2026-11-01")
+        pytest.approx(0.115 * 24),
+        "live",
+        "2026-11-01",
+    )
 
 
 # --------------------------------------------------------------------------- real processes
@@ -263,7 +370,10 @@ def test_module_process_exit_codes(aws):
     env = {**os.environ}
     ok = subprocess.run(
         [sys.executable, "-m", "jupyterlab_smcost.cli", "endpoints", "idle", "--json"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["checked"] == 0
@@ -272,7 +382,10 @@ def test_module_process_exit_codes(aws):
     env.pop("AWS_SECRET_ACCESS_KEY")
     bad = subprocess.run(
         [sys.executable, "-m", "jupyterlab_smcost.cli", "endpoints", "idle"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1
@@ -281,13 +394,18 @@ def test_module_process_exit_codes(aws):
 
 @pytest.mark.skipif(not shutil.which("jupyter-smcost"), reason="package not installed")
 def test_jupyter_smcost_entry_point(no_aws):
-    done = subprocess.run(["jupyter", "smcost", "--help"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        ["jupyter", "smcost", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0
     assert "{endpoints,notebooks,prices}" in done.stdout or "endpoints" in done.stdout
     env = aws_env("http://127.0.0.1:9")
-    done = subprocess.run(["jupyter", "smcost", "prices", "--region", "eu-west-1", "--component",
-                           "Notebook"], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env})
+    done = subprocess.run(
+        ["jupyter", "smcost", "prices", "--region", "eu-west-1", "--component", "Notebook"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
     assert done.returncode == 0
     assert "ml.t3.medium" in done.stdout

@@ -20,7 +20,9 @@ def test_openapi_document_is_valid() -> None:
 
 def test_openapi_paths_and_methods_match_the_handlers() -> None:
     documented = {
-        (path, method) for path, ops in DOC["paths"].items() for method in ops
+        (path, method)
+        for path, ops in DOC["paths"].items()
+        for method in ops
         if method in ("get", "put", "post", "patch", "delete")
     }
     served = set()

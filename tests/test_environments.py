@@ -37,17 +37,24 @@ pytest_plugins = ("moto_env",)
 LOG = logging.getLogger("test-smcost")
 NB_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:notebook-instance/dev-alice"
 CLASSIC = {
-    "AppType": "JupyterServer", "DomainId": "d-abc123", "UserProfileName": "alice",
+    "AppType": "JupyterServer",
+    "DomainId": "d-abc123",
+    "UserProfileName": "alice",
     "ResourceArn": "arn:aws:sagemaker:us-west-2:123456789012:app/d-abc123/alice/"
-                   "JupyterServer/default",
-    "ResourceName": "default", "AppImageVersion": "",
+    "JupyterServer/default",
+    "ResourceName": "default",
+    "AppImageVersion": "",
 }
 SPACE = {
-    "AppType": "JupyterLab", "DomainId": "d-abc123", "SpaceName": "alice-space",
-    "UserProfileName": "", "ExecutionRoleArn": "arn:aws:iam::123456789012:role/x",
+    "AppType": "JupyterLab",
+    "DomainId": "d-abc123",
+    "SpaceName": "alice-space",
+    "UserProfileName": "",
+    "ExecutionRoleArn": "arn:aws:iam::123456789012:role/x",
     "ResourceArn": "arn:aws:sagemaker:ap-southeast-2:123456789012:app/d-abc123/alice-space/"
-                   "JupyterLab/default",
-    "ResourceName": "default", "AppImageVersion": "",
+    "JupyterLab/default",
+    "ResourceName": "default",
+    "AppImageVersion": "",
 }
 
 
@@ -60,13 +67,23 @@ def build(path: Path | str, environment: str = "auto", **kw):
 def test_detect_notebook_instance():
     d = detect({"ResourceArn": NB_ARN, "ResourceName": "dev-alice"})
     assert (d.kind, d.region, d.resource_name, d.problem) == (
-        "notebook-instance", "eu-west-1", "dev-alice", None)
+        "notebook-instance",
+        "eu-west-1",
+        "dev-alice",
+        None,
+    )
 
 
 def test_detect_studio_classic_user_and_shared_space():
     d = detect(CLASSIC)
     assert (d.kind, d.region, d.domain_id, d.user_profile, d.space, d.app_type) == (
-        "studio-classic", "us-west-2", "d-abc123", "alice", None, "JupyterServer")
+        "studio-classic",
+        "us-west-2",
+        "d-abc123",
+        "alice",
+        None,
+        "JupyterServer",
+    )
     kg = dict(CLASSIC, AppType="KernelGateway", UserProfileName=None, SpaceName="team")
     d = detect(kg)
     assert (d.kind, d.space, d.user_profile) == ("studio-classic", "team", None)
@@ -76,24 +93,39 @@ def test_detect_studio_classic_user_and_shared_space():
 def test_detect_studio_space(app_type):
     d = detect(dict(SPACE, AppType=app_type))
     assert (d.kind, d.region, d.space, d.app_type, d.resource_name) == (
-        "studio-space", "ap-southeast-2", "alice-space", app_type, "default")
+        "studio-space",
+        "ap-southeast-2",
+        "alice-space",
+        app_type,
+        "default",
+    )
 
 
 def test_build_from_files(tmp_path):
     env = build(write_metadata(tmp_path, CLASSIC))
     assert isinstance(env, StudioClassicEnvironment)
     assert (env.region, env.component, env.shutdown_ends_server) == (
-        "us-west-2", "Studio-Notebook", False)
+        "us-west-2",
+        "Studio-Notebook",
+        False,
+    )
     env = build(write_metadata(tmp_path, SPACE))
     assert isinstance(env, StudioSpaceEnvironment)
     assert (env.region, env.component, env.app_name) == (
-        "ap-southeast-2", "Studio-JupyterLab", "default")
+        "ap-southeast-2",
+        "Studio-JupyterLab",
+        "default",
+    )
     env = build(write_metadata(tmp_path, dict(SPACE, AppType="CodeEditor")))
     assert env.component == "studio-codeeditor"
     env = build(write_metadata(tmp_path, {"ResourceArn": NB_ARN, "ResourceName": "dev-alice"}))
     assert isinstance(env, NotebookInstanceEnvironment)
     assert (env.region, env.component, env.name, env.info().resource) == (
-        "eu-west-1", "Notebook", "dev-alice", "dev-alice")
+        "eu-west-1",
+        "Notebook",
+        "dev-alice",
+        "dev-alice",
+    )
 
 
 def test_no_file_is_local(tmp_path, caplog):
@@ -109,12 +141,18 @@ def test_no_file_is_local(tmp_path, caplog):
         ("{not json", "cannot read SageMaker metadata"),
         ("[1, 2]", "is not a JSON object"),
         ({"ResourceName": "dev-alice"}, "notebook-instance metadata lacks ResourceArn"),
-        ({"DomainId": "d-1", "AppType": "JupyterServer"},
-         "studio-classic metadata lacks UserProfileName or SpaceName"),
-        ({"DomainId": "d-1", "AppType": "JupyterLab", "ResourceName": "default"},
-         "studio-space metadata lacks SpaceName"),
-        ({"DomainId": "d-1", "AppType": "Canvas", "UserProfileName": "a"},
-         "AppType 'Canvas': not a Studio app"),
+        (
+            {"DomainId": "d-1", "AppType": "JupyterServer"},
+            "studio-classic metadata lacks UserProfileName or SpaceName",
+        ),
+        (
+            {"DomainId": "d-1", "AppType": "JupyterLab", "ResourceName": "default"},
+            "studio-space metadata lacks SpaceName",
+        ),
+        (
+            {"DomainId": "d-1", "AppType": "Canvas", "UserProfileName": "a"},
+            "AppType 'Canvas': not a Studio app",
+        ),
     ],
 )
 def test_malformed_or_partial_file_logs_and_falls_back(tmp_path, caplog, content, words):
@@ -123,7 +161,8 @@ def test_malformed_or_partial_file_logs_and_falls_back(tmp_path, caplog, content
         env = build(path)
     assert isinstance(env, LocalEnvironment)
     assert any(words in r.getMessage() and "local" in r.getMessage() for r in caplog.records), [
-        r.getMessage() for r in caplog.records]
+        r.getMessage() for r in caplog.records
+    ]
 
 
 def test_override(tmp_path, caplog):
@@ -161,8 +200,9 @@ def test_valid_types_come_from_the_botocore_model():
     app_enum = model.shape_for("AppInstanceType").enum
     assert list(app_instance_types()) == [t for t in app_enum if t != "system"]
     assert "system" not in app_instance_types()
-    nb_enum = model.operation_model("CreateNotebookInstance").input_shape.members[
-        "InstanceType"].enum
+    nb_enum = (
+        model.operation_model("CreateNotebookInstance").input_shape.members["InstanceType"].enum
+    )
     assert list(notebook_instance_types()) == list(nb_enum)
     assert {"ml.t3.medium", "ml.g4dn.xlarge"} <= set(app_instance_types())
     assert {"ml.t3.medium", "ml.g4dn.xlarge"} <= set(notebook_instance_types())
@@ -199,20 +239,33 @@ def test_notebook_instance_on_moto(moto_endpoint, tmp_path):
     import boto3
 
     sm = boto3.client("sagemaker", region_name=REGION)
-    assert sm.describe_notebook_instance(NotebookInstanceName="dev-alice")[
-        "NotebookInstanceStatus"] == "Stopped"
+    assert (
+        sm.describe_notebook_instance(NotebookInstanceName="dev-alice")["NotebookInstanceStatus"]
+        == "Stopped"
+    )
     env.close()
 
 
 def test_notebook_stop_retries_throttling_then_ok():
     sm, stub = stubbed()
     sleeps = []
-    env = NotebookInstanceEnvironment(REGION, "dev-alice", client_factory=factory(sagemaker=sm),
-                                      sleep=sleeps.append)
-    client_error(stub, "stop_notebook_instance", "ThrottlingException", "Rate exceeded",
-                 expected={"NotebookInstanceName": "dev-alice"})
-    client_error(stub, "stop_notebook_instance", "ThrottlingException", "Rate exceeded",
-                 expected={"NotebookInstanceName": "dev-alice"})
+    env = NotebookInstanceEnvironment(
+        REGION, "dev-alice", client_factory=factory(sagemaker=sm), sleep=sleeps.append
+    )
+    client_error(
+        stub,
+        "stop_notebook_instance",
+        "ThrottlingException",
+        "Rate exceeded",
+        expected={"NotebookInstanceName": "dev-alice"},
+    )
+    client_error(
+        stub,
+        "stop_notebook_instance",
+        "ThrottlingException",
+        "Rate exceeded",
+        expected={"NotebookInstanceName": "dev-alice"},
+    )
     stub.add_response("stop_notebook_instance", {}, {"NotebookInstanceName": "dev-alice"})
     assert env.shutdown(IdleContext()) == "stopped notebook instance dev-alice"
     assert sleeps == [2.0, 4.0]
@@ -222,10 +275,15 @@ def test_notebook_stop_retries_throttling_then_ok():
 def test_notebook_stop_access_denied_raises_without_retry():
     sm, stub = stubbed()
     sleeps = []
-    env = NotebookInstanceEnvironment(REGION, "dev-alice", client_factory=factory(sagemaker=sm),
-                                      sleep=sleeps.append)
-    client_error(stub, "stop_notebook_instance", "AccessDeniedException",
-                 "User is not authorized to perform: sagemaker:StopNotebookInstance")
+    env = NotebookInstanceEnvironment(
+        REGION, "dev-alice", client_factory=factory(sagemaker=sm), sleep=sleeps.append
+    )
+    client_error(
+        stub,
+        "stop_notebook_instance",
+        "AccessDeniedException",
+        "User is not authorized to perform: sagemaker:StopNotebookInstance",
+    )
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError):

@@ -32,13 +32,15 @@ def kg(name, itype, status="InService", created=None):
 
 def listed(a):
     """A ListApps AppDetails entry for a DescribeApp response."""
-    return {k: a[k] for k in ("DomainId", "UserProfileName", "AppType", "AppName", "Status",
-                              "CreationTime") if k in a}
+    return {
+        k: a[k]
+        for k in ("DomainId", "UserProfileName", "AppType", "AppName", "Status", "CreationTime")
+        if k in a
+    }
 
 
 def ident(name):
-    return {"DomainId": D, "UserProfileName": "alice", "AppType": "KernelGateway",
-            "AppName": name}
+    return {"DomainId": D, "UserProfileName": "alice", "AppType": "KernelGateway", "AppName": name}
 
 
 class Kernels:
@@ -58,24 +60,38 @@ def classic(sm, kernels=None, **kw):
     kernels = kernels or Kernels()
     sleeps: list[float] = []
     env = StudioClassicEnvironment(
-        REGION, D, user_profile="alice", client_factory=factory(sagemaker=sm),
-        kernel_ids=kernels, shutdown_kernel=kernels.shutdown, sleep=sleeps.append,
-        clock=lambda: 0.0, poll_interval_s=5.0, **kw,
+        REGION,
+        D,
+        user_profile="alice",
+        client_factory=factory(sagemaker=sm),
+        kernel_ids=kernels,
+        shutdown_kernel=kernels.shutdown,
+        sleep=sleeps.append,
+        clock=lambda: 0.0,
+        poll_interval_s=5.0,
+        **kw,
     )
     env.app_suffix = lambda: "abcd1234"
     return env, sleeps
 
 
 JS = app(D, "default", "JupyterServer", "InService", "system", None, USER)
-A1 = kg("datascience-1-0-ml-t3-medium-1a2b3c", "ml.t3.medium",
-        created=datetime(2026, 11, 1, tzinfo=timezone.utc))
-A2 = kg("datascience-1-0-ml-g4dn-xlarge-4d5e6f", "ml.g4dn.xlarge", "Pending",
-        created=datetime(2026, 11, 2, tzinfo=timezone.utc))
+A1 = kg(
+    "datascience-1-0-ml-t3-medium-1a2b3c",
+    "ml.t3.medium",
+    created=datetime(2026, 11, 1, tzinfo=timezone.utc),
+)
+A2 = kg(
+    "datascience-1-0-ml-g4dn-xlarge-4d5e6f",
+    "ml.g4dn.xlarge",
+    "Pending",
+    created=datetime(2026, 11, 2, tzinfo=timezone.utc),
+)
 OLD = kg("datascience-1-0-ml-t3-medium-0000", "ml.t3.medium", status="Deleted")
 
 
 def expect_listing(stub, *apps, page_size=2):
-    pages = [apps[i:i + page_size] for i in range(0, len(apps), page_size)] or [()]
+    pages = [apps[i : i + page_size] for i in range(0, len(apps), page_size)] or [()]
     for i, page in enumerate(pages):
         req = {"DomainIdEquals": D, "UserProfileNameEquals": "alice"}
         if i:
@@ -148,9 +164,14 @@ def test_classic_switch_creates_app_waits_and_retires_old_one():
     expect_listing(stub, JS, A1)
     stub.add_response("describe_app", A1, ident(A1["AppName"]))
     new = "datascience-1-0-ml-g4dn-xlarge-abcd1234"
-    stub.add_response("create_app", {"AppArn": "arn:x"}, {
-        **ident(new), "ResourceSpec": {"InstanceType": "ml.g4dn.xlarge",
-                                       "SageMakerImageArn": IMAGE}})
+    stub.add_response(
+        "create_app",
+        {"AppArn": "arn:x"},
+        {
+            **ident(new),
+            "ResourceSpec": {"InstanceType": "ml.g4dn.xlarge", "SageMakerImageArn": IMAGE},
+        },
+    )
     for status in ("Pending", "Pending", "InService"):
         stub.add_response("describe_app", kg(new, "ml.g4dn.xlarge", status), ident(new))
     progress = SwitchProgress(id="s1", target="ml.g4dn.xlarge")
@@ -159,7 +180,9 @@ def test_classic_switch_creates_app_waits_and_retires_old_one():
     assert sleeps == [5.0, 5.0]
     assert progress.state == "succeeded"
     assert [(s["name"], s["status"]) for s in progress.steps] == [
-        ("find_app", "done"), ("create_app", "done"), ("wait_in_service", "done"),
+        ("find_app", "done"),
+        ("create_app", "done"),
+        ("wait_in_service", "done"),
         ("delete_old_app", "waiting"),
     ]
     assert progress.steps[2]["detail"] == f"{new}: InService"
@@ -181,15 +204,21 @@ def test_classic_switch_without_kernels_deletes_old_app_at_once():
     expect_listing(stub, A1)
     stub.add_response("describe_app", A1, ident(A1["AppName"]))
     new = "datascience-1-0-ml-m5-large-abcd1234"
-    stub.add_response("create_app", {"AppArn": "arn:x"}, {
-        **ident(new), "ResourceSpec": {"InstanceType": "ml.m5.large", "SageMakerImageArn": IMAGE}})
+    stub.add_response(
+        "create_app",
+        {"AppArn": "arn:x"},
+        {**ident(new), "ResourceSpec": {"InstanceType": "ml.m5.large", "SageMakerImageArn": IMAGE}},
+    )
     stub.add_response("describe_app", kg(new, "ml.m5.large"), ident(new))
     stub.add_response("delete_app", {}, ident(A1["AppName"]))
     progress = SwitchProgress(id="s1", target="ml.m5.large")
     env.start_switch("ml.m5.large", progress)
     stub.assert_no_pending_responses()
-    assert progress.steps[-1] == {"name": "delete_old_app", "status": "done",
-                                  "detail": f"{A1['AppName']} deleted"}
+    assert progress.steps[-1] == {
+        "name": "delete_old_app",
+        "status": "done",
+        "detail": f"{A1['AppName']} deleted",
+    }
 
 
 def test_classic_switch_new_app_failed():
@@ -218,15 +247,21 @@ def test_classic_switch_quota_error_propagates_readable():
     env, _ = classic(sm, Kernels())
     expect_listing(stub, A1)
     stub.add_response("describe_app", A1, ident(A1["AppName"]))
-    client_error(stub, "create_app", "ResourceLimitExceeded",
-                 "The account-level service limit 'Studio KernelGateway Apps running on "
-                 "ml.g4dn.xlarge instance' is 0 Instances")
+    client_error(
+        stub,
+        "create_app",
+        "ResourceLimitExceeded",
+        "The account-level service limit 'Studio KernelGateway Apps running on "
+        "ml.g4dn.xlarge instance' is 0 Instances",
+    )
     with pytest.raises(ClientError) as e:
         env.start_switch("ml.g4dn.xlarge", SwitchProgress(id="s", target="ml.g4dn.xlarge"))
     code, message, status = describe_aws_error(e.value, "switch to ml.g4dn.xlarge")
     assert (code, status) == ("aws_quota", 502)
-    assert message.startswith("AWS quota reached while trying to switch to ml.g4dn.xlarge: "
-                              "The account-level service limit")
+    assert message.startswith(
+        "AWS quota reached while trying to switch to ml.g4dn.xlarge: "
+        "The account-level service limit"
+    )
 
 
 def test_classic_switch_needs_a_running_kernel_app():
@@ -241,28 +276,41 @@ def test_classic_switch_needs_a_running_kernel_app():
 def test_new_app_name_fits_the_pattern():
     sm, _ = stubbed()
     env, _ = classic(sm)
-    assert env.new_app_name("datascience-1-0-ml-t3-medium-1a2b3c", "ml.t3.medium",
-                            "ml.p4d.24xlarge") == "datascience-1-0-ml-p4d-24xlarge-abcd1234"
+    assert (
+        env.new_app_name("datascience-1-0-ml-t3-medium-1a2b3c", "ml.t3.medium", "ml.p4d.24xlarge")
+        == "datascience-1-0-ml-p4d-24xlarge-abcd1234"
+    )
     long = env.new_app_name("x" * 80, None, "ml.g4dn.xlarge")
     assert len(long) <= 63 and long.endswith("-ml-g4dn-xlarge-abcd1234")
 
 
 # -- Studio space
-SPACE_IDENT = {"DomainId": D, "SpaceName": "alice-space", "AppType": "JupyterLab",
-               "AppName": "default"}
+SPACE_IDENT = {
+    "DomainId": D,
+    "SpaceName": "alice-space",
+    "AppType": "JupyterLab",
+    "AppName": "default",
+}
 
 
 def space_app(status="InService", itype="ml.t3.medium"):
-    return app(D, "default", "JupyterLab", status, itype, SM_IMAGE_SPACE,
-               {"SpaceName": "alice-space"})
+    return app(
+        D, "default", "JupyterLab", status, itype, SM_IMAGE_SPACE, {"SpaceName": "alice-space"}
+    )
 
 
 def space(sm, lam=None, switcher=""):
     clients = {"sagemaker": sm}
     if lam is not None:
         clients["lambda"] = lam
-    return StudioSpaceEnvironment(REGION, D, "alice-space", client_factory=factory(**clients),
-                                  switcher_function=switcher, sleep=lambda s: None)
+    return StudioSpaceEnvironment(
+        REGION,
+        D,
+        "alice-space",
+        client_factory=factory(**clients),
+        switcher_function=switcher,
+        sleep=lambda s: None,
+    )
 
 
 def test_space_type_and_shutdown():
@@ -272,7 +320,8 @@ def test_space_type_and_shutdown():
     assert env.instance_types() == ["ml.t3.medium"]
     stub.add_response("delete_app", {}, SPACE_IDENT)
     assert env.shutdown(IdleContext()) == (
-        "deleted the JupyterLab app of space alice-space (the space and its storage stay)")
+        "deleted the JupyterLab app of space alice-space (the space and its storage stay)"
+    )
     stub.assert_no_pending_responses()
     assert env.component == "Studio-JupyterLab"
     assert env.info().resource == "d-abc123/alice-space/JupyterLab/default"
@@ -282,32 +331,45 @@ def test_space_switch_without_switcher_updates_space_and_leaves_one_step():
     sm, stub = stubbed()
     env = space(sm)
     stub.add_response("describe_app", space_app(), SPACE_IDENT)
-    stub.add_response("update_space", {"SpaceArn": "arn:s"}, {
-        "DomainId": D, "SpaceName": "alice-space",
-        "SpaceSettings": {"JupyterLabAppSettings": {"DefaultResourceSpec": {
-            "InstanceType": "ml.g4dn.xlarge", "SageMakerImageArn": SM_IMAGE_SPACE}}}})
+    stub.add_response(
+        "update_space",
+        {"SpaceArn": "arn:s"},
+        {
+            "DomainId": D,
+            "SpaceName": "alice-space",
+            "SpaceSettings": {
+                "JupyterLabAppSettings": {
+                    "DefaultResourceSpec": {
+                        "InstanceType": "ml.g4dn.xlarge",
+                        "SageMakerImageArn": SM_IMAGE_SPACE,
+                    }
+                }
+            },
+        },
+    )
     progress = SwitchProgress(id="s", target="ml.g4dn.xlarge")
     env.start_switch("ml.g4dn.xlarge", progress)
     stub.assert_no_pending_responses()
     assert progress.state == "manual"
     assert progress.manual_step.startswith(
         "Save your work, then in SageMaker Studio stop space alice-space and run it again: "
-        "it starts on ml.g4dn.xlarge.")
+        "it starts on ml.g4dn.xlarge."
+    )
 
 
 def test_space_switch_update_rejected_still_gives_the_manual_step():
     sm, stub = stubbed()
     env = space(sm)
     stub.add_response("describe_app", space_app(), SPACE_IDENT)
-    client_error(stub, "update_space", "ValidationException",
-                 "Space alice-space has a running app")
+    client_error(stub, "update_space", "ValidationException", "Space alice-space has a running app")
     progress = SwitchProgress(id="s", target="ml.m5.large")
     env.start_switch("ml.m5.large", progress)
     assert progress.state == "manual"
     assert progress.steps[-1]["status"] == "failed"
     assert "Space alice-space has a running app" in progress.steps[-1]["detail"]
-    assert progress.manual_step.startswith("In SageMaker Studio, stop space alice-space, "
-                                           "choose ml.m5.large as its instance type")
+    assert progress.manual_step.startswith(
+        "In SageMaker Studio, stop space alice-space, choose ml.m5.large as its instance type"
+    )
 
 
 def capture_invoke(lam):
@@ -326,15 +388,23 @@ def test_space_switch_with_switcher_invokes_it_asynchronously():
     seen = capture_invoke(lam)
     env = space(sm, lam, switcher="smcost-switcher")
     stub.add_response("describe_app", space_app(), SPACE_IDENT)
-    lstub.add_response("invoke", {"StatusCode": 202}, {
-        "FunctionName": "smcost-switcher", "InvocationType": "Event", "Payload": ANY})
+    lstub.add_response(
+        "invoke",
+        {"StatusCode": 202},
+        {"FunctionName": "smcost-switcher", "InvocationType": "Event", "Payload": ANY},
+    )
     progress = SwitchProgress(id="s", target="ml.g4dn.xlarge")
     env.start_switch("ml.g4dn.xlarge", progress)
     stub.assert_no_pending_responses()
     lstub.assert_no_pending_responses()
     assert json.loads(seen["Payload"]) == {
-        "kind": "studio-space", "region": REGION, "domain_id": D, "space_name": "alice-space",
-        "app_type": "JupyterLab", "app_name": "default", "instance_type": "ml.g4dn.xlarge",
+        "kind": "studio-space",
+        "region": REGION,
+        "domain_id": D,
+        "space_name": "alice-space",
+        "app_type": "JupyterLab",
+        "app_name": "default",
+        "instance_type": "ml.g4dn.xlarge",
         "from_instance_type": "ml.t3.medium",
         "resource_spec": {"SageMakerImageArn": SM_IMAGE_SPACE},
     }
@@ -345,11 +415,21 @@ def test_space_switch_with_switcher_invokes_it_asynchronously():
 def test_switcher_refusal_is_an_error():
     sm, stub = stubbed()
     lam, lstub = stubbed("lambda")
-    env = NotebookInstanceEnvironment(REGION, "dev-alice", switcher_function="sw",
-                                      client_factory=factory(sagemaker=sm, **{"lambda": lam}))
-    stub.add_response("describe_notebook_instance", {
-        "NotebookInstanceName": "dev-alice", "NotebookInstanceStatus": "InService",
-        "InstanceType": "ml.t3.medium"}, {"NotebookInstanceName": "dev-alice"})
+    env = NotebookInstanceEnvironment(
+        REGION,
+        "dev-alice",
+        switcher_function="sw",
+        client_factory=factory(sagemaker=sm, **{"lambda": lam}),
+    )
+    stub.add_response(
+        "describe_notebook_instance",
+        {
+            "NotebookInstanceName": "dev-alice",
+            "NotebookInstanceStatus": "InService",
+            "InstanceType": "ml.t3.medium",
+        },
+        {"NotebookInstanceName": "dev-alice"},
+    )
     client_error(lstub, "invoke", "ResourceNotFoundException", "Function not found: sw", http=404)
     with pytest.raises(ClientError):
         env.start_switch("ml.m5.large", SwitchProgress(id="s", target="ml.m5.large"))
@@ -359,20 +439,36 @@ def test_notebook_switch_with_and_without_switcher():
     sm, stub = stubbed()
     lam, lstub = stubbed("lambda")
     seen = capture_invoke(lam)
-    desc = {"NotebookInstanceName": "dev-alice", "NotebookInstanceStatus": "InService",
-            "InstanceType": "ml.t3.medium"}
-    env = NotebookInstanceEnvironment(REGION, "dev-alice", switcher_function="arn:aws:lambda:"
-                                      f"{REGION}:123456789012:function:sw",
-                                      client_factory=factory(sagemaker=sm, **{"lambda": lam}))
+    desc = {
+        "NotebookInstanceName": "dev-alice",
+        "NotebookInstanceStatus": "InService",
+        "InstanceType": "ml.t3.medium",
+    }
+    env = NotebookInstanceEnvironment(
+        REGION,
+        "dev-alice",
+        switcher_function=f"arn:aws:lambda:{REGION}:123456789012:function:sw",
+        client_factory=factory(sagemaker=sm, **{"lambda": lam}),
+    )
     stub.add_response("describe_notebook_instance", desc, {"NotebookInstanceName": "dev-alice"})
-    lstub.add_response("invoke", {"StatusCode": 202}, {
-        "FunctionName": f"arn:aws:lambda:{REGION}:123456789012:function:sw",
-        "InvocationType": "Event", "Payload": ANY})
+    lstub.add_response(
+        "invoke",
+        {"StatusCode": 202},
+        {
+            "FunctionName": f"arn:aws:lambda:{REGION}:123456789012:function:sw",
+            "InvocationType": "Event",
+            "Payload": ANY,
+        },
+    )
     progress = SwitchProgress(id="s", target="ml.g4dn.xlarge")
     env.start_switch("ml.g4dn.xlarge", progress)
     assert json.loads(seen["Payload"]) == {
-        "kind": "notebook-instance", "region": REGION, "notebook_instance_name": "dev-alice",
-        "instance_type": "ml.g4dn.xlarge", "from_instance_type": "ml.t3.medium"}
+        "kind": "notebook-instance",
+        "region": REGION,
+        "notebook_instance_name": "dev-alice",
+        "instance_type": "ml.g4dn.xlarge",
+        "from_instance_type": "ml.t3.medium",
+    }
     assert progress.state == "waiting_external"
 
     env.switcher_function = ""
@@ -380,6 +476,8 @@ def test_notebook_switch_with_and_without_switcher():
     progress = SwitchProgress(id="s2", target="ml.g4dn.xlarge")
     env.start_switch("ml.g4dn.xlarge", progress)
     assert progress.state == "manual"
-    assert "aws sagemaker update-notebook-instance --notebook-instance-name dev-alice " \
-           "--instance-type ml.g4dn.xlarge" in progress.manual_step
+    assert (
+        "aws sagemaker update-notebook-instance --notebook-instance-name dev-alice "
+        "--instance-type ml.g4dn.xlarge" in progress.manual_step
+    )
     stub.assert_no_pending_responses()

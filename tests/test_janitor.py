@@ -66,7 +66,8 @@ def fleet(aws):
     )
     # invoked, but 30 h ago: idle over 24 h, busy over 48 h
     put_invocations(
-        cw, [("small-001", "AllTraffic", 4)],
+        cw,
+        [("small-001", "AllTraffic", 4)],
         when=datetime.now(timezone.utc) - timedelta(hours=30),
     )
     return sm, cw
@@ -152,8 +153,10 @@ def test_name_filter_and_current_instance_count(fleet):
         DesiredWeightsAndCapacities=[{"VariantName": "A", "DesiredInstanceCount": 3}],
     )
     report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"),
-        hours=24, name_contains="ab-",
+        janitor.make_client("sagemaker"),
+        janitor.make_client("cloudwatch"),
+        hours=24,
+        name_contains="ab-",
     )
     assert sorted(e.name for e in report.endpoints) == AB
     assert sorted(e.name for e in report.idle) == ["ab-1", "ab-2", "ab-3", "ab-4"]
@@ -200,9 +203,7 @@ def drain(queue_url: str) -> list[dict]:
     sqs = boto3.client("sqs")
     out = []
     while True:
-        msgs = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
+        msgs = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
         if not msgs:
             return out
         for m in msgs:
@@ -276,8 +277,14 @@ def statuses() -> dict[str, str]:
     }
 
 
-NOTEBOOKS = {"dev-a": False, "dev-b": True, "dev-c": False, "xdev-d": True, "prod-a": False,
-             "prod-b": True}
+NOTEBOOKS = {
+    "dev-a": False,
+    "dev-b": True,
+    "dev-c": False,
+    "xdev-d": True,
+    "prod-a": False,
+    "prod-b": True,
+}
 
 
 def test_notebooks_stop_then_start_only_matching_and_right_states(aws):
@@ -298,15 +305,27 @@ def test_notebooks_stop_then_start_only_matching_and_right_states(aws):
     ]
     assert stop.failed == []
     assert calls["StopNotebookInstance"] == 2
-    assert statuses() == {"dev-a": "Stopped", "dev-b": "Stopped", "dev-c": "Stopped",
-                          "xdev-d": "Stopped", "prod-a": "InService", "prod-b": "Stopped"}
+    assert statuses() == {
+        "dev-a": "Stopped",
+        "dev-b": "Stopped",
+        "dev-c": "Stopped",
+        "xdev-d": "Stopped",
+        "prod-a": "InService",
+        "prod-b": "Stopped",
+    }
 
     start = janitor.schedule_notebooks(sm, "start", "dev-")
     assert start.acted == ["dev-a", "dev-b", "dev-c", "xdev-d"]
     assert start.skipped == []
     assert calls["StartNotebookInstance"] == 4
-    assert statuses() == {"dev-a": "InService", "dev-b": "InService", "dev-c": "InService",
-                          "xdev-d": "InService", "prod-a": "InService", "prod-b": "Stopped"}
+    assert statuses() == {
+        "dev-a": "InService",
+        "dev-b": "InService",
+        "dev-c": "InService",
+        "xdev-d": "InService",
+        "prod-a": "InService",
+        "prod-b": "Stopped",
+    }
     assert start.to_json()["started"] == ["dev-a", "dev-b", "dev-c", "xdev-d"]
 
 
@@ -365,9 +384,10 @@ def test_lambda_report_idle_endpoints_publishes(aws, monkeypatch):
     assert summary["idle_usd_per_day"] == pytest.approx(0.257 * 24)
     got = drain(queue)
     assert [m["MessageId"] for m in got] == [summary["message_id"]]
-    assert "- ep-a: $6.17/day (AllTraffic: 1 x ml.m5.xlarge; price bundled 2023-12)" in got[0][
-        "Message"
-    ]
+    assert (
+        "- ep-a: $6.17/day (AllTraffic: 1 x ml.m5.xlarge; price bundled 2023-12)"
+        in got[0]["Message"]
+    )
     json.dumps(summary)
 
     monkeypatch.setenv("HOURS", "-1")
@@ -386,8 +406,13 @@ def test_serverless_and_deleted_config_variants(aws):
     sm.delete_endpoint_config(EndpointConfigName="gone")  # allowed while the endpoint runs
     sm.create_endpoint_config(
         EndpointConfigName="sl",
-        ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "gone-model",
-                             "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5}}],
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "gone-model",
+                "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+            }
+        ],
     )
     sm.create_endpoint(EndpointName="sl", EndpointConfigName="sl")
     report = janitor.find_idle_endpoints(
@@ -409,8 +434,12 @@ def test_serverless_and_deleted_config_variants(aws):
 def test_a_failing_describe_stops_the_other_describes(aws):
     from botocore.awsrequest import AWSResponse
 
-    make_endpoints(boto3.client("sagemaker"), [f"ep-{i:02d}" for i in range(40)],
-                   [("AllTraffic", "ml.m5.xlarge", 1)], "c")
+    make_endpoints(
+        boto3.client("sagemaker"),
+        [f"ep-{i:02d}" for i in range(40)],
+        [("AllTraffic", "ml.m5.xlarge", 1)],
+        "c",
+    )
     sm = janitor.make_client("sagemaker")
     calls = count_calls(sm)
 

@@ -60,8 +60,11 @@ def endpoint_responses(sm: Stubber, names: list[str]) -> None:
                 "EndpointArn": f"arn:aws:sagemaker:eu-west-1:123456789012:endpoint/{n}",
                 "EndpointConfigName": "cfg",
                 "ProductionVariants": [
-                    {"VariantName": "AllTraffic", "CurrentInstanceCount": 2,
-                     "DesiredInstanceCount": 2}
+                    {
+                        "VariantName": "AllTraffic",
+                        "CurrentInstanceCount": 2,
+                        "DesiredInstanceCount": 2,
+                    }
                 ],
                 "EndpointStatus": "InService",
                 "CreationTime": NOW,
@@ -77,8 +80,12 @@ def endpoint_responses(sm: Stubber, names: list[str]) -> None:
                     "EndpointConfigArn": "arn:aws:sagemaker:eu-west-1:123456789012:"
                     "endpoint-config/cfg",
                     "ProductionVariants": [
-                        {"VariantName": "AllTraffic", "ModelName": "m",
-                         "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 1}
+                        {
+                            "VariantName": "AllTraffic",
+                            "ModelName": "m",
+                            "InstanceType": "ml.m5.xlarge",
+                            "InitialInstanceCount": 1,
+                        }
                     ],
                     "CreationTime": NOW,
                 },
@@ -131,15 +138,22 @@ def test_get_metric_data_request_shape_and_next_token_pages(stubs):
         "get_metric_data",
         {
             "MetricDataResults": [
-                {"Id": "q1", "Values": [2.0, 1.0], "Timestamps": [start, start],
-                 "StatusCode": "Complete"},
+                {
+                    "Id": "q1",
+                    "Values": [2.0, 1.0],
+                    "Timestamps": [start, start],
+                    "StatusCode": "Complete",
+                },
             ],
         },
         {**expected, "NextToken": "page-2"},
     )
     report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"), hours=24,
-        now=NOW, workers=1,
+        janitor.make_client("sagemaker"),
+        janitor.make_client("cloudwatch"),
+        hours=24,
+        now=NOW,
+        workers=1,
     )
     assert [e.name for e in report.idle] == ["ep-1"]
     assert {e.name: e.invocations for e in report.endpoints} == {"ep-1": 0.0, "ep-2": 3.0}
@@ -151,13 +165,23 @@ def test_endpoint_deleted_while_checking_is_skipped(stubs):
     stubs("cloudwatch")  # no metric call: nothing left to query
     sm.add_response(
         "list_endpoints",
-        {"Endpoints": [{"EndpointName": "gone", "EndpointArn": "arn:aws:sagemaker:eu-west-1:"
-                        "123456789012:endpoint/gone", "CreationTime": NOW,
-                        "LastModifiedTime": NOW, "EndpointStatus": "InService"}]},
+        {
+            "Endpoints": [
+                {
+                    "EndpointName": "gone",
+                    "EndpointArn": "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/gone",
+                    "CreationTime": NOW,
+                    "LastModifiedTime": NOW,
+                    "EndpointStatus": "InService",
+                }
+            ]
+        },
     )
     sm.add_client_error(
-        "describe_endpoint", service_error_code="ValidationException",
-        service_message="Could not find endpoint \"gone\".", http_status_code=400,
+        "describe_endpoint",
+        service_error_code="ValidationException",
+        service_message='Could not find endpoint "gone".',
+        http_status_code=400,
     )
     report = janitor.find_idle_endpoints(
         janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"), now=NOW
@@ -182,8 +206,10 @@ def test_forbidden_metric_result_is_an_error_not_idle(stubs):
 
 def test_cli_access_denied_exits_1_with_one_line(stubs):
     stubs("sagemaker").add_client_error(
-        "list_endpoints", service_error_code="AccessDeniedException",
-        service_message=ACCESS_DENIED_MSG, http_status_code=400,
+        "list_endpoints",
+        service_error_code="AccessDeniedException",
+        service_message=ACCESS_DENIED_MSG,
+        http_status_code=400,
         expected_params={"StatusEquals": "InService", "MaxResults": 100},
     )
     stubs("cloudwatch")
@@ -191,8 +217,10 @@ def test_cli_access_denied_exits_1_with_one_line(stubs):
     assert rc == 1
     assert out == ""
     line = one_line(err)
-    assert line.startswith("jupyter smcost: error: AWS denied ListEndpoints while trying to "
-                           "list SageMaker endpoints: User: arn:aws:sts::")
+    assert line.startswith(
+        "jupyter smcost: error: AWS denied ListEndpoints while trying to "
+        "list SageMaker endpoints: User: arn:aws:sts::"
+    )
     assert "is not authorized to perform: sagemaker:ListEndpoints" in line
 
 
@@ -200,7 +228,9 @@ def test_cli_throttled_metric_read_exits_1(stubs):
     sm, cw = stubs("sagemaker"), stubs("cloudwatch")
     endpoint_responses(sm, ["ep-1"])
     cw.add_client_error(
-        "get_metric_data", service_error_code="Throttling", service_message="Rate exceeded",
+        "get_metric_data",
+        service_error_code="Throttling",
+        service_message="Rate exceeded",
         http_status_code=400,
     )
     rc, out, err = run_cli("endpoints", "idle", "--json")
@@ -215,11 +245,14 @@ def test_cli_notify_access_denied_exits_1(stubs):
     sm, cw, sns = stubs("sagemaker"), stubs("cloudwatch"), stubs("sns")
     endpoint_responses(sm, ["ep-1"])
     cw.add_response(
-        "get_metric_data", {"MetricDataResults": [{"Id": "q0", "StatusCode": "Complete"}]},
+        "get_metric_data",
+        {"MetricDataResults": [{"Id": "q0", "StatusCode": "Complete"}]},
     )
     topic = "arn:aws:sns:eu-west-1:123456789012:idle"
     sns.add_client_error(
-        "publish", service_error_code="AuthorizationError", service_message="not allowed",
+        "publish",
+        service_error_code="AuthorizationError",
+        service_message="not allowed",
         http_status_code=403,
         expected_params={"TopicArn": topic, "Subject": ANY, "Message": ANY},
     )
@@ -233,8 +266,10 @@ def test_cli_notify_access_denied_exits_1(stubs):
 
 def test_lambda_report_idle_raises_on_access_denied(stubs, monkeypatch):
     stubs("sagemaker").add_client_error(
-        "list_endpoints", service_error_code="AccessDeniedException",
-        service_message=ACCESS_DENIED_MSG, http_status_code=400,
+        "list_endpoints",
+        service_error_code="AccessDeniedException",
+        service_message=ACCESS_DENIED_MSG,
+        http_status_code=400,
     )
     stubs("cloudwatch")
     with pytest.raises(janitor.JanitorError) as info:
@@ -264,8 +299,17 @@ def notebook_list(sm: Stubber, items: list[tuple[str, str]], name_contains="dev-
 
 def test_notebook_states_in_transition_are_skipped(stubs):
     sm = stubs("sagemaker")
-    notebook_list(sm, [("dev-1", "Pending"), ("dev-2", "Stopped"), ("dev-3", "Stopping"),
-                       ("dev-4", "Failed"), ("dev-5", "InService"), ("dev-6", "Updating")])
+    notebook_list(
+        sm,
+        [
+            ("dev-1", "Pending"),
+            ("dev-2", "Stopped"),
+            ("dev-3", "Stopping"),
+            ("dev-4", "Failed"),
+            ("dev-5", "InService"),
+            ("dev-6", "Updating"),
+        ],
+    )
     sm.add_response("start_notebook_instance", {}, {"NotebookInstanceName": "dev-2"})
     report = janitor.schedule_notebooks(janitor.make_client("sagemaker"), "start", "dev-")
     assert report.acted == ["dev-2"]
@@ -282,17 +326,22 @@ def test_notebook_failure_on_one_goes_on_then_fails(stubs, monkeypatch):
     sm = stubs("sagemaker")
     notebook_list(sm, [("dev-1", "InService"), ("dev-2", "InService")])
     sm.add_client_error(
-        "stop_notebook_instance", service_error_code="ValidationException",
-        service_message="Status (Stopping) not in ([InService])", http_status_code=400,
+        "stop_notebook_instance",
+        service_error_code="ValidationException",
+        service_message="Status (Stopping) not in ([InService])",
+        http_status_code=400,
         expected_params={"NotebookInstanceName": "dev-1"},
     )
     sm.add_response("stop_notebook_instance", {}, {"NotebookInstanceName": "dev-2"})
     rc, out, err = run_cli("notebooks", "stop", "--name-contains", "dev-")
     assert rc == 1
-    assert [line.split() for line in out.splitlines()[3:4]] == [["dev-1", "FAILED:"] + (
-        "AWS rejected StopNotebookInstance while trying to stop notebook instance dev-1: "
-        "Status (Stopping) not in ([InService])".split()
-    )]
+    assert [line.split() for line in out.splitlines()[3:4]] == [
+        ["dev-1", "FAILED:"]
+        + (
+            "AWS rejected StopNotebookInstance while trying to stop notebook instance dev-1: "
+            "Status (Stopping) not in ([InService])".split()
+        )
+    ]
     assert out.splitlines()[2].split() == ["dev-2", "stopped"]
     assert "1 stopped, 0 skipped, 1 failed (name contains 'dev-')." in out
     assert one_line(err) == (
@@ -306,9 +355,11 @@ def test_lambda_stop_raises_on_access_denied_and_stops_trying(stubs, monkeypatch
     sm = stubs("sagemaker")
     notebook_list(sm, [("dev-1", "InService"), ("dev-2", "InService")])
     sm.add_client_error(
-        "stop_notebook_instance", service_error_code="AccessDeniedException",
+        "stop_notebook_instance",
+        service_error_code="AccessDeniedException",
         service_message="not authorized to perform: sagemaker:StopNotebookInstance",
-        http_status_code=400, expected_params={"NotebookInstanceName": "dev-1"},
+        http_status_code=400,
+        expected_params={"NotebookInstanceName": "dev-1"},
     )
     monkeypatch.setenv("NAME_CONTAINS", "dev-")
     with pytest.raises(janitor.JanitorError) as info:
@@ -319,8 +370,10 @@ def test_lambda_stop_raises_on_access_denied_and_stops_trying(stubs, monkeypatch
 
 def test_lambda_start_raises_when_throttled(stubs, monkeypatch):
     stubs("sagemaker").add_client_error(
-        "list_notebook_instances", service_error_code="ThrottlingException",
-        service_message="Rate exceeded", http_status_code=400,
+        "list_notebook_instances",
+        service_error_code="ThrottlingException",
+        service_message="Rate exceeded",
+        http_status_code=400,
     )
     monkeypatch.setenv("NAME_CONTAINS", "dev-")
     with pytest.raises(janitor.JanitorError) as info:
@@ -332,8 +385,10 @@ def test_lambda_partial_failure_raises_after_the_rest(stubs, monkeypatch):
     sm = stubs("sagemaker")
     notebook_list(sm, [("dev-1", "Stopped"), ("dev-2", "Stopped")])
     sm.add_client_error(
-        "start_notebook_instance", service_error_code="ResourceLimitExceeded",
-        service_message="quota", http_status_code=400,
+        "start_notebook_instance",
+        service_error_code="ResourceLimitExceeded",
+        service_message="quota",
+        http_status_code=400,
         expected_params={"NotebookInstanceName": "dev-1"},
     )
     sm.add_response("start_notebook_instance", {}, {"NotebookInstanceName": "dev-2"})

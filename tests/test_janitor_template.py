@@ -58,7 +58,9 @@ FUNCTIONS = {
     "StartNotebooksFunction": ("start_notebooks", "StartSchedule", "cron(0 7 ? * MON-FRI *)"),
     "StopNotebooksFunction": ("stop_notebooks", "StopSchedule", "cron(0 21 ? * MON-FRI *)"),
     "ReportIdleEndpointsFunction": (
-        "report_idle_endpoints", "EndpointCheckSchedule", "cron(0 8 * * ? *)"
+        "report_idle_endpoints",
+        "EndpointCheckSchedule",
+        "cron(0 8 * * ? *)",
     ),
 }
 
@@ -78,12 +80,17 @@ def test_functions_handlers_and_schedules(template):
         assert event["Properties"]["Schedule"] == {"Ref": param}
         assert template["Parameters"][param]["Default"] == cron
     env = functions["ReportIdleEndpointsFunction"]["Properties"]["Environment"]["Variables"]
-    assert env == {"NAME_CONTAINS": {"Ref": "EndpointNameContains"},
-                   "HOURS": {"Ref": "IdleHours"}, "TOPIC_ARN": {"Ref": "JanitorTopic"}}
+    assert env == {
+        "NAME_CONTAINS": {"Ref": "EndpointNameContains"},
+        "HOURS": {"Ref": "IdleHours"},
+        "TOPIC_ARN": {"Ref": "JanitorTopic"},
+    }
     for name in ("StartNotebooksFunction", "StopNotebooksFunction"):
         env = functions[name]["Properties"]["Environment"]["Variables"]
-        assert env == {"NAME_CONTAINS": {"Ref": "NotebookNameContains"},
-                       "DRY_RUN": {"Ref": "DryRun"}}
+        assert env == {
+            "NAME_CONTAINS": {"Ref": "NotebookNameContains"},
+            "DRY_RUN": {"Ref": "DryRun"},
+        }
     assert res["JanitorTopic"]["Type"] == "AWS::SNS::Topic"
     alarms = [v for v in res.values() if v["Type"] == "AWS::CloudWatch::Alarm"]
     assert len(alarms) == 3
@@ -128,8 +135,11 @@ def recorded(aws, monkeypatch):
 def test_iam_covers_exactly_what_the_handlers_call(template, recorded, monkeypatch):
     sm = boto3.client("sagemaker")
     for name, stopped in (("dev-1", False), ("dev-2", True)):
-        sm.create_notebook_instance(NotebookInstanceName=name, InstanceType="ml.t3.medium",
-                                    RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm")
+        sm.create_notebook_instance(
+            NotebookInstanceName=name,
+            InstanceType="ml.t3.medium",
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
+        )
         if stopped:
             sm.stop_notebook_instance(NotebookInstanceName=name)
     make_endpoints(sm, ["ep-1"], [("AllTraffic", "ml.m5.xlarge", 1)], "c")
@@ -153,12 +163,16 @@ def test_iam_covers_exactly_what_the_handlers_call(template, recorded, monkeypat
         assert recorded == set(allowed), function  # all needed, nothing extra
 
     # start/stop are scoped to the matching notebook ARNs, never "*"
-    for function, action in (("StartNotebooksFunction", "sagemaker:StartNotebookInstance"),
-                             ("StopNotebooksFunction", "sagemaker:StopNotebookInstance")):
+    for function, action in (
+        ("StartNotebooksFunction", "sagemaker:StartNotebookInstance"),
+        ("StopNotebooksFunction", "sagemaker:StopNotebookInstance"),
+    ):
         (resource,) = granted(template, function)[action]
-        assert resource == {"Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:"
-                                       "${AWS::AccountId}:notebook-instance/*"
-                                       "${NotebookNameContains}*"}
+        assert resource == {
+            "Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:"
+            "${AWS::AccountId}:notebook-instance/*"
+            "${NotebookNameContains}*"
+        }
     assert granted(template, "ReportIdleEndpointsFunction")["sns:Publish"] == [
         {"Ref": "JanitorTopic"}
     ]

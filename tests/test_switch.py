@@ -106,8 +106,11 @@ async def test_switch_404_before_any(jp_fetch, jp_serverapp):
     assert body["error"]["code"] == "no_switch"
 
 
-@pytest.mark.parametrize("smcost_config", [{"allowed_instance_types": [
-    "ml.t3.medium", "ml.m5.xlarge", "ml.g4dn.xlarge"]}], indirect=True)
+@pytest.mark.parametrize(
+    "smcost_config",
+    [{"allowed_instance_types": ["ml.t3.medium", "ml.m5.xlarge", "ml.g4dn.xlarge"]}],
+    indirect=True,
+)
 async def test_switch_validation_400_before_anything_stops(jp_fetch, jp_serverapp):
     await start(jp_serverapp)
     sm = boto3.client("sagemaker", region_name=NB_REGION)
@@ -115,16 +118,22 @@ async def test_switch_validation_400_before_anything_stops(jp_fetch, jp_serverap
     async def refused(body, code):
         status, err = await fetch_error(jp_fetch, "switch", method="POST", body=body)
         assert (status, err["error"]["code"]) == (400, code), err
-        assert sm.describe_notebook_instance(NotebookInstanceName="dev-alice")[
-            "NotebookInstanceStatus"] == "InService"
+        assert (
+            sm.describe_notebook_instance(NotebookInstanceName="dev-alice")[
+                "NotebookInstanceStatus"
+            ]
+            == "InService"
+        )
         return err["error"]["message"]
 
     assert await refused({"instance_type": "ml.nope.large"}, "invalid_instance_type") == (
-        "ml.nope.large is not an instance type this environment (notebook-instance) accepts")
+        "ml.nope.large is not an instance type this environment (notebook-instance) accepts"
+    )
     # a real notebook type, not allowed by the administrator
     msg = await refused({"instance_type": "ml.m5.2xlarge"}, "instance_type_not_allowed")
-    assert msg == ("ml.m5.2xlarge is not allowed here; allowed: ml.t3.medium, ml.m5.xlarge, "
-                   "ml.g4dn.xlarge")
+    assert msg == (
+        "ml.m5.2xlarge is not allowed here; allowed: ml.t3.medium, ml.m5.xlarge, ml.g4dn.xlarge"
+    )
     # a Studio-only type is not valid for notebook instances
     await refused({"instance_type": "ml.m5.large"}, "invalid_instance_type")
     await refused({"instance_type": "ml.t3.medium"}, "same_instance_type")
@@ -135,8 +144,9 @@ async def test_switch_validation_400_before_anything_stops(jp_fetch, jp_serverap
 
 async def test_switch_without_switcher_gives_the_manual_step(jp_fetch, jp_serverapp):
     svc = await start(jp_serverapp)
-    code, sw = await fetch_json(jp_fetch, "switch", method="POST",
-                                body={"instance_type": "ml.g4dn.xlarge"})
+    code, sw = await fetch_json(
+        jp_fetch, "switch", method="POST", body={"instance_type": "ml.g4dn.xlarge"}
+    )
     assert code == 202
     assert set(sw) == {"id", "state", "target", "steps", "error", "manual_step"}
     assert sw["target"] == "ml.g4dn.xlarge"
@@ -146,26 +156,38 @@ async def test_switch_without_switcher_gives_the_manual_step(jp_fetch, jp_server
     assert sw2["id"] == sw["id"]
     assert sw2["state"] == "manual"
     assert sw2["error"] is None
-    assert sw2["steps"][0] == {"name": "describe", "status": "done",
-                               "detail": "dev-alice is InService on ml.t3.medium"}
-    assert "aws sagemaker update-notebook-instance --notebook-instance-name dev-alice " \
-           "--instance-type ml.g4dn.xlarge" in sw2["manual_step"]
+    assert sw2["steps"][0] == {
+        "name": "describe",
+        "status": "done",
+        "detail": "dev-alice is InService on ml.t3.medium",
+    }
+    assert (
+        "aws sagemaker update-notebook-instance --notebook-instance-name dev-alice "
+        "--instance-type ml.g4dn.xlarge" in sw2["manual_step"]
+    )
     assert "switch" not in svc.idle.state.extra_busy
     # nothing was stopped from inside
     sm = boto3.client("sagemaker", region_name=NB_REGION)
-    assert sm.describe_notebook_instance(NotebookInstanceName="dev-alice")[
-        "NotebookInstanceStatus"] == "InService"
+    assert (
+        sm.describe_notebook_instance(NotebookInstanceName="dev-alice")["NotebookInstanceStatus"]
+        == "InService"
+    )
 
 
-@pytest.mark.parametrize("smcost_config", [{"idle_timeout": 1, "min_idle_timeout": 0}],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "smcost_config", [{"idle_timeout": 1, "min_idle_timeout": 0}], indirect=True
+)
 async def test_idle_stop_really_stops_the_notebook_instance(jp_fetch, jp_serverapp):
     await start(jp_serverapp)
     sm = boto3.client("sagemaker", region_name=NB_REGION)
 
     def stopped():
-        return sm.describe_notebook_instance(NotebookInstanceName="dev-alice")[
-            "NotebookInstanceStatus"] == "Stopped"
+        return (
+            sm.describe_notebook_instance(NotebookInstanceName="dev-alice")[
+                "NotebookInstanceStatus"
+            ]
+            == "Stopped"
+        )
 
     await until(stopped, timeout=20)
     code, st = await fetch_json(jp_fetch, "status")
@@ -176,10 +198,14 @@ async def test_idle_stop_access_denied_is_an_error_state(jp_fetch, jp_serverapp)
     svc = await start(jp_serverapp)
     await svc.instance_types()
     sm, stub = stubbed(region=NB_REGION)
-    client_error(stub, "stop_notebook_instance", "AccessDeniedException",
-                 "User: arn:aws:sts::123456789012:assumed-role/x/y is not authorized to "
-                 "perform: sagemaker:StopNotebookInstance", expected={
-                     "NotebookInstanceName": "dev-alice"})
+    client_error(
+        stub,
+        "stop_notebook_instance",
+        "AccessDeniedException",
+        "User: arn:aws:sts::123456789012:assumed-role/x/y is not authorized to "
+        "perform: sagemaker:StopNotebookInstance",
+        expected={"NotebookInstanceName": "dev-alice"},
+    )
     svc.env._clients["sagemaker"] = sm
     await svc.idle.shutdown_now("test")
     code, st = await fetch_json(jp_fetch, "status")
@@ -210,13 +236,26 @@ JS = app(D, "default", "JupyterServer", "InService", "system", None, USER)
 
 
 def listed(*apps):
-    return {"Apps": [{k: a[k] for k in ("DomainId", "UserProfileName", "AppType", "AppName",
-                                        "Status", "CreationTime")} for a in apps]}
+    return {
+        "Apps": [
+            {
+                k: a[k]
+                for k in (
+                    "DomainId",
+                    "UserProfileName",
+                    "AppType",
+                    "AppName",
+                    "Status",
+                    "CreationTime",
+                )
+            }
+            for a in apps
+        ]
+    }
 
 
 def ident(name):
-    return {"DomainId": D, "UserProfileName": "alice", "AppType": "KernelGateway",
-            "AppName": name}
+    return {"DomainId": D, "UserProfileName": "alice", "AppType": "KernelGateway", "AppName": name}
 
 
 LIST_REQ = {"DomainIdEquals": D, "UserProfileNameEquals": "alice"}
@@ -228,10 +267,17 @@ def classic(moto_endpoint, tmp_path, monkeypatch):
     import jupyterlab_smcost.environments.aws_base as aws_base
 
     monkeypatch.setattr(aws_base, "default_factory", lambda region: factory(sagemaker=sm))
-    path = write_metadata(tmp_path, {
-        "AppType": "JupyterServer", "DomainId": D, "UserProfileName": "alice",
-        "ResourceArn": f"arn:aws:sagemaker:{SREGION}:123456789012:app/{D}/alice/"
-                       "JupyterServer/default", "ResourceName": "default"})
+    path = write_metadata(
+        tmp_path,
+        {
+            "AppType": "JupyterServer",
+            "DomainId": D,
+            "UserProfileName": "alice",
+            "ResourceArn": f"arn:aws:sagemaker:{SREGION}:123456789012:app/{D}/alice/"
+            "JupyterServer/default",
+            "ResourceName": "default",
+        },
+    )
     # startup: the instance types
     stub.add_response("list_apps", listed(JS, kg(OLD, "ml.t3.medium")), LIST_REQ)
     stub.add_response("describe_app", kg(OLD, "ml.t3.medium"), ident(OLD))
@@ -244,8 +290,7 @@ def expect_refresh(stub, *apps):
         stub.add_response("describe_app", a, ident(a["AppName"]))
 
 
-async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch,
-                                                         jp_serverapp):
+async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_serverapp):
     _, sm, stub = classic
     svc = await start(jp_serverapp)
     assert svc.env.kind == "studio-classic"
@@ -262,35 +307,48 @@ async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch,
     old = kg(OLD, "ml.t3.medium")
     expect_refresh(stub, old)  # validation reads the current types
     expect_refresh(stub, old)  # the switch finds the app to move
-    stub.add_response("create_app", {"AppArn": "arn:x"}, {
-        **ident(NEW), "ResourceSpec": {"InstanceType": "ml.g4dn.xlarge",
-                                       "SageMakerImageArn": IMAGE}})
+    stub.add_response(
+        "create_app",
+        {"AppArn": "arn:x"},
+        {
+            **ident(NEW),
+            "ResourceSpec": {"InstanceType": "ml.g4dn.xlarge", "SageMakerImageArn": IMAGE},
+        },
+    )
     stub.add_response("describe_app", kg(NEW, "ml.g4dn.xlarge", "Pending"), ident(NEW))
     stub.add_response("describe_app", kg(NEW, "ml.g4dn.xlarge", "InService"), ident(NEW))
     stub.add_response("delete_app", {}, ident(OLD))  # no kernel uses the old app
     expect_refresh(stub, kg(NEW, "ml.g4dn.xlarge"))  # after success
 
-    code, sw = await fetch_json(jp_fetch, "switch", method="POST",
-                                body={"instance_type": "ml.g4dn.xlarge"})
+    code, sw = await fetch_json(
+        jp_fetch, "switch", method="POST", body={"instance_type": "ml.g4dn.xlarge"}
+    )
     assert code == 202
     await until(lambda: waits)  # waiting for InService
-    code, err = await fetch_error(jp_fetch, "switch", method="POST",
-                                  body={"instance_type": "ml.m5.large"})
+    code, err = await fetch_error(
+        jp_fetch, "switch", method="POST", body={"instance_type": "ml.m5.large"}
+    )
     assert (code, err["error"]["code"]) == (409, "switch_in_progress")
     code, st = await fetch_json(jp_fetch, "status")
     assert st["idle"]["state"] == "busy"
     assert "switching to ml.g4dn.xlarge" in st["idle"]["reasons"]
     code, running = await fetch_json(jp_fetch, "switch")
     assert running["state"] == "running"
-    assert running["steps"][-1] == {"name": "wait_in_service", "status": "running",
-                                    "detail": f"{NEW}: Pending"}
+    assert running["steps"][-1] == {
+        "name": "wait_in_service",
+        "status": "running",
+        "detail": f"{NEW}: Pending",
+    }
     gate.set()
     await until(lambda: svc.switch.state == "succeeded")
     await until(lambda: svc._types == ["ml.g4dn.xlarge"])
     code, done = await fetch_json(jp_fetch, "switch")
     assert [(s["name"], s["status"]) for s in done["steps"]] == [
-        ("find_app", "done"), ("create_app", "done"), ("wait_in_service", "done"),
-        ("delete_old_app", "done")]
+        ("find_app", "done"),
+        ("create_app", "done"),
+        ("wait_in_service", "done"),
+        ("delete_old_app", "done"),
+    ]
     code, st = await fetch_json(jp_fetch, "status")
     assert st["idle"]["state"] != "busy"
     assert st["instance"]["types"] == ["ml.g4dn.xlarge"]
@@ -298,8 +356,7 @@ async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch,
     stub.assert_no_pending_responses()
 
 
-async def test_classic_switch_quota_error_is_readable(classic, jp_fetch,
-                                                      jp_serverapp):
+async def test_classic_switch_quota_error_is_readable(classic, jp_fetch, jp_serverapp):
     svc = await start(jp_serverapp)
     _, sm, stub = classic
     svc = service(jp_serverapp)
@@ -307,12 +364,17 @@ async def test_classic_switch_quota_error_is_readable(classic, jp_fetch,
     old = kg(OLD, "ml.t3.medium")
     expect_refresh(stub, old)
     expect_refresh(stub, old)
-    client_error(stub, "create_app", "ResourceLimitExceeded",
-                 "The account-level service limit 'Studio KernelGateway Apps running on "
-                 "ml.g4dn.xlarge instance' is 0 Instances, with current utilization of 0 "
-                 "Instances and a request delta of 1 Instances.")
-    code, sw = await fetch_json(jp_fetch, "switch", method="POST",
-                                body={"instance_type": "ml.g4dn.xlarge"})
+    client_error(
+        stub,
+        "create_app",
+        "ResourceLimitExceeded",
+        "The account-level service limit 'Studio KernelGateway Apps running on "
+        "ml.g4dn.xlarge instance' is 0 Instances, with current utilization of 0 "
+        "Instances and a request delta of 1 Instances.",
+    )
+    code, sw = await fetch_json(
+        jp_fetch, "switch", method="POST", body={"instance_type": "ml.g4dn.xlarge"}
+    )
     assert code == 202
     await until(lambda: svc.switch.state == "failed")
     code, failed = await fetch_json(jp_fetch, "switch")
@@ -320,13 +382,13 @@ async def test_classic_switch_quota_error_is_readable(classic, jp_fetch,
         "AWS quota reached while trying to switch to ml.g4dn.xlarge: The account-level service "
         "limit 'Studio KernelGateway Apps running on ml.g4dn.xlarge instance' is 0 Instances, "
         "with current utilization of 0 Instances and a request delta of 1 Instances.. Ask for "
-        "a quota increase in Service Quotas or pick another instance type.")
+        "a quota increase in Service Quotas or pick another instance type."
+    )
     assert "switch" not in svc.idle.state.extra_busy
     stub.assert_no_pending_responses()
 
 
-async def test_classic_idle_shuts_real_kernels_and_deletes_apps(classic, jp_fetch,
-                                                               jp_serverapp):
+async def test_classic_idle_shuts_real_kernels_and_deletes_apps(classic, jp_fetch, jp_serverapp):
     _, sm, stub = classic
     svc = await start(jp_serverapp)
     await svc.instance_types()

@@ -11,8 +11,9 @@ from tornado.httpclient import HTTPClientError
 
 async def test_local_switch_is_409_with_the_reason(jp_fetch, smcost_service):
     with pytest.raises(HTTPClientError) as e:
-        await jp_fetch("smcost", "switch", method="POST",
-                       body=json.dumps({"instance_type": "ml.g4dn.xlarge"}))
+        await jp_fetch(
+            "smcost", "switch", method="POST", body=json.dumps({"instance_type": "ml.g4dn.xlarge"})
+        )
     body = json.loads(e.value.response.body)
     validate_response("/switch", "post", e.value.code, body)
     assert e.value.code == 409

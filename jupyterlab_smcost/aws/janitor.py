@@ -201,9 +201,7 @@ class EndpointUsage:
             "usd_per_day": self.usd_per_day,
             "price_source": self.price_source,
             "price_as_of": self.price_as_of,
-            "variants": [
-                {**asdict(v), "usd_per_day": v.usd_per_day} for v in self.variants
-            ],
+            "variants": [{**asdict(v), "usd_per_day": v.usd_per_day} for v in self.variants],
         }
 
 
@@ -340,8 +338,9 @@ def describe_endpoint_usage(
                     instance_count=0 if serverless else int(count or 0),
                     serverless=serverless,
                     price_source="serverless" if serverless else "unknown",
-                    price_detail="" if config else
-                    f"endpoint config {desc['EndpointConfigName']} was deleted: type unknown",
+                    price_detail=""
+                    if config
+                    else f"endpoint config {desc['EndpointConfigName']} was deleted: type unknown",
                     shadow=shadow,
                 )
             )
@@ -596,7 +595,8 @@ def schedule_notebooks(
         name, status = nb["NotebookInstanceName"], nb.get("NotebookInstanceStatus", "?")
         if status != wanted:
             reason = (
-                f"already {status}" if status == target
+                f"already {status}"
+                if status == target
                 else f"{status}: only {wanted} instances are {done}"
             )
             report.skipped.append({"name": name, "status": status, "reason": reason})
@@ -612,8 +612,7 @@ def schedule_notebooks(
                 exc, ClientError
             ):
                 raise JanitorError(code, message) from exc
-            report.failed.append({"name": name, "code": code, "message": " ".join(
-                message.split())})
+            report.failed.append({"name": name, "code": code, "message": " ".join(message.split())})
             continue
         report.acted.append(name)
     return report

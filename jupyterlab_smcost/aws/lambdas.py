@@ -88,6 +88,9 @@ def report_idle_endpoints(event: Optional[dict] = None, context: Any = None) -> 
     )
     log.info(
         "idle endpoints: %d of %d, $%.2f/day, message %s",
-        len(report.idle), len(report.endpoints), report.idle_usd_per_day, summary["message_id"],
+        len(report.idle),
+        len(report.endpoints),
+        report.idle_usd_per_day,
+        summary["message_id"],
     )
     return summary

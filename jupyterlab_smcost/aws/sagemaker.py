@@ -50,8 +50,14 @@ TRANSIENT_MESSAGE_RE = re.compile(
     r"|status \(?(pending|stopping|updating|deleting)\b",
     re.IGNORECASE,
 )
-TRANSIENT_CODES = {"ResourceInUse", "ConflictException", "InternalFailure", "ServiceUnavailable",
-                   "InternalServerError", "InternalError"}
+TRANSIENT_CODES = {
+    "ResourceInUse",
+    "ConflictException",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "InternalServerError",
+    "InternalError",
+}
 
 
 def region_from_arn(arn: Optional[str]) -> Optional[str]:
@@ -67,8 +73,7 @@ def client_config() -> Config:
     retries: dict[str, Any] = {"mode": "standard"}
     if not os.environ.get("AWS_MAX_ATTEMPTS"):
         retries["max_attempts"] = 6
-    return Config(retries=retries, user_agent_extra=USER_AGENT, connect_timeout=10,
-                  read_timeout=30)
+    return Config(retries=retries, user_agent_extra=USER_AGENT, connect_timeout=10, read_timeout=30)
 
 
 def make_client(service: str, region: Optional[str] = None) -> Any:
@@ -113,8 +118,9 @@ def is_transient(exc: BaseException) -> bool:
     if code in THROTTLING_CODES or code in TRANSIENT_CODES:
         return True
     if code == "ValidationException":
-        msg = exc.response.get("Error", {}).get("Message", "") if isinstance(
-            exc, ClientError) else ""
+        msg = (
+            exc.response.get("Error", {}).get("Message", "") if isinstance(exc, ClientError) else ""
+        )
         return bool(TRANSIENT_MESSAGE_RE.search(msg or ""))
     return False
 

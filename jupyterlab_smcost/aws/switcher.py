@@ -122,8 +122,11 @@ class Switch:
                 if current != target:
                     if updated:  # SageMaker answered the update, but the type did not change
                         raise SwitchError(f"{name} is still {current} after the update")
-                    self._call(self.sm.update_notebook_instance, NotebookInstanceName=name,
-                               InstanceType=target)
+                    self._call(
+                        self.sm.update_notebook_instance,
+                        NotebookInstanceName=name,
+                        InstanceType=target,
+                    )
                     updated = True
                     self.step("update", "done", f"{name}: {current} -> {target}")
                 elif started:
@@ -133,8 +136,11 @@ class Switch:
                 else:
                     self._call(self.sm.start_notebook_instance, NotebookInstanceName=name)
                     started = True
-                    self.step("start", "running" if wait_in_service else "done",
-                              f"starting {name} on {target}")
+                    self.step(
+                        "start",
+                        "running" if wait_in_service else "done",
+                        f"starting {name} on {target}",
+                    )
                     if not wait_in_service:
                         return "Pending"
             elif status == "Deleting":
@@ -178,14 +184,22 @@ class Switch:
                     raise SwitchError(f"the {app_type} app failed on {target}: {reason}")
                 spec = spec or image_spec(d.get("ResourceSpec"))
                 if not space_updated:
-                    settings = {SPACE_SETTINGS_KEY[app_type]: {
-                        "DefaultResourceSpec": {**spec, "InstanceType": target}}}
-                    self._call(self.sm.update_space, DomainId=domain_id, SpaceName=space_name,
-                               SpaceSettings=settings)
+                    settings = {
+                        SPACE_SETTINGS_KEY[app_type]: {
+                            "DefaultResourceSpec": {**spec, "InstanceType": target}
+                        }
+                    }
+                    self._call(
+                        self.sm.update_space,
+                        DomainId=domain_id,
+                        SpaceName=space_name,
+                        SpaceSettings=settings,
+                    )
                     space_updated = True
                     self.step("update_space", "done", f"{space_name}: default type {target}")
-                self._call(self.sm.create_app, **ident,
-                           ResourceSpec={**spec, "InstanceType": target})
+                self._call(
+                    self.sm.create_app, **ident, ResourceSpec={**spec, "InstanceType": target}
+                )
                 created = True
                 self.step("create_app", "running", f"creating the {app_type} app on {target}")
             # Pending, Deleting: wait
@@ -240,11 +254,19 @@ def run(event: dict[str, Any], sm: Any, **switch_kwargs: Any) -> dict[str, Any]:
 
     def to(instance_type: str) -> str:
         if event["kind"] == "notebook-instance":
-            return sw.notebook_instance(event["notebook_instance_name"], instance_type,
-                                        wait_in_service=event.get("wait", True))
-        return sw.space(event["domain_id"], event["space_name"], event["app_type"],
-                        event.get("app_name") or "default", instance_type,
-                        event.get("resource_spec"))
+            return sw.notebook_instance(
+                event["notebook_instance_name"],
+                instance_type,
+                wait_in_service=event.get("wait", True),
+            )
+        return sw.space(
+            event["domain_id"],
+            event["space_name"],
+            event["app_type"],
+            event.get("app_name") or "default",
+            instance_type,
+            event.get("resource_spec"),
+        )
 
     result = {"kind": event["kind"], "instance_type": target}
     try:
@@ -265,8 +287,14 @@ def run(event: dict[str, Any], sm: Any, **switch_kwargs: Any) -> dict[str, Any]:
         except Exception as again:
             raise SwitchError(f"{reason} The rollback to {original} failed too: {again}") from e
         log.error("switch to %s failed, back on %s: %s", target, original, reason)
-        return {**result, "ok": False, "state": state, "rolled_back_to": original,
-                "error": reason, "steps": sw.steps}
+        return {
+            **result,
+            "ok": False,
+            "state": state,
+            "rolled_back_to": original,
+            "error": reason,
+            "steps": sw.steps,
+        }
     return {**result, "ok": True, "state": state, "steps": sw.steps}
 
 

@@ -97,8 +97,11 @@ def detect(metadata: Optional[dict[str, Any]], wanted: str = "auto") -> Detected
     if metadata is None:
         if wanted == "auto":
             return Detected("local")
-        return Detected("local", problem=f"environment {wanted!r} needs the SageMaker metadata "
-                        "file, which is missing or unreadable")
+        return Detected(
+            "local",
+            problem=f"environment {wanted!r} needs the SageMaker metadata "
+            "file, which is missing or unreadable",
+        )
     arn = _str(metadata, "ResourceArn")
     name = _str(metadata, "ResourceName")
     domain = _str(metadata, "DomainId")
@@ -115,9 +118,12 @@ def detect(metadata: Optional[dict[str, Any]], wanted: str = "auto") -> Detected
         elif app_type in CLASSIC_APP_TYPES:
             kind = "studio-classic"
         else:
-            return Detected("local", problem=f"DomainId {domain} with AppType {app_type!r}: not a "
-                            "Studio app this extension knows (JupyterServer, KernelGateway, "
-                            "JupyterLab, CodeEditor)")
+            return Detected(
+                "local",
+                problem=f"DomainId {domain} with AppType {app_type!r}: not a "
+                "Studio app this extension knows (JupyterServer, KernelGateway, "
+                "JupyterLab, CodeEditor)",
+            )
     missing: list[str] = []
     if kind == "notebook-instance":
         if not name:
@@ -135,8 +141,9 @@ def detect(metadata: Optional[dict[str, Any]], wanted: str = "auto") -> Detected
         if not space:
             missing.append("SpaceName")
         if app_type is not None and app_type not in SPACE_APP_TYPES:
-            return Detected("local", problem=f"AppType {app_type!r} is not a space app "
-                            "(JupyterLab, CodeEditor)")
+            return Detected(
+                "local", problem=f"AppType {app_type!r} is not a space app (JupyterLab, CodeEditor)"
+            )
     if missing:
         return Detected("local", problem=f"{kind} metadata lacks " + ", ".join(missing))
     return Detected(kind, region, name, domain, user, space, app_type)
@@ -150,8 +157,10 @@ def _region(detected: Detected, config: EnvConfig, log: logging.Logger) -> str:
     region = boto3.session.Session().region_name
     if region:
         return region
-    log.warning("smcost: no region in the SageMaker metadata ARN nor the AWS configuration: "
-                "using %s", config.region)
+    log.warning(
+        "smcost: no region in the SageMaker metadata ARN nor the AWS configuration: using %s",
+        config.region,
+    )
     return config.region
 
 
@@ -178,11 +187,13 @@ def build_environment(
         log.error("smcost: %s (%s): using local mode", detected.problem, config.metadata_path)
     if detected.kind != "local":
         try:
-            return _sagemaker_adapter(detected, config, log, client_factory, kernel_ids,
-                                      shutdown_kernel, adapter_kwargs)
+            return _sagemaker_adapter(
+                detected, config, log, client_factory, kernel_ids, shutdown_kernel, adapter_kwargs
+            )
         except Exception as e:  # never fail the server start over the metadata
-            log.error("smcost: cannot set up the %s environment (%s): using local mode",
-                      detected.kind, e)
+            log.error(
+                "smcost: cannot set up the %s environment (%s): using local mode", detected.kind, e
+            )
     return LocalEnvironment(
         region=config.region,
         instance_type=config.instance_type,
@@ -213,13 +224,21 @@ def _sagemaker_adapter(
         return NotebookInstanceEnvironment(region, detected.resource_name or "", **common)
     if kind == "studio-space":
         return StudioSpaceEnvironment(
-            region, detected.domain_id or "", detected.space or "",
+            region,
+            detected.domain_id or "",
+            detected.space or "",
             app_type=detected.app_type or "JupyterLab",
-            app_name=detected.resource_name or "default", **common,
+            app_name=detected.resource_name or "default",
+            **common,
         )
     return StudioClassicEnvironment(
-        region, detected.domain_id or "", user_profile=detected.user_profile,
-        space=detected.space, app_type=detected.app_type or "JupyterServer",
+        region,
+        detected.domain_id or "",
+        user_profile=detected.user_profile,
+        space=detected.space,
+        app_type=detected.app_type or "JupyterServer",
         app_name=detected.resource_name or "default",
-        kernel_ids=kernel_ids, shutdown_kernel=shutdown_kernel, **common,
+        kernel_ids=kernel_ids,
+        shutdown_kernel=shutdown_kernel,
+        **common,
     )

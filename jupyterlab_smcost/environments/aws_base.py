@@ -79,8 +79,11 @@ class SageMakerEnvironment(Environment):
                 f"(status {status}, {resp.get('FunctionError') or 'no error given'})",
                 502,
             )
-        progress.step("invoke_switcher", "done",
-                      f"{self.switcher_function} accepted the switch to {event['instance_type']}")
+        progress.step(
+            "invoke_switcher",
+            "done",
+            f"{self.switcher_function} accepted the switch to {event['instance_type']}",
+        )
         progress.state = "waiting_external"
 
     def close(self) -> None:

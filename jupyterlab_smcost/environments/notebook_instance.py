@@ -75,7 +75,8 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
             # the switcher stops this instance (and this server with it), updates, starts
             self.invoke_switcher(self.switch_event(target, current), progress)
             progress.step(
-                "stop_update_start", "waiting",
+                "stop_update_start",
+                "waiting",
                 f"the switcher stops {self.name}, changes it to {target} and starts it again "
                 "(several minutes): this page loses its connection meanwhile",
             )

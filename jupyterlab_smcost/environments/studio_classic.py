@@ -95,7 +95,8 @@ class StudioClassicEnvironment(SageMakerEnvironment):
     def kernel_gateway_apps(self, statuses: tuple[str, ...] = BILLED) -> list[dict[str, Any]]:
         """Every KernelGateway app of this user/space in ``statuses``, each described."""
         owner_filter = (
-            {"SpaceNameEquals": self.space} if self.space
+            {"SpaceNameEquals": self.space}
+            if self.space
             else {"UserProfileNameEquals": self.user_profile}
         )
         apps: list[dict[str, Any]] = []
@@ -125,8 +126,11 @@ class StudioClassicEnvironment(SageMakerEnvironment):
 
     def instance_types(self) -> list[str]:
         return [
-            t for t in ((a.get("ResourceSpec") or {}).get("InstanceType")
-                        for a in self.kernel_gateway_apps())
+            t
+            for t in (
+                (a.get("ResourceSpec") or {}).get("InstanceType")
+                for a in self.kernel_gateway_apps()
+            )
             if t
         ]
 
@@ -142,8 +146,10 @@ class StudioClassicEnvironment(SageMakerEnvironment):
                 stopped += 1
         busy = set(context.busy_kernel_ids) | set(self._kernel_ids())
         if busy:
-            return (f"shut down {stopped} idle kernel(s); {len(busy)} kernel(s) still run, so "
-                    "no KernelGateway app was deleted")
+            return (
+                f"shut down {stopped} idle kernel(s); {len(busy)} kernel(s) still run, so "
+                "no KernelGateway app was deleted"
+            )
         deleted = []
         for app in self.kernel_gateway_apps(statuses=("InService",)):
             self.call(self.sm.delete_app, **self.ident(app["AppName"]))
@@ -152,8 +158,10 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         with self._retire_lock:
             self.retiring.clear()
         apps = ", ".join(deleted) if deleted else "none were running"
-        return (f"shut down {stopped} idle kernel(s) and deleted KernelGateway apps: {apps}; the "
-                "Studio Classic IDE keeps running")
+        return (
+            f"shut down {stopped} idle kernel(s) and deleted KernelGateway apps: {apps}; the "
+            "Studio Classic IDE keeps running"
+        )
 
     # -- switch
     def new_app_name(self, old_name: str, old_type: Optional[str], target: str) -> str:
@@ -169,24 +177,34 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         apps = [a for a in self.kernel_gateway_apps() if a.get("Status") == "InService"]
         if not apps:
             progress.step("find_app", "failed", "no KernelGateway app is running")
-            raise_switch("no_kernel_app", "No KernelGateway app is running: open a notebook "
-                         "first, then switch its instance type.")
+            raise_switch(
+                "no_kernel_app",
+                "No KernelGateway app is running: open a notebook "
+                "first, then switch its instance type.",
+            )
         # the app to move: the most recently created one (where the user works now)
         old = max(apps, key=lambda a: str(a.get("CreationTime") or ""))
         old_spec = old.get("ResourceSpec") or {}
         old_type = old_spec.get("InstanceType")
         spec = image_spec(old_spec)
         progress.step("find_app", "done", f"{old['AppName']} on {old_type}")
-        same = [a for a in apps if (a.get("ResourceSpec") or {}).get("InstanceType") == target
-                and image_spec(a.get("ResourceSpec")) == spec]
+        same = [
+            a
+            for a in apps
+            if (a.get("ResourceSpec") or {}).get("InstanceType") == target
+            and image_spec(a.get("ResourceSpec")) == spec
+        ]
         kernels_before = set(self._kernel_ids())
         if same:
             new_name = same[0]["AppName"]
             progress.step("create_app", "done", f"{new_name} already runs this image on {target}")
         else:
             new_name = self.new_app_name(old["AppName"], old_type, target)
-            self.call(self.sm.create_app, **self.ident(new_name),
-                      ResourceSpec={**spec, "InstanceType": target})
+            self.call(
+                self.sm.create_app,
+                **self.ident(new_name),
+                ResourceSpec={**spec, "InstanceType": target},
+            )
             progress.step("create_app", "done", f"{new_name} on {target}")
             self._wait_in_service(new_name, progress)
         if old_type == target:
@@ -205,9 +223,13 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         try:
             wait_for(
                 lambda: describe_app_status(self.sm, self.ident(name), sleep=self.sleep),
-                done=("InService",), failed=("Failed", "Deleted", "Deleting"),
-                what=f"app {name}", sleep=self.sleep, clock=self.clock,
-                timeout_s=self.wait_timeout_s, interval_s=self.poll_interval_s,
+                done=("InService",),
+                failed=("Failed", "Deleted", "Deleting"),
+                what=f"app {name}",
+                sleep=self.sleep,
+                clock=self.clock,
+                timeout_s=self.wait_timeout_s,
+                interval_s=self.poll_interval_s,
                 on_status=on_status,
             )
         except (RuntimeError, WaitTimeout) as e:
@@ -222,8 +244,9 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         step["status"] = "done"
 
     # -- old apps: deleted once no kernel that ran on them is left
-    def retire(self, app_name: str, kernels: set[str], progress: Optional[SwitchProgress] = None
-               ) -> None:
+    def retire(
+        self, app_name: str, kernels: set[str], progress: Optional[SwitchProgress] = None
+    ) -> None:
         with self._retire_lock:
             self.retiring[app_name] = set(kernels)
         done = self.retire_pending()
@@ -233,9 +256,12 @@ class StudioClassicEnvironment(SageMakerEnvironment):
             progress.step("delete_old_app", "done", f"{app_name} deleted")
         else:
             n = len(self.retiring.get(app_name, ()))
-            progress.step("delete_old_app", "waiting",
-                          f"{app_name} is deleted once its {n} kernel(s) have stopped: restart "
-                          "them on the new instance type")
+            progress.step(
+                "delete_old_app",
+                "waiting",
+                f"{app_name} is deleted once its {n} kernel(s) have stopped: restart "
+                "them on the new instance type",
+            )
             self._ensure_retirer()
 
     def retire_pending(self) -> list[str]:

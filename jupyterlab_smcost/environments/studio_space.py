@@ -59,8 +59,10 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
 
     def shutdown(self, context: IdleContext) -> str:
         self.call(self.sm.delete_app, **self.ident)
-        return f"deleted the {self.app_type} app of space {self.space_name} (the space and its " \
+        return (
+            f"deleted the {self.app_type} app of space {self.space_name} (the space and its "
             "storage stay)"
+        )
 
     def switch_event(self, target: str, current: Any, spec: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -79,12 +81,14 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
         d = self.describe()
         current = (d.get("ResourceSpec") or {}).get("InstanceType")
         spec = image_spec(d.get("ResourceSpec"))
-        progress.step("describe", "done", f"the {self.app_type} app is {d.get('Status')} on "
-                      f"{current}")
+        progress.step(
+            "describe", "done", f"the {self.app_type} app is {d.get('Status')} on {current}"
+        )
         if self.switcher_function:
             self.invoke_switcher(self.switch_event(target, current, spec), progress)
             progress.step(
-                "delete_update_create", "waiting",
+                "delete_update_create",
+                "waiting",
                 f"the switcher deletes this app, sets the space's default type to {target} "
                 "and creates the app again (a few minutes): this page loses its connection "
                 "meanwhile",
@@ -92,11 +96,18 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
             return
         # Without a switcher: set the space's default type from here; restarting the app is
         # the user's one step (deleting our own app would end this server mid-request).
-        settings = {SPACE_SETTINGS_KEY[self.app_type]: {
-            "DefaultResourceSpec": {**spec, "InstanceType": target}}}
+        settings = {
+            SPACE_SETTINGS_KEY[self.app_type]: {
+                "DefaultResourceSpec": {**spec, "InstanceType": target}
+            }
+        }
         try:
-            self.call(self.sm.update_space, DomainId=self.domain_id, SpaceName=self.space_name,
-                      SpaceSettings=settings)
+            self.call(
+                self.sm.update_space,
+                DomainId=self.domain_id,
+                SpaceName=self.space_name,
+                SpaceSettings=settings,
+            )
         except ClientError as e:
             _code, message, _status = describe_aws_error(e, "set the space's instance type")
             progress.step("update_space", "failed", message)
