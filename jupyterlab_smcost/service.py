@@ -101,6 +101,8 @@ class SmCostService:
         if self.usage_sampler:
             self.usage_sampler.start()
         self._types_task = asyncio.ensure_future(self.refresh_instance_types())
+        # warm the valid-type list (botocore's model, ~1 MB of JSON) off the event loop
+        self.executor.submit(self.env.valid_instance_types)
         if self.live_prices:
             asyncio.ensure_future(self.refresh_prices(force=False))
 
