@@ -74,9 +74,7 @@ export function formatCountdown(seconds: number | null | undefined): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = String(s % 60).padStart(2, '0');
-  return h > 0
-    ? `${h}:${String(m).padStart(2, '0')}:${sec}`
-    : `${m}:${sec}`;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
 /** Words for a screen reader, at minute granularity: "about 42 minutes". */

@@ -49,7 +49,9 @@ const DEFAULTS: IPreferences = {
  * Save every dirty document open in the main area (notebooks and files);
  * returns how many saves succeeded.
  */
-export async function saveDirtyDocuments(app: JupyterFrontEnd): Promise<number> {
+export async function saveDirtyDocuments(
+  app: JupyterFrontEnd
+): Promise<number> {
   const contexts = new Set<any>();
   for (const widget of app.shell.widgets('main')) {
     const context = (widget as any).context;
@@ -176,7 +178,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.keepRunning,
         CommandIDs.shutdown
       ]) {
-        palette.addItem({ command, category: CATEGORY, args: { isPalette: true } });
+        palette.addItem({
+          command,
+          category: CATEGORY,
+          args: { isPalette: true }
+        });
       }
     }
 
@@ -263,7 +269,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const applyPrefs = (settings: ISettingRegistry.ISettings) => {
       const c = settings.composite as Partial<IPreferences>;
-      prefs.refreshInterval = Number(c.refreshInterval ?? DEFAULTS.refreshInterval);
+      prefs.refreshInterval = Number(
+        c.refreshInterval ?? DEFAULTS.refreshInterval
+      );
       prefs.showStatusBar = c.showStatusBar ?? DEFAULTS.showStatusBar;
       prefs.saveBeforeShutdown =
         c.saveBeforeShutdown ?? DEFAULTS.saveBeforeShutdown;

@@ -46,7 +46,10 @@ export const restApi: IApi = {
   putIdle: body => requestAPI<IIdleSettings>('idle', json('PUT', body)),
   recommendations: () => requestAPI<IRecommendations>('recommendations'),
   startSwitch: instanceType =>
-    requestAPI<ISwitchStatus>('switch', json('POST', { instance_type: instanceType })),
+    requestAPI<ISwitchStatus>(
+      'switch',
+      json('POST', { instance_type: instanceType })
+    ),
   getSwitch: () => requestAPI<ISwitchStatus>('switch')
 };
 
@@ -213,9 +216,7 @@ export class SmCostModel implements IDisposable {
   }
 
   /** PUT the settings; rejects with the server's validation message. */
-  async saveIdleSettings(
-    body: Partial<IIdleSettings>
-  ): Promise<IIdleSettings> {
+  async saveIdleSettings(body: Partial<IIdleSettings>): Promise<IIdleSettings> {
     const saved = await this._api.putIdle(body);
     await this.refresh();
     return saved;
@@ -229,7 +230,8 @@ export class SmCostModel implements IDisposable {
     let next: IRecommendations | null = null;
     try {
       const data = await this._api.recommendations();
-      next = data && Array.isArray(data.items) && data.items.length ? data : null;
+      next =
+        data && Array.isArray(data.items) && data.items.length ? data : null;
     } catch (error) {
       next = null;
       if (!(error instanceof SmCostError && error.status === 404)) {

@@ -104,7 +104,9 @@ function InstanceSection({ status }: { status: IStatus }) {
       </Row>
       <Row label="Specs">{formatSpecs(instance)}</Row>
       <Row label="Price">
-        <span className="jp-SmCost-price">{formatRate(price.usd_per_hour)}</span>{' '}
+        <span className="jp-SmCost-price">
+          {formatRate(price.usd_per_hour)}
+        </span>{' '}
         <span
           className={`jp-SmCost-badge jp-SmCost-badge-${price.source}`}
           title={price.detail ?? describeSource(price.source)}
@@ -170,7 +172,11 @@ function IdleSection(props: IProps & { status: IStatus }) {
         <span className="jp-SmCost-clock" role="timer" aria-hidden="true">
           {counting ? formatCountdown(remaining) : '\u2014'}
         </span>
-        <span className="jp-SmCost-srOnly" aria-live="polite" aria-atomic="true">
+        <span
+          className="jp-SmCost-srOnly"
+          aria-live="polite"
+          aria-atomic="true"
+        >
           {spoken}
         </span>
         <span className="jp-SmCost-stateLabel">
@@ -179,8 +185,8 @@ function IdleSection(props: IProps & { status: IStatus }) {
       </div>
       {counting ? (
         <div className="jp-SmCost-detail">
-          Stops at {formatClock(idle.deadline)} if nothing happens (idle
-          timeout {formatDuration(idle.timeout_s)}; warning{' '}
+          Stops at {formatClock(idle.deadline)} if nothing happens (idle timeout{' '}
+          {formatDuration(idle.timeout_s)}; warning{' '}
           {formatDuration(idle.warning_s)} before).
         </div>
       ) : null}

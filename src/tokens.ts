@@ -24,12 +24,7 @@ export namespace CommandIDs {
 export type PriceSource = 'live' | 'bundled' | 'estimated' | 'unknown';
 
 export type IdleState =
-  | 'active'
-  | 'idle'
-  | 'busy'
-  | 'disabled'
-  | 'shutting_down'
-  | 'error';
+  'active' | 'idle' | 'busy' | 'disabled' | 'shutting_down' | 'error';
 
 export interface IEnvironment {
   kind: string;
