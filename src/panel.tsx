@@ -113,12 +113,10 @@ function InstanceSection({ status }: { status: IStatus }) {
         >
           {price.source}
         </span>
-        {price.as_of ? (
-          <span className="jp-SmCost-asOf"> as of {price.as_of}</span>
-        ) : null}
       </Row>
-      <div className="jp-SmCost-detail">
+      <div className="jp-SmCost-detail" title={price.detail ?? ''}>
         {describeSource(price.source)}
+        {price.as_of ? `, as of ${price.as_of}` : ''}
         {price.component ? ` · ${price.component}` : ''}
         {environment.region ? ` · ${environment.region}` : ''}
       </div>
