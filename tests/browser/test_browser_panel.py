@@ -121,3 +121,24 @@ def test_panel_dark_theme(lab_server: Any, page: Any) -> None:
     shot = output_dir()
     panel.screenshot(path=str(shot / "panel-dark.png"))
     page.screenshot(path=str(shot / "lab-dark.png"))
+
+
+def test_shut_down_now_asks_first(lab_server: Any, page: Any) -> None:
+    server = lab_server()
+    open_lab(page, server)
+    panel = open_panel(page)
+    button = panel.get_by_role("button", name="Shut down now")
+    button.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    assert "Shut down now?" in dialog.inner_text()
+    assert "this Jupyter server will stop" in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancel").click()
+    dialog.wait_for(state="detached")
+    assert server.proc.poll() is None
+    assert server.api("smcost/status")["idle"]["state"] != "shutting_down"
+
+    button.click()
+    page.locator(".jp-Dialog").get_by_role("button", name="Shut down", exact=True).click()
+    server.proc.wait(timeout=30)
+    assert "requested by the user" in server.log()
