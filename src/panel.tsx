@@ -129,16 +129,21 @@ function SpendSection({ status }: { status: IStatus }) {
   return (
     <Section title="Spend" name="spend">
       <Row label="Since start">
-        <span className="jp-SmCost-spend">
+        <span className="jp-SmCost-spendTotal">
           {formatMoney(cost.since_start_usd)}
         </span>
-        {cost.started_at ? (
-          <span className="jp-SmCost-asOf">
-            {' '}
-            (started {new Date(cost.started_at).toLocaleString()})
-          </span>
-        ) : null}
       </Row>
+      {cost.started_at ? (
+        <div className="jp-SmCost-detail">
+          running since{' '}
+          {new Date(cost.started_at).toLocaleString([], {
+            month: 'short',
+            day: 'numeric',
+            hour: '2-digit',
+            minute: '2-digit'
+          })}
+        </div>
+      ) : null}
       <Row label="Per day">{formatMoney(cost.projected_usd_per_day)}</Row>
       <Row label="Per month">
         {formatMoney(cost.projected_usd_per_month)}

@@ -64,7 +64,7 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    context = chromium.new_context(viewport={"width": 1280, "height": 1100})
     page = context.new_page()
     page.console = Console(page)  # type: ignore[attr-defined]
     yield page

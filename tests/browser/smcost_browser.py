@@ -178,6 +178,15 @@ def open_panel(page: Any) -> Any:
     return panel
 
 
+def screenshot_panel(page: Any, name: str) -> None:
+    """Screenshots of the whole page and of the panel (scrolled to the top)."""
+    panel = page.locator(f"#{PANEL_ID}")
+    panel.evaluate("el => { el.scrollTop = 0; }")
+    page.wait_for_timeout(200)
+    panel.screenshot(path=str(output_dir() / f"panel-{name}.png"))
+    page.screenshot(path=str(output_dir() / f"lab-{name}.png"))
+
+
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT

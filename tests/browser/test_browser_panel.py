@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from smcost_browser import PANEL_ID, open_lab, open_panel, output_dir
+from smcost_browser import PANEL_ID, open_lab, open_panel, screenshot_panel
 
 pytestmark = pytest.mark.browser
 
@@ -92,9 +92,7 @@ def test_panel_status_bar_keep_running_and_settings(lab_server: Any, page: Any) 
     assert "Shut down now" in palette.inner_text()
     page.keyboard.press("Escape")
 
-    shot = output_dir()
-    panel.screenshot(path=str(shot / "panel-light.png"))
-    page.screenshot(path=str(shot / "lab-light.png"))
+    screenshot_panel(page, "light")
     errors = page.console.matching("Unsatisfied version", "smcost", "pageerror")
     assert not [e for e in errors if not e.startswith("log")], errors
 
@@ -118,9 +116,7 @@ def test_panel_dark_theme(lab_server: Any, page: Any) -> None:
         PANEL_ID,
     )
     assert fg != bg
-    shot = output_dir()
-    panel.screenshot(path=str(shot / "panel-dark.png"))
-    page.screenshot(path=str(shot / "lab-dark.png"))
+    screenshot_panel(page, "dark")
 
 
 def test_shut_down_now_asks_first(lab_server: Any, page: Any) -> None:
