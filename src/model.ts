@@ -71,6 +71,8 @@ export const SAVE_LEAD_S = 15;
 export const RESAVE_LEAD_S = 5;
 /** While the page is hidden, fetch at most this often (unless the deadline is near). */
 export const HIDDEN_INTERVAL_S = 120;
+/** After a 404 from smcost/recommendations, ask again only after this long. */
+export const RECOMMENDATIONS_RETRY_S = 600;
 /** Back off to at most this interval on errors. */
 export const MAX_BACKOFF_S = 300;
 
@@ -227,6 +229,9 @@ export class SmCostModel implements IDisposable {
    * list hides the section: `recommendations` stays null, and no error shows.
    */
   async loadRecommendations(): Promise<IRecommendations | null> {
+    if (this._now() < this._recsAbsentUntil) {
+      return null; // the route answered 404 recently: do not ask again yet
+    }
     let next: IRecommendations | null = null;
     try {
       const data = await this._api.recommendations();
@@ -234,7 +239,9 @@ export class SmCostModel implements IDisposable {
         data && Array.isArray(data.items) && data.items.length ? data : null;
     } catch (error) {
       next = null;
-      if (!(error instanceof SmCostError && error.status === 404)) {
+      if (error instanceof SmCostError && error.status === 404) {
+        this._recsAbsentUntil = this._now() + RECOMMENDATIONS_RETRY_S * 1000;
+      } else {
         console.warn('jupyterlab-smcost: recommendations unavailable', error);
       }
     }
@@ -428,6 +435,7 @@ export class SmCostModel implements IDisposable {
   private _lastFetch = 0;
   private _recommendations: IRecommendations | null = null;
   private _switch: ISwitchStatus | null = null;
+  private _recsAbsentUntil = 0;
   private _warnedFor: string | null = null;
   private _verifiedFor: string | null = null;
   private _savedFor: string | null = null;

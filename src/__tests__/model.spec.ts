@@ -228,6 +228,9 @@ describe('SmCostModel', () => {
       .mockImplementation(() => undefined);
     expect(await model.loadRecommendations()).toBeNull();
     expect(warn).not.toHaveBeenCalled();
+    expect(await model.loadRecommendations()).toBeNull();
+    expect(api.recommendations).toHaveBeenCalledTimes(1); // not asked again at once
+    now += 601_000;
     api.recsReply = { items: [] };
     expect(await model.loadRecommendations()).toBeNull();
     api.recsReply = {
