@@ -48,6 +48,7 @@ class LabServer:
         python: str = sys.executable,
         use_checkout_build: bool = True,
         user_settings: Optional[dict[tuple[str, str], dict[str, Any]]] = None,
+        server_extension: bool = True,
     ) -> None:
         self.tmp = tmp
         self.root = tmp / "root"
@@ -94,7 +95,7 @@ class LabServer:
             "--port-retries=0",
             f"--ServerApp.token={self.token}",
             f"--ServerApp.root_dir={self.root}",
-            "--ServerApp.jpserver_extensions={'jupyterlab_smcost': True}",
+            f"--ServerApp.jpserver_extensions={{'jupyterlab_smcost': {server_extension}}}",
             f"--SmCostApp.settings_file={tmp / 'smcost-settings.json'}",
             *extra_args,
         ]

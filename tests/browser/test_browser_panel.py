@@ -138,3 +138,18 @@ def test_shut_down_now_asks_first(lab_server: Any, page: Any) -> None:
     page.locator(".jp-Dialog").get_by_role("button", name="Shut down", exact=True).click()
     server.proc.wait(timeout=30)
     assert "requested by the user" in server.log()
+
+
+def test_says_server_extension_not_installed(lab_server: Any, page: Any) -> None:
+    server = lab_server(server_extension=False)
+    open_lab(page, server)
+    item = page.locator(".jp-SmCost-status")
+    item.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => /unavailable/.test(document.querySelector('.jp-SmCost-status').textContent)"
+    )
+    assert "server extension not installed" in (item.get_attribute("title") or "")
+    panel = open_panel(page)
+    alert = panel.locator("[role=alert]")
+    alert.wait_for()
+    assert "server extension is not installed" in alert.inner_text()
