@@ -56,12 +56,20 @@ def test_warning_and_save_before_idle_shutdown(lab_server: Any, page: Any) -> No
     page.locator(".jp-mod-dirty").first.wait_for()  # edited, not saved
     assert EDIT not in nb.read_text()
 
-    # the warning notification, with its Keep running action
+    # the warning notification; its Keep running action moves the deadline
     toast = page.locator(".Toastify__toast", has_text="Idle shutdown in")
     toast.wait_for(timeout=75_000)
     assert "Open documents will be saved first" in toast.inner_text()
-    assert toast.get_by_role("button", name="Keep running").count() == 1
     page.screenshot(path=str(output_dir() / "idle-warning.png"))
+    before = server.api("smcost/status")["idle"]["deadline"]
+    toast.get_by_role("button", name="Keep running").click()
+    page.locator(".Toastify__toast", has_text="Keeping it running").wait_for()
+    toast.wait_for(state="detached")
+    assert server.api("smcost/status")["idle"]["deadline"] > before
+    assert EDIT not in nb.read_text()  # keep running does not save
+
+    # the second warning: this time nobody answers
+    toast.wait_for(timeout=75_000)
 
     # the notebook is saved before the deadline, then the server stops by itself
     deadline = time.monotonic() + 150
