@@ -60,6 +60,7 @@ def test_warning_and_save_before_idle_shutdown(lab_server: Any, page: Any) -> No
     toast = page.locator(".Toastify__toast", has_text="Idle shutdown in")
     toast.wait_for(timeout=75_000)
     assert "Open documents will be saved first" in toast.inner_text()
+    page.wait_for_timeout(800)  # let the toast finish sliding in
     page.screenshot(path=str(output_dir() / "idle-warning.png"))
     before = server.api("smcost/status")["idle"]["deadline"]
     toast.get_by_role("button", name="Keep running").click()
