@@ -1,0 +1,73 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/** What the UI says when the server extension does not answer at all. */
+export const NOT_INSTALLED =
+  'server extension not installed (or not enabled): no answer from smcost/status';
+
+/**
+ * An error from the smcost REST API, carrying the server's code and message
+ * (`{"error": {"code", "message"}}`), or a network failure (status 0).
+ */
+export class SmCostError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string
+  ) {
+    super(message);
+    this.name = 'SmCostError';
+  }
+}
+
+/**
+ * Call `smcost/<path>` on the Jupyter server and return the parsed JSON.
+ *
+ * Throws SmCostError: with the server's message for a JSON error body, with
+ * NOT_INSTALLED for a 404 without one, and with status 0 for a network failure.
+ */
+export async function requestAPI<T>(
+  path: string,
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<T> {
+  const url = URLExt.join(settings.baseUrl, 'smcost', path);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new SmCostError(
+      `cannot reach the Jupyter server: ${(error as Error).message ?? error}`,
+      0,
+      'network_error'
+    );
+  }
+  const text = await response.text();
+  let data: any = null;
+  if (text.length > 0) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const err = data && typeof data === 'object' ? data.error : null;
+    if (err && typeof err.message === 'string') {
+      throw new SmCostError(
+        err.message,
+        response.status,
+        String(err.code ?? 'error')
+      );
+    }
+    if (response.status === 404) {
+      throw new SmCostError(NOT_INSTALLED, 404, 'not_installed');
+    }
+    throw new SmCostError(
+      `the server answered ${response.status} ${response.statusText}`.trim(),
+      response.status,
+      'http_error'
+    );
+  }
+  return data as T;
+}
