@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
+from urllib.parse import unquote
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -54,13 +55,17 @@ class ActivityMonitor:
         stuck_kernel_timeout_s: float,
         clock: Callable[[], datetime] = utcnow,
         api_prefix_excluded: tuple[str, ...] = (),
+        contents_prefix: str = "/api/contents/",
     ) -> None:
         self._km = kernel_manager
         self._tm = terminal_manager
         self._sm = session_manager
         self._clock = clock
         self._stuck = timedelta(seconds=stuck_kernel_timeout_s)
-        self._excluded = api_prefix_excluded
+        # compared with unquoted request paths (base_url may come percent-encoded)
+        self._excluded = tuple(unquote(p) for p in api_prefix_excluded)
+        self._contents_prefix = unquote(contents_prefix)
+        self._shutdown_saves: dict[str, datetime] = {}
         self._marks: dict[str, datetime] = {"server start": started_at}
 
     # -- things we are told about
@@ -77,10 +82,30 @@ class ActivityMonitor:
         (PUT/POST/PATCH/DELETE) outside this extension's routes; GET polling never counts."""
         if method not in MUTATING_METHODS or status >= 400:
             return False
+        path = unquote(path)
         if any(path.startswith(p) for p in self._excluded):
+            return False
+        if self._is_shutdown_save(path):
             return False
         self.mark("API request")
         return True
+
+    def expect_shutdown_saves(self, paths: list[str], seconds: float = 60.0) -> datetime:
+        """The frontend is about to save these documents because a shutdown is near: their
+        saves (and checkpoints) in the next ``seconds`` are not activity, else saving before
+        the deadline would postpone the shutdown by a whole timeout."""
+        until = self._clock() + timedelta(seconds=seconds)
+        for p in paths:
+            self._shutdown_saves[p.strip("/")] = until
+        return until
+
+    def _is_shutdown_save(self, path: str) -> bool:
+        if not self._shutdown_saves or not path.startswith(self._contents_prefix):
+            return False
+        now = self._clock()
+        self._shutdown_saves = {p: t for p, t in self._shutdown_saves.items() if t > now}
+        doc = path[len(self._contents_prefix) :].split("/checkpoints")[0].strip("/")
+        return doc in self._shutdown_saves
 
     # -- reading the managers
     def kernel_ids(self) -> list[str]:

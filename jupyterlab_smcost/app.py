@@ -220,7 +220,9 @@ class SmCostApp(ExtensionApp):
             session_manager=serverapp.session_manager,
             started_at=started_at,
             stuck_kernel_timeout_s=self.stuck_kernel_timeout,
-            api_prefix_excluded=(f"{base_url}/smcost",),
+            # JupyterLab PUTs its workspace (layout state) by itself every few seconds
+            api_prefix_excluded=(f"{base_url}/smcost", f"{base_url}/lab/api/workspaces"),
+            contents_prefix=f"{base_url}/api/contents/",
         )
         self.service = SmCostService(
             env,
@@ -246,7 +248,7 @@ class SmCostApp(ExtensionApp):
             ),
             recommend_min_samples=self.recommend_min_samples,
         )
-        self._watch_requests(monitor)
+        self._watch_requests(monitor, log)
         self.settings.update({"smcost_service": self.service})
         metrics.install(self.service.metrics_snapshot)
         log.info(
@@ -258,7 +260,7 @@ class SmCostApp(ExtensionApp):
             " (dry run)" if self.dry_run else "",
         )
 
-    def _watch_requests(self, monitor: ActivityMonitor) -> None:
+    def _watch_requests(self, monitor: ActivityMonitor, log: logging.Logger) -> None:
         """Count successful PUT/POST/PATCH/DELETE requests as activity (never GET polling)."""
         # ExtensionApp copies self.settings into the web app's settings after this method
         original = self.settings.get("log_function") or self.serverapp.web_app.settings.get(
@@ -267,9 +269,9 @@ class SmCostApp(ExtensionApp):
 
         def log_function(handler: Any) -> None:
             try:
-                monitor.observe_request(
-                    handler.request.method, handler.request.path, handler.get_status()
-                )
+                request = handler.request
+                if monitor.observe_request(request.method, request.path, handler.get_status()):
+                    log.debug("smcost: activity: %s %s", request.method, request.path)
             finally:
                 if original:
                     original(handler)

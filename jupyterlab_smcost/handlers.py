@@ -111,6 +111,19 @@ class KeepAliveHandler(BaseHandler):
         await self._run(self.service.keepalive())
 
 
+class ShutdownSavesHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        try:
+            body = self.json_body()
+        except SmCostError as e:
+            self.set_status(e.status)
+            self.finish(json.dumps(e.to_json()))
+            return
+        await self._run(self.service.shutdown_saves(body))
+
+
 class ShutdownHandler(BaseHandler):
     @web.authenticated
     @authorized
@@ -159,6 +172,7 @@ ROUTES = [
     ("status", StatusHandler),
     ("idle", IdleHandler),
     ("idle/keepalive", KeepAliveHandler),
+    ("idle/shutdown-saves", ShutdownSavesHandler),
     ("shutdown", ShutdownHandler),
     ("prices", PricesHandler),
     ("switch", SwitchHandler),

@@ -253,6 +253,20 @@ class SmCostService:
         idle = await self.idle.status()
         return {"deadline": idle.to_json()["deadline"], "idle": self._idle_json(idle)}
 
+    async def shutdown_saves(self, body: Any) -> dict[str, Any]:
+        paths = body.get("paths") if isinstance(body, dict) else None
+        if (
+            not isinstance(paths, list)
+            or len(paths) > 1000
+            or not all(isinstance(p, str) and p.strip("/") for p in paths)
+        ):
+            raise bad_input(
+                'the body must be {"paths": [...]} with up to 1000 document paths',
+                "invalid_paths",
+            )
+        until = self.monitor.expect_shutdown_saves(paths)
+        return {"paths": len(paths), "until": until.isoformat()}
+
     async def shutdown(self) -> dict[str, Any]:
         info = self.env.info()
         if not info.can_shutdown:

@@ -17,6 +17,8 @@ python -m pip install -q hatchling hatch-jupyter-builder hatch-nodejs-version ed
 jlpm install
 jlpm build:prod
 python -m pip install -q -e ".[test]" --no-build-isolation
+# point JupyterLab at this checkout's build (later `jlpm build` results show up on reload)
+jupyter labextension develop --overwrite . >/dev/null
 jupyter server extension list 2>&1 | grep -q "jupyterlab_smcost.*OK" \
   || { echo "server extension not enabled" >&2; exit 1; }
 jupyter labextension list 2>&1 | grep -q "jupyterlab-smcost.*OK" \

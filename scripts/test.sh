@@ -18,13 +18,9 @@ bash scripts/setup.sh
 echo "== ruff"
 ruff check jupyterlab_smcost tests benchmarks scripts
 ruff format --check jupyterlab_smcost tests benchmarks scripts
-if jlpm run 2>/dev/null | grep -q "lint:check"; then
-  echo "== eslint/prettier"
-  jlpm lint:check
-fi
-if jlpm run 2>/dev/null | grep -q "^ *test"; then
-  echo "== jest"
-  jlpm test
-fi
+echo "== eslint/prettier"
+jlpm lint:check
+echo "== jest"
+jlpm test
 echo "== pytest"
 python -m pytest -q "$@"

@@ -50,7 +50,8 @@ const DEFAULTS: IPreferences = {
  * returns how many saves succeeded.
  */
 export async function saveDirtyDocuments(
-  app: JupyterFrontEnd
+  app: JupyterFrontEnd,
+  model?: SmCostModel
 ): Promise<number> {
   const contexts = new Set<any>();
   for (const widget of app.shell.widgets('main')) {
@@ -65,6 +66,10 @@ export async function saveDirtyDocuments(
       contexts.add(context);
     }
   }
+  // these saves are for the shutdown: they must not count as activity
+  await model?.announceShutdownSaves(
+    [...contexts].map(context => String(context.localPath ?? context.path))
+  );
   const results = await Promise.allSettled(
     [...contexts].map(context => context.save())
   );
@@ -166,7 +171,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         if (prefs.saveBeforeShutdown) {
-          await saveDirtyDocuments(app);
+          await saveDirtyDocuments(app, model);
         }
         await notify(model.shutdown(), 'Shut down');
       }
@@ -244,13 +249,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
           break;
         case 'save':
           if (prefs.saveBeforeShutdown) {
-            void saveDirtyDocuments(app);
+            void saveDirtyDocuments(app, model);
           }
           break;
         case 'shutting-down': {
           dismissWarning();
           if (prefs.saveBeforeShutdown) {
-            void saveDirtyDocuments(app);
+            void saveDirtyDocuments(app, model);
           }
           const reasons = model.status?.idle.reasons ?? [];
           if (shutdownId) {

@@ -23,6 +23,7 @@ import {
 export interface IApi {
   status(): Promise<IStatus>;
   keepAlive(): Promise<IKeepAliveReply>;
+  announceShutdownSaves(paths: string[]): Promise<unknown>;
   shutdown(): Promise<unknown>;
   getIdle(): Promise<IIdleSettings>;
   putIdle(body: Partial<IIdleSettings>): Promise<IIdleSettings>;
@@ -41,6 +42,8 @@ const json = (method: string, body?: unknown): RequestInit => ({
 export const restApi: IApi = {
   status: () => requestAPI<IStatus>('status'),
   keepAlive: () => requestAPI<IKeepAliveReply>('idle/keepalive', json('POST')),
+  announceShutdownSaves: paths =>
+    requestAPI<unknown>('idle/shutdown-saves', json('POST', { paths })),
   shutdown: () => requestAPI<unknown>('shutdown', json('POST')),
   getIdle: () => requestAPI<IIdleSettings>('idle'),
   putIdle: body => requestAPI<IIdleSettings>('idle', json('PUT', body)),
@@ -188,6 +191,21 @@ export class SmCostModel implements IDisposable {
         });
     }
     return this._inflight;
+  }
+
+  /**
+   * Tell the server which documents are about to be saved because a shutdown
+   * is near, so that those saves do not postpone it. Best effort.
+   */
+  async announceShutdownSaves(paths: string[]): Promise<void> {
+    if (paths.length === 0) {
+      return;
+    }
+    try {
+      await this._api.announceShutdownSaves(paths);
+    } catch (error) {
+      console.warn('jupyterlab-smcost: could not announce saves', error);
+    }
   }
 
   /** Reset the idle clock; returns the new deadline. */

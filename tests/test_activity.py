@@ -159,3 +159,30 @@ async def test_starting_kernel_blocks_until_stuck_and_dead_never(
     st = await status(jp_fetch)
     assert st["idle"]["state"] != "busy"
     assert st["idle"]["last_activity_source"] != "kernel"
+
+
+def test_which_requests_count() -> None:
+    from jupyterlab_smcost.activity import ActivityMonitor
+
+    t = utcnow()
+    mon = ActivityMonitor(
+        None,
+        lambda: None,
+        None,
+        t,
+        300,
+        clock=lambda: t,
+        api_prefix_excluded=("/base%40x/smcost", "/base%40x/lab/api/workspaces"),
+        contents_prefix="/base%40x/api/contents/",
+    )
+    assert mon.observe_request("PUT", "/base%40x/api/contents/a.ipynb", 200)
+    assert mon.observe_request("POST", "/base@x/api/sessions", 201)
+    assert mon.observe_request("DELETE", "/base@x/api/kernels/k", 204)
+    assert not mon.observe_request("GET", "/base@x/api/kernels", 200)
+    assert not mon.observe_request("PUT", "/base@x/api/contents/a.ipynb", 403)
+    assert not mon.observe_request("POST", "/base%40x/smcost/idle/keepalive", 200)
+    assert not mon.observe_request("PUT", "/base@x/lab/api/workspaces/default", 204)
+    mon.expect_shutdown_saves(["dir/a b.ipynb"])
+    assert not mon.observe_request("PUT", "/base%40x/api/contents/dir/a%20b.ipynb", 200)
+    assert not mon.observe_request("POST", "/base@x/api/contents/dir/a b.ipynb/checkpoints", 201)
+    assert mon.observe_request("PUT", "/base@x/api/contents/dir/other.ipynb", 200)

@@ -247,3 +247,52 @@ async def test_admin_can_turn_idle_shutdown_off(jp_fetch: Any) -> None:
     _, body = await fetch_json(jp_fetch, "smcost", "status")
     assert body["idle"]["state"] == "disabled" and body["idle"]["deadline"] is None
     assert body["idle"]["reasons"] == ["the administrator turned idle shutdown off"]
+
+
+async def test_saves_announced_for_shutdown_are_not_activity(jp_fetch: Any) -> None:
+    _, first = await fetch_json(jp_fetch, "smcost", "status")
+    last = first["idle"]["last_activity"]
+    code, reply = await fetch_json(
+        jp_fetch,
+        "smcost",
+        "idle",
+        "shutdown-saves",
+        method="POST",
+        body={"paths": ["dir with space/n b.ipynb"]},
+    )
+    assert code == 200
+    validate_response("/idle/shutdown-saves", "post", 200, reply)
+    assert reply["paths"] == 1
+    await jp_fetch("api", "contents", method="POST", body=json.dumps({"type": "directory"}))
+    _, after = await fetch_json(jp_fetch, "smcost", "status")
+    last = after["idle"]["last_activity"]  # creating a directory was activity
+    model = {"type": "file", "format": "text", "content": "saved before shutdown"}
+    r = await jp_fetch("api", "contents", "Untitled Folder", method="GET")
+    assert r.code == 200
+    await jp_fetch(
+        "api",
+        "contents",
+        "Untitled Folder",
+        method="PATCH",
+        body=json.dumps({"path": "dir with space"}),
+    )
+    _, after = await fetch_json(jp_fetch, "smcost", "status")
+    last = after["idle"]["last_activity"]
+    r = await jp_fetch(
+        "api", "contents", "dir with space", "n b.ipynb", method="PUT", body=json.dumps(model)
+    )
+    assert r.code in (200, 201)
+    _, after = await fetch_json(jp_fetch, "smcost", "status")
+    assert after["idle"]["last_activity"] == last  # the announced save did not count
+    # another document's save still counts
+    r = await jp_fetch("api", "contents", "other.txt", method="PUT", body=json.dumps(model))
+    _, after = await fetch_json(jp_fetch, "smcost", "status")
+    assert after["idle"]["last_activity"] > last
+
+
+@pytest.mark.parametrize("body", [{}, {"paths": "a.ipynb"}, {"paths": [1]}, {"paths": [""]}])
+async def test_bad_shutdown_saves_body(jp_fetch: Any, body: Any) -> None:
+    code, reply = await fetch_json(
+        jp_fetch, "smcost", "idle", "shutdown-saves", method="POST", body=body
+    )
+    assert code == 400 and reply["error"]["code"] == "invalid_paths"

@@ -68,6 +68,9 @@ class FakeApi implements IApi {
     this.statusReply = { ...st, idle: { ...st.idle, deadline } };
     return { deadline, idle: this.statusReply.idle };
   });
+  announceShutdownSaves = jest.fn(async (paths: string[]) => ({
+    paths: paths.length
+  }));
   shutdown = jest.fn(async () => ({ state: 'shutting_down' }));
   getIdle = jest.fn();
   putIdle = jest.fn(async (body: any) => {
@@ -298,5 +301,25 @@ describe('SmCostModel polling', () => {
     const n = await countCalls(false, true, 300);
     expect(n).toBeGreaterThanOrEqual(2);
     expect(n).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('announceShutdownSaves', () => {
+  it('sends the paths, skips an empty list and never throws', async () => {
+    const api = new FakeApi();
+    const model = new SmCostModel({ api, autoStart: false });
+    await model.announceShutdownSaves([]);
+    expect(api.announceShutdownSaves).not.toHaveBeenCalled();
+    await model.announceShutdownSaves(['a.ipynb', 'dir/b.txt']);
+    expect(api.announceShutdownSaves).toHaveBeenCalledWith([
+      'a.ipynb',
+      'dir/b.txt'
+    ]);
+    api.announceShutdownSaves.mockRejectedValueOnce(new Error('offline'));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    await expect(model.announceShutdownSaves(['x'])).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalled();
+    warn.mockRestore();
+    model.dispose();
   });
 });

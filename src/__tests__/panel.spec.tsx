@@ -77,6 +77,7 @@ function fakeApi(st: IStatus, recs: IRecommendations | Error): IApi {
   return {
     status: async () => st,
     keepAlive: jest.fn(),
+    announceShutdownSaves: jest.fn(),
     shutdown: jest.fn(),
     getIdle: async () => ({
       enabled: true,

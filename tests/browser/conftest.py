@@ -69,3 +69,14 @@ def page(chromium: Any) -> Iterator[Any]:
     page.console = Console(page)  # type: ignore[attr-defined]
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop() -> Iterator[Any]:
+    """Override pytest-jupyter's autouse loop: these tests drive playwright's sync API,
+    which runs its own loop in this thread; closing that one at teardown fails."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()

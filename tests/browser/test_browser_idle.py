@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -71,6 +72,7 @@ def test_warning_and_save_before_idle_shutdown(lab_server: Any, page: Any) -> No
 
     # the second warning: this time nobody answers
     toast.wait_for(timeout=75_000)
+    final = datetime.fromisoformat(server.api("smcost/status")["idle"]["deadline"]).timestamp()
 
     # the notebook is saved before the deadline, then the server stops by itself
     deadline = time.monotonic() + 150
@@ -83,4 +85,6 @@ def test_warning_and_save_before_idle_shutdown(lab_server: Any, page: Any) -> No
     except Exception:
         pytest.fail(f"the server did not stop at its idle deadline:\n{server.log()}")
     assert server.proc.returncode is not None
+    # the save before the deadline was announced: it did not postpone the shutdown
+    assert time.time() - final < 5, f"stopped {time.time() - final:.1f} s after the deadline"
     assert "shutting down" in server.log().lower()
