@@ -6,7 +6,9 @@ Every handler is authenticated and authorized (resource ``smcost``) and sets
 
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -68,9 +70,13 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
             return
         super().log_exception(typ, value, tb)
 
-    async def _run(self, coro: Any, status: int = 200) -> None:
+    async def _run(self, make: Callable[[], Any], status: int = 200) -> None:
+        """Answer with what ``make()`` returns (awaited if need be), or with the
+        SmCostError it raises."""
         try:
-            result = await coro
+            result = make()
+            if inspect.isawaitable(result):
+                result = await result
         except SmCostError as e:
             self.set_status(e.status)
             self.finish(json.dumps(e.to_json()))
@@ -78,57 +84,51 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
             return
         self.reply(result, status)
 
+    async def _run_with_body(
+        self, method: Callable[[Any], Awaitable[Any]], status: int = 200
+    ) -> None:
+        """Parse the JSON body (400 when malformed) and pass it to ``method``."""
+        await self._run(lambda: method(self.json_body()), status)
+
 
 class StatusHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        await self._run(self.service.status())
+        await self._run(self.service.status)
 
 
 class IdleHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply(self.service.get_idle())
+        await self._run(self.service.get_idle)
 
     @web.authenticated
     @authorized
     async def put(self) -> None:
-        try:
-            body = self.json_body()
-        except SmCostError as e:
-            self.set_status(e.status)
-            self.finish(json.dumps(e.to_json()))
-            return
-        await self._run(self.service.put_idle(body))
+        await self._run_with_body(self.service.put_idle)
 
 
 class KeepAliveHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        await self._run(self.service.keepalive())
+        await self._run(self.service.keepalive)
 
 
 class ShutdownSavesHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        try:
-            body = self.json_body()
-        except SmCostError as e:
-            self.set_status(e.status)
-            self.finish(json.dumps(e.to_json()))
-            return
-        await self._run(self.service.shutdown_saves(body))
+        await self._run_with_body(self.service.shutdown_saves)
 
 
 class ShutdownHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        await self._run(self.service.shutdown(), status=202)
+        await self._run(self.service.shutdown, status=202)
 
 
 class PricesHandler(BaseHandler):
@@ -136,36 +136,26 @@ class PricesHandler(BaseHandler):
     @authorized
     async def get(self) -> None:
         refresh = self.get_argument("refresh", "false").lower() in ("1", "true", "yes")
-        await self._run(self.service.price_table(refresh=refresh))
+        await self._run(lambda: self.service.price_table(refresh=refresh))
 
 
 class SwitchHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        await self._run(_ready(self.service.get_switch))
+        await self._run(self.service.get_switch)
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        try:
-            body = self.json_body()
-        except SmCostError as e:
-            self.set_status(e.status)
-            self.finish(json.dumps(e.to_json()))
-            return
-        await self._run(self.service.start_switch(body), status=202)
-
-
-async def _ready(fn: Any) -> Any:
-    return fn()
+        await self._run_with_body(self.service.start_switch, status=202)
 
 
 class RecommendationsHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        await self._run(self.service.recommendations())
+        await self._run(self.service.recommendations)
 
 
 ROUTES = [
