@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any, Optional, TextIO
 
 from .aws import janitor
-from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, PRICING_API_REGION, LivePriceCache, PriceBook
+from .pricing import (
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH,
+    PRICING_API_REGION,
+    LivePriceCache,
+    PriceBook,
+    price_row,
+)
 
 PROG = "jupyter smcost"
 COMPONENTS = (
@@ -191,18 +198,10 @@ def cmd_prices(args: argparse.Namespace, out: TextIO) -> int:
             "refreshed": fetched,
             "items": [
                 {
-                    "type": t,
-                    "usd_per_hour": p.usd_per_hour,
+                    **price_row(t, p, s),
                     "usd_per_day": None
                     if p.usd_per_hour is None
                     else round(p.usd_per_hour * HOURS_PER_DAY, 4),
-                    "source": p.source,
-                    "as_of": p.as_of,
-                    "detail": p.detail,
-                    "vcpu": s.vcpu if s else None,
-                    "memory_gib": s.memory_gib if s else None,
-                    "gpu_count": s.gpu_count if s else None,
-                    "gpu_model": s.gpu_model if s else None,
                 }
                 for t, p, s in rows
             ],

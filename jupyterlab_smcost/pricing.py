@@ -57,6 +57,21 @@ class Price:
 UNKNOWN = Price(None, "unknown", None, "no price for this type, region and component")
 
 
+def price_row(instance_type: str, price: Price, specs: Optional[Specs]) -> dict[str, Any]:
+    """One row of a price table as JSON (REST API and CLI)."""
+    return {
+        "type": instance_type,
+        "usd_per_hour": price.usd_per_hour,
+        "source": price.source,
+        "as_of": price.as_of,
+        "detail": price.detail,
+        "vcpu": specs.vcpu if specs else None,
+        "memory_gib": specs.memory_gib if specs else None,
+        "gpu_count": specs.gpu_count if specs else None,
+        "gpu_model": specs.gpu_model if specs else None,
+    }
+
+
 def size_units(instance_type: str) -> Optional[float]:
     """Relative size from the type name: large=1, xlarge=2, 4xlarge=8; None if unparsable."""
     m = _TYPE_RE.match(instance_type)

@@ -19,7 +19,7 @@ from .aws.errors import describe_aws_error
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict
 from .idle import IdleLoop, IdleStatus, effective_timeout
-from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, Price, PriceBook
+from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, Price, PriceBook, price_row
 from .recommend import recommend
 from .settings import IdleSettings, SettingsStore
 from .usage import UsageSampler, UsageSummary
@@ -294,21 +294,7 @@ class SmCostService:
             "component": component,
             "as_of": self.prices.as_of(region, component),
             "live_error": self.price_error,
-            "items": [
-                {
-                    "type": t,
-                    "usd_per_hour": p.usd_per_hour,
-                    "source": p.source,
-                    "as_of": p.as_of,
-                    "detail": p.detail,
-                    "vcpu": s.vcpu if s else None,
-                    "memory_gib": s.memory_gib if s else None,
-                    "gpu_count": s.gpu_count if s else None,
-                    "gpu_model": s.gpu_model if s else None,
-                    "current": t in types,
-                }
-                for t, p, s in rows
-            ],
+            "items": [{**price_row(t, p, s), "current": t in types} for t, p, s in rows],
         }
 
     # -- switch
