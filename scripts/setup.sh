@@ -19,7 +19,10 @@ jlpm build:prod
 python -m pip install -q -e ".[test]" --no-build-isolation
 # point JupyterLab at this checkout's build (later `jlpm build` results show up on reload)
 jupyter labextension develop --overwrite . >/dev/null
-jupyter server extension list 2>&1 | grep -q "jupyterlab_smcost.*OK" \
-  || { echo "server extension not enabled" >&2; exit 1; }
-jupyter labextension list 2>&1 | grep -q "jupyterlab-smcost.*OK" \
-  || { echo "lab extension not installed" >&2; exit 1; }
+# (read the whole output first: grep -q closing the pipe early fails under pipefail)
+server_ext=$(jupyter server extension list 2>&1)
+lab_ext=$(jupyter labextension list 2>&1)
+grep -q "jupyterlab_smcost.*OK" <<<"$server_ext" \
+  || { echo "server extension not enabled: $server_ext" >&2; exit 1; }
+grep -q "jupyterlab-smcost.*OK" <<<"$lab_ext" \
+  || { echo "lab extension not installed: $lab_ext" >&2; exit 1; }
