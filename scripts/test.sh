@@ -22,5 +22,7 @@ echo "== eslint/prettier"
 jlpm lint:check
 echo "== jest"
 jlpm test
-echo "== pytest"
-python -m pytest -q "$@"
+echo "== pytest: server, AWS doubles, CLI"
+python -m pytest -q tests --ignore=tests/browser "$@"
+echo "== pytest: real browser (own process: playwright's sync API owns the event loop)"
+python -m pytest -q tests/browser "$@"

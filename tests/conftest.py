@@ -1,18 +1,16 @@
-"""Shared fixtures: a real jupyter_server (pytest-jupyter) with the extension enabled."""
+"""Shared fixtures: a real jupyter_server (pytest-jupyter) with the extension enabled.
+
+Helpers live in smcost_testing.py (a uniquely named module: tests/browser has its own
+conftest, and two modules named conftest cannot both be imported by name)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from openapi_schema_validator import OAS30Validator
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
-
-OPENAPI = Path(__file__).resolve().parent.parent / "jupyterlab_smcost" / "data" / "openapi.yaml"
 
 
 @pytest.fixture
@@ -41,32 +39,3 @@ def jp_server_config(tmp_path: Path, smcost_config: dict[str, Any]) -> dict[str,
 @pytest.fixture
 def smcost_service(jp_serverapp: Any) -> Any:
     return jp_serverapp.web_app.settings["smcost_service"]
-
-
-def _openapi() -> dict[str, Any]:
-    return yaml.safe_load(OPENAPI.read_text())
-
-
-def validate_response(path: str, method: str, status: int, body: Any) -> None:
-    """Validate a real response body against the shipped OpenAPI document."""
-    doc = _openapi()
-    op = doc["paths"][path][method.lower()]
-    response = op["responses"][str(status)]
-    if "$ref" in response:
-        response = doc["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
-    schema = dict(response["content"]["application/json"]["schema"])
-    schema["components"] = doc["components"]
-    OAS30Validator(schema).validate(body)
-
-
-async def fetch_json(
-    jp_fetch: Any, *parts: str, method: str = "GET", body: Any = None, **kwargs: Any
-) -> tuple[int, Any]:
-    """(status, parsed JSON) without raising on 4xx/5xx."""
-    if body is not None and not isinstance(body, str | bytes):
-        body = json.dumps(body)
-    if method in ("POST", "PUT", "PATCH") and body is None:
-        body = b""
-    r = await jp_fetch(*parts, method=method, body=body, raise_error=False, **kwargs)
-    text = r.body.decode() if r.body else ""
-    return r.code, (json.loads(text) if text else None)

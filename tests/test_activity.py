@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import fetch_json
+from smcost_testing import fetch_json
 
 from jupyterlab_smcost.activity import utcnow
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import fetch_json, validate_response
+from smcost_testing import fetch_json, validate_response
 from tornado.httpclient import HTTPClientError
 
 from jupyterlab_smcost.handlers import BaseHandler

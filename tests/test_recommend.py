@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pytest
-from conftest import fetch_json, validate_response
+from smcost_testing import fetch_json, validate_response
 
 from jupyterlab_smcost.pricing import Price, PriceBook, Specs
 from jupyterlab_smcost.recommend import confidence, recommend

@@ -9,10 +9,10 @@ import threading
 
 import boto3
 import pytest
-from conftest import validate_response
 from env_helpers import create_notebook_instance, notebook_metadata, write_metadata
 from sm_stub import REGION as SREGION
 from sm_stub import app, client_error, factory, stubbed
+from smcost_testing import validate_response
 from tornado.httpclient import HTTPClientError
 
 pytest_plugins = ("pytest_jupyter.jupyter_server", "moto_env")

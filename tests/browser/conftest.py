@@ -28,6 +28,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    mixed = any(here not in Path(str(item.fspath)).resolve().parents for item in items)
+    if mixed:
+        # playwright's sync API leaves an event loop running in this thread, which breaks
+        # the pytest-jupyter tests collected with these: run them in their own process
+        own = pytest.mark.skip(
+            reason="run tests/browser in its own pytest process (scripts/test.sh does)"
+        )
+        for item in items:
+            if here in Path(str(item.fspath)).resolve().parents:
+                item.add_marker(own)
+        return
     if os.environ.get("SMCOST_COMPAT") == "1":
         return
     skip = pytest.mark.skip(reason="compatibility check is opt-in: set SMCOST_COMPAT=1")
