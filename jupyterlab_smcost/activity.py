@@ -7,6 +7,7 @@ in-memory or one syscall per terminal, so a snapshot costs microseconds.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -183,7 +184,25 @@ def foreground_job(term: Any) -> Optional[str]:
     return _cmdline(fg) or f"process group {fg}"
 
 
+_CMDLINE_TTL_S = 5.0
+_cmdline_cache: dict[int, tuple[Optional[str], float]] = {}
+
+
 def _cmdline(pid: int) -> Optional[str]:
+    """The command line of ``pid``, cached for a few seconds: status polls ask for it on
+    every call, and a job's command line does not change while it runs."""
+    now = time.monotonic()
+    hit = _cmdline_cache.get(pid)
+    if hit and hit[1] > now:
+        return hit[0]
+    if len(_cmdline_cache) > 256:
+        _cmdline_cache.clear()
+    text = _read_cmdline(pid)
+    _cmdline_cache[pid] = (text, now + _CMDLINE_TTL_S)
+    return text
+
+
+def _read_cmdline(pid: int) -> Optional[str]:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             raw = f.read()

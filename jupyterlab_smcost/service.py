@@ -62,6 +62,7 @@ class SmCostService:
         self._types_task: Optional[asyncio.Future[Any]] = None
         self.price_error: Optional[str] = None
         self._started = False
+        self._env_info: Optional[dict[str, Any]] = None
         self.switch: Optional[SwitchProgress] = None
         self._types_at: Optional[float] = None
         self._switch_started: float = 0.0
@@ -194,7 +195,7 @@ class SmCostService:
         primary = types[0] if types else None
         specs = self.prices.specs(primary) if primary else None
         return {
-            "environment": self.env.info().to_json(),
+            "environment": self._env_json(),
             "instance": {
                 "type": primary,
                 "types": types,
@@ -222,6 +223,12 @@ class SmCostService:
             "idle": self._idle_json(idle),
             "server_time": now.isoformat(),
         }
+
+    def _env_json(self) -> dict[str, Any]:
+        # info() is static for an environment: build its JSON once
+        if self._env_info is None:
+            self._env_info = self.env.info().to_json()
+        return dict(self._env_info)
 
     def _idle_json(self, st: IdleStatus) -> dict[str, Any]:
         out = st.to_json()

@@ -74,7 +74,8 @@ class Environment(abc.ABC):
 
     @abc.abstractmethod
     def info(self) -> EnvironmentInfo:
-        """What the panel shows about where it runs. Must not block."""
+        """What the panel shows about where it runs. Must not block; constant for the
+        life of the adapter (the service builds its JSON once)."""
 
     @abc.abstractmethod
     def instance_types(self) -> list[str]:
