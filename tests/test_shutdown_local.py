@@ -134,3 +134,17 @@ def test_stops_without_any_request_to_the_extension() -> None:
         assert "smcost: shutting down: idle for 3 s" in server.log()
     finally:
         server.stop()
+
+
+def test_config_file_reaches_the_extension(tmp_path: Path) -> None:
+    conf = tmp_path / "config"
+    conf.mkdir()
+    (conf / "jupyter_server_config.json").write_text(
+        '{"SmCostApp": {"instance_type": "ml.r5.4xlarge", "idle_timeout": 2400,'
+        ' "idle_timeout_by_price": {"1.0": 1200}}}'
+    )
+    with ServerProcess(env={"JUPYTER_CONFIG_DIR": str(conf)}) as server:
+        st = server.get("/smcost/status")
+        assert (st["instance"]["type"], st["instance"]["memory_gib"]) == ("ml.r5.4xlarge", 128.0)
+        assert st["price"]["usd_per_hour"] == 1.21
+        assert (st["idle"]["user_timeout_s"], st["idle"]["timeout_s"]) == (2400, 1200)
