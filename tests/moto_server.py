@@ -138,6 +138,21 @@ def stubs(no_aws, monkeypatch):
 # ------------------------------------------------------------------------- resource makers
 
 
+def make_notebooks(stopped_by_name: dict[str, bool]) -> None:
+    """Create notebook instances in moto; those mapped to True are stopped."""
+    import boto3
+
+    sm = boto3.client("sagemaker")
+    for name, stopped in stopped_by_name.items():
+        sm.create_notebook_instance(
+            NotebookInstanceName=name,
+            InstanceType="ml.t3.medium",
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
+        )
+        if stopped:
+            sm.stop_notebook_instance(NotebookInstanceName=name)
+
+
 def make_endpoints(
     sagemaker,
     names: list[str],

@@ -17,6 +17,7 @@ from moto_server import (  # noqa: F401  (aws, moto_url, no_aws, stubs are fixtu
     aws,
     aws_env,
     make_endpoints,
+    make_notebooks,
     moto_url,
     no_aws,
     put_invocations,
@@ -24,6 +25,20 @@ from moto_server import (  # noqa: F401  (aws, moto_url, no_aws, stubs are fixtu
 )
 
 from jupyterlab_smcost import cli
+
+
+def refresh_hosting_prices(cache_dir) -> tuple[int, str, str]:
+    """`jupyter smcost prices` refreshing eu-west-1 Hosting prices into cache_dir."""
+    return run_cli(
+        "prices",
+        "--region",
+        "eu-west-1",
+        "--component",
+        "Hosting",
+        "--refresh",
+        "--cache-dir",
+        str(cache_dir),
+    )
 
 
 def run_cli(*argv) -> tuple[int, str, str]:
@@ -104,20 +119,8 @@ def test_endpoints_idle_notify_topic(endpoints):
     )
 
 
-def notebooks(states: dict[str, bool]) -> None:
-    sm = boto3.client("sagemaker")
-    for name, stopped in states.items():
-        sm.create_notebook_instance(
-            NotebookInstanceName=name,
-            InstanceType="ml.t3.medium",
-            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-        )
-        if stopped:
-            sm.stop_notebook_instance(NotebookInstanceName=name)
-
-
 def test_notebooks_stop_dry_run_then_stop_table(aws):
-    notebooks({"dev-1": False, "dev-2": True, "ops-1": False})
+    make_notebooks({"dev-1": False, "dev-2": True, "ops-1": False})
     rc, out, err = run_cli("notebooks", "stop", "--name-contains", "dev-", "--dry-run")
     assert (rc, err) == (0, "")
     assert [line.split() for line in out.splitlines()] == [
@@ -269,16 +272,7 @@ def test_prices_refresh_fills_the_cache(stubs, tmp_path):
         },
         PRICING_PARAMS,
     )
-    rc, out, err = run_cli(
-        "prices",
-        "--region",
-        "eu-west-1",
-        "--component",
-        "Hosting",
-        "--refresh",
-        "--cache-dir",
-        str(tmp_path),
-    )
+    rc, out, err = refresh_hosting_prices(tmp_path)
     assert (rc, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == f"Fetched 2 live prices into {tmp_path}."
@@ -322,16 +316,7 @@ def test_prices_refresh_access_denied_exits_1(stubs, tmp_path):
         http_status_code=400,
         expected_params=PRICING_PARAMS,
     )
-    rc, out, err = run_cli(
-        "prices",
-        "--region",
-        "eu-west-1",
-        "--component",
-        "Hosting",
-        "--refresh",
-        "--cache-dir",
-        str(tmp_path),
-    )
+    rc, out, err = refresh_hosting_prices(tmp_path)
     assert rc == 1 and out == ""
     assert err == (
         "jupyter smcost: error: AWS denied GetProducts while trying to fetch Hosting prices for "

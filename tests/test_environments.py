@@ -252,20 +252,14 @@ def test_notebook_stop_retries_throttling_then_ok():
     env = NotebookInstanceEnvironment(
         REGION, "dev-alice", client_factory=factory(sagemaker=sm), sleep=sleeps.append
     )
-    client_error(
-        stub,
-        "stop_notebook_instance",
-        "ThrottlingException",
-        "Rate exceeded",
-        expected={"NotebookInstanceName": "dev-alice"},
-    )
-    client_error(
-        stub,
-        "stop_notebook_instance",
-        "ThrottlingException",
-        "Rate exceeded",
-        expected={"NotebookInstanceName": "dev-alice"},
-    )
+    for _ in range(2):  # throttled twice, then OK
+        client_error(
+            stub,
+            "stop_notebook_instance",
+            "ThrottlingException",
+            "Rate exceeded",
+            expected={"NotebookInstanceName": "dev-alice"},
+        )
     stub.add_response("stop_notebook_instance", {}, {"NotebookInstanceName": "dev-alice"})
     assert env.shutdown(IdleContext()) == "stopped notebook instance dev-alice"
     assert sleeps == [2.0, 4.0]

@@ -14,6 +14,7 @@ from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
     REGION,
     aws,
     make_endpoints,
+    make_notebooks,
     moto_url,
     put_invocations,
 )
@@ -253,18 +254,6 @@ def test_notify_sends_nothing_when_none_is_idle(aws):
 
 
 # --------------------------------------------------------------------------- notebooks
-
-
-def make_notebooks(names_stopped: dict[str, bool]) -> None:
-    sm = boto3.client("sagemaker")
-    for name, stopped in names_stopped.items():
-        sm.create_notebook_instance(
-            NotebookInstanceName=name,
-            InstanceType="ml.t3.medium",
-            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-        )
-        if stopped:
-            sm.stop_notebook_instance(NotebookInstanceName=name)
 
 
 def statuses() -> dict[str, str]:

@@ -16,7 +16,14 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-from moto_server import ACCOUNT, aws, make_endpoints, moto_url, put_invocations  # noqa: F401
+from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
+    ACCOUNT,
+    aws,
+    make_endpoints,
+    make_notebooks,
+    moto_url,
+    put_invocations,
+)
 
 from jupyterlab_smcost.aws import janitor, lambdas
 
@@ -133,15 +140,8 @@ def recorded(aws, monkeypatch):
 
 
 def test_iam_covers_exactly_what_the_handlers_call(template, recorded, monkeypatch):
+    make_notebooks({"dev-1": False, "dev-2": True})
     sm = boto3.client("sagemaker")
-    for name, stopped in (("dev-1", False), ("dev-2", True)):
-        sm.create_notebook_instance(
-            NotebookInstanceName=name,
-            InstanceType="ml.t3.medium",
-            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-        )
-        if stopped:
-            sm.stop_notebook_instance(NotebookInstanceName=name)
     make_endpoints(sm, ["ep-1"], [("AllTraffic", "ml.m5.xlarge", 1)], "c")
     make_endpoints(sm, ["ep-2"], [("AllTraffic", "ml.m5.xlarge", 1)], "c2")
     put_invocations(boto3.client("cloudwatch"), [("ep-2", "AllTraffic", 1)])
