@@ -5,7 +5,7 @@
 Starts a moto server on 127.0.0.1 (in this process), creates N InService endpoints (a quarter
 with two variants), marks every third one as invoked, then finds the idle ones:
 
-- batched: jupyterlab_smcost.aws.janitor.find_idle_endpoints (Invocations through
+- batched: jupyterlab_smcost.aws.endpoints.find_idle_endpoints (Invocations through
   get_metric_data, up to 500 queries a call; endpoint configs described once each);
 - per-endpoint: what the old per-endpoint Lambda did: describe_endpoint and
   describe_endpoint_config for every endpoint, one get_metric_statistics per variant.
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from moto_server import aws_env, make_endpoints, moto_server, patched_environ, put_invocations  # noqa: E402
 
-from jupyterlab_smcost.aws import janitor  # noqa: E402
+from jupyterlab_smcost.aws import clients, endpoints  # noqa: E402
 from jupyterlab_smcost.pricing import PriceBook  # noqa: E402
 
 CONFIGS = [  # (config, variants): endpoint i uses CONFIGS[i % 4]
@@ -43,7 +43,7 @@ CONFIGS = [  # (config, variants): endpoint i uses CONFIGS[i % 4]
 
 
 def counted(service: str, calls: Counter):
-    client = janitor.make_client(service)
+    client = clients.make_client(service)
     client.meta.events.register("before-call.*.*", lambda model, **kw: calls.update([model.name]))
     return client
 
@@ -76,7 +76,7 @@ def per_endpoint(hours: float, calls: Counter) -> set[str]:
     sm = counted("sagemaker", calls)
     cw = counted("cloudwatch", calls)
     book = PriceBook()
-    start, end, period = janitor.window(hours)
+    start, end, period = endpoints.window(hours)
     idle = set()
     for page in sm.get_paginator("list_endpoints").paginate(StatusEquals="InService"):
         for summary in page["Endpoints"]:
@@ -106,7 +106,7 @@ def per_endpoint(hours: float, calls: Counter) -> set[str]:
 
 
 def batched(hours: float, calls: Counter, workers: int) -> set[str]:
-    report = janitor.find_idle_endpoints(
+    report = endpoints.find_idle_endpoints(
         counted("sagemaker", calls), counted("cloudwatch", calls), hours=hours, workers=workers
     )
     return {e.name for e in report.idle}
@@ -119,7 +119,7 @@ def main() -> int:
     ap.add_argument(
         "--workers",
         type=int,
-        default=janitor.DEFAULT_WORKERS,
+        default=endpoints.DEFAULT_WORKERS,
         help="describe threads of the batched run (default %(default)s)",
     )
     args = ap.parse_args()

@@ -5,7 +5,8 @@
     jupyter smcost prices [--region R] [--component C] [--refresh] [--cache-dir D] [--json]
 
 Exit status: 0 on success, 1 on a failure (one line on stderr: no credentials, access denied,
-throttled, ...), 2 on bad usage. Only the standard library and boto3: no jupyter imports.
+throttled, ...), 2 on bad usage, 141 (128 + SIGPIPE, quietly) when the reader of the output
+goes away (``| head``). Only the standard library and boto3: no jupyter imports.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any, Optional, TextIO
 
-from .aws import janitor
+from .aws import clients, endpoints, notebooks
+from .aws.errors import AwsError, JanitorError, aws_errors
 from .pricing import (
     HOURS_PER_DAY,
     HOURS_PER_MONTH,
-    PRICING_API_REGION,
     LivePriceCache,
     PriceBook,
     price_row,
@@ -38,6 +39,9 @@ COMPONENTS = (
     "BatchTransform",
 )
 DEFAULT_COMPONENT = "Studio-JupyterLab"
+#: what `prices` shows when no region is configured (prices need no account)
+DEFAULT_PRICES_REGION = "us-east-1"
+EXIT_BROKEN_PIPE = 128 + 13  # as a process killed by SIGPIPE: what shells report for `cat`
 
 
 def default_cache_dir() -> Path:
@@ -83,10 +87,14 @@ def _source(source: str, as_of: Optional[str]) -> str:
 # ------------------------------------------------------------------------------ commands
 
 
-def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO) -> int:
-    sagemaker = janitor.make_client("sagemaker", args.region)
-    cloudwatch = janitor.make_client("cloudwatch", args.region)
-    report = janitor.find_idle_endpoints(
+def _client(service: str, region: Optional[str]) -> Any:
+    return clients.make_client(service, region, max_attempts=clients.BATCH_MAX_ATTEMPTS)
+
+
+def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    sagemaker = _client("sagemaker", args.region)
+    cloudwatch = _client("cloudwatch", args.region)
+    report = endpoints.find_idle_endpoints(
         sagemaker,
         cloudwatch,
         hours=args.hours,
@@ -95,8 +103,8 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO) -> int:
     )
     message_id = None
     if args.notify_topic:
-        sns = janitor.make_client("sns", args.region)
-        message_id = janitor.notify_idle(sns, args.notify_topic, report)
+        sns = _client("sns", args.region)
+        message_id = endpoints.notify_idle(sns, args.notify_topic, report)
     if args.json:
         doc = report.to_json()
         doc["message_id"] = message_id
@@ -141,16 +149,16 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_notebooks(args: argparse.Namespace, out: TextIO) -> int:
-    sagemaker = janitor.make_client("sagemaker", args.region)
-    report = janitor.schedule_notebooks(
+def cmd_notebooks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    sagemaker = _client("sagemaker", args.region)
+    report = notebooks.schedule_notebooks(
         sagemaker, args.action, args.name_contains, dry_run=args.dry_run
     )
     if args.json:
         json.dump(report.to_json(), out, indent=2)
         out.write("\n")
     else:
-        verb = janitor.ACTIONS[args.action][3]
+        verb = notebooks.ACTIONS[args.action][3]
         prefix = "would be " if args.dry_run else ""
         rows = [[n, prefix + verb] for n in report.acted]
         rows += [[s["name"], f"skipped ({s['reason']})"] for s in report.skipped]
@@ -165,30 +173,31 @@ def cmd_notebooks(args: argparse.Namespace, out: TextIO) -> int:
         )
     failure = report.failure_line()
     if failure:
-        raise janitor.JanitorError("partial_failure", failure)
+        raise JanitorError("partial_failure", failure)
     return 0
 
 
-def _default_region(region: Optional[str]) -> str:
-    found = janitor.default_region(region)
-    if not found:
-        raise janitor.JanitorError(
-            "aws_no_region", "No AWS region is configured: pass --region or set AWS_REGION."
-        )
-    return found
-
-
-def cmd_prices(args: argparse.Namespace, out: TextIO) -> int:
-    region = _default_region(args.region)
-    cache = LivePriceCache(
-        args.cache_dir or default_cache_dir(),
-        client_factory=lambda: janitor.make_client("pricing", PRICING_API_REGION),
+def _prices_region(region: Optional[str], err: TextIO) -> str:
+    """The region asked for or configured; else us-east-1, said on stderr."""
+    found = clients.default_region(region)
+    if found:
+        return found
+    err.write(
+        f"{PROG}: no AWS region is configured: showing {DEFAULT_PRICES_REGION} "
+        "(pass --region or set AWS_REGION)\n"
     )
+    return DEFAULT_PRICES_REGION
+
+
+def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    region = _prices_region(args.region, err)
+    cache = LivePriceCache(args.cache_dir or default_cache_dir())
     fetched = None
     if args.refresh:
-        with janitor.aws_errors(f"fetch {args.component} prices for {region} (Price List API)"):
+        with aws_errors(f"fetch {args.component} prices for {region} (Price List API)"):
             fetched = len(cache.refresh(region, args.component, force=True).get("items", {}))
     book = PriceBook(live=cache)
+    book.load_live(region, args.component)
     rows = book.table(region, args.component)
     if args.json:
         doc = {
@@ -243,7 +252,10 @@ def cmd_prices(args: argparse.Namespace, out: TextIO) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--region", help="AWS region (default: boto3's: AWS_REGION, profile...)")
+    common.add_argument(
+        "--region",
+        help="AWS region (default: boto3's: AWS_REGION, profile...; for prices, else us-east-1)",
+    )
     common.add_argument("--json", action="store_true", help="machine-readable output")
 
     parser = argparse.ArgumentParser(
@@ -315,13 +327,31 @@ def main(
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args, out)
-    except janitor.JanitorError as exc:
+        rc = args.func(args, out, err)
+        out.flush()
+        return rc
+    except AwsError as exc:
         err.write(f"{PROG}: error: {exc.message}\n")
         return 1
     except KeyboardInterrupt:
         err.write(f"{PROG}: interrupted\n")
         return 130
+    except BrokenPipeError:
+        _discard_output(out)
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_output(out: TextIO) -> None:
+    """The reader closed the pipe (``| head``): point the stream at /dev/null, so that
+    Python's own flush at exit does not fail again (the Python documentation's recipe for
+    SIGPIPE)."""
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (tests pass a StringIO)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -4,14 +4,15 @@ Sources, in order: live AWS Price List API (cached on disk with a TTL), the bund
 snapshot, a labelled estimate, else ``unknown``. Every :class:`Price` says which.
 
 This module needs only the standard library and boto3 (the janitor's Lambda handlers use it).
-Lookups never touch the network: :meth:`PriceBook.refresh_live` does, and callers run it
-off the event loop.
+Lookups never touch the network nor the disk: :meth:`PriceBook.load_live` reads the disk
+cache and :meth:`LivePriceCache.refresh` fetches; callers run both off the event loop.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -129,11 +130,48 @@ def parse_price_list_item(item: str | dict) -> Optional[tuple[str, str, str, flo
     return None
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def validate_table(doc: Any, region: str, component: str) -> dict[str, Any]:
+    """A cached price table as read from disk, checked; raises ValueError saying what is wrong.
+
+    Shape: ``{"region", "component", "fetched_at": seconds, "items": {type: {"usd_per_hour":
+    positive number, "as_of": date or null}}}``.
+    """
+    if not isinstance(doc, dict):
+        raise ValueError(f"expected a JSON object, found {type(doc).__name__}")
+    for key, want in (("region", region), ("component", component)):
+        if key in doc and doc[key] != want:
+            raise ValueError(f"it holds the table of {key} {str(doc[key])[:40]!r}, not {want}")
+    if not _number(doc.get("fetched_at")):
+        raise ValueError("'fetched_at' is missing or not a number")
+    items = doc.get("items")
+    if not isinstance(items, dict):
+        raise ValueError("'items' is missing or not an object")
+    clean: dict[str, dict[str, Any]] = {}
+    for itype, item in items.items():
+        usd = item.get("usd_per_hour") if isinstance(item, dict) else None
+        as_of = item.get("as_of") if isinstance(item, dict) else None
+        if not _number(usd) or usd <= 0 or not (as_of is None or isinstance(as_of, str)):
+            raise ValueError(f"the item {itype[:40]!r} is not {{usd_per_hour, as_of}}")
+        clean[itype] = {"usd_per_hour": float(usd), "as_of": as_of}
+    return {
+        "region": region,
+        "component": component,
+        "fetched_at": float(doc["fetched_at"]),
+        "items": clean,
+    }
+
+
 class LivePriceCache:
     """Fetches (region, component) price tables from the Price List API, cached on disk.
 
     ``client_factory`` returns a boto3 ``pricing`` client (tests pass one wrapped in a
-    botocore Stubber). Disk writes are atomic; a corrupt cache file is ignored.
+    botocore Stubber). Disk writes are atomic. A file is read at most once per process
+    (:meth:`load`; a missing or unusable file is remembered as such, and an unusable one is
+    warned about once) until :meth:`refresh` replaces it; :meth:`cached` never reads it.
     """
 
     def __init__(
@@ -147,7 +185,8 @@ class LivePriceCache:
         self.ttl_s = ttl_s
         self._client_factory = client_factory or _default_pricing_client
         self._clock = clock
-        self._mem: dict[tuple[str, str], dict[str, Any]] = {}
+        #: what was loaded or fetched; None: no usable file (a miss, remembered)
+        self._mem: dict[tuple[str, str], Optional[dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self.last_error: Optional[str] = None
 
@@ -156,31 +195,40 @@ class LivePriceCache:
         return self.cache_dir / f"prices-{safe}.json"
 
     def cached(self, region: str, component: str) -> Optional[dict[str, Any]]:
-        """The cached table (possibly stale) without touching the network."""
+        """The table in memory (possibly stale), if loaded or fetched: no disk, no network."""
+        with self._lock:
+            return self._mem.get((region, component))
+
+    def load(self, region: str, component: str) -> Optional[dict[str, Any]]:
+        """The table in memory, else read from the disk cache once. Blocking (file I/O)."""
         key = (region, component)
         with self._lock:
             if key in self._mem:
                 return self._mem[key]
-        path = self._path(region, component)
+        data = self._read(self._path(region, component), region, component)
+        with self._lock:
+            return self._mem.setdefault(key, data)  # a refresh may have stored a newer one
+
+    @staticmethod
+    def _read(path: Path, region: str, component: str) -> Optional[dict[str, Any]]:
         try:
-            data = json.loads(path.read_text())
-            if not isinstance(data.get("items"), dict):
-                raise ValueError("no items")
+            return validate_table(json.loads(path.read_text()), region, component)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as e:
-            log.warning("ignoring unreadable price cache %s: %s", path, e)
+        except (OSError, ValueError) as e:  # JSONDecodeError and UnicodeDecodeError too
+            log.warning(
+                "ignoring the price cache %s until the next refresh replaces it: %s", path, e
+            )
             return None
-        with self._lock:
-            self._mem[key] = data
-        return data
 
     def is_fresh(self, region: str, component: str) -> bool:
-        data = self.cached(region, component)
-        return bool(data) and self._clock() - float(data.get("fetched_at", 0)) < self.ttl_s
+        """Whether the table is younger than the TTL. Blocking: may load it from disk."""
+        data = self.load(region, component)
+        return data is not None and self._clock() - data["fetched_at"] < self.ttl_s
 
     def refresh(self, region: str, component: str, force: bool = False) -> dict[str, Any]:
-        """Fetch from the API when stale (or forced). Blocking: call from a worker thread.
+        """Fetch from the API when stale, missing, unusable (or forced). Blocking: call from a
+        worker thread.
 
         Raises botocore/boto3 errors; callers turn them into messages.
         """
@@ -237,19 +285,17 @@ class LivePriceCache:
 
 
 def _default_pricing_client() -> Any:
-    import boto3
-    from botocore.config import Config
+    from .aws import clients
 
-    return boto3.client(
-        "pricing", region_name=PRICING_API_REGION, config=Config(retries={"mode": "standard"})
-    )
+    return clients.make_client("pricing", PRICING_API_REGION)
 
 
 # ---------------------------------------------------------------------------- the book
 
 
 class PriceBook:
-    """Resolves prices and specs; lookups are in-memory and never block."""
+    """Resolves prices and specs; lookups are in memory and never block (no disk, no network):
+    call :meth:`load_live` first (off the event loop) for the live cache to take part."""
 
     def __init__(
         self,
@@ -273,6 +319,16 @@ class PriceBook:
                 float(p["usd_per_hour"]), "bundled", p.get("as_of"), p.get("source", "")
             )
         self.live = live
+
+    def load_live(self, region: str, component: str) -> None:
+        """Read from the disk cache (once each) every live table that lookups of ``component``
+        in ``region`` may use: its own, and the other components estimates borrow from.
+        Blocking (file I/O)."""
+        if not self.live:
+            return
+        others = {c for (r, c, _) in self._bundled if r == region}
+        for c in sorted({component} | others):
+            self.live.load(region, c)
 
     # -- specs
     def specs(self, instance_type: str) -> Optional[Specs]:

@@ -1,7 +1,8 @@
 """The service behind the REST handlers: one plain class, one method per route.
 
-Blocking work (AWS through the environment adapter, live price fetches) runs in a thread
-pool, never on the tornado event loop.
+Blocking work (AWS through the environment adapter, live price fetches) runs in thread
+pools, never on the tornado event loop: the user's and the idle loop's work in one, price
+loads and refreshes in their own, so a slow Price List API never holds a request up.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .aws.errors import describe_aws_error
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict
 from .idle import IdleLoop, IdleStatus, effective_timeout
-from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, Price, PriceBook, price_row
+from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, LivePriceCache, Price, PriceBook, price_row
 from .recommend import recommend
 from .settings import IdleSettings, SettingsStore
 from .usage import UsageSampler, UsageSummary
@@ -58,6 +59,9 @@ class SmCostService:
         self.live_prices = live_prices
         self._clock = clock
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="smcost")
+        #: price loads and refreshes only: at most one refresh per (region, component) runs
+        self.price_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="smcost-prices")
+        self._price_refreshes: dict[tuple[str, str], tuple[asyncio.Future[None], bool]] = {}
         self._types: Optional[list[str]] = None
         self._types_task: Optional[asyncio.Future[Any]] = None
         self.price_error: Optional[str] = None
@@ -81,11 +85,17 @@ class SmCostService:
         )
 
     # -- plumbing
-    async def run_blocking(self, fn: Callable[..., T], *args: Any, action: str = "") -> T:
+    async def run_blocking(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        action: str = "",
+        executor: Optional[ThreadPoolExecutor] = None,
+    ) -> T:
         """Run ``fn`` in the pool; AWS failures become SmCostErrors with a readable message."""
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self.executor, fn, *args)
+            return await loop.run_in_executor(executor or self.executor, fn, *args)
         except SmCostError:
             raise
         except Exception as e:
@@ -113,6 +123,7 @@ class SmCostService:
             self.usage_sampler.stop()
         self.env.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.price_executor.shutdown(wait=False, cancel_futures=True)
 
     #: re-read the instance type(s) in the background when older than this (Studio Classic's
     #: KernelGateway apps come and go as the user opens notebooks)
@@ -139,16 +150,39 @@ class SmCostService:
         return self._types or []
 
     async def refresh_prices(self, force: bool) -> None:
+        """Load the disk cache, then fetch live prices when stale (or ``force``). Callers at
+        the same time share one refresh per (region, component); a forced one that finds a
+        plain one running waits for it, then runs (or joins the next forced one)."""
         live = self.prices.live
         if not live:
             return
+        key = (self.env.region, self.env.component)
+        while key in self._price_refreshes:
+            running, running_forced = self._price_refreshes[key]
+            await asyncio.shield(running)  # a request that goes away does not cancel it
+            if running_forced or not force:
+                return
+        task = asyncio.ensure_future(self._refresh_prices(live, *key, force))
+        self._price_refreshes[key] = (task, force)
+
+        def done(_: Any) -> None:
+            if self._price_refreshes.get(key, (None, False))[0] is task:
+                del self._price_refreshes[key]
+
+        task.add_done_callback(done)
+        await asyncio.shield(task)
+
+    async def _refresh_prices(
+        self, live: LivePriceCache, region: str, component: str, force: bool
+    ) -> None:
+        def load_and_refresh() -> None:
+            # what is on disk first, so lookups have it while the fetch runs
+            self.prices.load_live(region, component)
+            live.refresh(region, component, force)
+
         try:
             await self.run_blocking(
-                live.refresh,
-                self.env.region,
-                self.env.component,
-                force,
-                action="fetch live prices",
+                load_and_refresh, action="fetch live prices", executor=self.price_executor
             )
             self.price_error = None
         except SmCostError as e:
@@ -156,6 +190,8 @@ class SmCostService:
             self.log.warning(
                 "smcost: live prices unavailable, using the bundled snapshot: %s", e.message
             )
+        finally:
+            self.idle.poke()  # the price may change the idle timeout (idle_timeout_by_price)
 
     # -- idle policy
     def current_price(self, types: list[str]) -> Price:

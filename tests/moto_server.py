@@ -108,23 +108,24 @@ def no_aws() -> Iterator[None]:
 
 @pytest.fixture
 def stubs(no_aws, monkeypatch):
-    """Stubbed clients, handed out by janitor.make_client; all responses must be used."""
+    """Stubbed clients, handed out by the package's client factory (aws.clients.make_client);
+    all responses must be used."""
     from botocore.stub import Stubber
 
-    from jupyterlab_smcost.aws import janitor
+    from jupyterlab_smcost.aws import clients as aws_clients
 
-    real_make_client = janitor.make_client
+    real_make_client = aws_clients.make_client
     clients: dict[str, tuple] = {}
 
-    def factory(service, region_name=None):
+    def factory(service, region=None, **kwargs):
         if service not in clients:
-            client = real_make_client(service, region_name)
+            client = real_make_client(service, region, **kwargs)
             stubber = Stubber(client)
             stubber.activate()
             clients[service] = (client, stubber)
         return clients[service][0]
 
-    monkeypatch.setattr(janitor, "make_client", factory)
+    monkeypatch.setattr(aws_clients, "make_client", factory)
 
     def stub(service):
         factory(service)

@@ -394,3 +394,70 @@ def test_jupyter_smcost_entry_point(no_aws):
     )
     assert done.returncode == 0
     assert "ml.t3.medium" in done.stdout
+
+
+def no_aws_config_env(tmp_path) -> dict[str, str]:
+    """A shell with no AWS configuration at all (no region, credentials, profile, endpoint)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k not in ("BOTO_CONFIG",)
+    }
+    env.update(
+        {
+            "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "JUPYTER_DATA_DIR": str(tmp_path / "jupyter-data"),
+        }
+    )
+    return env
+
+
+def run_process(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "jupyterlab_smcost.cli", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_prices_without_any_aws_configuration_show_us_east_1(tmp_path):
+    """The README says prices need no account: with no region configured the command shows
+    us-east-1 and says so on stderr (stdout stays a clean table or JSON document)."""
+    env = no_aws_config_env(tmp_path)
+    notice = (
+        "jupyter smcost: no AWS region is configured: showing us-east-1 "
+        "(pass --region or set AWS_REGION)\n"
+    )
+    done = run_process("prices", env=env)
+    assert (done.returncode, done.stderr) == (0, notice)
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Studio-JupyterLab on-demand prices in us-east-1:"
+    assert "ml.m5.xlarge" in done.stdout
+    done = run_process("prices", "--json", env=env)
+    assert (done.returncode, done.stderr) == (0, notice)
+    doc = json.loads(done.stdout)
+    assert doc["region"] == "us-east-1" and doc["items"]
+    # a configured region is used as is, silently
+    done = run_process("prices", "--json", env={**env, "AWS_DEFAULT_REGION": "eu-west-1"})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout)["region"] == "eu-west-1"
+
+
+@pytest.mark.parametrize("argv", [["prices", "--json"], ["prices"]], ids=["json", "table"])
+def test_a_closed_pipe_ends_quietly(tmp_path, argv):
+    """`jupyter smcost prices --json | head`: the reader goes away before the output is
+    written; the command stops without a traceback, with 141 like other Unix tools."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab_smcost.cli", *argv, "--region", "eu-west-1"],
+        env=no_aws_config_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # long before the command has imported anything, let alone written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert err == ""

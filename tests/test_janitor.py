@@ -19,7 +19,8 @@ from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
     put_invocations,
 )
 
-from jupyterlab_smcost.aws import janitor, lambdas
+from jupyterlab_smcost.aws import clients, endpoints, lambdas, notebooks
+from jupyterlab_smcost.aws.errors import AwsError
 
 
 def count_calls(*clients) -> Counter:
@@ -75,12 +76,12 @@ def fleet(aws):
 
 
 def test_idle_endpoints_paginated_priced_and_batched(fleet):
-    sm = janitor.make_client("sagemaker")
-    cw = janitor.make_client("cloudwatch")
+    sm = clients.make_client("sagemaker")
+    cw = clients.make_client("cloudwatch")
     calls = count_calls(sm, cw)
     queries = capture_metric_queries(cw)
 
-    report = janitor.find_idle_endpoints(sm, cw, hours=24)
+    report = endpoints.find_idle_endpoints(sm, cw, hours=24)
 
     assert len(report.endpoints) == 117
     idle = {e.name for e in report.idle}
@@ -137,12 +138,12 @@ def test_idle_endpoints_paginated_priced_and_batched(fleet):
 
     # smaller batches: the same answer in ceil(122 / 50) = 3 calls
     calls.clear()
-    again = janitor.find_idle_endpoints(sm, cw, hours=24, batch_size=50)
+    again = endpoints.find_idle_endpoints(sm, cw, hours=24, batch_size=50)
     assert calls["GetMetricData"] == 3
     assert {e.name for e in again.idle} == idle
 
     # a 48 h window sees small-001's invocations of 30 h ago
-    wide = janitor.find_idle_endpoints(sm, cw, hours=48)
+    wide = endpoints.find_idle_endpoints(sm, cw, hours=48)
     assert "small-001" not in {e.name for e in wide.idle}
     assert len(wide.idle) == 114
 
@@ -153,9 +154,9 @@ def test_name_filter_and_current_instance_count(fleet):
         EndpointName="ab-4",
         DesiredWeightsAndCapacities=[{"VariantName": "A", "DesiredInstanceCount": 3}],
     )
-    report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"),
-        janitor.make_client("cloudwatch"),
+    report = endpoints.find_idle_endpoints(
+        clients.make_client("sagemaker"),
+        clients.make_client("cloudwatch"),
         hours=24,
         name_contains="ab-",
     )
@@ -168,16 +169,16 @@ def test_name_filter_and_current_instance_count(fleet):
 
 
 def test_no_endpoints(aws):
-    report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"), janitor.make_client("cloudwatch")
+    report = endpoints.find_idle_endpoints(
+        clients.make_client("sagemaker"), clients.make_client("cloudwatch")
     )
     assert report.endpoints == [] and report.idle == [] and report.idle_usd_per_day == 0
 
 
 def test_window_rejects_nonpositive_hours():
-    with pytest.raises(janitor.JanitorError, match="positive"):
-        janitor.window(0)
-    start, end, period = janitor.window(
+    with pytest.raises(AwsError, match="positive"):
+        endpoints.window(0)
+    start, end, period = endpoints.window(
         1.5, now=datetime(2026, 1, 1, 10, 0, 30, tzinfo=timezone.utc)
     )
     assert end == datetime(2026, 1, 1, 10, 1, tzinfo=timezone.utc)
@@ -220,10 +221,10 @@ def test_notify_publishes_one_message_read_back_through_sqs(aws):
     put_invocations(boto3.client("cloudwatch"), [("ep-busy", "AllTraffic", 1)])
     topic, queue = sqs_subscribed_to("idle")
 
-    report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"), hours=24
+    report = endpoints.find_idle_endpoints(
+        clients.make_client("sagemaker"), clients.make_client("cloudwatch"), hours=24
     )
-    message_id = janitor.notify_idle(janitor.make_client("sns"), topic, report)
+    message_id = endpoints.notify_idle(clients.make_client("sns"), topic, report)
 
     got = drain(queue)
     assert len(got) == 1
@@ -246,10 +247,10 @@ def test_notify_sends_nothing_when_none_is_idle(aws):
     make_endpoints(sm, ["ep-busy"], [("AllTraffic", "ml.m5.xlarge", 1)], "m")
     put_invocations(boto3.client("cloudwatch"), [("ep-busy", "AllTraffic", 1)])
     topic, queue = sqs_subscribed_to("idle")
-    report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"), hours=24
+    report = endpoints.find_idle_endpoints(
+        clients.make_client("sagemaker"), clients.make_client("cloudwatch"), hours=24
     )
-    assert janitor.notify_idle(janitor.make_client("sns"), topic, report) is None
+    assert endpoints.notify_idle(clients.make_client("sns"), topic, report) is None
     assert drain(queue) == []
 
 
@@ -278,15 +279,15 @@ NOTEBOOKS = {
 
 def test_notebooks_stop_then_start_only_matching_and_right_states(aws):
     make_notebooks(NOTEBOOKS)
-    sm = janitor.make_client("sagemaker")
+    sm = clients.make_client("sagemaker")
     calls = count_calls(sm)
 
-    dry = janitor.schedule_notebooks(sm, "stop", "dev-", dry_run=True)
+    dry = notebooks.schedule_notebooks(sm, "stop", "dev-", dry_run=True)
     assert dry.acted == ["dev-a", "dev-c"]
     assert calls["StopNotebookInstance"] == 0
     assert statuses()["dev-a"] == "InService"
 
-    stop = janitor.schedule_notebooks(sm, "stop", "dev-")
+    stop = notebooks.schedule_notebooks(sm, "stop", "dev-")
     assert stop.acted == ["dev-a", "dev-c"]
     assert stop.skipped == [
         {"name": "dev-b", "status": "Stopped", "reason": "already Stopped"},
@@ -303,7 +304,7 @@ def test_notebooks_stop_then_start_only_matching_and_right_states(aws):
         "prod-b": "Stopped",
     }
 
-    start = janitor.schedule_notebooks(sm, "start", "dev-")
+    start = notebooks.schedule_notebooks(sm, "start", "dev-")
     assert start.acted == ["dev-a", "dev-b", "dev-c", "xdev-d"]
     assert start.skipped == []
     assert calls["StartNotebookInstance"] == 4
@@ -319,8 +320,8 @@ def test_notebooks_stop_then_start_only_matching_and_right_states(aws):
 
 
 def test_notebooks_require_a_name_filter(aws):
-    with pytest.raises(janitor.JanitorError, match="name filter is required"):
-        janitor.schedule_notebooks(janitor.make_client("sagemaker"), "stop", "")
+    with pytest.raises(AwsError, match="name filter is required"):
+        notebooks.schedule_notebooks(clients.make_client("sagemaker"), "stop", "")
 
 
 # --------------------------------------------------------------------------- Lambda handlers
@@ -348,11 +349,11 @@ def test_lambda_stop_and_start_notebooks(aws, monkeypatch):
 def test_lambda_refuses_without_name_filter(aws, monkeypatch):
     make_notebooks({"dev-a": False})
     monkeypatch.delenv("NAME_CONTAINS", raising=False)
-    with pytest.raises(janitor.JanitorError, match="name filter is required"):
+    with pytest.raises(AwsError, match="name filter is required"):
         lambdas.stop_notebooks({}, None)
     monkeypatch.setenv("NAME_CONTAINS", "dev-")
     monkeypatch.setenv("DRY_RUN", "maybe")
-    with pytest.raises(janitor.JanitorError, match="DRY_RUN"):
+    with pytest.raises(AwsError, match="DRY_RUN"):
         lambdas.stop_notebooks({}, None)
     assert statuses()["dev-a"] == "InService"
 
@@ -380,12 +381,12 @@ def test_lambda_report_idle_endpoints_publishes(aws, monkeypatch):
     json.dumps(summary)
 
     monkeypatch.setenv("HOURS", "-1")
-    with pytest.raises(janitor.JanitorError, match="HOURS"):
+    with pytest.raises(AwsError, match="HOURS"):
         lambdas.report_idle_endpoints({}, None)
 
 
 def test_region_of_the_report_is_the_clients(aws):
-    sm = janitor.make_client("sagemaker")
+    sm = clients.make_client("sagemaker")
     assert sm.meta.region_name == REGION
 
 
@@ -404,8 +405,8 @@ def test_serverless_and_deleted_config_variants(aws):
         ],
     )
     sm.create_endpoint(EndpointName="sl", EndpointConfigName="sl")
-    report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"), hours=24
+    report = endpoints.find_idle_endpoints(
+        clients.make_client("sagemaker"), clients.make_client("cloudwatch"), hours=24
     )
     by_name = {e.name: e for e in report.idle}
     assert set(by_name) == {"orphan", "sl"}
@@ -429,7 +430,7 @@ def test_a_failing_describe_stops_the_other_describes(aws):
         [("AllTraffic", "ml.m5.xlarge", 1)],
         "c",
     )
-    sm = janitor.make_client("sagemaker")
+    sm = clients.make_client("sagemaker")
     calls = count_calls(sm)
 
     def deny(**kw):
@@ -439,8 +440,8 @@ def test_a_failing_describe_stops_the_other_describes(aws):
         }
 
     sm.meta.events.register("before-call.sagemaker.DescribeEndpoint", deny)
-    with pytest.raises(janitor.JanitorError) as info:
-        janitor.find_idle_endpoints(sm, janitor.make_client("cloudwatch"), workers=2)
+    with pytest.raises(AwsError) as info:
+        endpoints.find_idle_endpoints(sm, clients.make_client("cloudwatch"), workers=2)
     assert info.value.code == "aws_access_denied"
     assert "AWS denied DescribeEndpoint while trying to describe endpoint ep-" in str(info.value)
     assert 1 <= calls["DescribeEndpoint"] <= 2  # one per thread at most, not 40

@@ -14,7 +14,8 @@ from botocore.stub import ANY, Stubber
 from moto_server import aws_env, no_aws, patched_environ, stubs  # noqa: F401  (fixtures)
 
 from jupyterlab_smcost import cli
-from jupyterlab_smcost.aws import janitor, lambdas
+from jupyterlab_smcost.aws import clients, endpoints, lambdas, notebooks
+from jupyterlab_smcost.aws.errors import AwsError
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 ACCESS_DENIED_MSG = (
@@ -148,9 +149,9 @@ def test_get_metric_data_request_shape_and_next_token_pages(stubs):
         },
         {**expected, "NextToken": "page-2"},
     )
-    report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"),
-        janitor.make_client("cloudwatch"),
+    report = endpoints.find_idle_endpoints(
+        clients.make_client("sagemaker"),
+        clients.make_client("cloudwatch"),
         hours=24,
         now=NOW,
         workers=1,
@@ -183,8 +184,8 @@ def test_endpoint_deleted_while_checking_is_skipped(stubs):
         service_message='Could not find endpoint "gone".',
         http_status_code=400,
     )
-    report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"), now=NOW
+    report = endpoints.find_idle_endpoints(
+        clients.make_client("sagemaker"), clients.make_client("cloudwatch"), now=NOW
     )
     assert report.endpoints == []
     assert report.skipped == [{"name": "gone", "reason": "deleted while checking"}]
@@ -198,9 +199,9 @@ def test_forbidden_metric_result_is_an_error_not_idle(stubs):
         {"MetricDataResults": [{"Id": "q0", "Label": "Invocations", "StatusCode": "Forbidden"}]},
         {"MetricDataQueries": ANY, "StartTime": ANY, "EndTime": ANY, "ScanBy": ANY},
     )
-    with pytest.raises(janitor.JanitorError, match="Forbidden"):
-        janitor.find_idle_endpoints(
-            janitor.make_client("sagemaker"), janitor.make_client("cloudwatch"), now=NOW
+    with pytest.raises(AwsError, match="Forbidden"):
+        endpoints.find_idle_endpoints(
+            clients.make_client("sagemaker"), clients.make_client("cloudwatch"), now=NOW
         )
 
 
@@ -272,7 +273,7 @@ def test_lambda_report_idle_raises_on_access_denied(stubs, monkeypatch):
         http_status_code=400,
     )
     stubs("cloudwatch")
-    with pytest.raises(janitor.JanitorError) as info:
+    with pytest.raises(AwsError) as info:
         lambdas.report_idle_endpoints({}, None)
     assert info.value.code == "aws_access_denied"
     assert "AWS denied ListEndpoints" in str(info.value)
@@ -311,7 +312,7 @@ def test_notebook_states_in_transition_are_skipped(stubs):
         ],
     )
     sm.add_response("start_notebook_instance", {}, {"NotebookInstanceName": "dev-2"})
-    report = janitor.schedule_notebooks(janitor.make_client("sagemaker"), "start", "dev-")
+    report = notebooks.schedule_notebooks(clients.make_client("sagemaker"), "start", "dev-")
     assert report.acted == ["dev-2"]
     assert [(s["name"], s["reason"]) for s in report.skipped] == [
         ("dev-1", "Pending: only Stopped instances are started"),
@@ -362,7 +363,7 @@ def test_lambda_stop_raises_on_access_denied_and_stops_trying(stubs, monkeypatch
         expected_params={"NotebookInstanceName": "dev-1"},
     )
     monkeypatch.setenv("NAME_CONTAINS", "dev-")
-    with pytest.raises(janitor.JanitorError) as info:
+    with pytest.raises(AwsError) as info:
         lambdas.stop_notebooks({}, None)
     assert info.value.code == "aws_access_denied"
     assert "StopNotebookInstance" in str(info.value)  # and dev-2 was not tried (no pending)
@@ -376,7 +377,7 @@ def test_lambda_start_raises_when_throttled(stubs, monkeypatch):
         http_status_code=400,
     )
     monkeypatch.setenv("NAME_CONTAINS", "dev-")
-    with pytest.raises(janitor.JanitorError) as info:
+    with pytest.raises(AwsError) as info:
         lambdas.start_notebooks({}, None)
     assert info.value.code == "aws_throttled"
 
@@ -393,7 +394,7 @@ def test_lambda_partial_failure_raises_after_the_rest(stubs, monkeypatch):
     )
     sm.add_response("start_notebook_instance", {}, {"NotebookInstanceName": "dev-2"})
     monkeypatch.setenv("NAME_CONTAINS", "dev-")
-    with pytest.raises(janitor.JanitorError, match="1 of 2 notebook instances could not start"):
+    with pytest.raises(AwsError, match="1 of 2 notebook instances could not start"):
         lambdas.start_notebooks({}, None)
 
 
@@ -414,26 +415,28 @@ def test_cli_no_credentials_exits_1(tmp_path):
     )
 
 
-def test_cli_no_region_exits_1():
+def test_cli_no_region_exits_1_for_account_commands():
+    """Prices need no account (they default to us-east-1, see test_cli); the janitor's
+    commands act on one region of an account and need it said."""
     env = aws_env("http://127.0.0.1:9")
     env.pop("AWS_DEFAULT_REGION")
     with patched_environ(env):
-        import os
-
-        os.environ.pop("AWS_DEFAULT_REGION", None)
-        rc, out, err = run_cli("prices")
-    assert rc == 1
+        rc, out, err = run_cli("notebooks", "stop", "--name-contains", "dev-")
+    assert rc == 1 and out == ""
     assert one_line(err) == (
-        "jupyter smcost: error: No AWS region is configured: pass --region or set AWS_REGION."
+        "jupyter smcost: error: No AWS region is configured while trying to create the "
+        "sagemaker client (set AWS_REGION)."
     )
 
 
 def test_client_retries_default_and_environment(no_aws, monkeypatch):
     monkeypatch.delenv("AWS_MAX_ATTEMPTS")
     monkeypatch.delenv("AWS_RETRY_MODE")
-    client = janitor.make_client("sagemaker")
+    client = clients.make_client("sagemaker")  # the server's: someone waits for it
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
+    client = lambdas._client("sagemaker")  # the janitor's: batches meet rate limits
     assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 8}
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
     monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
-    client = janitor.make_client("sagemaker")
+    client = lambdas._client("sagemaker")
     assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 2}

@@ -25,7 +25,7 @@ from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
     put_invocations,
 )
 
-from jupyterlab_smcost.aws import janitor, lambdas
+from jupyterlab_smcost.aws import clients, lambdas
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "janitor.yaml"
 
@@ -125,17 +125,17 @@ IAM_PREFIX = {"sagemaker": "sagemaker", "cloudwatch": "cloudwatch", "sns": "sns"
 def recorded(aws, monkeypatch):
     """Every AWS call the handlers make, as IAM actions (service:Operation)."""
     actions: set[str] = set()
-    real = janitor.make_client
+    real = clients.make_client
 
-    def make(service, region_name=None):
-        client = real(service, region_name)
+    def make(service, region=None, **kwargs):
+        client = real(service, region, **kwargs)
         client.meta.events.register(
             "before-call.*.*",
             lambda model, **kw: actions.add(f"{IAM_PREFIX[service]}:{model.name}"),
         )
         return client
 
-    monkeypatch.setattr(janitor, "make_client", make)
+    monkeypatch.setattr(clients, "make_client", make)
     return actions
 
 

@@ -209,10 +209,9 @@ def test_live_fetch_paginates_caches_and_wins_over_bundled(tmp_path: Path) -> No
     assert book.specs("ml.m5.xlarge").vcpu == 4
     # the cache survives a new process (new objects reading the same dir)
     cache2 = LivePriceCache(tmp_path, ttl_s=3600, client_factory=lambda: None, clock=lambda: now[0])
-    assert (
-        PriceBook(live=cache2).price("us-east-1", "Studio-JupyterLab", "ml.g5.xlarge").source
-        == "live"
-    )
+    book2 = PriceBook(live=cache2)
+    book2.load_live("us-east-1", "Studio-JupyterLab")
+    assert book2.price("us-east-1", "Studio-JupyterLab", "ml.g5.xlarge").source == "live"
     assert cache2.is_fresh("us-east-1", "Studio-JupyterLab")
     now[0] += 3601
     assert not cache2.is_fresh("us-east-1", "Studio-JupyterLab")
@@ -233,5 +232,5 @@ def test_live_error_propagates_and_bundled_still_answers(tmp_path: Path) -> None
 def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     cache = LivePriceCache(tmp_path, client_factory=lambda: None)
     (tmp_path / "prices-us-east-1__Notebook.json").write_text("{not json")
-    assert cache.cached("us-east-1", "Notebook") is None
+    assert cache.load("us-east-1", "Notebook") is None
     assert PriceBook(live=cache).price("us-east-1", "Notebook", "ml.t3.medium").source == "bundled"

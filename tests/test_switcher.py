@@ -21,7 +21,7 @@ from env_helpers import (
 )
 from sm_stub import client_error, stubbed
 
-from jupyterlab_smcost.aws import switcher
+from jupyterlab_smcost.aws import clients, switcher
 from jupyterlab_smcost.aws.switcher import Switch, SwitchError, handler, run, validate_event
 
 pytest_plugins = ("moto_env",)
@@ -296,10 +296,10 @@ def test_handler_notebook_instance_on_moto(moto_endpoint, monkeypatch):
     applies it to moto's in-process backend."""
     create_notebook_instance("dev-alice", "ml.t3.medium")
     updates = []
-    real_make_client = switcher.make_client
+    real_make_client = clients.make_client
 
-    def make_client(service, region=None):
-        client = real_make_client(service, region)
+    def make_client(service, region=None, **kwargs):
+        client = real_make_client(service, region, **kwargs)
 
         def update(params, **kwargs):
             from moto.sagemaker.models import sagemaker_backends
@@ -316,7 +316,7 @@ def test_handler_notebook_instance_on_moto(moto_endpoint, monkeypatch):
         client.meta.events.register("before-call.sagemaker.UpdateNotebookInstance", update)
         return client
 
-    monkeypatch.setattr(switcher, "make_client", make_client)
+    monkeypatch.setattr(clients, "make_client", make_client)
     sleeps = []
     monkeypatch.setattr(switcher, "SLEEP", sleeps.append)
 
@@ -367,7 +367,7 @@ def test_handler_stop_start_only_on_moto(moto_endpoint):
 def test_handler_raises_on_aws_errors(monkeypatch):
     sm, stub = stubbed()
     client_error(stub, "describe_notebook_instance", "AccessDeniedException", "not authorized")
-    monkeypatch.setattr(switcher, "make_client", lambda service, region=None: sm)
+    monkeypatch.setattr(clients, "make_client", lambda service, region=None, **kw: sm)
     with pytest.raises(ClientError):
         handler(
             {

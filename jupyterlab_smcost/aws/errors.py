@@ -1,16 +1,21 @@
-"""Turn botocore exceptions into one readable line (and an HTTP status for the handlers)."""
+"""The package's AWS error type, and botocore exceptions turned into one readable line (with
+an HTTP status for the handlers)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Optional
 
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    ReadTimeoutError,
 )
 
 THROTTLING_CODES = {
@@ -37,6 +42,33 @@ ACCESS_CODES = {
 QUOTA_CODES = {"ResourceLimitExceeded", "ServiceQuotaExceededException", "LimitExceededException"}
 
 
+class AwsError(Exception):
+    """A failure a person should read: ``code`` (as :func:`describe_aws_error`), a one-line
+    ``message`` and the HTTP ``status`` the server answers with. The janitor's, the
+    switcher's and the SageMaker helpers' errors all derive from it."""
+
+    def __init__(self, code: str, message: str, status: int = 502) -> None:
+        message = " ".join(str(message).split())  # one line, whatever AWS put in it
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class JanitorError(AwsError):
+    """The janitor cannot go on (bad input or configuration, a partial failure)."""
+
+
+@contextmanager
+def aws_errors(action: str) -> Iterator[None]:
+    """Turn botocore failures inside the block into an :class:`AwsError`."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        code, message, status = describe_aws_error(exc, action)
+        raise AwsError(code, message, status) from exc
+
+
 def error_code(exc: BaseException) -> Optional[str]:
     if isinstance(exc, ClientError):
         return exc.response.get("Error", {}).get("Code")
@@ -50,6 +82,15 @@ def is_throttling(exc: BaseException) -> bool:
 def describe_aws_error(exc: BaseException, action: str = "") -> tuple[str, str, int]:
     """(code, message, http_status) for an AWS failure, phrased for a person."""
     what = f" while trying to {action}" if action else ""
+    if isinstance(exc, AwsError):
+        return exc.code, exc.message, exc.status
+    if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+        return (
+            "aws_timeout",
+            f"AWS did not answer in time{what} ({exc}); the call gives up after a bounded "
+            "number of attempts, try again later.",
+            504,
+        )
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return (
             "aws_no_credentials",

@@ -19,7 +19,8 @@ import logging
 import os
 from typing import Any, Optional
 
-from . import janitor
+from . import clients, endpoints, notebooks
+from .errors import JanitorError
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)
@@ -28,13 +29,17 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
+def _client(service: str) -> Any:
+    return clients.make_client(service, max_attempts=clients.BATCH_MAX_ATTEMPTS)
+
+
 def _env_bool(name: str) -> bool:
     value = os.environ.get(name, "").strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise janitor.JanitorError("invalid_config", f"{name}={value!r} is not true or false")
+    raise JanitorError("invalid_config", f"{name}={value!r} is not true or false")
 
 
 def _env_hours() -> float:
@@ -44,21 +49,19 @@ def _env_hours() -> float:
     except ValueError:
         hours = 0.0
     if hours <= 0:
-        raise janitor.JanitorError("invalid_config", f"HOURS={raw!r} is not a positive number")
+        raise JanitorError("invalid_config", f"HOURS={raw!r} is not a positive number")
     return hours
 
 
 def _notebooks(action: str) -> dict[str, Any]:
     name_contains = os.environ.get("NAME_CONTAINS", "").strip()
     dry_run = _env_bool("DRY_RUN")
-    report = janitor.schedule_notebooks(
-        janitor.make_client("sagemaker"), action, name_contains, dry_run
-    )
+    report = notebooks.schedule_notebooks(_client("sagemaker"), action, name_contains, dry_run)
     summary = report.to_json()
     log.info("%s notebooks: %s", action, json.dumps(summary))
     failure = report.failure_line()
     if failure:
-        raise janitor.JanitorError("partial_failure", failure)
+        raise JanitorError("partial_failure", failure)
     return summary
 
 
@@ -76,16 +79,14 @@ def report_idle_endpoints(event: Optional[dict] = None, context: Any = None) -> 
     """Find InService endpoints without invocations in HOURS; publish them to TOPIC_ARN."""
     hours = _env_hours()
     topic = os.environ.get("TOPIC_ARN", "").strip()
-    report = janitor.find_idle_endpoints(
-        janitor.make_client("sagemaker"),
-        janitor.make_client("cloudwatch"),
+    report = endpoints.find_idle_endpoints(
+        _client("sagemaker"),
+        _client("cloudwatch"),
         hours=hours,
         name_contains=os.environ.get("NAME_CONTAINS", "").strip() or None,
     )
     summary = report.to_json()
-    summary["message_id"] = (
-        janitor.notify_idle(janitor.make_client("sns"), topic, report) if topic else None
-    )
+    summary["message_id"] = endpoints.notify_idle(_client("sns"), topic, report) if topic else None
     log.info(
         "idle endpoints: %d of %d, $%.2f/day, message %s",
         len(report.idle),

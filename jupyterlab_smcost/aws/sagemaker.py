@@ -1,34 +1,28 @@
 """SageMaker helpers shared by the environment adapters and the switcher Lambda.
 
-boto3 only (no jupyter import). Clients come from boto3's standard resolution (credential
-chain, ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_SAGEMAKER``, ``AWS_MAX_ATTEMPTS``), with
-botocore's ``standard`` retry mode; on top of it, :func:`call` retries throttling and the
-known transient SageMaker errors a bounded number of times with an injectable ``sleep``
-(so tests never sleep, and Stubber-wrapped clients, which bypass botocore's retries, are
-covered too).
+boto3 only (no jupyter import). Clients come from :mod:`.clients` (standard resolution,
+bounded timeouts, botocore's ``standard`` retry mode); on top of it, :func:`call` retries
+throttling and the known transient SageMaker errors a bounded number of times with an
+injectable ``sleep`` (so tests never sleep, and Stubber-wrapped clients, which bypass
+botocore's retries, are covered too).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, Optional
 
-import boto3
 import botocore.session
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from .errors import THROTTLING_CODES, error_code
+from .errors import THROTTLING_CODES, AwsError, error_code
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
-ClientFactory = Callable[[str], Any]
 
-USER_AGENT = "jupyterlab-smcost"
 ARN_RE = re.compile(r"^arn:aws[a-z-]*:sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d*):")
 
 #: ResourceSpec fields that describe the image: copied to the app on the new instance type.
@@ -66,27 +60,6 @@ def region_from_arn(arn: Optional[str]) -> Optional[str]:
         return None
     m = ARN_RE.match(arn)
     return m.group("region") if m and m.group("region") else None
-
-
-def client_config() -> Config:
-    """Standard retry mode; ``AWS_MAX_ATTEMPTS`` (standard resolution) wins when set."""
-    retries: dict[str, Any] = {"mode": "standard"}
-    if not os.environ.get("AWS_MAX_ATTEMPTS"):
-        retries["max_attempts"] = 6
-    return Config(retries=retries, user_agent_extra=USER_AGENT, connect_timeout=10, read_timeout=30)
-
-
-def make_client(service: str, region: Optional[str] = None) -> Any:
-    """A boto3 client through boto3's standard resolution only (so AWS_ENDPOINT_URL works).
-
-    A fresh Session per call: boto3's default session is not thread-safe to create clients.
-    """
-    session = boto3.session.Session()
-    return session.client(service, region_name=region or None, config=client_config())
-
-
-def default_factory(region: Optional[str]) -> ClientFactory:
-    return functools.partial(make_client, region=region)
 
 
 # -- instance types, from botocore's service model (never a copied list)
@@ -146,8 +119,11 @@ def call(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-class WaitTimeout(Exception):
+class WaitTimeout(AwsError):
     """A resource did not reach the expected state in time."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("wait_timeout", message, 504)
 
 
 def wait_for(

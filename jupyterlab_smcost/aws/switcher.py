@@ -27,7 +27,8 @@ from typing import Any, Optional
 
 from botocore.exceptions import ClientError
 
-from .errors import describe_aws_error, error_code
+from . import clients
+from .errors import AwsError, describe_aws_error, error_code
 from .sagemaker import (
     Clock,
     Sleep,
@@ -36,7 +37,6 @@ from .sagemaker import (
     app_instance_types,
     call,
     image_spec,
-    make_client,
     notebook_instance_types,
 )
 
@@ -50,8 +50,11 @@ SLEEP: Sleep = time.sleep
 SPACE_SETTINGS_KEY = {"JupyterLab": "JupyterLabAppSettings", "CodeEditor": "CodeEditorAppSettings"}
 
 
-class SwitchError(Exception):
+class SwitchError(AwsError):
     """The switch cannot go on (bad event, resource in a state it cannot leave)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("switch_failed", message, 409)
 
 
 class Budget:
@@ -306,7 +309,9 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         budget = max(1.0, context.get_remaining_time_in_millis() / 1000.0 - MARGIN_S)
     try:
         event = validate_event(event)
-        sm = make_client("sagemaker", event.get("region"))
+        sm = clients.make_client(
+            "sagemaker", event.get("region"), max_attempts=clients.BATCH_MAX_ATTEMPTS
+        )
         result = run(event, sm, budget_s=budget, sleep=SLEEP)
     except ClientError as e:
         _code, message, _ = describe_aws_error(e, f"switch to {event.get('instance_type')}")

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from ..aws.sagemaker import ClientFactory, region_from_arn
+from ..aws.clients import ClientFactory, default_region
+from ..aws.errors import AwsError
+from ..aws.sagemaker import region_from_arn
 from .base import Environment, EnvironmentInfo, IdleContext, SwitchProgress
 from .local import LocalEnvironment
 from .notebook_instance import NotebookInstanceEnvironment
@@ -152,9 +154,11 @@ def detect(metadata: Optional[dict[str, Any]], wanted: str = "auto") -> Detected
 def _region(detected: Detected, config: EnvConfig, log: logging.Logger) -> str:
     if detected.region:
         return detected.region
-    import boto3  # standard resolution: AWS_REGION / AWS_DEFAULT_REGION / config file
-
-    region = boto3.session.Session().region_name
+    try:  # standard resolution: AWS_DEFAULT_REGION / the profile / AWS_REGION
+        region = default_region()
+    except AwsError as e:
+        log.warning("smcost: %s", e.message)
+        region = None
     if region:
         return region
     log.warning(

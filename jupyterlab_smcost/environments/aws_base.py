@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Optional
 
-from ..aws.sagemaker import ClientFactory, Clock, Sleep, call, default_factory
+from ..aws.clients import ClientFactory, default_factory
+from ..aws.sagemaker import Clock, Sleep, call
 from ..errors import SmCostError
 from .base import Environment, SwitchProgress
 
@@ -21,8 +22,9 @@ ShutdownKernel = Callable[[str], None]
 class SageMakerEnvironment(Environment):
     """Base of the notebook-instance, Studio Classic and Studio space adapters.
 
-    ``client_factory(service_name)`` returns a boto3 client; the default goes through boto3's
-    standard resolution for ``region``. Tests pass Stubber-wrapped clients through it.
+    ``client_factory(service_name)`` returns a boto3 client; the default is the package's one
+    factory (:mod:`..aws.clients`: standard resolution, bounded timeouts) for ``region``.
+    Tests pass Stubber-wrapped clients through it.
     """
 
     def __init__(

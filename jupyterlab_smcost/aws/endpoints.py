@@ -1,119 +1,28 @@
-"""Account janitor: idle real-time endpoints, scheduled notebook instance start/stop.
-
-Used by ``jupyter smcost`` (cli.py) and by the Lambda handlers (aws/lambdas.py). Only the
-standard library and boto3/botocore: it runs in a bare Lambda.
-
-AWS access goes through :func:`make_client`, which uses boto3's standard resolution only
-(credential chain, region, ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>``,
-``AWS_MAX_ATTEMPTS``); tests replace it to hand in clients wrapped in a botocore Stubber.
-Every AWS failure surfaces as a :class:`JanitorError` with a one-line message.
+"""Idle real-time endpoints: which InService endpoints had no invocations in a window, what
+they cost per day, and one SNS message listing them (``jupyter smcost endpoints idle`` and the
+``report_idle_endpoints`` Lambda). Only the standard library and boto3: it runs in a bare
+Lambda. Every AWS failure surfaces as an :class:`~.errors.AwsError` with a one-line message.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from ..pricing import HOURS_PER_DAY, PriceBook
-from .errors import ACCESS_CODES, THROTTLING_CODES, describe_aws_error, error_code
-
-log = logging.getLogger(__name__)
+from .errors import AwsError, JanitorError, aws_errors, error_code
 
 HOSTING = "Hosting"  # the Price List component of real-time endpoint instances
 NAMESPACE = "AWS/SageMaker"
 METRIC = "Invocations"
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
 DEFAULT_WORKERS = 8  # concurrent Describe* calls (SageMaker throttles bursts; retries absorb it)
-DEFAULT_MAX_ATTEMPTS = 8
 SNS_MAX_BYTES = 256 * 1024
-USER_AGENT = "jupyterlab-smcost-janitor"
-
-
-class JanitorError(Exception):
-    """A failure a person should read: ``code`` (as aws.errors) and a one-line message."""
-
-    def __init__(self, code: str, message: str) -> None:
-        message = " ".join(str(message).split())  # one line, whatever AWS put in it
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@contextmanager
-def aws_errors(action: str) -> Iterator[None]:
-    """Turn botocore failures inside the block into a :class:`JanitorError`."""
-    try:
-        yield
-    except (ClientError, BotoCoreError) as exc:
-        code, message, _status = describe_aws_error(exc, action)
-        raise JanitorError(code, message) from exc
-
-
-def default_region(region_name: Optional[str] = None) -> Optional[str]:
-    """The region given, else boto3's (AWS_DEFAULT_REGION, profile), else AWS_REGION."""
-    if region_name:
-        return region_name
-    with aws_errors("read the AWS configuration"):
-        found = _botocore_session().get_config_variable("region")
-    return found or os.environ.get("AWS_REGION") or None
-
-
-def make_client(service: str, region_name: Optional[str] = None) -> Any:
-    """A boto3 client with the standard resolution.
-
-    Retries: ``standard`` mode with up to 8 attempts (a check of thousands of endpoints
-    meets SageMaker's Describe* rate limits), unless the environment or the profile sets
-    ``retry_mode`` / ``max_attempts`` (tests set ``AWS_MAX_ATTEMPTS=1``).
-    """
-    import boto3
-    from botocore.config import Config
-
-    region_name = default_region(region_name)
-    with aws_errors(f"create the {service} client"):
-        # A fresh session, so credentials are resolved now rather than cached from an
-        # earlier client, sharing the (read-only) API model loader of the first one.
-        botocore_session = _botocore_session()
-        retries: dict[str, Any] = {}
-        if not (
-            os.environ.get("AWS_RETRY_MODE")
-            or botocore_session.get_scoped_config().get("retry_mode")
-        ):
-            retries["mode"] = "standard"
-        if botocore_session.get_config_variable("max_attempts") is None:
-            retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
-        config = Config(
-            user_agent_extra=USER_AGENT,
-            max_pool_connections=DEFAULT_WORKERS * 2,
-            retries=retries or None,
-        )
-        session = boto3.session.Session(botocore_session=botocore_session)
-        return session.client(service, region_name=region_name, config=config)
-
-
-_LOADER: Any = None
-_LOADER_LOCK = threading.Lock()
-
-
-def _botocore_session() -> Any:
-    import botocore.session
-
-    global _LOADER
-    session = botocore.session.get_session()
-    with _LOADER_LOCK:
-        if _LOADER is None:
-            _LOADER = session.get_component("data_loader")
-        else:
-            session.register_component("data_loader", _LOADER)
-    return session
 
 
 def _iso(value: Any) -> Optional[str]:
@@ -122,9 +31,6 @@ def _iso(value: Any) -> Optional[str]:
             value = value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc).isoformat()
     return value
-
-
-# ------------------------------------------------------------------------------ endpoints
 
 
 @dataclass
@@ -407,7 +313,7 @@ def fetch_sums(
                 for result in page.get("MetricDataResults", []):
                     status = result.get("StatusCode", "Complete")
                     if status in ("InternalError", "Forbidden"):
-                        raise JanitorError(
+                        raise AwsError(
                             "aws_error",
                             f"CloudWatch answered {status} for {result.get('Label') or ''} "
                             f"({result['Id']}): cannot tell whether it is idle",
@@ -421,6 +327,7 @@ def fetch_sums(
 
 
 def price_variants(endpoints: list[EndpointUsage], region: str, book: PriceBook) -> None:
+    book.load_live(region, HOSTING)
     for e in endpoints:
         for v in e.variants:
             if v.serverless:
@@ -526,93 +433,3 @@ def notify_idle(sns: Any, topic_arn: str, report: IdleReport) -> Optional[str]:
     subject, body = idle_message(report)
     with aws_errors(f"publish to SNS topic {topic_arn}"):
         return sns.publish(TopicArn=topic_arn, Subject=subject, Message=body)["MessageId"]
-
-
-# ------------------------------------------------------------------------------ notebooks
-
-ACTIONS = {
-    # action: (state acted on, state it leads to, boto3 method, past tense)
-    "start": ("Stopped", "InService", "start_notebook_instance", "started"),
-    "stop": ("InService", "Stopped", "stop_notebook_instance", "stopped"),
-}
-
-
-@dataclass
-class NotebookReport:
-    action: str
-    name_contains: str
-    dry_run: bool
-    acted: list[str] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)  # name, status, reason
-    failed: list[dict[str, str]] = field(default_factory=list)  # name, code, message
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "name_contains": self.name_contains,
-            "dry_run": self.dry_run,
-            ACTIONS[self.action][3]: self.acted,
-            "skipped": self.skipped,
-            "failed": self.failed,
-        }
-
-    def failure_line(self) -> Optional[str]:
-        if not self.failed:
-            return None
-        total = len(self.acted) + len(self.failed)
-        detail = "; ".join(f"{f['name']}: {f['message']}" for f in self.failed)
-        return f"{len(self.failed)} of {total} notebook instances could not {self.action}: {detail}"
-
-
-def list_notebook_instances(sagemaker: Any, name_contains: str) -> list[dict]:
-    found: list[dict] = []
-    with aws_errors("list SageMaker notebook instances"):
-        paginator = sagemaker.get_paginator("list_notebook_instances")
-        for page in paginator.paginate(NameContains=name_contains, MaxResults=100):
-            found.extend(page.get("NotebookInstances", []))
-    return sorted(found, key=lambda n: n["NotebookInstanceName"])
-
-
-def schedule_notebooks(
-    sagemaker: Any, action: str, name_contains: str, dry_run: bool = False
-) -> NotebookReport:
-    """Start (Stopped only) or stop (InService only) the notebook instances matching a name.
-
-    Others are skipped with their state. A failure on one instance is recorded and the rest
-    go on, except for access/throttling failures, which stop the run (they would repeat).
-    """
-    if action not in ACTIONS:
-        raise JanitorError("invalid_input", f"unknown action {action!r}: start or stop")
-    if not name_contains:
-        raise JanitorError(
-            "invalid_input",
-            "a name filter is required (e.g. --name-contains dev-): refusing to "
-            f"{action} every notebook instance of the account",
-        )
-    wanted, target, method, done = ACTIONS[action]
-    report = NotebookReport(action, name_contains, dry_run)
-    for nb in list_notebook_instances(sagemaker, name_contains):
-        name, status = nb["NotebookInstanceName"], nb.get("NotebookInstanceStatus", "?")
-        if status != wanted:
-            reason = (
-                f"already {status}"
-                if status == target
-                else f"{status}: only {wanted} instances are {done}"
-            )
-            report.skipped.append({"name": name, "status": status, "reason": reason})
-            continue
-        if dry_run:
-            report.acted.append(name)
-            continue
-        try:
-            getattr(sagemaker, method)(NotebookInstanceName=name)
-        except (ClientError, BotoCoreError) as exc:
-            code, message, _ = describe_aws_error(exc, f"{action} notebook instance {name}")
-            if error_code(exc) in ACCESS_CODES | THROTTLING_CODES or not isinstance(
-                exc, ClientError
-            ):
-                raise JanitorError(code, message) from exc
-            report.failed.append({"name": name, "code": code, "message": " ".join(message.split())})
-            continue
-        report.acted.append(name)
-    return report
