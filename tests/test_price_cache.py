@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 from moto_server import aws_env, patched_environ
@@ -218,7 +218,8 @@ def no_pricing_endpoint() -> Iterator[None]:
 
 
 @pytest.fixture
-def cache_text() -> str:
+def cache_text() -> Optional[str]:
+    """The server's cache file for (us-east-1, Studio-JupyterLab); None: no file."""
     return "[]"
 
 
@@ -230,11 +231,15 @@ def server_reads(tmp_path: Path, count_reads: Any) -> CacheReads:
 
 @pytest.fixture
 def smcost_config(
-    tmp_path: Path, cache_text: str, no_pricing_endpoint: None, server_reads: CacheReads
+    tmp_path: Path,
+    cache_text: Optional[str],
+    no_pricing_endpoint: None,
+    server_reads: CacheReads,
 ) -> dict[str, Any]:
     cache_dir = tmp_path / "smcost" / "prices"
     cache_dir.mkdir(parents=True)
-    (cache_dir / CACHE_NAME).write_text(cache_text)
+    if cache_text is not None:
+        (cache_dir / CACHE_NAME).write_text(cache_text)
     return {"live_prices": True}
 
 
@@ -278,24 +283,29 @@ async def test_forced_refresh_repairs_the_cache_on_the_server(
     assert (body["price"]["usd_per_hour"], body["price"]["source"]) == (0.24, "live")
 
 
-@pytest.mark.parametrize("cache_text", [good_cache(time.time() + 3600)])
+@pytest.mark.parametrize(
+    "cache_text", [good_cache(time.time() + 3600), None], ids=["fresh file", "no file"]
+)
 async def test_server_reads_the_cache_once_and_never_on_the_event_loop(
-    jp_fetch: Any, smcost_service: Any, server_reads: CacheReads
+    jp_fetch: Any, smcost_service: Any, server_reads: CacheReads, cache_text: Optional[str]
 ) -> None:
     loop_thread = threading.get_ident()  # pytest-jupyter serves on the test's thread
     deadline = time.monotonic() + 30
-    while True:  # the fresh file is loaded off the loop at start (no fetch: it is fresh)
-        code, body = await fetch_json(jp_fetch, "smcost", "status")
+    while True:  # until the start-up load and refresh are over
+        code, body = await fetch_json(jp_fetch, "smcost", "prices")
         assert code == 200, body
-        if body["price"]["source"] == "live" or time.monotonic() > deadline:
+        m5 = next(i for i in body["items"] if i["type"] == "ml.m5.xlarge")
+        over = m5["source"] == "live" if cache_text else body["live_error"] is not None
+        if over or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.05)
-    assert (body["price"]["usd_per_hour"], body["price"]["source"]) == (0.3, "live")
+    # a fresh file is used as is (no fetch); without one, the fetch fails (closed port)
+    assert m5["usd_per_hour"] == (0.3 if cache_text else 0.23)
     loaded = server_reads.count
     assert loaded >= 1
     for _ in range(3):
         for route in ("status", "prices", "recommendations"):
             code, body = await fetch_json(jp_fetch, "smcost", route)
             assert code == 200, body
-    assert server_reads.count == loaded  # never per request
+    assert server_reads.count == loaded  # hits and misses alike: never per request
     assert loop_thread not in server_reads.threads
