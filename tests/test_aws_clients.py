@@ -167,7 +167,7 @@ def test_refresh_against_a_silent_endpoint_fails_in_bounded_time(
     elapsed = time.monotonic() - started
     (error,) = outcome
     code, message, status = describe_aws_error(error, "fetch live prices")
-    assert (code, status) == ("aws_timeout", 504)
+    assert (code, status) == ("aws_timeout", 503)
     assert message.startswith("AWS did not answer in time while trying to fetch live prices")
     assert silent.url in message
     assert silent.accepted == 2  # one connection per attempt, no more

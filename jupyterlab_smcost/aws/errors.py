@@ -89,7 +89,7 @@ def describe_aws_error(exc: BaseException, action: str = "") -> tuple[str, str, 
             "aws_timeout",
             f"AWS did not answer in time{what} ({exc}); the call gives up after a bounded "
             "number of attempts, try again later.",
-            504,
+            503,
         )
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return (

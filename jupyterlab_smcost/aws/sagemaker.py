@@ -123,7 +123,7 @@ class WaitTimeout(AwsError):
     """A resource did not reach the expected state in time."""
 
     def __init__(self, message: str) -> None:
-        super().__init__("wait_timeout", message, 504)
+        super().__init__("wait_timeout", message, 503)
 
 
 def wait_for(
