@@ -26,7 +26,7 @@ B = Bounds(min_timeout_s=300, max_timeout_s=7200)
         ({"timeout_s": 60}, "out_of_bounds", "between 300 and 7200"),
         ({"timeout_s": 9000}, "out_of_bounds", "between 300 and 7200"),
         ({"enabled": "yes"}, "invalid_setting", "true or false"),
-        ({"colour": "red"}, "invalid_setting", "unknown setting"),
+        ({"colour": "red"}, "unknown_field", "unknown setting"),
         ({"warning_s": 3600}, "invalid_setting", "shorter"),
         ({"warning_s": -1}, "invalid_setting", "negative"),
         ({"enabled": False}, "out_of_bounds", "cannot be turned off"),
@@ -56,7 +56,9 @@ def test_update_persists_atomically_and_reloads(tmp_path: Path) -> None:
 
 def test_saved_settings_are_clamped_to_new_admin_bounds(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    path.write_text(json.dumps({**D.to_json(), "timeout_s": 100, "enabled": False}))
+    path.write_text(
+        json.dumps({**D.to_json(), "timeout_s": 100, "warning_s": 30, "enabled": False})
+    )
     store = SettingsStore(path, D, Bounds(min_timeout_s=600, max_timeout_s=1200))
     assert store.settings.timeout_s == 600
     assert store.settings.enabled  # a maximum means it cannot stay off

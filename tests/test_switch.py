@@ -53,9 +53,10 @@ def service(jp_serverapp):
 
 
 async def start(jp_serverapp):
-    """pytest-jupyter does not run the server's post-start hook: start the extension."""
-    await jp_serverapp.extension_manager.start_all_extensions()
-    return service(jp_serverapp)
+    """The service, started by the extension's start hook (conftest's jp_serverapp)."""
+    svc = service(jp_serverapp)
+    assert svc._started
+    return svc
 
 
 async def fetch_json(jp_fetch, *path, method="GET", body=None):
@@ -137,7 +138,7 @@ async def test_switch_validation_400_before_anything_stops(jp_fetch, jp_serverap
     # a Studio-only type is not valid for notebook instances
     await refused({"instance_type": "ml.m5.large"}, "invalid_instance_type")
     await refused({"instance_type": "ml.t3.medium"}, "same_instance_type")
-    await refused({"type": "ml.m5.xlarge"}, "invalid_input")
+    await refused({"type": "ml.m5.xlarge"}, "unknown_field")
     r = await fetch_error(jp_fetch, "switch", method="POST", body="")
     assert r == (400, {"error": {"code": "invalid_json", "message": "a JSON body is required"}})
 

@@ -14,7 +14,6 @@ from ..aws.sagemaker import ClientFactory, Clock, Sleep, call, default_factory
 from ..errors import SmCostError
 from .base import Environment, SwitchProgress
 
-KernelIds = Callable[[], list[str]]
 ShutdownKernel = Callable[[str], None]
 
 
