@@ -181,6 +181,9 @@ class ActivityMonitor:
                     job = foreground_job(term)
                     if job:
                         busy.append(Busy("terminal", name, f"terminal {name} running: {job}"))
+        # remember it: activity that happened stays, even once its kernel or terminal is gone
+        # (else a vanished kernel would move the deadline earlier, into the past)
+        self._marks[source] = latest
         return Activity(latest, source, tuple(busy))
 
     async def _kernel_names(self) -> dict[str, str]:

@@ -91,6 +91,15 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
     def service(self) -> SmCostService:
         return self.settings["smcost_service"]
 
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this route serves (for 405's ``Allow`` header)."""
+        return [
+            m
+            for m in ("GET", "PUT", "POST", "PATCH", "DELETE")
+            if getattr(cls, m.lower()) is not getattr(web.RequestHandler, m.lower())
+        ]
+
     def json_body(self) -> Any:
         return parse_json_body(self.request.body or b"")
 
@@ -107,6 +116,8 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
             code = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
                 status_code, "http_error"
             )
+            if status_code == 405:
+                self.set_header("Allow", ", ".join(self.allowed_methods()))
             body = {"error": {"code": code, "message": exc.log_message or self._reason}}
         else:
             body = {

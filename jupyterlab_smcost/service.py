@@ -317,7 +317,7 @@ class SmCostService:
         if (
             not isinstance(paths, list)
             or len(paths) > 1000
-            or not all(isinstance(p, str) and 0 < len(p.strip("/")) <= MAX_PATH for p in paths)
+            or not all(isinstance(p, str) and len(p) <= MAX_PATH and p.strip("/") for p in paths)
         ):
             raise bad_input(
                 'the body must be {"paths": [...]} with up to 1000 document paths '

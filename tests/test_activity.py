@@ -186,3 +186,51 @@ def test_which_requests_count() -> None:
     assert not mon.observe_request("PUT", "/base%40x/api/contents/dir/a%20b.ipynb", 200)
     assert not mon.observe_request("POST", "/base@x/api/contents/dir/a b.ipynb/checkpoints", 201)
     assert mon.observe_request("PUT", "/base@x/api/contents/dir/other.ipynb", 200)
+
+
+class _NoKernels:
+    _kernels: dict = {}
+    _kernel_connections: dict = {}
+
+    def list_kernel_ids(self) -> list[str]:
+        return []
+
+
+async def test_shutdown_saves_expire_by_time_and_are_bounded() -> None:
+    from jupyterlab_smcost.activity import ActivityMonitor
+
+    now = [utcnow()]
+    mon = ActivityMonitor(_NoKernels(), lambda: None, None, now[0], 300, clock=lambda: now[0])
+    # the load: 200 announcements of 1000 paths of 1 KB each (200 MB of paths)
+    for i in range(200):
+        mon.expect_shutdown_saves([f"{i:03d}/{j:04d}-" + "p" * 1000 for j in range(1000)])
+        count, chars = mon.shutdown_saves_size()
+        assert count <= mon.MAX_SHUTDOWN_SAVES and chars <= mon.MAX_SHUTDOWN_SAVES_CHARS
+    # the newest announcements are the ones kept
+    assert mon._is_shutdown_save("/api/contents/199/0999-" + "p" * 1000)
+    assert not mon._is_shutdown_save("/api/contents/000/0000-" + "p" * 1000)
+    # expired by time, with no save arriving: the idle loop's next look drops them
+    now[0] += timedelta(seconds=61)
+    await mon.snapshot(True, True)
+    assert mon._shutdown_saves == {}
+    # many small ones: the count bound holds too
+    mon.expect_shutdown_saves([f"n{j}" for j in range(5000)])
+    assert mon.shutdown_saves_size()[0] == mon.MAX_SHUTDOWN_SAVES
+
+
+async def test_shutdown_saves_stay_bounded_through_the_api(
+    jp_fetch: Any, smcost_service: Any
+) -> None:
+    for i in range(40):  # 40 x 60 paths of 1000 characters: 2.4 M characters announced
+        code, _ = await fetch_json(
+            jp_fetch,
+            "smcost",
+            "idle",
+            "shutdown-saves",
+            method="POST",
+            body={"paths": [f"{i}/{j}-" + "q" * 1000 for j in range(60)]},
+        )
+        assert code == 200
+    count, chars = smcost_service.monitor.shutdown_saves_size()
+    assert chars <= smcost_service.monitor.MAX_SHUTDOWN_SAVES_CHARS
+    assert 0 < count < 40 * 60
