@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -128,11 +128,17 @@ async def test_browser_connection_counts_only_when_not_ignored(
         await wait_for(lambda: _connected(jp_serverapp, kid))
         st = await status(jp_fetch)
         assert st["idle"]["last_activity_source"] == "browser connection"
+        await asyncio.sleep(0.2)
+        again = await status(jp_fetch)  # an open connection keeps moving the clock
+        assert again["idle"]["last_activity"] > st["idle"]["last_activity"]
         await fetch_json(
             jp_fetch, "smcost", "idle", method="PUT", body={"ignore_connections": True}
         )
         st = await status(jp_fetch)
-        assert st["idle"]["last_activity_source"] != "browser connection"
+        await asyncio.sleep(0.2)
+        again = await status(jp_fetch)  # ignored: the connection moves it no more
+        assert again["idle"]["last_activity"] == st["idle"]["last_activity"]
+        assert again["idle"]["deadline"] == st["idle"]["deadline"]
     finally:
         ws.close()
 
@@ -158,7 +164,8 @@ async def test_starting_kernel_blocks_until_stuck_and_dead_never(
     kernel.last_activity = utcnow()
     st = await status(jp_fetch)
     assert st["idle"]["state"] != "busy"
-    assert st["idle"]["last_activity_source"] != "kernel"
+    # a dead kernel's timestamps are not activity (what it did while alive stays counted)
+    assert datetime.fromisoformat(st["idle"]["last_activity"]) < kernel.last_activity
 
 
 def test_which_requests_count() -> None:
@@ -234,3 +241,21 @@ async def test_shutdown_saves_stay_bounded_through_the_api(
     count, chars = smcost_service.monitor.shutdown_saves_size()
     assert chars <= smcost_service.monitor.MAX_SHUTDOWN_SAVES_CHARS
     assert 0 < count < 40 * 60
+
+
+async def test_a_kernel_that_goes_never_moves_the_clock_back(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    """A kernel culled or crashed takes its timestamps with it; the activity it had stays
+    counted (else the deadline would jump back, past the one the idle loop armed)."""
+    kid = await start_session(jp_fetch, "gone.ipynb")
+    km = jp_serverapp.kernel_manager
+    kernel = km.get_kernel(kid)
+    kernel.execution_state, kernel.last_activity = "idle", utcnow()  # as its messages would
+    before = await status(jp_fetch)
+    assert before["idle"]["last_activity_source"] == "kernel"
+    await km.shutdown_kernel(kid)  # as jupyter_server's culler does: no API request
+    assert kid not in km.list_kernel_ids()
+    after = await status(jp_fetch)
+    assert after["idle"]["last_activity"] == before["idle"]["last_activity"]
+    assert after["idle"]["deadline"] == before["idle"]["deadline"]

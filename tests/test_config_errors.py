@@ -163,3 +163,34 @@ def test_command_line_mistakes() -> None:
                 "SmCostApp.warning_period: only accepts one value, got 2: ['100', '200']",
             ],
         )
+
+
+@pytest.fixture
+def environment_fails_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The first attempt to build the environment fails as a bug or a broken host would."""
+    import jupyterlab_smcost.app as app_module
+
+    real = app_module.build_environment
+    calls: list[int] = []
+
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("metadata service exploded")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "build_environment", failing_once)
+    return calls
+
+
+@pytest.mark.parametrize("smcost_config", [{"dry_run": True}])
+async def test_a_start_failure_still_answers_misconfigured(
+    environment_fails_once: list[int], jp_fetch: Any
+) -> None:
+    code, st = await fetch_json(jp_fetch, "smcost", "status")
+    assert code == 200 and len(environment_fails_once) == 2
+    assert st["config_errors"] == [
+        "SmCostApp: cannot start with this configuration: metadata service exploded"
+    ]
+    code, err = await fetch_json(jp_fetch, "smcost", "shutdown", method="POST")
+    assert (code, err["error"]["code"]) == (503, "misconfigured")
