@@ -91,22 +91,51 @@ class ActivityMonitor:
         self.mark("API request")
         return True
 
+    #: bounds on the announced shutdown saves kept at once (each lives ``seconds``)
+    MAX_SHUTDOWN_SAVES = 2000
+    MAX_SHUTDOWN_SAVES_CHARS = 512 * 1024
+
     def expect_shutdown_saves(self, paths: list[str], seconds: float = 60.0) -> datetime:
         """The frontend is about to save these documents because a shutdown is near: their
         saves (and checkpoints) in the next ``seconds`` are not activity, else saving before
-        the deadline would postpone the shutdown by a whole timeout."""
-        until = self._clock() + timedelta(seconds=seconds)
+        the deadline would postpone the shutdown by a whole timeout.
+
+        Entries expire by time and are bounded in number and total size: the oldest
+        announcements give way first."""
+        now = self._clock()
+        until = now + timedelta(seconds=seconds)
+        saves = self._live_shutdown_saves(now)
         for p in paths:
-            self._shutdown_saves[p.strip("/")] = until
+            key = p.strip("/")
+            saves.pop(key, None)  # re-announced: moves to the newest end
+            saves[key] = until
+        chars = sum(len(p) for p in saves)
+        while saves and (
+            len(saves) > self.MAX_SHUTDOWN_SAVES or chars > self.MAX_SHUTDOWN_SAVES_CHARS
+        ):
+            oldest = next(iter(saves))
+            chars -= len(oldest)
+            del saves[oldest]
         return until
+
+    def _live_shutdown_saves(self, now: datetime) -> dict[str, datetime]:
+        """The announcements not expired yet (dropping the others), oldest first."""
+        saves = self._shutdown_saves
+        if saves and next(iter(saves.values())) <= now:
+            saves = self._shutdown_saves = {p: t for p, t in saves.items() if t > now}
+        return saves
+
+    def shutdown_saves_size(self) -> tuple[int, int]:
+        """(announced paths kept, their total characters), expired ones dropped."""
+        saves = self._live_shutdown_saves(self._clock())
+        return len(saves), sum(len(p) for p in saves)
 
     def _is_shutdown_save(self, path: str) -> bool:
         if not self._shutdown_saves or not path.startswith(self._contents_prefix):
             return False
-        now = self._clock()
-        self._shutdown_saves = {p: t for p, t in self._shutdown_saves.items() if t > now}
+        saves = self._live_shutdown_saves(self._clock())
         doc = path[len(self._contents_prefix) :].split("/checkpoints")[0].strip("/")
-        return doc in self._shutdown_saves
+        return doc in saves
 
     # -- reading the managers
     def kernel_ids(self) -> list[str]:
@@ -114,6 +143,7 @@ class ActivityMonitor:
 
     async def snapshot(self, ignore_connections: bool, count_terminals: bool) -> Activity:
         now = self._clock()
+        self._live_shutdown_saves(now)  # expired announcements go even if no save comes
         latest, source = max(((t, s) for s, t in self._marks.items()), key=lambda ts: ts[0])
         busy: list[Busy] = []
         busy_kernels: list[str] = []
@@ -151,6 +181,9 @@ class ActivityMonitor:
                     job = foreground_job(term)
                     if job:
                         busy.append(Busy("terminal", name, f"terminal {name} running: {job}"))
+        # remember it: activity that happened stays, even once its kernel or terminal is gone
+        # (else a vanished kernel would move the deadline earlier, into the past)
+        self._marks[source] = latest
         return Activity(latest, source, tuple(busy))
 
     async def _kernel_names(self) -> dict[str, str]:

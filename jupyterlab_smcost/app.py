@@ -5,21 +5,42 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import math
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default, validate
+from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets.config import Config
 
 from . import metrics
 from .activity import ActivityMonitor, utcnow
 from .environments import KINDS, EnvConfig, build_environment
 from .handlers import handlers
-from .pricing import LivePriceCache, PriceBook
+from .pricing import LivePriceCache, PriceBook, load_bundled
 from .service import SmCostService
-from .settings import Bounds, IdleSettings, SettingsStore
+from .settings import MAX_TIMEOUT_S, Bounds, IdleSettings, SettingsStore
 from .usage import SystemSource, UsageSampler, UsageWindow
+
+#: how long a configuration error message may get (it quotes the admin's value)
+_CONFIG_MESSAGE_CHARS = 240
+_TRAIT_ERROR = re.compile(r"^The '(?P<name>\w+)' trait of an? \w+ instance (?P<rest>.*)$", re.S)
+
+
+def _config_message(name: str, error: Exception) -> str:
+    """``SmCostApp.<name>: <what is wrong>``, short, from a traitlets or validator error."""
+    text = str(error).strip()
+    m = _TRAIT_ERROR.match(text)
+    if m:
+        text = m.group("rest")
+    elif text.startswith(f"{name} "):
+        text = text[len(name) + 1 :]
+    text = " ".join(text.split()).rstrip(".")
+    if len(text) > _CONFIG_MESSAGE_CHARS:
+        text = text[: _CONFIG_MESSAGE_CHARS - 1] + "…"
+    return f"SmCostApp.{name}: {text}"
 
 
 class SmCostApp(ExtensionApp):
@@ -154,35 +175,122 @@ class SmCostApp(ExtensionApp):
     def _default_price_cache_dir(self) -> str:
         return str(Path(jupyter_data_dir()) / "smcost" / "prices")
 
+    # Validators raise TraitError: traitlets then rolls the trait back to its previous value
+    # (see _load_config for what becomes of the error).
     @validate("idle_timeout_by_price")
     def _check_by_price(self, proposal: Any) -> dict:
+        out: dict[float, int] = {}
+        for k, v in proposal["value"].items():
+            try:
+                threshold, seconds = float(k), int(v)
+            except (TypeError, ValueError) as e:
+                raise TraitError(
+                    f"must map $/h thresholds to seconds, e.g. {{'2.0': 900}}: {e}"
+                ) from e
+            if not (math.isfinite(threshold) and threshold >= 0):
+                raise TraitError(f"threshold {k!r} is not a price in $/h")
+            fractional = isinstance(v, float) and not v.is_integer()
+            if isinstance(v, bool) or fractional or not 1 <= seconds <= MAX_TIMEOUT_S:
+                raise TraitError(
+                    f"timeout {v!r} for ${threshold}/h is not a whole number of seconds "
+                    f"from 1 to {MAX_TIMEOUT_S}"
+                )
+            out[threshold] = seconds
+        return out
+
+    @validate(
+        "idle_timeout",
+        "min_idle_timeout",
+        "max_idle_timeout",
+        "warning_period",
+        "stuck_kernel_timeout",
+    )
+    def _check_seconds(self, proposal: Any) -> int:
         value = proposal["value"]
-        try:
-            return {float(k): int(v) for k, v in value.items()}
-        except (TypeError, ValueError) as e:
-            raise ValueError(
-                f"idle_timeout_by_price must map $/h thresholds to seconds: {e}"
-            ) from e
+        if not 0 <= value <= MAX_TIMEOUT_S:
+            raise TraitError(f"must be from 0 to {MAX_TIMEOUT_S} seconds (a year), not {value}")
+        return value
 
-    @validate("idle_timeout", "min_idle_timeout", "warning_period", "stuck_kernel_timeout")
-    def _check_positive(self, proposal: Any) -> int:
-        if proposal["value"] < 0:
-            raise ValueError(f"{proposal['trait'].name} must not be negative")
-        return proposal["value"]
-
-    @validate("usage_sample_interval", "usage_window", "recommend_min_samples")
+    @validate("usage_sample_interval", "usage_window", "recommend_min_samples", "price_cache_ttl")
     def _check_usage(self, proposal: Any) -> Any:
         name, value = proposal["trait"].name, proposal["value"]
-        if name == "usage_window" and value <= 0:
-            raise ValueError("usage_window must be positive")
+        if not math.isfinite(value):
+            raise TraitError(f"must be a finite number, not {value}")
+        if name == "usage_window" and not 0 < value <= MAX_TIMEOUT_S:
+            raise TraitError(f"must be from 1 to {MAX_TIMEOUT_S} seconds, not {value}")
         if value < 0:
-            raise ValueError(f"{name} must not be negative")
+            raise TraitError(f"must not be negative, not {value}")
         return value
+
+    # -- configuration mistakes: collected, never fatal, never silently dropped
+    @property
+    def config_errors(self) -> dict[str, str]:
+        """Trait name -> what is wrong with the value the configuration gave it."""
+        return self.__dict__.setdefault("_smcost_config_errors", {})
+
+    def _load_config(
+        self,
+        cfg: Config,
+        section_names: Optional[list[str]] = None,
+        traits: Optional[dict[str, Any]] = None,
+    ) -> None:
+        """Load config trait by trait: a bad value (wrong type, failed validation, a flag
+        given twice) leaves that trait at its previous value and is recorded in
+        ``config_errors`` instead of failing the whole extension (jupyter_server would
+        then run it with every trait at its default, the admin's policy dropped)."""
+        if traits is None:
+            traits = self.traits(config=True)
+        own = type(self).__name__
+        named = cfg[own] if cfg._has_section(own) else Config()
+        for name, value in self._find_my_config(cfg).items():
+            if name not in traits:
+                if name in named and not isinstance(value, Config):
+                    self.config_errors[name] = (
+                        f"SmCostApp.{name}: not an option of this extension"
+                        + _did_you_mean(name, self.class_own_traits(config=True))
+                    )
+                continue
+            try:
+                super()._load_config(Config({own: {name: value}}), section_names, traits)
+            except (TraitError, ValueError, TypeError) as e:
+                self.config_errors[name] = _config_message(name, e)
+            else:
+                self.config_errors.pop(name, None)
+
+    def _check_config(self) -> list[str]:
+        """Every configuration error, per trait and across traits."""
+        errors = dict(self.config_errors)
+        if self.max_idle_timeout and self.min_idle_timeout > self.max_idle_timeout:
+            errors["max_idle_timeout"] = (
+                f"SmCostApp.max_idle_timeout: {self.max_idle_timeout} is below "
+                f"SmCostApp.min_idle_timeout ({self.min_idle_timeout})"
+            )
+        return [errors[k] for k in sorted(errors)]
 
     def initialize_settings(self) -> None:
         log = self.log if isinstance(self.log, logging.Logger) else logging.getLogger(__name__)
+        errors = self._check_config()
+        try:
+            self.service = self._build_service(log, errors)
+        except Exception as e:  # the routes must answer whatever the configuration says
+            log.exception("smcost: cannot start with this configuration")
+            errors.append(f"SmCostApp: cannot start with this configuration: {e}"[:300])
+            for name in self.class_own_traits(config=True):
+                self.set_trait(name, self.trait_defaults(name))
+            self.service = self._build_service(log, errors)
+        for message in errors:
+            log.error(
+                "smcost: configuration error: %s (idle shutdown and switching are off until "
+                "it is fixed)",
+                message,
+            )
+        self.settings.update({"smcost_service": self.service})
+        metrics.install(self.service.metrics_snapshot)
+
+    def _build_service(self, log: logging.Logger, config_errors: list[str]) -> SmCostService:
         serverapp = self.serverapp
         started_at = utcnow()
+        bundled = load_bundled()
         env = build_environment(
             EnvConfig(
                 environment=self.environment,
@@ -194,16 +302,15 @@ class SmCostApp(ExtensionApp):
             ),
             stop_server=self._stop_server,
             log=log,
-            valid_local_types=[],
-            kernel_ids=lambda: list(serverapp.kernel_manager.list_kernel_ids()),
+            # local mode accepts any type we know the specs of
+            valid_local_types=PriceBook(bundled).known_types(),
             shutdown_kernel=self._shutdown_kernel_threadsafe,
         )
         live = self.live_prices if self.live_prices is not None else env.kind != "local"
         book = PriceBook(
-            live=LivePriceCache(self.price_cache_dir, self.price_cache_ttl) if live else None
+            bundled,
+            live=LivePriceCache(self.price_cache_dir, self.price_cache_ttl) if live else None,
         )
-        if env.kind == "local" and not env.valid_instance_types():
-            env._valid_types = book.known_types()  # local: any type we know specs for
         bounds = Bounds(self.min_idle_timeout, self.max_idle_timeout)
         defaults = IdleSettings(
             enabled=self.shutdown_enabled,
@@ -224,7 +331,7 @@ class SmCostApp(ExtensionApp):
             api_prefix_excluded=(f"{base_url}/smcost", f"{base_url}/lab/api/workspaces"),
             contents_prefix=f"{base_url}/api/contents/",
         )
-        self.service = SmCostService(
+        service = SmCostService(
             env,
             book,
             store,
@@ -247,10 +354,9 @@ class SmCostApp(ExtensionApp):
                 else None
             ),
             recommend_min_samples=self.recommend_min_samples,
+            config_errors=tuple(config_errors),
         )
         self._watch_requests(monitor, log)
-        self.settings.update({"smcost_service": self.service})
-        metrics.install(self.service.metrics_snapshot)
         log.info(
             "smcost: environment %s, region %s, component %s, idle timeout %d s%s",
             env.kind,
@@ -259,6 +365,7 @@ class SmCostApp(ExtensionApp):
             store.settings.timeout_s,
             " (dry run)" if self.dry_run else "",
         )
+        return service
 
     def _watch_requests(self, monitor: ActivityMonitor, log: logging.Logger) -> None:
         """Count successful PUT/POST/PATCH/DELETE requests as activity (never GET polling)."""
@@ -282,6 +389,7 @@ class SmCostApp(ExtensionApp):
         self.handlers.extend(handlers())
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """The start hook (the event loop runs): the service starts here, never lazily."""
         self._loop = asyncio.get_running_loop()
         self.service.start()
 
@@ -306,3 +414,10 @@ class SmCostApp(ExtensionApp):
         if getattr(self, "service", None):
             self.service.stop()
             metrics.install(None)
+
+
+def _did_you_mean(name: str, options: Any) -> str:
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, list(options), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""

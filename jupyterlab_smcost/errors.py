@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 class SmCostError(Exception):
     """An error the user should read. ``status`` is the HTTP status the handlers answer."""
@@ -22,3 +24,25 @@ def bad_input(message: str, code: str = "invalid_input") -> SmCostError:
 
 def conflict(message: str, code: str = "conflict") -> SmCostError:
     return SmCostError(code, message, 409)
+
+
+def unavailable(message: str, code: str) -> SmCostError:
+    return SmCostError(code, message, 503)
+
+
+#: error messages and log lines quote at most this many characters of any input
+EXCERPT_CHARS = 80
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A short, JSON-like rendering of ``value`` for messages (never the whole input)."""
+    if isinstance(value, str):
+        text = json.dumps(value[: limit + 1])
+    else:
+        try:
+            text = json.dumps(value, default=str)
+        except (TypeError, ValueError, RecursionError):
+            text = type(value).__name__
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Optional
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
@@ -17,14 +17,72 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from .errors import SmCostError, bad_input
+from .errors import SmCostError, bad_input, excerpt
 from .service import SmCostService
 
 AUTH_RESOURCE = "smcost"
+#: request bodies are small JSON objects: anything larger is refused unread
+MAX_BODY_BYTES = 64 * 1024
+#: deeper JSON than this is not a request body of this API
+MAX_JSON_DEPTH = 32
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests containers more than ``limit`` deep (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The request body as JSON: 413 when too large; 400 ``invalid_json`` when empty,
+    malformed, non-standard (NaN, Infinity) or nested too deeply."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise SmCostError(
+            "body_too_large",
+            f"the request body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted",
+            413,
+        )
+    if not raw.strip():
+        raise bad_input("a JSON body is required", "invalid_json")
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError as e:
+        raise bad_input("the body is not valid JSON: nested too deeply", "invalid_json") from e
+    except (UnicodeDecodeError, ValueError) as e:
+        raise bad_input(f"the body is not valid JSON: {str(e)[:80]}", "invalid_json") from e
+    if _too_deep(value, MAX_JSON_DEPTH):
+        raise bad_input(
+            f"the body is not valid JSON for this API: nested more than {MAX_JSON_DEPTH} deep",
+            "invalid_json",
+        )
+    return value
+
+
+def parse_bool(name: str, raw: Optional[str], default: bool) -> bool:
+    """A boolean query parameter (``true`` or ``false``, as openapi.yaml declares)."""
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise bad_input(f"{name} must be true or false, got {excerpt(raw)}", "invalid_parameter")
+    return value == "true"
 
 
 class BaseHandler(ExtensionHandlerMixin, APIHandler):
-    """One error-to-HTTP mapping for all routes: ``{"error": {"code", "message"}}``."""
+    """One error-to-HTTP mapping for all routes, in ``write_error``:
+    ``{"error": {"code", "message"}}``. Handlers raise; they never write errors."""
 
     _track_activity = False
     auth_resource = AUTH_RESOURCE
@@ -33,14 +91,17 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
     def service(self) -> SmCostService:
         return self.settings["smcost_service"]
 
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this route serves (for 405's ``Allow`` header)."""
+        return [
+            m
+            for m in ("GET", "PUT", "POST", "PATCH", "DELETE")
+            if getattr(cls, m.lower()) is not getattr(web.RequestHandler, m.lower())
+        ]
+
     def json_body(self) -> Any:
-        raw = self.request.body or b""
-        if not raw.strip():
-            raise bad_input("a JSON body is required", "invalid_json")
-        try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, ValueError) as e:
-            raise bad_input(f"the body is not valid JSON: {e}", "invalid_json") from e
+        return parse_json_body(self.request.body or b"")
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -49,11 +110,14 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, SmCostError):
+            self.set_status(exc.status)
             body = exc.to_json()
         elif isinstance(exc, web.HTTPError):
             code = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
                 status_code, "http_error"
             )
+            if status_code == 405:
+                self.set_header("Allow", ", ".join(self.allowed_methods()))
             body = {"error": {"code": code, "message": exc.log_message or self._reason}}
         else:
             body = {
@@ -65,29 +129,27 @@ class BaseHandler(ExtensionHandlerMixin, APIHandler):
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, SmCostError):
             self.log.warning(
-                "smcost: %s %s: %s", self.request.method, self.request.path, value.message
+                "smcost: %s %s: %s %s",
+                self.request.method,
+                self.request.path,
+                value.status,
+                value.message,
             )
             return
         super().log_exception(typ, value, tb)
 
     async def _run(self, make: Callable[[], Any], status: int = 200) -> None:
-        """Answer with what ``make()`` returns (awaited if need be), or with the
-        SmCostError it raises."""
-        try:
-            result = make()
-            if inspect.isawaitable(result):
-                result = await result
-        except SmCostError as e:
-            self.set_status(e.status)
-            self.finish(json.dumps(e.to_json()))
-            self.log_exception(type(e), e, None)
-            return
+        """Answer with what ``make()`` returns (awaited if need be); what it raises goes to
+        ``write_error``."""
+        result = make()
+        if inspect.isawaitable(result):
+            result = await result
         self.reply(result, status)
 
     async def _run_with_body(
         self, method: Callable[[Any], Awaitable[Any]], status: int = 200
     ) -> None:
-        """Parse the JSON body (400 when malformed) and pass it to ``method``."""
+        """Parse the JSON body (413/400 when refused) and pass it to ``method``."""
         await self._run(lambda: method(self.json_body()), status)
 
 
@@ -135,7 +197,7 @@ class PricesHandler(BaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        refresh = self.get_argument("refresh", "false").lower() in ("1", "true", "yes")
+        refresh = parse_bool("refresh", self.get_query_argument("refresh", None), False)
         await self._run(lambda: self.service.price_table(refresh=refresh))
 
 

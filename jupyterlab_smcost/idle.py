@@ -64,8 +64,12 @@ def decide(
     shutdown_enabled: bool = True,
     shutting_down: bool = False,
     error: Optional[str] = None,
+    config_errors: tuple[str, ...] = (),
 ) -> IdleStatus:
-    """Pure: the idle state at ``now``. ``timeout_s`` is the effective timeout."""
+    """Pure: the idle state at ``now``. ``timeout_s`` is the effective timeout.
+
+    ``config_errors`` (the administrator's configuration is wrong) put it in the ``error``
+    state with no deadline: nothing is stopped until the configuration is fixed."""
     idle_s = max(0.0, (now - activity.last_activity).total_seconds())
     enabled = settings.enabled and shutdown_enabled
 
@@ -84,6 +88,8 @@ def decide(
             activity.last_source,
         )
 
+    if config_errors:
+        return status("error", config_errors, None)
     if shutting_down:
         return status("shutting_down", ("shutting down",), None)
     if not enabled:
@@ -118,8 +124,12 @@ class IdleLoop:
     """Arms a timer for the deadline; at the deadline re-reads activity and acts or re-arms.
 
     Activity that jupyter_server records without telling us (kernel messages, terminal
-    output) moves the deadline; we notice when the timer fires and re-arm for the new one.
-    While something is busy, nothing can fire: we re-check every ``busy_recheck_s``.
+    output) moves the deadline later; we notice when the timer fires and re-arm for the new
+    one. Whatever moves it earlier (a shorter timeout, a price becoming known) either pokes
+    the loop or is seen by the next ``status()``, which re-arms the timer whenever the
+    deadline it computes is earlier than the one armed: the loop and the status never
+    disagree. While something is busy, nothing can fire: we re-check every
+    ``busy_recheck_s``. With ``config_errors`` the loop never acts.
     """
 
     def __init__(
@@ -136,6 +146,7 @@ class IdleLoop:
         clock: Callable[[], datetime] = utcnow,
         busy_recheck_s: float = 5.0,
         on_status: Optional[Callable[[IdleStatus], None]] = None,
+        config_errors: tuple[str, ...] = (),
     ) -> None:
         self.monitor = monitor
         self._get_settings = get_settings
@@ -148,6 +159,7 @@ class IdleLoop:
         self._clock = clock
         self.busy_recheck_s = busy_recheck_s
         self._on_status = on_status
+        self.config_errors = tuple(config_errors)
         self.state = LoopState()
         self._timer: Optional[asyncio.TimerHandle] = None
         self._armed_for: Optional[float] = None
@@ -188,6 +200,12 @@ class IdleLoop:
 
     # -- reading
     async def status(self) -> IdleStatus:
+        """The idle state now, for a reader (a route, the metrics); keeps the timer up."""
+        st = await self._compute()
+        self._keep_up(st)
+        return st
+
+    async def _compute(self) -> IdleStatus:
         settings = self._get_settings()
         activity = await self.monitor.snapshot(
             settings.ignore_connections, settings.count_terminals
@@ -206,11 +224,32 @@ class IdleLoop:
             shutdown_enabled=self.shutdown_enabled,
             shutting_down=self.state.shutting_down,
             error=self.state.error,
+            config_errors=self.config_errors,
         )
         self.last_status = st
         if self._on_status:
             self._on_status(st)
         return st
+
+    def _keep_up(self, st: IdleStatus) -> None:
+        """Make sure the timer wakes by the deadline a reader was just shown.
+
+        An input of the deadline may have changed without a poke; the reader's computation
+        is as good as the loop's own, so an earlier deadline re-arms the timer."""
+        if not self._running or st.deadline is None or st.remaining_s is None:
+            return
+        if self.state.error or self.state.shutting_down:
+            return  # a failed stop backs off on its own timer
+        if self.dry_run and self.state.dry_run_fired_for == st.deadline:
+            return  # logged once already; the busy re-check watches for activity
+        if self._armed_for is None and self._evaluating and not self._evaluating.done():
+            return  # an evaluation in flight arms the timer when it ends
+        when = asyncio.get_event_loop().time() + max(0.0, st.remaining_s)
+        if self._armed_for is None or self._armed_for > when + self.REARM_SLACK_S:
+            self._arm(when)
+
+    #: a deadline this much earlier than the armed one re-arms the timer
+    REARM_SLACK_S = 0.05
 
     # -- the timer
     def _arm(self, when_loop_time: float) -> None:
@@ -242,7 +281,9 @@ class IdleLoop:
         self._arm(loop.time() + max(0.0, seconds))
 
     async def _evaluate_once(self) -> None:
-        st = await self.status()
+        st = await self._compute()
+        if self.config_errors:
+            return  # misconfigured: never act (status says why)
         if st.state in ("disabled", "shutting_down"):
             return  # a settings change pokes us again
         if st.state == "busy":
@@ -261,6 +302,9 @@ class IdleLoop:
         await self._shutdown(f"idle for {int(st.idle_s)} s (timeout {st.timeout_s} s)")
 
     async def _shutdown(self, why: str) -> None:
+        if self.config_errors:
+            self.log.error("smcost: not shutting down (%s): the configuration has errors", why)
+            return
         if self.dry_run:
             self.log.warning("smcost: dry run: would shut down now (%s)", why)
             return

@@ -18,7 +18,7 @@ from typing import Any, Optional, TypeVar
 from .activity import ActivityMonitor, Busy, utcnow
 from .aws.errors import describe_aws_error
 from .environments import Environment, IdleContext, SwitchProgress
-from .errors import SmCostError, bad_input, conflict
+from .errors import SmCostError, bad_input, conflict, excerpt, unavailable
 from .idle import IdleLoop, IdleStatus, effective_timeout
 from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, LivePriceCache, Price, PriceBook, price_row
 from .recommend import recommend
@@ -26,6 +26,8 @@ from .settings import IdleSettings, SettingsStore
 from .usage import UsageSampler, UsageSummary
 
 T = TypeVar("T")
+#: the longest document path an announcement may name (Linux PATH_MAX)
+MAX_PATH = 4096
 _SOURCE_RANK = {"live": 0, "bundled": 1, "estimated": 2, "unknown": 3}
 
 
@@ -47,6 +49,7 @@ class SmCostService:
         clock: Callable[[], datetime] = utcnow,
         usage_sampler: Optional[UsageSampler] = None,
         recommend_min_samples: int = 30,
+        config_errors: tuple[str, ...] = (),
     ) -> None:
         self.env = env
         self.prices = prices
@@ -72,6 +75,10 @@ class SmCostService:
         self._switch_started: float = 0.0
         self.usage_sampler = usage_sampler
         self.recommend_min_samples = recommend_min_samples
+        #: the administrator's configuration mistakes: while any, nothing is stopped or
+        #: switched (the idle loop does not act; shutdown and switch answer 503)
+        self.config_errors = tuple(config_errors)
+        self._housekeeping: Optional[asyncio.TimerHandle] = None
         self.idle = IdleLoop(
             monitor,
             get_settings=lambda: self.store.settings,
@@ -82,6 +89,7 @@ class SmCostService:
             dry_run=dry_run,
             ends_server=env.shutdown_ends_server,
             clock=clock,
+            config_errors=self.config_errors,
         )
 
     # -- plumbing
@@ -103,12 +111,13 @@ class SmCostService:
             raise SmCostError(code, message, status) from e
 
     def start(self) -> None:
-        """Start the idle loop and the first reads. Idempotent: routes call it too, since
-        some hosts (pytest-jupyter) never run the extension start hook."""
+        """Start the idle loop and the first reads (from the extension's start hook, on
+        the event loop). Idempotent."""
         if self._started:
             return
         self._started = True
         self.idle.start()
+        self._schedule_housekeeping()
         if self.usage_sampler:
             self.usage_sampler.start()
         self._types_task = asyncio.ensure_future(self.refresh_instance_types())
@@ -119,6 +128,9 @@ class SmCostService:
 
     def stop(self) -> None:
         self.idle.stop()
+        if self._housekeeping:
+            self._housekeeping.cancel()
+            self._housekeeping = None
         if self.usage_sampler:
             self.usage_sampler.stop()
         self.env.close()
@@ -132,15 +144,18 @@ class SmCostService:
     async def refresh_instance_types(self) -> list[str]:
         self._types_at = asyncio.get_running_loop().time()
         try:
-            self._types = await self.run_blocking(
+            types = await self.run_blocking(
                 self.env.instance_types, action="read the instance type"
             )
         except SmCostError as e:
             self.log.error("smcost: %s", e.message)
+        else:
+            if types != self._types:
+                self._types = types
+                self.idle.poke()  # the price, so the effective timeout, may have changed
         return self._types or []
 
     async def instance_types(self) -> list[str]:
-        self.start()
         if self._types is None and self._types_task:
             await asyncio.shield(self._types_task)
         now = asyncio.get_running_loop().time()
@@ -216,9 +231,45 @@ class SmCostService:
         price = self.current_price(self._types or [])
         return effective_timeout(settings.timeout_s, price.usd_per_hour, self.by_price)
 
+    def _context(self, idle: bool = False) -> IdleContext:
+        """What the environment may need to know of this server, read here on the event
+        loop (the kernel manager is not thread-safe) and handed to its worker thread."""
+        kernels = tuple(self.monitor.kernel_ids())
+        return IdleContext(idle_kernel_ids=kernels if idle else (), kernel_ids=kernels)
+
     async def _act(self) -> str:
-        context = IdleContext(idle_kernel_ids=tuple(self.monitor.kernel_ids()))
-        return await self.run_blocking(self.env.shutdown, context, action="stop for idleness")
+        return await self.run_blocking(
+            self.env.shutdown, self._context(idle=True), action="stop for idleness"
+        )
+
+    #: seconds between two rounds of the environment's housekeeping (e.g. retiring apps)
+    HOUSEKEEPING_S = 60.0
+
+    def _schedule_housekeeping(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._housekeeping = loop.call_later(
+            self.HOUSEKEEPING_S, lambda: asyncio.ensure_future(self._run_housekeeping())
+        )
+
+    async def _run_housekeeping(self) -> None:
+        try:
+            if self.env.needs_housekeeping():
+                await self.run_blocking(
+                    self.env.housekeeping, self._context(), action="clean up replaced apps"
+                )
+        except SmCostError as e:  # AWS refused: try again next round
+            self.log.warning("smcost: %s", e.message)
+        finally:
+            if self._started and self._housekeeping is not None:
+                self._schedule_housekeeping()
+
+    def _check_configured(self, what: str) -> None:
+        if self.config_errors:
+            raise unavailable(
+                f"{what} is off until the administrator fixes the smcost configuration: "
+                + "; ".join(self.config_errors),
+                "misconfigured",
+            )
 
     # -- routes
     async def status(self) -> dict[str, Any]:
@@ -258,6 +309,7 @@ class SmCostService:
             },
             "idle": self._idle_json(idle),
             "server_time": now.isoformat(),
+            "config_errors": list(self.config_errors),
         }
 
     def _env_json(self) -> dict[str, Any]:
@@ -283,34 +335,35 @@ class SmCostService:
         }
 
     async def put_idle(self, body: Any) -> dict[str, Any]:
-        self.start()
         await self.run_blocking(self.store.update, body, action="save settings")
         self.idle.poke()
         idle = await self.idle.status()
         return {**self._settings_json(), "deadline": idle.to_json()["deadline"]}
 
     async def keepalive(self) -> dict[str, Any]:
-        self.start()
         self.monitor.keepalive()
         self.idle.poke()
         idle = await self.idle.status()
         return {"deadline": idle.to_json()["deadline"], "idle": self._idle_json(idle)}
 
     async def shutdown_saves(self, body: Any) -> dict[str, Any]:
+        refuse_unknown_fields(body, ("paths",))
         paths = body.get("paths") if isinstance(body, dict) else None
         if (
             not isinstance(paths, list)
             or len(paths) > 1000
-            or not all(isinstance(p, str) and p.strip("/") for p in paths)
+            or not all(isinstance(p, str) and len(p) <= MAX_PATH and p.strip("/") for p in paths)
         ):
             raise bad_input(
-                'the body must be {"paths": [...]} with up to 1000 document paths',
+                'the body must be {"paths": [...]} with up to 1000 document paths '
+                f"(each 1 to {MAX_PATH} characters)",
                 "invalid_paths",
             )
         until = self.monitor.expect_shutdown_saves(paths)
         return {"paths": len(paths), "until": until.isoformat()}
 
     async def shutdown(self) -> dict[str, Any]:
+        self._check_configured("shutting down")
         info = self.env.info()
         if not info.can_shutdown:
             raise SmCostError(
@@ -358,9 +411,10 @@ class SmCostService:
     async def start_switch(self, body: Any) -> dict[str, Any]:
         """Validate the target (400) and the state (409) before anything changes; then run
         the switch in a worker thread, the idle loop held busy meanwhile."""
-        self.start()
+        refuse_unknown_fields(body, ("instance_type",))
         if not isinstance(body, dict) or not isinstance(body.get("instance_type"), str):
             raise bad_input('the body must be {"instance_type": "ml...."}')
+        self._check_configured("switching")
         target = body["instance_type"].strip()
         info = self.env.info()
         if not info.can_switch:
@@ -378,7 +432,8 @@ class SmCostService:
         )
         if target not in valid:
             raise bad_input(
-                f"{target} is not an instance type this environment ({info.kind}) accepts",
+                f"{excerpt_name(target)} is not an instance type this environment "
+                f"({info.kind}) accepts",
                 "invalid_instance_type",
             )
         if self.allowed and target not in self.allowed:
@@ -395,16 +450,17 @@ class SmCostService:
         self.switch = progress
         self._switch_started = asyncio.get_running_loop().time()
         self.idle.set_busy("switch", Busy("switch", progress.id, f"switching to {target}"))
-        asyncio.ensure_future(self._run_switch(progress))
+        asyncio.ensure_future(self._run_switch(progress, self._context()))
         return self.switch_json(progress)
 
-    async def _run_switch(self, progress: SwitchProgress) -> None:
+    async def _run_switch(self, progress: SwitchProgress, context: IdleContext) -> None:
         progress.state = "running"
         try:
             await self.run_blocking(
                 self.env.start_switch,
                 progress.target,
                 progress,
+                context,
                 action=f"switch to {progress.target}",
             )
             if progress.state in ("pending", "running"):
@@ -435,7 +491,6 @@ class SmCostService:
 
     async def recommendations(self) -> dict[str, Any]:
         """Measured use over the window and the instance types it suggests (pure rules)."""
-        self.start()
         types = await self.instance_types()
         sampler = self.usage_sampler
         summary = sampler.window.summary() if sampler else UsageSummary(0.0, 0, 0.0)
@@ -457,7 +512,7 @@ class SmCostService:
         }
         if sampler is None:
             out["reason"] = "usage sampling is off (SmCostApp.usage_sample_interval is 0)"
-        elif not getattr(self.env, "usage_measures_instance", True):
+        elif not self.env.usage_measures_instance:
             out["reason"] = (
                 "the kernels run on other instances than this server: their use "
                 "cannot be measured from here"
@@ -466,9 +521,10 @@ class SmCostService:
             out["reason"] = f"{len(types)} apps are billed ({', '.join(types)}): no single type"
         else:
             region, component = self.env.region, self.env.component
-            names = set(self.env.valid_instance_types()) or {
-                t for t, _, _ in self.prices.table(region, component)
-            }
+            valid = await self.run_blocking(
+                self.env.valid_instance_types, action="list valid instance types"
+            )
+            names = set(valid) or {t for t, _, _ in self.prices.table(region, component)}
             if self.allowed:
                 names &= set(self.allowed)
             result = recommend(
@@ -498,3 +554,21 @@ class SmCostService:
             ),
             "since_start_usd": None if price.usd_per_hour is None else price.usd_per_hour * hours,
         }
+
+
+def refuse_unknown_fields(body: Any, known: tuple[str, ...]) -> None:
+    """400 ``unknown_field`` for a field the contract does not define (openapi.yaml says
+    ``additionalProperties: false`` on every request body)."""
+    if not isinstance(body, dict):
+        return
+    unknown = sorted(set(body) - set(known))
+    if unknown:
+        raise bad_input(
+            f"unknown field(s): {excerpt(', '.join(unknown))}; known: {', '.join(known)}",
+            "unknown_field",
+        )
+
+
+def excerpt_name(text: str) -> str:
+    """A user-given name as it reads in a message: itself when short, else an excerpt."""
+    return text if len(text) <= 80 else excerpt(text)

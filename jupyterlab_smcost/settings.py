@@ -7,11 +7,12 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import bad_input
+from .errors import SmCostError, bad_input, excerpt, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,11 @@ class IdleSettings:
         return asdict(self)
 
 
+#: no timeout may exceed this (a year): beyond it a deadline can leave the calendar
+#: (datetime overflows) and "off" is what such a user means
+MAX_TIMEOUT_S = 366 * 24 * 3600
+
+
 @dataclass(frozen=True)
 class Bounds:
     """Admin policy: what users may set. ``max_timeout_s`` 0 means no upper bound."""
@@ -37,13 +43,12 @@ class Bounds:
 
     def clamp(self, timeout_s: int) -> int:
         t = max(timeout_s, self.min_timeout_s)
-        if self.max_timeout_s:
-            t = min(t, self.max_timeout_s)
-        return t
+        return min(t, self.max_timeout_s or MAX_TIMEOUT_S)
 
     def describe(self) -> str:
-        upper = f"{self.max_timeout_s}" if self.max_timeout_s else "no upper bound"
-        return f"between {self.min_timeout_s} and {upper} seconds"
+        if self.max_timeout_s:
+            return f"between {self.min_timeout_s} and {self.max_timeout_s} seconds"
+        return f"at least {self.min_timeout_s} seconds (and at most {MAX_TIMEOUT_S}, a year)"
 
 
 _BOOL_FIELDS = ("enabled", "ignore_connections", "count_terminals")
@@ -55,10 +60,17 @@ def _as_int(name: str, value: Any) -> int:
     # bool is an int subclass in Python: reject it explicitly
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad_input(
-            f"{name} must be a number of seconds, got {json.dumps(value)}", "invalid_setting"
+            f"{name} must be a number of seconds, got {excerpt(value)}", "invalid_setting"
         )
     if isinstance(value, float) and not value.is_integer():
-        raise bad_input(f"{name} must be a whole number of seconds, got {value}", "invalid_setting")
+        raise bad_input(
+            f"{name} must be a whole number of seconds, got {excerpt(value)}", "invalid_setting"
+        )
+    if not -MAX_TIMEOUT_S <= value <= MAX_TIMEOUT_S:
+        raise bad_input(
+            f"{name} must be at most {MAX_TIMEOUT_S} seconds (a year), got {excerpt(value)}",
+            "invalid_setting",
+        )
     return int(value)
 
 
@@ -69,15 +81,15 @@ def validate_update(current: IdleSettings, update: Any, bounds: Bounds) -> IdleS
     unknown = sorted(set(update) - set(FIELDS))
     if unknown:
         raise bad_input(
-            f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(FIELDS)}",
-            "invalid_setting",
+            f"unknown setting(s): {excerpt(', '.join(unknown))}; known: {', '.join(FIELDS)}",
+            "unknown_field",
         )
     changes: dict[str, Any] = {}
     for name in _BOOL_FIELDS:
         if name in update:
             if not isinstance(update[name], bool):
                 raise bad_input(
-                    f"{name} must be true or false, got {json.dumps(update[name])}",
+                    f"{name} must be true or false, got {excerpt(update[name])}",
                     "invalid_setting",
                 )
             changes[name] = update[name]
@@ -125,17 +137,22 @@ class SettingsStore:
 
     def _load(self, defaults: IdleSettings) -> IdleSettings:
         loaded = defaults
+        if self.path:
+            self._remove_stale_temp_files()
         if self.path and self.path.exists():
             try:
                 raw = json.loads(self.path.read_text())
-                values = {k: raw[k] for k in FIELDS if k in raw}
-                loaded = replace(defaults, **values)
-                if not isinstance(loaded.timeout_s, int) or not isinstance(loaded.warning_s, int):
-                    raise ValueError("timeouts must be integers")
-            except (OSError, ValueError, TypeError) as e:
-                log.warning("smcost: ignoring unreadable settings %s: %s", self.path, e)
+                # validated exactly as a PUT would be, except for the admin's bounds, which
+                # may have changed since the user saved: those clamp below, never fail
+                loaded = validate_update(defaults, raw, Bounds(min_timeout_s=1))
+            except (OSError, ValueError, RecursionError, SmCostError) as e:
+                reason = e.message if isinstance(e, SmCostError) else str(e)
+                log.warning(
+                    "smcost: ignoring the saved idle settings in %s (using the defaults): %s",
+                    self.path,
+                    reason,
+                )
                 loaded = defaults
-        # the admin's bounds may have changed since the user saved: clamp, never fail
         timeout = self.bounds.clamp(loaded.timeout_s)
         enabled = loaded.enabled or bool(self.bounds.max_timeout_s)
         warning = min(max(loaded.warning_s, 0), max(timeout - 1, 0))
@@ -144,14 +161,39 @@ class SettingsStore:
     def update(self, update: Any) -> IdleSettings:
         with self._lock:
             new = validate_update(self._settings, update, self.bounds)
-            self._save(new)
+            try:
+                self._save(new)
+            except OSError as e:
+                raise unavailable(
+                    f"cannot save the idle settings to {self.path}: {e.strerror or e}; "
+                    "nothing was changed",
+                    "settings_unwritable",
+                ) from e
             self._settings = new
             return new
+
+    #: a temporary file older than this is a leftover of a writer that was killed
+    STALE_TEMP_S = 60.0
+
+    def _remove_stale_temp_files(self) -> None:
+        assert self.path is not None
+        try:
+            leftovers = list(self.path.parent.glob(".settings-*.tmp"))
+        except OSError:
+            return
+        cutoff = time.time() - self.STALE_TEMP_S
+        for tmp in leftovers:
+            try:
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+            except OSError:
+                pass  # gone already, or not ours to remove
 
     def _save(self, settings: IdleSettings) -> None:
         if not self.path:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_temp_files()
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as f:

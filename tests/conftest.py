@@ -37,5 +37,20 @@ def jp_server_config(tmp_path: Path, smcost_config: dict[str, Any]) -> dict[str,
 
 
 @pytest.fixture
+def jp_serverapp(
+    jp_server_config: dict[str, Any],
+    jp_argv: list[str],
+    jp_configurable_serverapp: Any,
+    jp_asyncio_loop: Any,
+) -> Any:
+    """pytest-jupyter's server, with the extensions' start hooks run as ``ServerApp.start``
+    runs them once its event loop is up (pytest-jupyter never starts the loop that way):
+    the extension starts its service there, never lazily from a route."""
+    app = jp_configurable_serverapp(config=jp_server_config, argv=jp_argv)
+    jp_asyncio_loop.run_until_complete(app.extension_manager.start_all_extensions())
+    return app
+
+
+@pytest.fixture
 def smcost_service(jp_serverapp: Any) -> Any:
     return jp_serverapp.web_app.settings["smcost_service"]

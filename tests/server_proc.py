@@ -146,6 +146,14 @@ class ServerProcess:
         self.stop()
 
 
+def config_env(tmp_path: Path, filename: str, text: str) -> dict[str, str]:
+    """The environment of a server whose Jupyter config directory holds ``filename``."""
+    conf = tmp_path / "config"
+    conf.mkdir(exist_ok=True)
+    (conf / filename).write_text(text)
+    return {"JUPYTER_CONFIG_DIR": str(conf)}
+
+
 def kernel_client(server: ServerProcess, kernel_id: str) -> Any:
     """A blocking client on the server's kernel, from its connection file."""
     from jupyter_client import BlockingKernelClient

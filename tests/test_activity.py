@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -128,11 +128,17 @@ async def test_browser_connection_counts_only_when_not_ignored(
         await wait_for(lambda: _connected(jp_serverapp, kid))
         st = await status(jp_fetch)
         assert st["idle"]["last_activity_source"] == "browser connection"
+        await asyncio.sleep(0.2)
+        again = await status(jp_fetch)  # an open connection keeps moving the clock
+        assert again["idle"]["last_activity"] > st["idle"]["last_activity"]
         await fetch_json(
             jp_fetch, "smcost", "idle", method="PUT", body={"ignore_connections": True}
         )
         st = await status(jp_fetch)
-        assert st["idle"]["last_activity_source"] != "browser connection"
+        await asyncio.sleep(0.2)
+        again = await status(jp_fetch)  # ignored: the connection moves it no more
+        assert again["idle"]["last_activity"] == st["idle"]["last_activity"]
+        assert again["idle"]["deadline"] == st["idle"]["deadline"]
     finally:
         ws.close()
 
@@ -158,7 +164,8 @@ async def test_starting_kernel_blocks_until_stuck_and_dead_never(
     kernel.last_activity = utcnow()
     st = await status(jp_fetch)
     assert st["idle"]["state"] != "busy"
-    assert st["idle"]["last_activity_source"] != "kernel"
+    # a dead kernel's timestamps are not activity (what it did while alive stays counted)
+    assert datetime.fromisoformat(st["idle"]["last_activity"]) < kernel.last_activity
 
 
 def test_which_requests_count() -> None:
@@ -186,3 +193,69 @@ def test_which_requests_count() -> None:
     assert not mon.observe_request("PUT", "/base%40x/api/contents/dir/a%20b.ipynb", 200)
     assert not mon.observe_request("POST", "/base@x/api/contents/dir/a b.ipynb/checkpoints", 201)
     assert mon.observe_request("PUT", "/base@x/api/contents/dir/other.ipynb", 200)
+
+
+class _NoKernels:
+    _kernels: dict = {}
+    _kernel_connections: dict = {}
+
+    def list_kernel_ids(self) -> list[str]:
+        return []
+
+
+async def test_shutdown_saves_expire_by_time_and_are_bounded() -> None:
+    from jupyterlab_smcost.activity import ActivityMonitor
+
+    now = [utcnow()]
+    mon = ActivityMonitor(_NoKernels(), lambda: None, None, now[0], 300, clock=lambda: now[0])
+    # the issue's load: 200 announcements of 1000 paths of 1 KB each (200 MB of paths)
+    for i in range(200):
+        mon.expect_shutdown_saves([f"{i:03d}/{j:04d}-" + "p" * 1000 for j in range(1000)])
+        count, chars = mon.shutdown_saves_size()
+        assert count <= mon.MAX_SHUTDOWN_SAVES and chars <= mon.MAX_SHUTDOWN_SAVES_CHARS
+    # the newest announcements are the ones kept
+    assert mon._is_shutdown_save("/api/contents/199/0999-" + "p" * 1000)
+    assert not mon._is_shutdown_save("/api/contents/000/0000-" + "p" * 1000)
+    # expired by time, with no save arriving: the idle loop's next look drops them
+    now[0] += timedelta(seconds=61)
+    await mon.snapshot(True, True)
+    assert mon._shutdown_saves == {}
+    # many small ones: the count bound holds too
+    mon.expect_shutdown_saves([f"n{j}" for j in range(5000)])
+    assert mon.shutdown_saves_size()[0] == mon.MAX_SHUTDOWN_SAVES
+
+
+async def test_shutdown_saves_stay_bounded_through_the_api(
+    jp_fetch: Any, smcost_service: Any
+) -> None:
+    for i in range(40):  # 40 x 60 paths of 1000 characters: 2.4 M characters announced
+        code, _ = await fetch_json(
+            jp_fetch,
+            "smcost",
+            "idle",
+            "shutdown-saves",
+            method="POST",
+            body={"paths": [f"{i}/{j}-" + "q" * 1000 for j in range(60)]},
+        )
+        assert code == 200
+    count, chars = smcost_service.monitor.shutdown_saves_size()
+    assert chars <= smcost_service.monitor.MAX_SHUTDOWN_SAVES_CHARS
+    assert 0 < count < 40 * 60
+
+
+async def test_a_kernel_that_goes_never_moves_the_clock_back(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    """A kernel culled or crashed takes its timestamps with it; the activity it had stays
+    counted (else the deadline would jump back, past the one the idle loop armed)."""
+    kid = await start_session(jp_fetch, "gone.ipynb")
+    km = jp_serverapp.kernel_manager
+    kernel = km.get_kernel(kid)
+    kernel.execution_state, kernel.last_activity = "idle", utcnow()  # as its messages would
+    before = await status(jp_fetch)
+    assert before["idle"]["last_activity_source"] == "kernel"
+    await km.shutdown_kernel(kid)  # as jupyter_server's culler does: no API request
+    assert kid not in km.list_kernel_ids()
+    after = await status(jp_fetch)
+    assert after["idle"]["last_activity"] == before["idle"]["last_activity"]
+    assert after["idle"]["deadline"] == before["idle"]["deadline"]

@@ -9,6 +9,7 @@ import pytest
 from smcost_testing import fetch_json, validate_response
 from tornado.httpclient import HTTPClientError
 
+from jupyterlab_smcost.errors import SmCostError
 from jupyterlab_smcost.handlers import BaseHandler
 
 
@@ -296,3 +297,26 @@ async def test_bad_shutdown_saves_body(jp_fetch: Any, body: Any) -> None:
         jp_fetch, "smcost", "idle", "shutdown-saves", method="POST", body=body
     )
     assert code == 400 and reply["error"]["code"] == "invalid_paths"
+
+
+async def test_one_error_mapping_for_every_route(
+    jp_fetch: Any, smcost_service: Any, monkeypatch: Any
+) -> None:
+    """Handlers raise; write_error alone turns what they raise into the JSON error."""
+
+    def refused() -> None:
+        raise SmCostError("busy_elsewhere", "try later", 409)
+
+    def broken() -> None:
+        raise RuntimeError("a bug's private details")
+
+    monkeypatch.setattr(smcost_service, "get_idle", refused)
+    code, err = await fetch_json(jp_fetch, "smcost", "idle")
+    assert (code, err) == (409, {"error": {"code": "busy_elsewhere", "message": "try later"}})
+    monkeypatch.setattr(smcost_service, "get_idle", broken)
+    code, err = await fetch_json(jp_fetch, "smcost", "idle")
+    assert (code, err["error"]["code"]) == (500, "internal_error")
+    assert "private" not in err["error"]["message"]
+    r = await jp_fetch("smcost", "switch", method="DELETE", raise_error=False)
+    assert r.code == 405 and r.headers["Allow"] == "GET, POST"  # RFC 9110
+    assert json.loads(r.body)["error"]["code"] == "method_not_allowed"

@@ -48,9 +48,6 @@ class Kernels:
         self.ids = list(ids)
         self.shut = []
 
-    def __call__(self):
-        return list(self.ids)
-
     def shutdown(self, kid):
         self.shut.append(kid)
         self.ids.remove(kid)
@@ -64,7 +61,6 @@ def classic(sm, kernels=None, **kw):
         D,
         user_profile="alice",
         client_factory=factory(sagemaker=sm),
-        kernel_ids=kernels,
         shutdown_kernel=kernels.shutdown,
         sleep=sleeps.append,
         clock=lambda: 0.0,
@@ -125,7 +121,7 @@ def test_classic_shutdown_kills_idle_kernels_and_deletes_kernel_apps_never_the_i
     stub.add_response("describe_app", a2, ident(a2["AppName"]))
     stub.add_response("delete_app", {}, ident(A1["AppName"]))
     stub.add_response("delete_app", {}, ident(a2["AppName"]))
-    done = env.shutdown(IdleContext(idle_kernel_ids=("k1", "k2")))
+    done = env.shutdown(IdleContext(idle_kernel_ids=("k1", "k2"), kernel_ids=("k1", "k2")))
     stub.assert_no_pending_responses()
     assert kernels.shut == ["k1", "k2"]
     assert done == (
@@ -140,7 +136,9 @@ def test_classic_shutdown_keeps_apps_while_a_kernel_is_busy():
     sm, stub = stubbed()
     kernels = Kernels("k1", "busy")
     env, _ = classic(sm, kernels)
-    done = env.shutdown(IdleContext(idle_kernel_ids=("k1",), busy_kernel_ids=("busy",)))
+    done = env.shutdown(
+        IdleContext(idle_kernel_ids=("k1",), busy_kernel_ids=("busy",), kernel_ids=("k1", "busy"))
+    )
     stub.assert_no_pending_responses()  # no AWS call at all
     assert kernels.shut == ["k1"]
     assert "1 kernel(s) still run, so no KernelGateway app was deleted" in done
@@ -175,7 +173,7 @@ def test_classic_switch_creates_app_waits_and_retires_old_one():
     for status in ("Pending", "Pending", "InService"):
         stub.add_response("describe_app", kg(new, "ml.g4dn.xlarge", status), ident(new))
     progress = SwitchProgress(id="s1", target="ml.g4dn.xlarge")
-    env.start_switch("ml.g4dn.xlarge", progress)
+    env.start_switch("ml.g4dn.xlarge", progress, IdleContext(kernel_ids=("k1",)))
     stub.assert_no_pending_responses()
     assert sleeps == [5.0, 5.0]
     assert progress.state == "succeeded"
@@ -188,13 +186,14 @@ def test_classic_switch_creates_app_waits_and_retires_old_one():
     assert progress.steps[2]["detail"] == f"{new}: InService"
     assert env.retiring == {A1["AppName"]: {"k1"}}
     # the kernel still runs: nothing deleted
-    assert env.retire_pending() == []
+    assert env.needs_housekeeping()
+    env.housekeeping(IdleContext(kernel_ids=("k1",)))
+    assert env.retiring == {A1["AppName"]: {"k1"}}
     # the user restarts the kernel on the new app: the old app goes
-    kernels.ids = ["k9"]
     stub.add_response("delete_app", {}, ident(A1["AppName"]))
-    assert env.retire_pending() == [A1["AppName"]]
+    assert env.retire_pending({"k9"}) == [A1["AppName"]]
     stub.assert_no_pending_responses()
-    assert env.retiring == {}
+    assert env.retiring == {} and not env.needs_housekeeping()
     env.close()
 
 

@@ -91,9 +91,11 @@ def stubbed_price_list(usd: str) -> tuple[Any, Any]:
 
 
 def cache_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Warnings of the price book, the test's own and those of its fixtures' setup (the
+    server starts its service, and loads the cache, while the fixtures are set up)."""
     return [
         r
-        for r in caplog.records
+        for r in caplog.get_records("setup") + caplog.records
         if r.name == "jupyterlab_smcost.pricing" and r.levelno >= logging.WARNING
     ]
 

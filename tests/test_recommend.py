@@ -3,6 +3,7 @@ GET smcost/recommendations through a real jupyter_server, validated against open
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Optional
 
 import pytest
@@ -312,7 +313,25 @@ async def test_no_recommendations_where_the_kernels_run_elsewhere(
     jp_fetch: Any, smcost_service: Any, monkeypatch: Any
 ) -> None:
     # e.g. Studio Classic: kernels run in KernelGateway apps on other instances
-    monkeypatch.setattr(smcost_service.env, "usage_measures_instance", False, raising=False)
+    monkeypatch.setattr(smcost_service.env, "usage_measures_instance", False)
     code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
     validate_response("/recommendations", "get", 200, body)
     assert body["items"] == [] and "other instances" in body["reason"]
+
+
+async def test_valid_types_are_never_read_on_the_event_loop(
+    jp_fetch: Any, smcost_service: Any, monkeypatch: Any
+) -> None:
+    """botocore's model behind valid_instance_types is ~1 MB of JSON: never on the loop."""
+    env = smcost_service.env
+    threads: list[int] = []
+    real = env.valid_instance_types
+
+    def recording() -> list[str]:
+        threads.append(threading.get_ident())
+        return real()
+
+    monkeypatch.setattr(env, "valid_instance_types", recording)
+    code, _ = await fetch_json(jp_fetch, "smcost", "recommendations")
+    assert code == 200
+    assert threads and threading.get_ident() not in threads

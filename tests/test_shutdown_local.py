@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from server_proc import ServerProcess, kernel_client
+from server_proc import ServerProcess, config_env, kernel_client
 
 SHORT = ["--SmCostApp.min_idle_timeout=1", "--SmCostApp.warning_period=1"]
 
@@ -137,14 +137,66 @@ def test_stops_without_any_request_to_the_extension() -> None:
 
 
 def test_config_file_reaches_the_extension(tmp_path: Path) -> None:
-    conf = tmp_path / "config"
-    conf.mkdir()
-    (conf / "jupyter_server_config.json").write_text(
+    env = config_env(
+        tmp_path,
+        "jupyter_server_config.json",
         '{"SmCostApp": {"instance_type": "ml.r5.4xlarge", "idle_timeout": 2400,'
-        ' "idle_timeout_by_price": {"1.0": 1200}}}'
+        ' "idle_timeout_by_price": {"1.0": 1200}}}',
     )
-    with ServerProcess(env={"JUPYTER_CONFIG_DIR": str(conf)}) as server:
+    with ServerProcess(env=env) as server:
         st = server.get("/smcost/status")
         assert (st["instance"]["type"], st["instance"]["memory_gib"]) == ("ml.r5.4xlarge", 128.0)
         assert st["price"]["usd_per_hour"] == 1.21
         assert (st["idle"]["user_timeout_s"], st["idle"]["timeout_s"]) == (2400, 1200)
+
+
+def _by_price_server(tmp_path: Path) -> ServerProcess:
+    """ml.g4dn.xlarge ($0.7364/h) with a 1 h user timeout and 4 s over $0.5/h: the price,
+    so the short timeout, is known only once the instance type has been read."""
+    env = config_env(
+        tmp_path,
+        "jupyter_server_config.json",
+        '{"SmCostApp": {"instance_type": "ml.g4dn.xlarge", "idle_timeout": 3600,'
+        ' "idle_timeout_by_price": {"0.5": 4}, "warning_period": 1}}',
+    )
+    return ServerProcess(env=env)
+
+
+def test_timeout_by_price_stops_at_its_short_deadline_unwatched(tmp_path: Path) -> None:
+    server = _by_price_server(tmp_path)
+    try:
+        server.wait_ready()  # polls /api/status only: nobody asks the extension anything
+        exited = server.wait_exit(30)
+        assert exited is not None, "still running long after its 4 s deadline\n" + server.log()
+        assert "smcost: shutting down: idle for 4 s (timeout 4 s)" in server.log()
+    finally:
+        server.stop()
+
+
+def test_timeout_by_price_status_and_loop_agree(tmp_path: Path) -> None:
+    """Polled like the panel polls it: the status never shows the deadline passed while the
+    server goes on running, and the server stops at the deadline the status showed."""
+    server = _by_price_server(tmp_path)
+    try:
+        server.wait_ready()
+        seen: list[dict] = []
+        while server.proc.poll() is None:
+            try:
+                code, st = server.request("GET", "/smcost/status")
+            except OSError:
+                break  # the server is going away
+            if code != 200:
+                break
+            idle = st["idle"]
+            seen.append(idle)
+            assert (idle["timeout_s"], idle["user_timeout_s"]) == (4, 3600), idle
+            assert idle["remaining_s"] is None or idle["remaining_s"] > -2, seen[-5:]
+            time.sleep(0.2)
+        deadlines = {i["deadline"] for i in seen if i["deadline"]}
+        assert len(deadlines) == 1, deadlines  # nothing moved it
+        exited = server.wait_exit(15)
+        assert exited is not None, server.log()
+        late = exited - datetime.fromisoformat(deadlines.pop()).timestamp()
+        assert -0.05 < late < 3.0, f"stopped {late:.2f} s after its deadline"
+    finally:
+        server.stop()

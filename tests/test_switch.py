@@ -53,9 +53,10 @@ def service(jp_serverapp):
 
 
 async def start(jp_serverapp):
-    """pytest-jupyter does not run the server's post-start hook: start the extension."""
-    await jp_serverapp.extension_manager.start_all_extensions()
-    return service(jp_serverapp)
+    """The service, started by the extension's start hook (conftest's jp_serverapp)."""
+    svc = service(jp_serverapp)
+    assert svc._started
+    return svc
 
 
 async def fetch_json(jp_fetch, *path, method="GET", body=None):
@@ -137,7 +138,7 @@ async def test_switch_validation_400_before_anything_stops(jp_fetch, jp_serverap
     # a Studio-only type is not valid for notebook instances
     await refused({"instance_type": "ml.m5.large"}, "invalid_instance_type")
     await refused({"instance_type": "ml.t3.medium"}, "same_instance_type")
-    await refused({"type": "ml.m5.xlarge"}, "invalid_input")
+    await refused({"type": "ml.m5.xlarge"}, "unknown_field")
     r = await fetch_error(jp_fetch, "switch", method="POST", body="")
     assert r == (400, {"error": {"code": "invalid_json", "message": "a JSON body is required"}})
 
@@ -290,6 +291,23 @@ def expect_refresh(stub, *apps):
         stub.add_response("describe_app", a, ident(a["AppName"]))
 
 
+def expect_classic_switch(stub, *new_app_statuses):
+    """A switch of the old app on ml.t3.medium to a new one on ml.g4dn.xlarge."""
+    old = kg(OLD, "ml.t3.medium")
+    expect_refresh(stub, old)  # validation reads the current types
+    expect_refresh(stub, old)  # the switch finds the app to move
+    stub.add_response(
+        "create_app",
+        {"AppArn": "arn:x"},
+        {
+            **ident(NEW),
+            "ResourceSpec": {"InstanceType": "ml.g4dn.xlarge", "SageMakerImageArn": IMAGE},
+        },
+    )
+    for status in new_app_statuses:
+        stub.add_response("describe_app", kg(NEW, "ml.g4dn.xlarge", status), ident(NEW))
+
+
 async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_serverapp):
     _, sm, stub = classic
     svc = await start(jp_serverapp)
@@ -304,19 +322,7 @@ async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_se
         assert gate.wait(10)
 
     svc.env.sleep = sleep
-    old = kg(OLD, "ml.t3.medium")
-    expect_refresh(stub, old)  # validation reads the current types
-    expect_refresh(stub, old)  # the switch finds the app to move
-    stub.add_response(
-        "create_app",
-        {"AppArn": "arn:x"},
-        {
-            **ident(NEW),
-            "ResourceSpec": {"InstanceType": "ml.g4dn.xlarge", "SageMakerImageArn": IMAGE},
-        },
-    )
-    stub.add_response("describe_app", kg(NEW, "ml.g4dn.xlarge", "Pending"), ident(NEW))
-    stub.add_response("describe_app", kg(NEW, "ml.g4dn.xlarge", "InService"), ident(NEW))
+    expect_classic_switch(stub, "Pending", "InService")
     stub.add_response("delete_app", {}, ident(OLD))  # no kernel uses the old app
     expect_refresh(stub, kg(NEW, "ml.g4dn.xlarge"))  # after success
 
@@ -406,3 +412,58 @@ async def test_classic_idle_shuts_real_kernels_and_deletes_apps(classic, jp_fetc
     # the IDE stays: a new idle clock, not "shutting_down"
     assert st["idle"]["state"] in ("active", "idle")
     assert svc.idle.state.shutting_down is False and svc.idle.state.error is None
+
+
+@pytest.fixture
+def kernel_list_threads(jp_serverapp, monkeypatch):
+    """The threads the kernel manager's kernel list is read from. The kernel manager is not
+    thread-safe: only the event loop's thread (this test's) may read it."""
+    km = jp_serverapp.kernel_manager
+    threads: list[int] = []
+    real = km.list_kernel_ids
+
+    def recording():
+        threads.append(threading.get_ident())
+        return real()
+
+    monkeypatch.setattr(km, "list_kernel_ids", recording)
+    return threads
+
+
+async def test_classic_kernels_are_read_on_the_loop_only(
+    classic, jp_fetch, jp_serverapp, kernel_list_threads
+):
+    """A switch while a kernel runs on the old app: the old app waits for the kernel, then
+    goes in a housekeeping round; the idle stop shuts the kernels. Every read of the kernel
+    list, all along, happens on the event loop."""
+    _, sm, stub = classic
+    svc = await start(jp_serverapp)
+    await svc.instance_types()
+    svc.env.app_suffix = lambda: "abcd1234"
+    svc.env.sleep = lambda s: None
+    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
+    kid = json.loads(r.body)["id"]
+    expect_classic_switch(stub, "InService")
+    expect_refresh(stub, kg(NEW, "ml.g4dn.xlarge"))  # after success
+    code, _ = await fetch_json(
+        jp_fetch, "switch", method="POST", body={"instance_type": "ml.g4dn.xlarge"}
+    )
+    assert code == 202
+    await until(lambda: svc.switch.state == "succeeded")
+    assert svc.switch.steps[-1]["status"] == "waiting"  # the kernel still runs on OLD
+    await svc._run_housekeeping()  # a round while it runs: nothing deleted
+    assert svc.env.retiring == {OLD: {kid}}
+    await jp_fetch("api", "kernels", kid, method="DELETE")
+    stub.add_response("delete_app", {}, ident(OLD))
+    await svc._run_housekeeping()  # the kernel has gone: so does the old app
+    assert svc.env.retiring == {}
+    # the idle stop: kernels are listed on the loop and shut down from the worker
+    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
+    new = kg(NEW, "ml.g4dn.xlarge")
+    stub.add_response("list_apps", listed(JS, new), LIST_REQ)
+    stub.add_response("describe_app", new, ident(NEW))
+    stub.add_response("delete_app", {}, ident(NEW))
+    await svc.idle.shutdown_now("test")
+    stub.assert_no_pending_responses()
+    assert jp_serverapp.kernel_manager.list_kernel_ids() == []
+    assert kernel_list_threads and set(kernel_list_threads) == {threading.get_ident()}

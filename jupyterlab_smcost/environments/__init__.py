@@ -175,13 +175,13 @@ def build_environment(
     valid_local_types: list[str],
     *,
     client_factory: Optional[ClientFactory] = None,
-    kernel_ids: Optional[Callable[[], list[str]]] = None,
     shutdown_kernel: Optional[Callable[[str], None]] = None,
     **adapter_kwargs: Any,
 ) -> Environment:
     """Detect (or take the configured) environment and build its adapter.
 
-    ``client_factory``, ``kernel_ids``, ``shutdown_kernel`` and ``adapter_kwargs`` (``sleep``,
+    ``valid_local_types`` are the types local mode accepts (those with known specs).
+    ``client_factory``, ``shutdown_kernel`` and ``adapter_kwargs`` (``sleep``,
     ``clock``...) are for the SageMaker adapters (tests inject Stubber-wrapped clients)."""
     metadata = None
     if config.environment != "local":
@@ -192,7 +192,7 @@ def build_environment(
     if detected.kind != "local":
         try:
             return _sagemaker_adapter(
-                detected, config, log, client_factory, kernel_ids, shutdown_kernel, adapter_kwargs
+                detected, config, log, client_factory, shutdown_kernel, adapter_kwargs
             )
         except Exception as e:  # never fail the server start over the metadata
             log.error(
@@ -212,7 +212,6 @@ def _sagemaker_adapter(
     config: EnvConfig,
     log: logging.Logger,
     client_factory: Optional[ClientFactory],
-    kernel_ids: Optional[Callable[[], list[str]]],
     shutdown_kernel: Optional[Callable[[str], None]],
     adapter_kwargs: dict[str, Any],
 ) -> Environment:
@@ -242,7 +241,6 @@ def _sagemaker_adapter(
         space=detected.space,
         app_type=detected.app_type or "JupyterServer",
         app_name=detected.resource_name or "default",
-        kernel_ids=kernel_ids,
         shutdown_kernel=shutdown_kernel,
         **common,
     )

@@ -15,7 +15,6 @@ from ..aws.sagemaker import Clock, Sleep, call
 from ..errors import SmCostError
 from .base import Environment, SwitchProgress
 
-KernelIds = Callable[[], list[str]]
 ShutdownKernel = Callable[[str], None]
 
 

@@ -54,10 +54,15 @@ class SwitchProgress:
 
 @dataclass(frozen=True)
 class IdleContext:
-    """What the idle loop knows when it decides to act (for adapters that act per kernel)."""
+    """What the server knows when it calls a blocking method (for adapters that act per
+    kernel). Read on the event loop: adapters never touch the kernel manager, which is not
+    thread-safe, from their worker threads."""
 
+    #: kernels the idle loop found idle (to shut down)
     idle_kernel_ids: tuple[str, ...] = ()
     busy_kernel_ids: tuple[str, ...] = ()
+    #: every kernel running when the call was made
+    kernel_ids: tuple[str, ...] = ()
 
 
 class Environment(abc.ABC):
@@ -68,6 +73,9 @@ class Environment(abc.ABC):
     component: str
     #: False where an idle stop leaves this server running (Studio Classic: kernels go).
     shutdown_ends_server: ClassVar[bool] = True
+    #: False where the kernels run on other machines than this server (Studio Classic), so
+    #: the CPU/memory/GPU use measured here says nothing about the billed instance.
+    usage_measures_instance: ClassVar[bool] = True
 
     def __init__(self, region: str) -> None:
         self.region = region
@@ -90,9 +98,18 @@ class Environment(abc.ABC):
     def shutdown(self, context: IdleContext) -> str:
         """Stop what idles (blocking). Returns a sentence saying what was done."""
 
-    def start_switch(self, target: str, progress: SwitchProgress) -> None:
+    def start_switch(
+        self, target: str, progress: SwitchProgress, context: Optional[IdleContext] = None
+    ) -> None:
         """Switch to ``target`` (blocking), reporting into ``progress``."""
         raise NotImplementedError
+
+    def needs_housekeeping(self) -> bool:
+        """Whether ``housekeeping`` has work (cheap, non-blocking; asked every minute)."""
+        return False
+
+    def housekeeping(self, context: IdleContext) -> None:
+        """Periodic clean-up (blocking), e.g. deleting apps a switch replaced."""
 
     def close(self) -> None:
         """Release resources (called when the extension stops)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from typing import Any
+from typing import Any, Optional
 
 from ..aws.sagemaker import notebook_instance_types
 from .aws_base import SageMakerEnvironment
@@ -67,7 +67,9 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
             f"and start it; or run from AWS CloudShell (region {self.region}): {cmd}"
         )
 
-    def start_switch(self, target: str, progress: SwitchProgress) -> None:
+    def start_switch(
+        self, target: str, progress: SwitchProgress, context: Optional[IdleContext] = None
+    ) -> None:
         d = self.describe()
         current, status = d["InstanceType"], d["NotebookInstanceStatus"]
         progress.step("describe", "done", f"{self.name} is {status} on {current}")

@@ -22,7 +22,7 @@ from ..aws.sagemaker import (
     wait_for,
 )
 from ..errors import SmCostError
-from .aws_base import KernelIds, SageMakerEnvironment, ShutdownKernel
+from .aws_base import SageMakerEnvironment, ShutdownKernel
 from .base import EnvironmentInfo, IdleContext, SwitchProgress
 
 KG = "KernelGateway"
@@ -47,9 +47,7 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         app_type: str = "JupyterServer",
         app_name: str = "default",
         *,
-        kernel_ids: Optional[KernelIds] = None,
         shutdown_kernel: Optional[ShutdownKernel] = None,
-        retire_interval_s: float = 60.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(region, **kwargs)
@@ -60,16 +58,12 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         self.space = space
         self.app_type = app_type
         self.app_name = app_name
-        self._kernel_ids = kernel_ids or (lambda: [])
         self._shutdown_kernel = shutdown_kernel
-        self.retire_interval_s = retire_interval_s
         #: suffix of new app names (injectable so tests can assert exact names)
         self.app_suffix: Callable[[], str] = lambda: uuid.uuid4().hex[:8]
         #: old app name -> kernels that were running on it when it was replaced
         self.retiring: dict[str, set[str]] = {}
         self._retire_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._retirer: Optional[threading.Thread] = None
 
     @property
     def owner(self) -> dict[str, str]:
@@ -144,7 +138,10 @@ class StudioClassicEnvironment(SageMakerEnvironment):
             for kid in context.idle_kernel_ids:
                 self._shutdown_kernel(kid)
                 stopped += 1
-        busy = set(context.busy_kernel_ids) | set(self._kernel_ids())
+        left = set(context.kernel_ids) - (
+            set(context.idle_kernel_ids) if self._shutdown_kernel else set()
+        )
+        busy = set(context.busy_kernel_ids) | left
         if busy:
             return (
                 f"shut down {stopped} idle kernel(s); {len(busy)} kernel(s) still run, so "
@@ -173,7 +170,9 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         tail = f"-{dashed(target)}-{suffix}"
         return (base[: 63 - len(tail)].rstrip("-") + tail).lstrip("-")
 
-    def start_switch(self, target: str, progress: SwitchProgress) -> None:
+    def start_switch(
+        self, target: str, progress: SwitchProgress, context: Optional[IdleContext] = None
+    ) -> None:
         apps = [a for a in self.kernel_gateway_apps() if a.get("Status") == "InService"]
         if not apps:
             progress.step("find_app", "failed", "no KernelGateway app is running")
@@ -194,7 +193,8 @@ class StudioClassicEnvironment(SageMakerEnvironment):
             if (a.get("ResourceSpec") or {}).get("InstanceType") == target
             and image_spec(a.get("ResourceSpec")) == spec
         ]
-        kernels_before = set(self._kernel_ids())
+        # the kernels running when the switch began run on the old app
+        kernels_before = set(context.kernel_ids if context else ())
         if same:
             new_name = same[0]["AppName"]
             progress.step("create_app", "done", f"{new_name} already runs this image on {target}")
@@ -210,7 +210,7 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         if old_type == target:
             progress.state = "succeeded"
             return
-        self.retire(old["AppName"], kernels_before, progress)
+        self.retire(old["AppName"], kernels_before, kernels_before, progress)
         progress.state = "succeeded"
 
     def _wait_in_service(self, name: str, progress: SwitchProgress) -> None:
@@ -245,11 +245,17 @@ class StudioClassicEnvironment(SageMakerEnvironment):
 
     # -- old apps: deleted once no kernel that ran on them is left
     def retire(
-        self, app_name: str, kernels: set[str], progress: Optional[SwitchProgress] = None
+        self,
+        app_name: str,
+        kernels: set[str],
+        alive: set[str],
+        progress: Optional[SwitchProgress] = None,
     ) -> None:
+        """Delete ``app_name`` once none of ``kernels`` (which ran on it) is ``alive``:
+        now if possible, else in a later ``housekeeping`` round."""
         with self._retire_lock:
             self.retiring[app_name] = set(kernels)
-        done = self.retire_pending()
+        done = self.retire_pending(alive)
         if progress is None:
             return
         if app_name in done:
@@ -262,11 +268,10 @@ class StudioClassicEnvironment(SageMakerEnvironment):
                 f"{app_name} is deleted once its {n} kernel(s) have stopped: restart "
                 "them on the new instance type",
             )
-            self._ensure_retirer()
 
-    def retire_pending(self) -> list[str]:
-        """Delete the replaced apps none of whose kernels is still running. Blocking."""
-        alive = set(self._kernel_ids())
+    def retire_pending(self, alive: set[str]) -> list[str]:
+        """Delete the replaced apps none of whose kernels is in ``alive`` (the kernels
+        running now, read by the caller on the event loop). Blocking."""
         with self._retire_lock:
             ready = [name for name, ks in self.retiring.items() if not (ks & alive)]
             for ks in self.retiring.values():
@@ -284,26 +289,12 @@ class StudioClassicEnvironment(SageMakerEnvironment):
                 self.retiring.pop(name, None)
         return deleted
 
-    def _ensure_retirer(self) -> None:
-        if self._retirer and self._retirer.is_alive():
-            return
+    def needs_housekeeping(self) -> bool:
+        with self._retire_lock:
+            return bool(self.retiring)
 
-        def loop() -> None:
-            while not self._stop.wait(self.retire_interval_s):
-                try:
-                    self.retire_pending()
-                except Exception as e:  # the thread must survive AWS errors
-                    self.log.warning("smcost: retiring replaced apps failed: %s", e)
-                with self._retire_lock:
-                    if not self.retiring:
-                        return
-
-        self._retirer = threading.Thread(target=loop, name="smcost-retire", daemon=True)
-        self._retirer.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        super().close()
+    def housekeeping(self, context: IdleContext) -> None:
+        self.retire_pending(set(context.kernel_ids))
 
 
 def raise_switch(code: str, message: str) -> NoReturn:

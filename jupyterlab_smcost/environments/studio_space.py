@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from botocore.exceptions import ClientError
 
@@ -77,7 +77,9 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
             "resource_spec": spec,
         }
 
-    def start_switch(self, target: str, progress: SwitchProgress) -> None:
+    def start_switch(
+        self, target: str, progress: SwitchProgress, context: Optional[IdleContext] = None
+    ) -> None:
         d = self.describe()
         current = (d.get("ResourceSpec") or {}).get("InstanceType")
         spec = image_spec(d.get("ResourceSpec"))
