@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional, TextIO
 
@@ -59,17 +60,23 @@ def _name(args: argparse.Namespace, target: str) -> str:
     return args.name or lc.DEFAULT_NAMES[target]
 
 
-def _finish(
-    args: argparse.Namespace, tool: lc.Lifecycle, doc: dict[str, Any], out: TextIO, lines: list[str]
-) -> int:
+def _emitter(args: argparse.Namespace, out: TextIO) -> Callable[[str], None]:
+    """Print a line now (progress shows before a later error), unless the output is JSON."""
+
+    def emit(line: str) -> None:
+        if not args.json:
+            out.write(line + "\n")
+
+    return emit
+
+
+def _finish(args: argparse.Namespace, tool: lc.Lifecycle, doc: dict[str, Any], out: TextIO) -> int:
     if args.json:
         doc["dry_run"] = args.dry_run if hasattr(args, "dry_run") else False
         doc["changes"] = [{"operation": c.operation, "params": c.params} for c in tool.changes]
         json.dump(doc, out, indent=2, default=str)
         out.write("\n")
         return 0
-    for line in lines:
-        out.write(line + "\n")
     if getattr(args, "dry_run", False):
         out.write(f"[dry run: {len(tool.changes)} change(s) listed above, none made]\n")
     elif not tool.changes:
@@ -109,7 +116,8 @@ def cmd_create(args: argparse.Namespace, out: TextIO) -> int:
         "notebook instance" if target == "notebook-instance" else f"Studio ({lc.TARGETS[target]})"
     )
     line = f"{what} lifecycle configuration {name}: {state}" + (f" ({arn})" if arn else "")
-    return _finish(args, tool, {"name": name, "arn": arn or None, "state": state}, out, [line])
+    _emitter(args, out)(line)
+    return _finish(args, tool, {"name": name, "arn": arn or None, "state": state}, out)
 
 
 def cmd_attach(args: argparse.Namespace, out: TextIO) -> int:
@@ -117,14 +125,15 @@ def cmd_attach(args: argparse.Namespace, out: TextIO) -> int:
     script = lc.render(settings_from(args, target))
     tool = _tool(args, out)
     name, arn, state = _ensure(tool, target, _name(args, target), script)
-    lines = [f"lifecycle configuration {name}: {state}"]
+    emit = _emitter(args, out)
+    emit(f"lifecycle configuration {name}: {state}")
     doc: dict[str, Any] = {"name": name, "arn": arn or None, "state": state, "attached": {}}
     if target == "notebook-instance":
         for instance in args.notebook_instance:
             result = tool.attach_notebook_instance(instance, name, args.restart, args.replace)
             doc["attached"][instance] = result
-            lines.append(f"notebook instance {instance}: {result}")
-        lines.append("The script runs at each start of the instance.")
+            emit(f"notebook instance {instance}: {result}")
+        emit("The script runs at each start of the instance.")
     else:
         app = lc.TARGETS[target]
         result, superseded = tool.attach_studio(
@@ -134,12 +143,13 @@ def cmd_attach(args: argparse.Namespace, out: TextIO) -> int:
             f"user profile {args.user_profile}" if args.user_profile else f"domain {args.domain}"
         )
         doc["attached"][owner] = result
-        lines.append(f"{owner}, {app} apps: {result} (the default lifecycle configuration)")
+        emit(f"{owner}, {app} apps: {result} (the default lifecycle configuration)")
         deleted = tool.delete_studio_configs(superseded)
         doc["superseded"] = deleted
-        lines += [f"superseded {n}: {s}" for n, s in deleted.items()]
-        lines.append(f"It runs when a {app} app starts: running apps get it when they restart.")
-    return _finish(args, tool, doc, out, lines)
+        for n, state_ in deleted.items():
+            emit(f"superseded {n}: {state_}")
+        emit(f"It runs when a {app} app starts: running apps get it when they restart.")
+    return _finish(args, tool, doc, out)
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
@@ -197,15 +207,15 @@ def cmd_remove(args: argparse.Namespace, out: TextIO) -> int:
     name = _name(args, target)
     tool = _tool(args, out)
     doc: dict[str, Any] = {"detached": {}, "deleted": {}}
-    lines = []
+    emit = _emitter(args, out)
     if target == "notebook-instance":
         for instance in args.notebook_instance:
             result = tool.detach_notebook_instance(instance, name, args.restart)
             doc["detached"][instance] = result
-            lines.append(f"notebook instance {instance}: {result}")
+            emit(f"notebook instance {instance}: {result}")
         if args.delete:
             doc["deleted"][name] = tool.delete_notebook_config(name)
-            lines.append(f"lifecycle configuration {name}: {doc['deleted'][name]}")
+            emit(f"lifecycle configuration {name}: {doc['deleted'][name]}")
     else:
         app = lc.TARGETS[target]
         removed = tool.detach_studio(args.domain, app, name, args.user_profile)
@@ -213,14 +223,15 @@ def cmd_remove(args: argparse.Namespace, out: TextIO) -> int:
             f"user profile {args.user_profile}" if args.user_profile else f"domain {args.domain}"
         )
         doc["detached"][owner] = [lc.arn_name(a) for a in removed]
-        lines.append(
+        emit(
             f"{owner}, {app} apps: "
             + (", ".join(doc["detached"][owner]) + " detached" if removed else "nothing attached")
         )
         if args.delete:
             doc["deleted"] = tool.delete_studio_configs(removed)
-            lines += [f"{n}: {s}" for n, s in doc["deleted"].items()]
-    return _finish(args, tool, doc, out, lines)
+            for n, state in doc["deleted"].items():
+                emit(f"{n}: {state}")
+    return _finish(args, tool, doc, out)
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:

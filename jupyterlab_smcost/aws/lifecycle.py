@@ -226,17 +226,19 @@ class Change:
     params: dict[str, Any]
 
     def describe(self) -> str:
-        def show(value: Any) -> str:
-            if isinstance(value, str) and len(value) > 80:
+        """``sagemaker.update_domain(DomainId='d-1', ...)``, scripts shown by their length."""
+
+        def show(value: Any, key: str = "") -> str:
+            if key in ("Content", "StudioLifecycleConfigContent"):
                 return repr(f"<{len(value)} characters>")
             if isinstance(value, dict):
-                return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in value.items()) + "}"
+                return "{" + ", ".join(f"{k!r}: {show(v, k)}" for k, v in value.items()) + "}"
             if isinstance(value, list):
-                return "[" + ", ".join(show(v) for v in value) + "]"
+                return "[" + ", ".join(show(v, key) for v in value) + "]"
             return repr(value)
 
-        args = ", ".join(f"{k}={show(v)}" for k, v in self.params.items())
-        return f"sagemaker.{self.operation}({args})"
+        args = ", ".join(f"{k}={show(v, k)}" for k, v in self.params.items())
+        return f"sagemaker.{_snake(self.operation)}({args})"
 
 
 class Lifecycle:
