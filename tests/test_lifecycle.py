@@ -51,6 +51,14 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     return rc, out.getvalue(), err.getvalue()
 
 
+POLICY_ARGS = ("--set", "idle_timeout=1800", "--set", "max_idle_timeout=7200", "--source", SOURCE)
+
+
+def attach_domain(*extra: str) -> tuple[int, str, str]:
+    """`jupyter smcost lifecycle attach --domain DOMAIN` with POLICY."""
+    return run_cli("lifecycle", "attach", "--domain", DOMAIN, *extra, *POLICY_ARGS)
+
+
 def script(target: str, policy: dict[str, Any] = POLICY, source: str = SOURCE) -> str:
     return lc.render(lc.Settings(target, source, policy))
 
@@ -80,6 +88,32 @@ class Mixed:
         return getattr(self.stub_client if name in self.stubbed else self.moto, name)
 
 
+def instance_with(config: str, stopped: bool) -> Any:
+    """Notebook instance dev-alice in moto with lifecycle configuration ``config`` (ours,
+    created first, when it is named smcost); the moto client."""
+    sm = boto3.client("sagemaker")
+    if config == "smcost":
+        lc.Lifecycle(sm).ensure_notebook_config("smcost", script("notebook-instance"))
+    sm.create_notebook_instance(
+        NotebookInstanceName="dev-alice",
+        InstanceType="ml.t3.medium",
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
+        LifecycleConfigName=config,
+    )
+    if stopped:
+        sm.stop_notebook_instance(NotebookInstanceName="dev-alice")
+    return sm
+
+
+def expect_update(**params: Any) -> Mixed:
+    """moto, but UpdateNotebookInstance (which moto lacks) stubbed for exactly ``params``."""
+    sm = Mixed("update_notebook_instance")
+    sm.stub.add_response(
+        "update_notebook_instance", {}, {"NotebookInstanceName": "dev-alice", **params}
+    )
+    return sm
+
+
 def never_sleep(seconds: float) -> None:
     raise AssertionError(f"slept {seconds} s: moto's state changes are immediate")
 
@@ -104,18 +138,7 @@ def test_render_fills_the_settings_and_reads_them_back() -> None:
 
 
 def test_the_script_command_prints_what_is_uploaded() -> None:
-    rc, out, err = run_cli(
-        "lifecycle",
-        "script",
-        "--target",
-        "notebook-instance",
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-    )
+    rc, out, err = run_cli("lifecycle", "script", "--target", "notebook-instance", *POLICY_ARGS)
     assert (rc, err) == (0, "")
     assert out == script("notebook-instance")
     assert lc.script_path() == REPO / "deploy" / "lifecycle" / "smcost-lifecycle.sh"
@@ -203,12 +226,7 @@ def test_someone_elses_notebook_config_is_not_overwritten(aws) -> None:
 
 def test_attach_to_a_stopped_instance(aws) -> None:
     make_notebooks({"dev-alice": True})
-    sm = Mixed("update_notebook_instance")
-    sm.stub.add_response(
-        "update_notebook_instance",
-        {},
-        {"NotebookInstanceName": "dev-alice", "LifecycleConfigName": "smcost"},
-    )
+    sm = expect_update(LifecycleConfigName="smcost")
     assert lc.Lifecycle(sm).attach_notebook_instance("dev-alice", "smcost") == "attached"
     sm.stub.assert_no_pending_responses()
 
@@ -229,12 +247,7 @@ def test_a_running_instance_must_be_stopped_first(aws) -> None:
 
 def test_attach_with_restart_stops_attaches_and_starts(aws) -> None:
     make_notebooks({"dev-alice": False})
-    sm = Mixed("update_notebook_instance")
-    sm.stub.add_response(
-        "update_notebook_instance",
-        {},
-        {"NotebookInstanceName": "dev-alice", "LifecycleConfigName": "smcost"},
-    )
+    sm = expect_update(LifecycleConfigName="smcost")
     said: list[str] = []
     tool = lc.Lifecycle(sm, sleep=never_sleep, say=said.append)
     assert (
@@ -257,26 +270,8 @@ def test_attach_with_restart_stops_attaches_and_starts(aws) -> None:
 
 
 def test_attach_twice_changes_nothing(aws) -> None:
-    sm = boto3.client("sagemaker")
-    lc.Lifecycle(sm).ensure_notebook_config("smcost", script("notebook-instance"))
-    sm.create_notebook_instance(
-        NotebookInstanceName="dev-alice",
-        InstanceType="ml.t3.medium",
-        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-        LifecycleConfigName="smcost",
-    )
-    rc, out, err = run_cli(
-        "lifecycle",
-        "attach",
-        "--notebook-instance",
-        "dev-alice",
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-    )
+    instance_with("smcost", stopped=False)
+    rc, out, err = run_cli("lifecycle", "attach", "--notebook-instance", "dev-alice", *POLICY_ARGS)
     assert (rc, err) == (0, "")
     assert out == (
         "lifecycle configuration smcost: unchanged\n"
@@ -287,26 +282,14 @@ def test_attach_twice_changes_nothing(aws) -> None:
 
 
 def test_another_configuration_is_replaced_only_when_asked(aws) -> None:
-    sm = boto3.client("sagemaker")
-    sm.create_notebook_instance(
-        NotebookInstanceName="dev-alice",
-        InstanceType="ml.t3.medium",
-        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-        LifecycleConfigName="mount-efs",
-    )
-    sm.stop_notebook_instance(NotebookInstanceName="dev-alice")
+    sm = instance_with("mount-efs", stopped=True)
     with pytest.raises(
         JanitorError,
         match=r"already runs lifecycle configuration mount-efs, and an instance has one: "
         r"add this script to it .* or run again with --replace",
     ):
         lc.Lifecycle(sm).attach_notebook_instance("dev-alice", "smcost")
-    mixed = Mixed("update_notebook_instance")
-    mixed.stub.add_response(
-        "update_notebook_instance",
-        {},
-        {"NotebookInstanceName": "dev-alice", "LifecycleConfigName": "smcost"},
-    )
+    mixed = expect_update(LifecycleConfigName="smcost")
     assert (
         lc.Lifecycle(mixed).attach_notebook_instance("dev-alice", "smcost", replace=True)
         == "attached"
@@ -348,15 +331,7 @@ def test_dry_run_lists_the_changes_and_makes_none(aws) -> None:
 
 
 def test_show_then_remove_and_delete(aws) -> None:
-    sm = boto3.client("sagemaker")
-    lc.Lifecycle(sm).ensure_notebook_config("smcost", script("notebook-instance"))
-    sm.create_notebook_instance(
-        NotebookInstanceName="dev-alice",
-        InstanceType="ml.t3.medium",
-        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-        LifecycleConfigName="smcost",
-    )
-    sm.stop_notebook_instance(NotebookInstanceName="dev-alice")
+    instance_with("smcost", stopped=True)
     rc, out, _err = run_cli("lifecycle", "show", "--notebook-instance", "dev-alice")
     assert rc == 0
     assert out == (
@@ -364,12 +339,7 @@ def test_show_then_remove_and_delete(aws) -> None:
         f"  jupyterlab-smcost from {SOURCE} (target notebook-instance)\n"
         '  policy: {"idle_timeout": 1800, "max_idle_timeout": 7200}\n'
     )
-    mixed = Mixed("update_notebook_instance")
-    mixed.stub.add_response(
-        "update_notebook_instance",
-        {},
-        {"NotebookInstanceName": "dev-alice", "DisassociateLifecycleConfig": True},
-    )
+    mixed = expect_update(DisassociateLifecycleConfig=True)
     tool = lc.Lifecycle(mixed)
     assert tool.detach_notebook_instance("dev-alice", "smcost") == "detached"
     assert tool.delete_notebook_config("smcost") == "deleted"
@@ -378,6 +348,43 @@ def test_show_then_remove_and_delete(aws) -> None:
 
 
 # ------------------------------------------------------------------------------ Studio
+
+
+def expect_config(
+    stub: Stubber,
+    name: str,
+    arn: str,
+    content: str,
+    app_type: str = "JupyterLab",
+    exists: bool = False,
+) -> None:
+    """The calls that make sure a Studio configuration exists: describe, and create if new."""
+    if exists:
+        described = {
+            "StudioLifecycleConfigArn": arn,
+            "StudioLifecycleConfigName": name,
+            "StudioLifecycleConfigContent": content,
+            "StudioLifecycleConfigAppType": app_type,
+        }
+        stub.add_response(
+            "describe_studio_lifecycle_config", described, {"StudioLifecycleConfigName": name}
+        )
+        return
+    stub.add_client_error(
+        "describe_studio_lifecycle_config",
+        "ResourceNotFound",
+        f"Studio lifecycle config {name} does not exist",
+        expected_params={"StudioLifecycleConfigName": name},
+    )
+    stub.add_response(
+        "create_studio_lifecycle_config",
+        {"StudioLifecycleConfigArn": arn},
+        {
+            "StudioLifecycleConfigName": name,
+            "StudioLifecycleConfigContent": content,
+            "StudioLifecycleConfigAppType": app_type,
+        },
+    )
 
 
 def domain(
@@ -411,21 +418,7 @@ def jupyterlab(arns: list[str], default: str | None = None, **extra: Any) -> dic
 def test_studio_domain_attach_creates_and_keeps_the_rest(stubs) -> None:
     name, arn, content = studio()
     stub = stubs("sagemaker")
-    stub.add_client_error(
-        "describe_studio_lifecycle_config",
-        "ResourceNotFound",
-        f"Studio lifecycle config {name} does not exist",
-        expected_params={"StudioLifecycleConfigName": name},
-    )
-    stub.add_response(
-        "create_studio_lifecycle_config",
-        {"StudioLifecycleConfigArn": arn},
-        {
-            "StudioLifecycleConfigName": name,
-            "StudioLifecycleConfigContent": content,
-            "StudioLifecycleConfigAppType": "JupyterLab",
-        },
-    )
+    expect_config(stub, name, arn, content)
     repos = [{"RepositoryUrl": "https://github.com/example/notebooks.git"}]
     stub.add_response(
         "describe_domain",
@@ -440,17 +433,7 @@ def test_studio_domain_attach_creates_and_keeps_the_rest(stubs) -> None:
         {"DomainArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/{DOMAIN}"},
         {
             "DomainId": DOMAIN,
-            "DefaultUserSettings": {
-                "JupyterLabAppSettings": {
-                    "DefaultResourceSpec": {
-                        "InstanceType": "ml.t3.medium",
-                        "SageMakerImageArn": IMAGE,
-                        "LifecycleConfigArn": arn,
-                    },
-                    "LifecycleConfigArns": [OTHER, arn],
-                    "CodeRepositories": repos,
-                }
-            },
+            "DefaultUserSettings": jupyterlab([OTHER, arn], arn, CodeRepositories=repos),
             "DefaultSpaceSettings": {
                 "JupyterLabAppSettings": {
                     "LifecycleConfigArns": [arn],
@@ -459,18 +442,7 @@ def test_studio_domain_attach_creates_and_keeps_the_rest(stubs) -> None:
             },
         },
     )
-    rc, out, err = run_cli(
-        "lifecycle",
-        "attach",
-        "--domain",
-        DOMAIN,
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-    )
+    rc, out, err = attach_domain()
     assert (rc, err) == (0, "")
     assert out == (
         f"lifecycle configuration {name}: created\n"
@@ -482,32 +454,11 @@ def test_studio_domain_attach_creates_and_keeps_the_rest(stubs) -> None:
 def test_studio_attach_twice_changes_nothing(stubs) -> None:
     name, arn, content = studio()
     stub = stubs("sagemaker")
-    stub.add_response(
-        "describe_studio_lifecycle_config",
-        {
-            "StudioLifecycleConfigArn": arn,
-            "StudioLifecycleConfigName": name,
-            "StudioLifecycleConfigContent": content,
-            "StudioLifecycleConfigAppType": "JupyterLab",
-        },
-        {"StudioLifecycleConfigName": name},
-    )
+    expect_config(stub, name, arn, content, exists=True)
     stub.add_response(
         "describe_domain", domain(jupyterlab([OTHER, arn], arn)), {"DomainId": DOMAIN}
     )
-    rc, out, err = run_cli(
-        "lifecycle",
-        "attach",
-        "--domain",
-        DOMAIN,
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-        "--json",
-    )
+    rc, out, err = attach_domain("--json")
     assert (rc, err) == (0, "")
     doc = json.loads(out)
     assert (doc["state"], doc["attached"], doc["changes"], doc["superseded"]) == (
@@ -523,21 +474,7 @@ def test_a_new_policy_supersedes_the_old_configuration(stubs, delete_error) -> N
     old_name, old_arn, _ = studio({"idle_timeout": 600})
     name, arn, content = studio()
     stub = stubs("sagemaker")
-    stub.add_client_error(
-        "describe_studio_lifecycle_config",
-        "ResourceNotFound",
-        "not found",
-        expected_params={"StudioLifecycleConfigName": name},
-    )
-    stub.add_response(
-        "create_studio_lifecycle_config",
-        {"StudioLifecycleConfigArn": arn},
-        {
-            "StudioLifecycleConfigName": name,
-            "StudioLifecycleConfigContent": content,
-            "StudioLifecycleConfigAppType": "JupyterLab",
-        },
-    )
+    expect_config(stub, name, arn, content)
     stub.add_response(
         "describe_domain", domain(jupyterlab([old_arn, OTHER], old_arn)), {"DomainId": DOMAIN}
     )
@@ -557,18 +494,7 @@ def test_a_new_policy_supersedes_the_old_configuration(stubs, delete_error) -> N
         stub.add_response(
             "delete_studio_lifecycle_config", {}, {"StudioLifecycleConfigName": old_name}
         )
-    rc, out, err = run_cli(
-        "lifecycle",
-        "attach",
-        "--domain",
-        DOMAIN,
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-    )
+    rc, out, err = attach_domain()
     assert (rc, err) == (0, "")
     state = "kept: still in use (running apps or other profiles)" if delete_error else "deleted"
     assert f"superseded {old_name}: {state}\n" in out
@@ -578,21 +504,7 @@ def test_studio_classic_user_profile(stubs) -> None:
     name, arn, content = studio(app="jupyter-server")
     assert name.startswith("smcost-jupyterserver-")
     stub = stubs("sagemaker")
-    stub.add_client_error(
-        "describe_studio_lifecycle_config",
-        "ResourceNotFound",
-        "not found",
-        expected_params={"StudioLifecycleConfigName": name},
-    )
-    stub.add_response(
-        "create_studio_lifecycle_config",
-        {"StudioLifecycleConfigArn": arn},
-        {
-            "StudioLifecycleConfigName": name,
-            "StudioLifecycleConfigContent": content,
-            "StudioLifecycleConfigAppType": "JupyterServer",
-        },
-    )
+    expect_config(stub, name, arn, content, "JupyterServer")
     stub.add_response(
         "describe_user_profile",
         {
@@ -616,22 +528,7 @@ def test_studio_classic_user_profile(stubs) -> None:
             },
         },
     )
-    rc, out, err = run_cli(
-        "lifecycle",
-        "attach",
-        "--domain",
-        DOMAIN,
-        "--user-profile",
-        "alice",
-        "--app",
-        "jupyter-server",
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-    )
+    rc, out, err = attach_domain("--user-profile", "alice", "--app", "jupyter-server")
     assert (rc, err) == (0, "")
     assert (
         "user profile alice, JupyterServer apps: attached (the default lifecycle configuration)"
@@ -642,72 +539,30 @@ def test_studio_classic_user_profile(stubs) -> None:
 def test_another_default_is_replaced_only_when_asked(stubs) -> None:
     name, arn, content = studio()
     stub = stubs("sagemaker")
-    found = {
-        "StudioLifecycleConfigArn": arn,
-        "StudioLifecycleConfigName": name,
-        "StudioLifecycleConfigContent": content,
-        "StudioLifecycleConfigAppType": "JupyterLab",
-    }
-    stub.add_response(
-        "describe_studio_lifecycle_config", found, {"StudioLifecycleConfigName": name}
-    )
+    expect_config(stub, name, arn, content, exists=True)
     stub.add_response("describe_domain", domain(jupyterlab([OTHER], OTHER)), {"DomainId": DOMAIN})
-    rc, _out, err = run_cli(
-        "lifecycle",
-        "attach",
-        "--domain",
-        DOMAIN,
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-    )
+    rc, _out, err = attach_domain()
     assert rc == 1
     assert err == (
         f"jupyter smcost: error: The JupyterLab apps of domain {DOMAIN} already run team-setup by "
         "default, and an app has one default: add this script to it (`jupyter smcost lifecycle "
         "script`) or run again with --replace (it stays attached, as a non-default).\n"
     )
-    stub.add_response(
-        "describe_studio_lifecycle_config", found, {"StudioLifecycleConfigName": name}
-    )
+    expect_config(stub, name, arn, content, exists=True)
     stub.add_response("describe_domain", domain(jupyterlab([OTHER], OTHER)), {"DomainId": DOMAIN})
     stub.add_response(
         "update_domain",
         {},
         {"DomainId": DOMAIN, "DefaultUserSettings": jupyterlab([OTHER, arn], arn)},
     )
-    rc, _out, err = run_cli(
-        "lifecycle",
-        "attach",
-        "--domain",
-        DOMAIN,
-        "--replace",
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-    )
+    rc, _out, err = attach_domain("--replace")
     assert (rc, err) == (0, "")
 
 
 def test_access_denied_names_the_missing_action(stubs) -> None:
     name, arn, content = studio()
     stub = stubs("sagemaker")
-    stub.add_response(
-        "describe_studio_lifecycle_config",
-        {
-            "StudioLifecycleConfigArn": arn,
-            "StudioLifecycleConfigName": name,
-            "StudioLifecycleConfigContent": content,
-            "StudioLifecycleConfigAppType": "JupyterLab",
-        },
-        {"StudioLifecycleConfigName": name},
-    )
+    expect_config(stub, name, arn, content, exists=True)
     stub.add_response("describe_domain", domain({}), {"DomainId": DOMAIN})
     stub.add_client_error(
         "update_domain",
@@ -717,18 +572,7 @@ def test_access_denied_names_the_missing_action(stubs) -> None:
         f"on resource: arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/{DOMAIN}",
         http_status_code=403,
     )
-    rc, _out, err = run_cli(
-        "lifecycle",
-        "attach",
-        "--domain",
-        DOMAIN,
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-    )
+    rc, _out, err = attach_domain()
     assert rc == 1
     assert err.startswith(
         f"jupyter smcost: error: AWS denied sagemaker:UpdateDomain while trying to attach {name} "
@@ -751,19 +595,7 @@ def test_studio_dry_run(stubs) -> None:
         expected_params={"StudioLifecycleConfigName": name},
     )
     stub.add_response("describe_domain", domain({}), {"DomainId": DOMAIN})
-    rc, out, err = run_cli(
-        "lifecycle",
-        "attach",
-        "--domain",
-        DOMAIN,
-        "--dry-run",
-        "--set",
-        "idle_timeout=1800",
-        "--set",
-        "max_idle_timeout=7200",
-        "--source",
-        SOURCE,
-    )
+    rc, out, err = attach_domain("--dry-run")
     assert (rc, err) == (0, "")
     arn = f"arn:aws:sagemaker:{REGION}:ACCOUNT:studio-lifecycle-config/{name}"
     lines = out.splitlines()
@@ -789,26 +621,8 @@ def test_studio_show_and_remove(stubs) -> None:
     stub.add_response(
         "describe_domain", domain(jupyterlab([OTHER, arn], arn)), {"DomainId": DOMAIN}
     )
-    stub.add_response(
-        "describe_studio_lifecycle_config",
-        {
-            "StudioLifecycleConfigArn": OTHER,
-            "StudioLifecycleConfigName": "team-setup",
-            "StudioLifecycleConfigContent": b64("#!/bin/bash\ngit clone x\n"),
-            "StudioLifecycleConfigAppType": "JupyterLab",
-        },
-        {"StudioLifecycleConfigName": "team-setup"},
-    )
-    stub.add_response(
-        "describe_studio_lifecycle_config",
-        {
-            "StudioLifecycleConfigArn": arn,
-            "StudioLifecycleConfigName": name,
-            "StudioLifecycleConfigContent": content,
-            "StudioLifecycleConfigAppType": "JupyterLab",
-        },
-        {"StudioLifecycleConfigName": name},
-    )
+    expect_config(stub, "team-setup", OTHER, b64("#!/bin/bash\ngit clone x\n"), exists=True)
+    expect_config(stub, name, arn, content, exists=True)
     rc, out, _err = run_cli("lifecycle", "show", "--domain", DOMAIN)
     assert rc == 0
     assert out == (
@@ -827,16 +641,7 @@ def test_studio_show_and_remove(stubs) -> None:
         {},
         {
             "DomainId": DOMAIN,
-            "DefaultUserSettings": {
-                "JupyterLabAppSettings": {
-                    "DefaultResourceSpec": {
-                        "InstanceType": "ml.t3.medium",
-                        "SageMakerImageArn": IMAGE,
-                        "LifecycleConfigArn": "None",
-                    },
-                    "LifecycleConfigArns": [OTHER],
-                }
-            },
+            "DefaultUserSettings": jupyterlab([OTHER], "None"),
         },
     )
     stub.add_response("delete_studio_lifecycle_config", {}, {"StudioLifecycleConfigName": name})

@@ -131,7 +131,8 @@ if cmd == "installed":
 elif cmd == "check":
     server, lab = ver("jupyter_server"), ver("jupyterlab")
     print(f"jupyter_server {server or 'missing'}, jupyterlab {lab or 'missing'}")
-    sys.exit(3 if key(server or "0") < (2, 4) else 4 if key(lab or "0") < (4,) else 0)
+    lab = key(lab or "0")
+    sys.exit(3 if key(server or "0") < (2, 4) else 4 if lab < (4,) else 5 if lab < (4, 4) else 0)
 elif cmd == "pins":
     names = ("jupyter_server", "jupyterlab", "jupyterlab_server", "notebook", "jupyter_core",
              "jupyter_client", "tornado", "traitlets")
@@ -177,6 +178,7 @@ work() {
   log "the server runs with $out"
   case $rc in
     0|4) ;;
+    5) log "WARNING: the panel is built for JupyterLab 4.4 and later: it may not load here" ;;
     3) log "ERROR: jupyterlab-smcost needs jupyter_server 2.4 or later: nothing installed"; return 1 ;;
     *) log "ERROR: cannot inspect $PREFIX"; return 1 ;;
   esac
