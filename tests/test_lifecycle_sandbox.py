@@ -304,18 +304,3 @@ def test_a_broken_source_never_fails_the_start(tmp_path: Path, aws: str) -> None
     assert not (venv / POLICY_FILE).exists()
     assert box.restarts() == []
     assert "jupyterlab_smcost" not in extension_lines(venv, box.env)[0]
-
-
-def test_not_a_place_it_knows_exits_quietly(tmp_path: Path) -> None:
-    box = Sandbox(tmp_path)
-    script = lc.render(lc.Settings("auto", "jupyterlab-smcost", {}))
-    out = box.run_script(script)  # no metadata file at all
-    assert "nothing to do here (unknown: no " in out
-    box.metadata({"AppType": "CodeEditor", "DomainId": DOMAIN, "SpaceName": SPACE})
-    out = box.run_script(script)
-    assert "nothing to do here (unknown: Studio app type CodeEditor)" in out
-    out = box.run_script(
-        lc.render(lc.Settings("jupyterlab", "jupyterlab-smcost", {})),
-        {"SMCOST_ENV_PREFIX": str(box.tmp / "no-env")},
-    )
-    assert "ERROR: no Python at" in out and "FAILED" in out

@@ -203,7 +203,7 @@ work() {
     log "no JupyterLab 4 here: the server extension runs, the panel cannot load"
     "$jupyter" labextension disable jupyterlab-smcost >/dev/null 2>&1
   fi
-  out=$("$py" -c "$SMCOST_PY" policy "$SMCOST_POLICY" "$SMCOST_POLICY_URI" "$conf" 2>&1) \
+  out=$(as_user "$py" -c "$SMCOST_PY" policy "$SMCOST_POLICY" "$SMCOST_POLICY_URI" "$conf" 2>&1) \
     || { log "ERROR: $out"; out="unchanged (see the error above)"; failed=1; }
   [ "${out%% *}" = unchanged ] || changed=1
   log "admin policy ${out%% *} ($conf): ${out#* }"
