@@ -3,6 +3,7 @@
     jupyter smcost endpoints idle --hours 24 [--name-contains X] [--notify-topic ARN] [--json]
     jupyter smcost notebooks start|stop --name-contains dev- [--dry-run] [--json]
     jupyter smcost prices [--region R] [--component C] [--refresh] [--cache-dir D] [--json]
+    jupyter smcost lifecycle script|create|attach|show|remove ...   (see lifecycle_cli.py)
 
 Exit status: 0 on success, 1 on a failure (one line on stderr: no credentials, access denied,
 throttled, ...), 2 on bad usage, 141 (128 + SIGPIPE, quietly) when the reader of the output
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional, TextIO
 
+from . import lifecycle_cli
 from .aws import clients, endpoints, notebooks
 from .aws.errors import AwsError, JanitorError, aws_errors
 from .pricing import (
@@ -317,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="live price cache (default: <jupyter data dir>/smcost/prices)",
     )
     prices.set_defaults(func=cmd_prices)
+    lifecycle_cli.add_parser(sub, common)
     return parser
 
 

@@ -22,7 +22,7 @@ echo "== eslint/prettier"
 jlpm lint:check
 echo "== jest"
 jlpm test
-echo "== pytest: server, AWS doubles, CLI"
+echo "== pytest: server, AWS doubles, CLI, lifecycle sandboxes, release artifacts (SMCOST_SANDBOX=0 skips the last two)"
 python -m pytest -q tests --ignore=tests/browser "$@"
 echo "== pytest: real browser, incl. the wheel in JupyterLab 4.4/4.5/4.6 (SMCOST_COMPAT=0 skips)"
 # own process: playwright's sync API owns this thread's event loop
