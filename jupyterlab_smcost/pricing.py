@@ -86,6 +86,11 @@ def canonical_component(name: str) -> Optional[str]:
     return next((c for c in COMPONENTS if c.casefold() == folded), None)
 
 
+def _component_key(name: str) -> str:
+    """How the book keys a component: its Price List spelling when known, else as given."""
+    return canonical_component(name) or name
+
+
 @dataclass(frozen=True)
 class Specs:
     vcpu: int
@@ -126,9 +131,6 @@ class Price:
 
 def _usd(value: Optional[float]) -> str:
     return "unknown" if value is None else f"${value:.4g}"
-
-
-UNKNOWN = Price(None, "unknown", None, "no price for this type, region and component")
 
 
 def unknown(region: str, component: str, instance_type: str) -> Price:
@@ -604,6 +606,7 @@ class PriceBook:
         if idx is None or idx.version != version:
             prices = dict(self._bundled)
             for (region, component), data in self.live.tables() if self.live else []:
+                component = _component_key(component)
                 for itype, item in data["items"].items():
                     prices[(region, component, itype)] = self._live_price(region, component, item)
             idx = self._idx = _Index(prices, version)
@@ -623,10 +626,12 @@ class PriceBook:
 
     def direct(self, region: str, component: str, instance_type: str) -> Optional[Price]:
         """The live or bundled price, if any: no estimate."""
-        return self._index().prices.get((region, component, instance_type))
+        return self._index().prices.get((region, _component_key(component), instance_type))
 
     def price(self, region: str, component: str, instance_type: str) -> Price:
-        """Live, else bundled, else a labelled estimate, else unknown."""
+        """Live, else bundled, else a labelled estimate, else unknown (components in any
+        case)."""
+        component = _component_key(component)
         return (
             self.direct(region, component, instance_type)
             or self.estimate(region, component, instance_type)
@@ -653,6 +658,7 @@ class PriceBook:
         )
 
     def _types_priced(self, region: str, component: str) -> set[str]:
+        component = _component_key(component)
         return {t for (c, t) in self._index().by_region.get(region, {}) if c == component}
 
     def table(
@@ -666,6 +672,7 @@ class PriceBook:
 
     def as_of(self, region: str, component: str) -> Optional[str]:
         """Latest date among the prices known for this region/component."""
+        component = _component_key(component)
         dates = [
             p.as_of
             for (c, _), p in self._index().by_region.get(region, {}).items()
@@ -684,7 +691,7 @@ class PriceBook:
         """The first of ``rules`` that can estimate this price from the others; None if none
         can. Never looks at this very (region, component, type)'s own price."""
         idx = self._index()
-        rules = tuple(rules)
+        rules, component = tuple(rules), _component_key(component)
         key = ("estimate", region, component, instance_type, rules)
         if key not in idx.memo:
             found = None

@@ -268,6 +268,27 @@ def test_canonical_component(given: str, canonical: str | None) -> None:
     assert canonical_component(given) == canonical
 
 
+def test_the_book_matches_components_in_any_case(tmp_path: Path) -> None:
+    """A server configured with ``local_price_component = "hosting"`` gets Hosting prices,
+    live ones too (the cache file is keyed as configured)."""
+    cache = LivePriceCache(tmp_path, client_factory=lambda: None)
+    cache._write(
+        cache._path("us-east-1", "hosting"),
+        {
+            "region": "us-east-1",
+            "component": "hosting",
+            "fetched_at": 0,
+            "items": {"ml.g5.xlarge": {"usd_per_hour": 1.5, "as_of": "2026-11-20"}},
+        },
+    )
+    book = PriceBook(live=cache)
+    book.load_live("us-east-1", "hosting")
+    assert book.price("us-east-1", "hosting", "ml.g5.xlarge").usd_per_hour == 1.5
+    assert book.price("us-east-1", "HOSTING", "ml.g5.xlarge").source == "live"
+    assert book.price("us-east-1", "hosting", "ml.g5.2xlarge").usd_per_hour == 1.515
+    assert len(book.table("us-east-1", "hosting")) == 29
+
+
 def test_size_units() -> None:
     assert size_units("ml.m5.large") == 1
     assert size_units("ml.m5.xlarge") == 2
