@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
+from test_pricing import _stubbed_client, expected_params
 
 from jupyterlab_smcost.pricing import (
     LivePriceCache,
@@ -29,18 +29,7 @@ def product(name: str) -> str:
 
 def calls(region: str, component: str, field: str, token: str | None = None) -> dict[str, Any]:
     """The exact parameters of one get_products call."""
-    params: dict[str, Any] = {
-        "ServiceCode": "AmazonSageMaker",
-        "Filters": [
-            {"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
-            {"Type": "TERM_MATCH", "Field": field, "Value": component},
-        ],
-        "FormatVersion": "aws_v1",
-        "MaxResults": 100,
-    }
-    if token:
-        params["NextToken"] = token
-    return params
+    return expected_params(region, component, token, field=field)
 
 
 def page(names: list[str], token: str | None = None) -> dict[str, Any]:
@@ -51,10 +40,7 @@ def page(names: list[str], token: str | None = None) -> dict[str, Any]:
 
 
 def stubbed() -> tuple[Any, Stubber]:
-    client = boto3.client(
-        "pricing", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    return client, Stubber(client)
+    return _stubbed_client()
 
 
 # ------------------------------------------------------------------------ one product
