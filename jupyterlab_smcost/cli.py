@@ -2,7 +2,8 @@
 
     jupyter smcost endpoints idle --hours 24 [--name-contains X] [--notify-topic ARN] [--json]
     jupyter smcost notebooks start|stop --name-contains dev- [--dry-run] [--json]
-    jupyter smcost prices [--region R] [--component C] [--refresh] [--cache-dir D] [--json]
+    jupyter smcost prices [--region R] [--component C] [--type T ...] [--refresh]
+                          [--cache-dir D] [--json]
     jupyter smcost lifecycle script|create|attach|show|remove ...   (see lifecycle_cli.py)
 
 Exit status: 0 on success, 1 on a failure (one line on stderr: no credentials, access denied,
@@ -23,23 +24,18 @@ from . import lifecycle_cli
 from .aws import clients, endpoints, notebooks
 from .aws.errors import AwsError, JanitorError, aws_errors
 from .pricing import (
+    COMPONENTS,
     HOURS_PER_DAY,
     HOURS_PER_MONTH,
     LivePriceCache,
+    Price,
     PriceBook,
+    Specs,
+    canonical_component,
     price_row,
 )
 
 PROG = "jupyter smcost"
-COMPONENTS = (
-    "Studio-JupyterLab",
-    "Studio-Notebook",
-    "Notebook",
-    "Hosting",
-    "Training",
-    "Processing",
-    "BatchTransform",
-)
 DEFAULT_COMPONENT = "Studio-JupyterLab"
 #: what `prices` shows when no region is configured (prices need no account)
 DEFAULT_PRICES_REGION = "us-east-1"
@@ -191,21 +187,36 @@ def _prices_region(region: Optional[str], err: TextIO) -> str:
     return DEFAULT_PRICES_REGION
 
 
+def _gpu_column(s: Optional[Specs]) -> str:
+    if s is None:
+        return "?"
+    if s.gpu_count:
+        return f"{s.gpu_count} x {s.gpu_model}"
+    if s.accelerator_count:
+        return f"{s.accelerator_count} x {s.accelerator_model}"
+    return "-"
+
+
 def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     region = _prices_region(args.region, err)
+    component = args.component
     cache = LivePriceCache(args.cache_dir or default_cache_dir())
     fetched = None
     if args.refresh:
-        with aws_errors(f"fetch {args.component} prices for {region} (Price List API)"):
-            fetched = len(cache.refresh(region, args.component, force=True).get("items", {}))
+        with aws_errors(f"fetch {component} prices for {region} (Price List API)"):
+            fetched = len(cache.refresh(region, component, force=True).get("items", {}))
     book = PriceBook(live=cache)
-    book.load_live(region, args.component)
-    rows = book.table(region, args.component)
+    book.load_live(region, component)
+    if args.types:
+        asked = list(dict.fromkeys(args.types))  # in the order given, once each
+        rows = [(t, book.price(region, component, t), book.specs(t)) for t in asked]
+    else:
+        rows = book.table(region, component)
     if args.json:
         doc = {
             "region": region,
-            "component": args.component,
-            "as_of": book.as_of(region, args.component),
+            "component": component,
+            "as_of": book.as_of(region, component),
             "refreshed": fetched,
             "items": [
                 {
@@ -223,8 +234,17 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if fetched is not None:
         out.write(f"Fetched {fetched} live prices into {cache.cache_dir}.\n")
     if not rows:
-        out.write(f"No {args.component} prices known for {region}.\n")
+        out.write(
+            f"No {component} prices known for {region}; "
+            "`--type T` tells what is known or estimated for a type.\n"
+        )
         return 0
+    notes: dict[str, int] = {}  # each distinct citation or estimate, numbered once
+
+    def source(p: Price) -> str:
+        n = notes.setdefault(p.detail, len(notes) + 1)
+        return f"{_source(p.source, p.as_of)} [{n}]"
+
     body = [
         [
             t,
@@ -232,21 +252,33 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             _usd(None if p.usd_per_hour is None else p.usd_per_hour * HOURS_PER_MONTH, 0),
             str(s.vcpu) if s else "?",
             f"{s.memory_gib:g}" if s else "?",
-            (f"{s.gpu_count} x {s.gpu_model}" if s.gpu_count else "-") if s else "?",
-            _source(p.source, p.as_of),
+            _gpu_column(s),
+            source(p),
         ]
         for t, p, s in rows
     ]
-    out.write(f"{args.component} on-demand prices in {region}:\n")
+    out.write(f"{component} on-demand prices in {region}:\n")
     out.write(
         table(
             ["TYPE", "$/HOUR", "$/MONTH", "VCPU", "GIB", "GPU", "SOURCE"],
             body,
             right=frozenset({1, 2, 3, 4}),
         )
-        + "\n"
+        + "\n\n"
     )
+    for detail, n in notes.items():
+        out.write(f"[{n}] {detail}\n")
     return 0
+
+
+def _component(name: str) -> str:
+    """``--component``: any case; the Price List spelling comes out."""
+    found = canonical_component(name)
+    if found is None:
+        raise argparse.ArgumentTypeError(
+            f"unknown component {name!r} (choose from {', '.join(COMPONENTS)}; any case)"
+        )
+    return found
 
 
 # ------------------------------------------------------------------------------ parser
@@ -300,13 +332,28 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_notebooks)
 
     prices = sub.add_parser(
-        "prices", parents=[common], help="the price book (live cache, bundled, estimates)"
+        "prices",
+        parents=[common],
+        help="the price book (live cache, bundled, estimates)",
+        description="On-demand prices with their source (live, bundled, estimated from what, "
+        "or unknown) and date: every type priced for the region and component, or the types "
+        "given with --type.",
     )
     prices.add_argument(
         "--component",
         default=DEFAULT_COMPONENT,
-        choices=COMPONENTS,
-        help=f"Price List component (default {DEFAULT_COMPONENT})",
+        type=_component,
+        metavar="C",
+        help=f"Price List component, any case: {', '.join(COMPONENTS)} "
+        f"(default {DEFAULT_COMPONENT})",
+    )
+    prices.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        metavar="T",
+        help="an instance type to price (repeat for several): its live, bundled or "
+        "estimated price, or unknown, with where it comes from",
     )
     prices.add_argument(
         "--refresh",

@@ -152,7 +152,7 @@ def recommend(
         elif savings is not None:
             why += f"; saves {_money(savings)}/month (${usd}/h vs ${cur_usd}/h)"
         if p.source == "estimated":
-            why += f" ({p.detail})"
+            why += f" (price estimated: {p.detail})"
         return {
             "type": t,
             "rule": rule,

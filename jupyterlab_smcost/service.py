@@ -28,7 +28,6 @@ from .usage import UsageSampler, UsageSummary
 T = TypeVar("T")
 #: the longest document path an announcement may name (Linux PATH_MAX)
 MAX_PATH = 4096
-_SOURCE_RANK = {"live": 0, "bundled": 1, "estimated": 2, "unknown": 3}
 
 
 class SmCostService:
@@ -210,20 +209,11 @@ class SmCostService:
 
     # -- idle policy
     def current_price(self, types: list[str]) -> Price:
+        if not types and self._types == []:  # read from AWS: nothing billed runs (Studio Classic)
+            return Price(0.0, "live", None, "no billed app is running")
         if not types:
-            if self._types == []:  # read from AWS: nothing billed runs (Studio Classic)
-                return Price(0.0, "live", None, "no billed app is running")
             return Price(None, "unknown", None, "instance type not known yet")
-        parts = [self.prices.price(self.env.region, self.env.component, t) for t in types]
-        if len(parts) == 1:
-            return parts[0]
-        worst = max(parts, key=lambda p: _SOURCE_RANK[p.source])
-        if any(p.usd_per_hour is None for p in parts):
-            return Price(None, "unknown", None, "a running app's price is unknown")
-        total = round(sum(p.usd_per_hour or 0 for p in parts), 4)
-        return Price(
-            total, worst.source, worst.as_of, f"sum of {len(parts)} apps: " + ", ".join(types)
-        )
+        return self.prices.total(self.env.region, self.env.component, types)
 
     def timeout_for(self, settings: IdleSettings) -> int:
         if not self.by_price:

@@ -174,10 +174,24 @@ export function describeSource(source: PriceSource | string): string {
     case 'bundled':
       return 'price snapshot bundled with the extension';
     case 'estimated':
-      return 'estimate from a priced sibling type';
+      return 'estimate from close known prices';
     default:
       return 'no price known for this type';
   }
+}
+
+/**
+ * What a price badge says on hover and to a screen reader: the source, its date and where
+ * the figure comes from (an estimate says what it was made from).
+ */
+export function describePrice(price: {
+  source: PriceSource | string;
+  as_of?: string | null;
+  detail?: string | null;
+}): string {
+  const dated = price.as_of ? `${price.source}, ${price.as_of}` : price.source;
+  const label = dated.charAt(0).toUpperCase() + dated.slice(1);
+  return `${label}: ${price.detail || describeSource(price.source)}`;
 }
 
 /** Plain words for an idle state. */

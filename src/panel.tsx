@@ -11,6 +11,7 @@ import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import {
+  describePrice,
   describeSource,
   describeState,
   formatClock,
@@ -109,7 +110,8 @@ function InstanceSection({ status }: { status: IStatus }) {
         </span>{' '}
         <span
           className={`jp-SmCost-badge jp-SmCost-badge-${price.source}`}
-          title={price.detail ?? describeSource(price.source)}
+          title={describePrice(price)}
+          aria-label={`Price source: ${describePrice(price)}`}
         >
           {price.source}
         </span>
@@ -120,6 +122,11 @@ function InstanceSection({ status }: { status: IStatus }) {
         {price.component ? ` · ${price.component}` : ''}
         {environment.region ? ` · ${environment.region}` : ''}
       </div>
+      {price.source === 'estimated' && price.detail ? (
+        <div className="jp-SmCost-detail jp-SmCost-estimate">
+          Estimated from {price.detail}
+        </div>
+      ) : null}
     </Section>
   );
 }

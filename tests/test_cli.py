@@ -199,14 +199,133 @@ def test_prices_bundled_table(tmp_path):
         "-",
         "bundled",
         "2023-12",
+        "[1]",
     ]
-    assert [line.split()[0] for line in lines[3:]] == [
+    assert [line.split()[0] for line in lines[3:8]] == [
         "ml.m5.xlarge",
         "ml.g4dn.xlarge",
         "ml.g4dn.4xlarge",
         "ml.g4dn.12xlarge",
         "ml.g5.12xlarge",
     ]
+    # the citation of each source, once, under the table
+    assert lines[8:] == [
+        "",
+        "[1] github:aws-samples/sagemaker-ssh-helper@b6bf9ba39119784eb6ce6683ae9a6a2ed8ef4cd3:"
+        "Sample_Costs.md (AWS bill line items, EU (Ireland), Dec 2023)",
+    ]
+
+
+def test_prices_of_given_types_say_where_each_comes_from(tmp_path):
+    """A GPU type in ap-northeast-1 is estimated from us-east-1 with the g5 ratio; a type
+    nothing is known of is unknown; the order is the order asked."""
+    rc, out, err = run_cli(
+        "prices",
+        "--region",
+        "ap-northeast-1",
+        "--type",
+        "ml.g5.4xlarge",
+        "--type",
+        "ml.g5.2xlarge",
+        "--type",
+        "ml.zz9.large",
+        "--cache-dir",
+        str(tmp_path),
+    )
+    assert (rc, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "Studio-JupyterLab on-demand prices in ap-northeast-1:"
+    assert [line.split()[0] for line in lines[3:6]] == [
+        "ml.g5.4xlarge",
+        "ml.g5.2xlarge",
+        "ml.zz9.large",
+    ]
+    assert lines[3].split()[1:] == [
+        "$2.9433",
+        "$2,149",
+        "16",
+        "64",
+        "1",
+        "x",
+        "NVIDIA",
+        "A10G",
+        "estimated",
+        "2026-09-24",
+        "[1]",
+    ]
+    assert lines[4].split()[-3:] == ["bundled", "2026-09-24", "[2]"]
+    assert lines[5].split()[1:] == ["unknown", "unknown", "?", "?", "?", "unknown", "[3]"]
+    assert lines[7] == (
+        "[1] ml.g5.4xlarge in us-east-1 ($2.03/h, bundled 2026-09-24) x 1.45, the "
+        "ap-northeast-1 / us-east-1 ratio over the 6 g5 types both price"
+    )
+    assert lines[9].startswith("[3] no Studio-JupyterLab price is known for ml.zz9.large")
+
+    rc, out, err = run_cli(
+        "prices", "--region", "ap-northeast-1", "--type", "ml.g5.4xlarge", "--json"
+    )
+    (item,) = json.loads(out)["items"]
+    assert (item["type"], item["usd_per_hour"], item["source"], item["as_of"]) == (
+        "ml.g5.4xlarge",
+        2.9433,
+        "estimated",
+        "2026-09-24",
+    )
+    assert item["detail"].startswith("ml.g5.4xlarge in us-east-1")
+    assert item["usd_per_day"] == pytest.approx(2.9433 * 24)
+
+
+@pytest.mark.parametrize("given", ["studio-codeeditor", "Studio-CodeEditor", "STUDIO-CODEEDITOR"])
+def test_prices_component_in_any_case(tmp_path, given):
+    rc, out, err = run_cli(
+        "prices",
+        "--region",
+        "us-east-1",
+        "--component",
+        given,
+        "--type",
+        "ml.t3.medium",
+        "--json",
+        "--cache-dir",
+        str(tmp_path),
+    )
+    assert (rc, err) == (0, "")
+    doc = json.loads(out)
+    assert doc["component"] == "studio-codeeditor"
+    (item,) = doc["items"]
+    assert (item["usd_per_hour"], item["source"]) == (0.05, "estimated")
+    assert item["detail"].startswith("ml.t3.medium Studio-JupyterLab price in us-east-1")
+
+
+def test_prices_unknown_component_is_bad_usage(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["prices", "--component", "SpotTraining"])
+    assert done.value.code == 2
+    assert "unknown component 'SpotTraining' (choose from Studio-JupyterLab, studio-codeeditor" in (
+        capsys.readouterr().err
+    )
+
+
+def test_prices_hosting_in_us_east_1(tmp_path):
+    rc, out, err = run_cli(
+        "prices",
+        "--region",
+        "us-east-1",
+        "--component",
+        "Hosting",
+        "--json",
+        "--cache-dir",
+        str(tmp_path),
+    )
+    doc = json.loads(out)
+    assert doc["as_of"] == "2025-01"
+    items = {i["type"]: i for i in doc["items"]}
+    assert len(items) == 29
+    assert (items["ml.g5.xlarge"]["usd_per_hour"], items["ml.g5.xlarge"]["source"]) == (
+        1.4084,
+        "bundled",
+    )
+    assert "us-east-1" in items["ml.g5.xlarge"]["detail"]
 
 
 def test_prices_json_unknown_region(tmp_path):
@@ -234,7 +353,14 @@ def price_item(itype: str, usd: str, region="eu-west-1", component="Hosting") ->
     return json.dumps(
         {
             "product": {
-                "attributes": {"instanceName": itype, "component": component, "regionCode": region}
+                "sku": f"SKU-{itype}",
+                "attributes": {
+                    "instanceName": itype,
+                    "component": component,
+                    "platoinstancetype": component,
+                    "regionCode": region,
+                    "locationType": "AWS Region",
+                },
             },
             "terms": {
                 "OnDemand": {
@@ -249,29 +375,26 @@ def price_item(itype: str, usd: str, region="eu-west-1", component="Hosting") ->
     )
 
 
-PRICING_PARAMS = {
-    "ServiceCode": "AmazonSageMaker",
-    "Filters": [
-        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-west-1"},
-        {"Type": "TERM_MATCH", "Field": "component", "Value": "Hosting"},
-    ],
-    "FormatVersion": "aws_v1",
-    "MaxResults": 100,
-}
+def pricing_params(field: str) -> dict:
+    return {
+        "ServiceCode": "AmazonSageMaker",
+        "Filters": [
+            {"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-west-1"},
+            {"Type": "TERM_MATCH", "Field": field, "Value": "Hosting"},
+        ],
+        "FormatVersion": "aws_v1",
+        "MaxResults": 100,
+    }
 
 
 def test_prices_refresh_fills_the_cache(stubs, tmp_path):
-    stubs("pricing").add_response(
-        "get_products",
-        {
-            "PriceList": [
-                price_item("ml.c5.large", "0.1150000000"),
-                price_item("ml.m5.xlarge", "0.2600000000"),
-            ],
-            "FormatVersion": "aws_v1",
-        },
-        PRICING_PARAMS,
-    )
+    items = [price_item("ml.c5.large", "0.1150000000"), price_item("ml.m5.xlarge", "0.2600000000")]
+    for field in ("platoinstancetype", "component"):
+        stubs("pricing").add_response(
+            "get_products",
+            {"PriceList": items, "FormatVersion": "aws_v1"},
+            pricing_params(field),
+        )
     rc, out, err = refresh_hosting_prices(tmp_path)
     assert (rc, err) == (0, "")
     lines = out.splitlines()
@@ -284,7 +407,8 @@ def test_prices_refresh_fills_the_cache(stubs, tmp_path):
         "4",
         "-",
         "live",
-        "2026-11-01",
+        "2026-11-20",
+        "[1]",
     ]
     assert lines[5].split()[:2] == ["ml.m5.xlarge", "$0.2600"]
     assert (tmp_path / "prices-eu-west-1__Hosting.json").exists()
@@ -301,7 +425,7 @@ def test_prices_refresh_fills_the_cache(stubs, tmp_path):
         "--json",
     )
     doc = json.loads(out)
-    assert doc["refreshed"] is None and doc["as_of"] == "2026-11-01"
+    assert doc["refreshed"] is None and doc["as_of"] == "2026-11-20"
     assert {i["type"]: (i["usd_per_hour"], i["source"]) for i in doc["items"]}["ml.c5.large"] == (
         0.115,
         "live",
@@ -314,7 +438,7 @@ def test_prices_refresh_access_denied_exits_1(stubs, tmp_path):
         service_error_code="AccessDeniedException",
         service_message="not authorized to perform: pricing:GetProducts",
         http_status_code=400,
-        expected_params=PRICING_PARAMS,
+        expected_params=pricing_params("platoinstancetype"),
     )
     rc, out, err = refresh_hosting_prices(tmp_path)
     assert rc == 1 and out == ""

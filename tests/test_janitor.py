@@ -13,10 +13,13 @@ from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
     ACCOUNT,
     REGION,
     aws,
+    aws_env,
     make_endpoints,
     make_notebooks,
     moto_url,
+    patched_environ,
     put_invocations,
+    reset,
 )
 
 from jupyterlab_smcost.aws import clients, endpoints, lambdas, notebooks
@@ -55,7 +58,7 @@ def fleet(aws):
     cw = boto3.client("cloudwatch")
     make_endpoints(sm, SMALL, [("AllTraffic", "ml.m5.xlarge", 2)], "small")
     make_endpoints(sm, AB, [("A", "ml.g4dn.xlarge", 1), ("B", "ml.m5.xlarge", 1)], "ab")
-    make_endpoints(sm, ["odd-0"], [("AllTraffic", "ml.c5.large", 1)], "odd")  # no price
+    make_endpoints(sm, ["odd-0"], [("AllTraffic", "ml.c5d.large", 1)], "odd")  # no price anywhere
     make_endpoints(sm, ["big-0"], [("AllTraffic", "ml.m5.2xlarge", 3)], "big")  # estimated
     put_invocations(
         cw,
@@ -124,7 +127,8 @@ def test_idle_endpoints_paginated_priced_and_batched(fleet):
     assert (small.price_source, small.price_as_of) == ("bundled", "2023-12")
     assert by_name["ab-2"].usd_per_day == pytest.approx((0.821 + 0.257) * 24)  # 25.872
     big = by_name["big-0"]
-    assert big.usd_per_day == pytest.approx(0.514 * 3 * 24)  # linear from ml.m5.xlarge
+    # the same type's Studio-JupyterLab price in eu-west-1 (another component)
+    assert big.usd_per_day == pytest.approx(0.514 * 3 * 24)
     assert big.price_source == "estimated"
     odd = by_name["odd-0"]
     assert odd.usd_per_day is None and odd.price_source == "unknown"
@@ -146,6 +150,39 @@ def test_idle_endpoints_paginated_priced_and_batched(fleet):
     wide = endpoints.find_idle_endpoints(sm, cw, hours=48)
     assert "small-001" not in {e.name for e in wide.idle}
     assert len(wide.idle) == 114
+
+
+@pytest.fixture
+def aws_us_east_1(moto_url):
+    """A clean moto account, boto3 pointed at it in us-east-1."""
+    reset(moto_url)
+    with patched_environ(aws_env(moto_url, region="us-east-1")):
+        yield moto_url
+
+
+def test_idle_endpoints_in_us_east_1_are_priced_from_bundled_hosting_rates(aws_us_east_1):
+    sm = boto3.client("sagemaker")
+    make_endpoints(sm, ["llm-0"], [("AllTraffic", "ml.g4dn.12xlarge", 1)], "llm")
+    make_endpoints(sm, ["xgb-0", "xgb-1"], [("AllTraffic", "ml.m5.xlarge", 2)], "xgb")
+    make_endpoints(sm, ["mix-0"], [("A", "ml.c5.xlarge", 1), ("B", "ml.p3.2xlarge", 1)], "mix")
+    put_invocations(boto3.client("cloudwatch"), [("xgb-1", "AllTraffic", 3)])
+
+    report = endpoints.find_idle_endpoints(
+        clients.make_client("sagemaker"), clients.make_client("cloudwatch"), hours=24
+    )
+
+    assert report.region == "us-east-1"
+    by_name = {e.name: e for e in report.idle}
+    assert set(by_name) == {"llm-0", "xgb-0", "mix-0"}
+    for e in by_name.values():
+        assert (e.price_source, e.price_as_of) == ("bundled", "2025-01"), e.name
+        for v in e.variants:
+            assert "foundation-model-benchmarking-tool" in v.price_detail
+    assert by_name["llm-0"].usd_per_day == pytest.approx(4.89 * 24)
+    assert by_name["xgb-0"].usd_per_day == pytest.approx(0.23 * 2 * 24)
+    assert by_name["mix-0"].usd_per_day == pytest.approx((0.204 + 3.825) * 24)
+    assert report.idle_unpriced == 0
+    assert report.idle_usd_per_day == pytest.approx((4.89 + 0.46 + 0.204 + 3.825) * 24)
 
 
 def test_name_filter_and_current_instance_count(fleet):
@@ -217,7 +254,7 @@ def test_notify_publishes_one_message_read_back_through_sqs(aws):
     sm = boto3.client("sagemaker")
     make_endpoints(sm, ["ep-a", "ep-b"], [("AllTraffic", "ml.g4dn.xlarge", 2)], "g")
     make_endpoints(sm, ["ep-busy"], [("AllTraffic", "ml.m5.xlarge", 1)], "m")
-    make_endpoints(sm, ["ep-c"], [("AllTraffic", "ml.c5.large", 1)], "c")
+    make_endpoints(sm, ["ep-c"], [("AllTraffic", "ml.c5d.large", 1)], "c")
     put_invocations(boto3.client("cloudwatch"), [("ep-busy", "AllTraffic", 1)])
     topic, queue = sqs_subscribed_to("idle")
 
@@ -237,7 +274,7 @@ def test_notify_publishes_one_message_read_back_through_sqs(aws):
     assert lines[2:5] == [
         "- ep-a: $39.41/day (AllTraffic: 2 x ml.g4dn.xlarge; price bundled 2023-12)",
         "- ep-b: $39.41/day (AllTraffic: 2 x ml.g4dn.xlarge; price bundled 2023-12)",
-        "- ep-c: price unknown (AllTraffic: 1 x ml.c5.large; price unknown)",
+        "- ep-c: price unknown (AllTraffic: 1 x ml.c5d.large; price unknown)",
     ]
     assert "ep-busy" not in got[0]["Message"]
 

@@ -18,7 +18,7 @@ from typing import Any, Optional
 import pytest
 from moto_server import aws_env, patched_environ
 from smcost_testing import fetch_json
-from test_pricing import _stubbed_client, expected_params, product
+from test_pricing import _stubbed_client, add_price_list, product
 
 from jupyterlab_smcost.pricing import LivePriceCache, PriceBook
 
@@ -77,16 +77,10 @@ def good_cache(fetched_at: float, usd: float = 0.3) -> str:
 
 
 def stubbed_price_list(usd: str) -> tuple[Any, Any]:
-    """A pricing client whose one get_products call answers ml.m5.xlarge at ``usd``."""
+    """A pricing client whose one fetch (two get_products calls) answers ml.m5.xlarge at
+    ``usd``."""
     client, stub = _stubbed_client()
-    stub.add_response(
-        "get_products",
-        {
-            "PriceList": [product(REGION, COMPONENT, "ml.m5.xlarge", usd)],
-            "FormatVersion": "aws_v1",
-        },
-        expected_params(REGION, COMPONENT),
-    )
+    add_price_list(stub, REGION, COMPONENT, [product(REGION, COMPONENT, "ml.m5.xlarge", usd)])
     return client, stub
 
 

@@ -15,6 +15,20 @@ from jupyterlab_smcost.usage import GpuReading, Reading, UsageSummary, UsageWind
 
 REGION, COMPONENT = "us-east-1", "Studio-JupyterLab"
 BOOK = PriceBook()
+#: the candidates these rules are tested against (the bundled snapshot prices more types)
+CANDIDATES = (
+    "ml.t3.medium",
+    "ml.m5.xlarge",
+    "ml.m5.4xlarge",
+    "ml.m6i.4xlarge",
+    "ml.r5.4xlarge",
+    "ml.r6i.4xlarge",
+    "ml.r6i.8xlarge",
+    "ml.c6i.8xlarge",
+    "ml.g4dn.xlarge",
+    "ml.g5.xlarge",
+    "ml.g6.xlarge",
+)
 
 
 def summary(
@@ -39,7 +53,7 @@ def summary(
 
 
 def run(s: UsageSummary, current: str, table: Optional[list[Any]] = None, **kw: Any) -> dict:
-    rows = table if table is not None else BOOK.table(REGION, COMPONENT)  # priced types only
+    rows = table if table is not None else BOOK.table(REGION, COMPONENT, CANDIDATES)
     return recommend(
         s, current, BOOK.price(REGION, COMPONENT, current), BOOK.specs(current), rows, **kw
     )
@@ -166,10 +180,10 @@ def test_memory_saturated_recommends_more_memory() -> None:
 
 
 def test_under_provisioned_with_estimated_prices_carries_the_source() -> None:
-    table = BOOK.table(REGION, COMPONENT, ["ml.m5.2xlarge", "ml.m5.4xlarge"])
+    table = BOOK.table(REGION, COMPONENT, ["ml.m5.8xlarge", "ml.m5.12xlarge"])
     item = only(run(summary(0.95, 4.0, cpu_count=4, mem_total=16), "ml.m5.xlarge", table))
-    assert item["type"] == "ml.m5.2xlarge" and item["price_source"] == "estimated"
-    assert item["usd_per_hour"] == 0.46  # linear from ml.m5.xlarge, labelled
+    assert item["type"] == "ml.m5.8xlarge" and item["price_source"] == "estimated"
+    assert item["usd_per_hour"] == 1.844  # 2 x ml.m5.4xlarge, labelled
     assert "estimate" in item["reason"]
 
 
@@ -297,7 +311,7 @@ async def test_recommendations_honour_allowed_types(jp_fetch: Any, smcost_servic
     code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
     validate_response("/recommendations", "get", 200, body)
     [item] = body["items"]
-    assert item["type"] == "ml.m5.2xlarge" and item["price_source"] == "estimated"
+    assert item["type"] == "ml.m5.2xlarge" and item["price_source"] == "bundled"
 
 
 @pytest.mark.parametrize("smcost_config", [{"usage_sample_interval": 0}])

@@ -1,5 +1,6 @@
 import {
   clockSkew,
+  describePrice,
   describeState,
   formatCountdown,
   formatDuration,
@@ -166,5 +167,26 @@ describe('words', () => {
   it('describes states', () => {
     expect(describeState('busy')).toMatch(/waits/);
     expect(describeState('shutting_down')).toBe('Shutting down');
+  });
+});
+
+describe('describePrice', () => {
+  it('says what an estimate came from', () => {
+    expect(
+      describePrice({
+        source: 'estimated',
+        as_of: '2026-09-24',
+        detail: 'ml.g5.4xlarge in us-east-1 x 1.45'
+      })
+    ).toBe('Estimated, 2026-09-24: ml.g5.4xlarge in us-east-1 x 1.45');
+  });
+
+  it('cites a bundled price and says when nothing is known', () => {
+    expect(
+      describePrice({ source: 'bundled', as_of: '2025-01', detail: 'a table' })
+    ).toBe('Bundled, 2025-01: a table');
+    expect(describePrice({ source: 'unknown', as_of: null })).toBe(
+      'Unknown: no price known for this type'
+    );
   });
 });

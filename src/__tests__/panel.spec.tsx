@@ -34,7 +34,8 @@ function status(canSwitch: boolean, state = 'active'): IStatus {
       component: 'Studio-JupyterLab',
       source: 'estimated',
       as_of: '2026-09-24',
-      detail: 'linear estimate'
+      detail:
+        'ml.g4dn.xlarge in us-east-1 ($0.7364/h, bundled 2026-09-24) x 1.22, the eu-west-1 / us-east-1 ratio over the 2 g4dn types both price'
     },
     cost: {
       started_at: new Date(NOW - 3600_000).toISOString(),
@@ -129,9 +130,16 @@ describe('SmCostPanel', () => {
     expect(text).toContain('ml.g4dn.xlarge');
     expect(text).toContain('4 vCPU · 16 GiB · 1 × NVIDIA T4 (16 GiB)');
     expect(text).toContain('$0.90/h');
-    expect(panel.node.querySelector('.jp-SmCost-badge')?.textContent).toBe(
-      'estimated'
-    );
+    const badge = panel.node.querySelector('.jp-SmCost-badge');
+    expect(badge?.textContent).toBe('estimated');
+    // what the estimate came from, on hover and for a screen reader
+    const from =
+      'Estimated, 2026-09-24: ml.g4dn.xlarge in us-east-1 ($0.7364/h, bundled 2026-09-24) x 1.22, the eu-west-1 / us-east-1 ratio over the 2 g4dn types both price';
+    expect(badge?.getAttribute('title')).toBe(from);
+    expect(badge?.getAttribute('aria-label')).toBe(`Price source: ${from}`);
+    expect(
+      panel.node.querySelector('.jp-SmCost-estimate')?.textContent
+    ).toContain('Estimated from ml.g4dn.xlarge in us-east-1');
     expect(text).toContain('$657');
     expect(text).toContain('SageMaker Studio space space-a');
     expect(panel.node.querySelector('.jp-SmCost-clock')?.textContent).toMatch(

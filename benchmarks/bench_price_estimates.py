@@ -1,0 +1,143 @@
+"""How close the price book's estimates are: leave each bundled price out in turn, estimate it
+from the rest, and compare.
+
+For every (region, component, type) price in the bundled snapshot, a price book is built from
+the snapshot without that one price and asked to estimate it, with:
+
+- ``book``: the product's rules in order (what users see), and each rule alone;
+- ``old chain``: the estimator before issue 9 (the same type under another component as is,
+  else linear in size from the nearest priced sibling), kept here to compare;
+- ``old linear``: linear in size from the nearest priced sibling alone.
+
+Printed per kind (CPU; GPU, with Inferentia/Trainium types): how many prices each answered
+(the rest it left unknown), the median and the worst absolute error, and which price was the
+worst; then the region rule per held-out region. Target: median <= 3%, worst <= 15%.
+
+    python benchmarks/bench_price_estimates.py
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from typing import Optional
+
+from jupyterlab_smcost.pricing import (
+    ESTIMATE_RULES,
+    PriceBook,
+    family,
+    load_bundled,
+    size_units,
+)
+
+Key = tuple[str, str, str]
+Estimator = Callable[[PriceBook, str, str, str], Optional[float]]
+
+
+def old_chain(book: PriceBook, region: str, component: str, itype: str) -> Optional[float]:
+    """The estimator before issue 9: another component's price as is, else linear."""
+    others = sorted(
+        c
+        for (r, c, t) in book._index().prices  # noqa: SLF001 (the benchmark reads the index)
+        if r == region and t == itype and c != component
+    )
+    for other in others:
+        base = book.direct(region, other, itype)
+        if base and base.usd_per_hour is not None:
+            return base.usd_per_hour
+    return old_linear(book, region, component, itype)
+
+
+def old_linear(book: PriceBook, region: str, component: str, itype: str) -> Optional[float]:
+    """Linear in size from the nearest priced sibling of the same family (the old rule 2)."""
+    fam, units = family(itype), size_units(itype)
+    if not fam or not units:
+        return None
+    siblings = [
+        t
+        for (r, c, t) in book._index().prices  # noqa: SLF001
+        if r == region and c == component and t != itype and family(t) == fam and size_units(t)
+    ]
+    if not siblings:
+        return None
+    sib = min(siblings, key=lambda t: abs((size_units(t) or 0) - units))
+    base = book.direct(region, component, sib)
+    if not base or base.usd_per_hour is None:
+        return None
+    return base.usd_per_hour * units / (size_units(sib) or 1)
+
+
+def rules_estimator(rules: tuple[str, ...]) -> Estimator:
+    def estimate(book: PriceBook, region: str, component: str, itype: str) -> Optional[float]:
+        p = book.estimate(region, component, itype, rules=rules)
+        return p.usd_per_hour if p else None
+
+    return estimate
+
+
+ESTIMATORS: dict[str, Estimator] = {
+    "book (" + ", ".join(ESTIMATE_RULES) + ")": rules_estimator(ESTIMATE_RULES),
+    **{f"  {rule} rule alone": rules_estimator((rule,)) for rule in ESTIMATE_RULES},
+    "old chain (component as is, else linear)": old_chain,
+    "old linear in size alone": old_linear,
+}
+
+
+def leave_one_out() -> tuple[dict[str, dict[Key, float]], dict[Key, str], int]:
+    """Per estimator, the relative error of each price it answered; the kind of each price."""
+    snapshot = load_bundled()
+    prices = snapshot["prices"]
+    errors: dict[str, dict[Key, float]] = {name: {} for name in ESTIMATORS}
+    kinds: dict[Key, str] = {}
+    for i, held in enumerate(prices):
+        key = (held["region"], held["component"], held["type"])
+        book = PriceBook({**snapshot, "prices": prices[:i] + prices[i + 1 :]})
+        kinds[key] = book.kind(held["type"]) or "?"
+        for name, estimate in ESTIMATORS.items():
+            value = estimate(book, *key)
+            if value is not None:
+                errors[name][key] = abs(value / held["usd_per_hour"] - 1)
+    return errors, kinds, len(prices)
+
+
+def summary(errs: dict[Key, float], total: int) -> str:
+    if not errs:
+        return f"{0:>4}/{total:<4} {'-':>7} {'-':>8}  -"
+    worst = max(errs, key=lambda k: errs[k])
+    values = list(errs.values())
+    return (
+        f"{len(values):>4}/{total:<4} {statistics.median(values):>7.2%} {errs[worst]:>8.2%}  "
+        f"{worst[2]} {worst[1]} {worst[0]}"
+    )
+
+
+def main() -> None:
+    errors, kinds, n = leave_one_out()
+    per_kind = {k: sum(1 for v in kinds.values() if v == k) for k in sorted(set(kinds.values()))}
+    print(
+        f"Leave-one-out over the {n} bundled prices "
+        + ", ".join(f"{c} {k}" for k, c in per_kind.items())
+        + ": each estimated from the other "
+        f"{n - 1}. Target: median <= 3%, worst <= 15%.\n"
+    )
+    header = (
+        f"{'estimator':<42} {'kind':<4} {'answered':>9} {'median':>7} {'worst':>8}  worst price"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, errs in errors.items():
+        for kind, total in per_kind.items():
+            mine = {k: e for k, e in errs.items() if kinds[k] == kind}
+            print(f"{name:<42} {kind:<4} {summary(mine, total)}")
+    print("\nregion rule alone, per held-out region:")
+    region_errs = errors["  region rule alone"]
+    for region in sorted({k[0] for k in kinds}):
+        for kind, _ in per_kind.items():
+            mine = {k: e for k, e in region_errs.items() if k[0] == region and kinds[k] == kind}
+            total = sum(1 for k in kinds if k[0] == region and kinds[k] == kind)
+            if total:
+                print(f"  {region:<16} {kind:<4} {summary(mine, total)}")
+
+
+if __name__ == "__main__":
+    main()
