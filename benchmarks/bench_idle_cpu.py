@@ -54,7 +54,7 @@ def poll(server: ServerProcess, paths: tuple[str, ...], every: float, stop: thre
 
 def measure(servers: dict, seconds: float, polls: list) -> dict:
     """polls: [(server key, paths, interval)]"""
-    procs = {k: psutil.Process(s.proc.pid) for k, s in servers.items()}
+    procs = {k: psutil.Process(s.pid) for k, s in servers.items()}
     stop = threading.Event()
     threads = [
         threading.Thread(target=poll, args=(servers[k], paths, every, stop), daemon=True)

@@ -17,6 +17,7 @@ from typing import Any, Optional, TypeVar
 
 from .activity import ActivityMonitor, Busy, utcnow
 from .aws.errors import describe_aws_error
+from .background import BackgroundDetector
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict, excerpt, unavailable
 from .idle import IdleLoop, IdleStatus, effective_timeout
@@ -49,6 +50,7 @@ class SmCostService:
         usage_sampler: Optional[UsageSampler] = None,
         recommend_min_samples: int = 30,
         config_errors: tuple[str, ...] = (),
+        background: Optional[BackgroundDetector] = None,
     ) -> None:
         self.env = env
         self.prices = prices
@@ -73,6 +75,7 @@ class SmCostService:
         self._types_at: Optional[float] = None
         self._switch_started: float = 0.0
         self.usage_sampler = usage_sampler
+        self.background = background
         self.recommend_min_samples = recommend_min_samples
         #: the administrator's configuration mistakes: while any, nothing is stopped or
         #: switched (the idle loop does not act; shutdown and switch answer 503)
@@ -89,6 +92,7 @@ class SmCostService:
             ends_server=env.shutdown_ends_server,
             clock=clock,
             config_errors=self.config_errors,
+            refresh=self._refresh_background if background else None,
         )
 
     # -- plumbing
@@ -117,6 +121,11 @@ class SmCostService:
         self._started = True
         self.idle.start()
         self._schedule_housekeeping()
+        if self.background:
+            # work starting or ending re-evaluates at once (the detector runs on the sampler
+            # thread; the loop on the event loop)
+            loop = asyncio.get_running_loop()
+            self.background.on_change = lambda: loop.call_soon_threadsafe(self.idle.poke)
         if self.usage_sampler:
             self.usage_sampler.start()
         self._types_task = asyncio.ensure_future(self.refresh_instance_types())
@@ -208,6 +217,11 @@ class SmCostService:
             self.idle.poke()  # the price may change the idle timeout (idle_timeout_by_price)
 
     # -- idle policy
+    async def _refresh_background(self) -> None:
+        """A process scan now, off the event loop (the idle loop calls it at a deadline)."""
+        if self.background and self.store.settings.count_background:
+            await asyncio.get_running_loop().run_in_executor(None, self.background.refresh)
+
     def current_price(self, types: list[str]) -> Price:
         if not types and self._types == []:  # read from AWS: nothing billed runs (Studio Classic)
             return Price(0.0, "live", None, "no billed app is running")

@@ -119,6 +119,16 @@ class NvmlGpus:
             out.append(GpuReading(i, util, used, total))
         return tuple(out)
 
+    def processes(self, index: int) -> list[int]:
+        """PIDs of the compute processes on device ``index`` (empty when NVML cannot say)."""
+        if not self.available or not self._handles or not 0 <= index < len(self._handles):
+            return []
+        try:
+            procs = self._nvml.nvmlDeviceGetComputeRunningProcesses(self._handles[index])
+            return [int(p.pid) for p in procs]
+        except Exception:  # not supported (MIG), or an old driver
+            return []
+
     def _debug_once(self, index: int, e: Exception) -> None:
         if not self._warned_read:
             self._warned_read = True
@@ -350,6 +360,7 @@ class UsageSampler:
         window: UsageWindow,
         interval_s: float = 10.0,
         log: logging.Logger = log,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         if interval_s <= 0:
             raise ValueError("interval_s must be positive")
@@ -357,9 +368,18 @@ class UsageSampler:
         self.window = window
         self.interval_s = float(interval_s)
         self.log = log
+        self._wall_clock = wall_clock
+        self._listeners: list[Callable[[float, Reading], None]] = []
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._failed_once = False
+        self._listener_failed: set[int] = set()
+
+    def add_listener(self, fn: Callable[[float, Reading], None]) -> None:
+        """Call ``fn(timestamp, reading)`` on the sampler thread for each reading the
+        window keeps (``timestamp``: wall-clock UNIX seconds). A listener that raises is
+        logged once and keeps being called."""
+        self._listeners.append(fn)
 
     @property
     def running(self) -> bool:
@@ -377,6 +397,14 @@ class UsageSampler:
         # the first CPU read has no interval to measure: prime it, keep nothing
         if reading is not None and reading.cpu is not None:
             self.window.add(reading)
+            now = self._wall_clock()
+            for fn in list(self._listeners):
+                try:
+                    fn(now, reading)
+                except Exception:
+                    if id(fn) not in self._listener_failed:
+                        self._listener_failed.add(id(fn))
+                        self.log.warning("smcost: usage listener %r failed", fn, exc_info=True)
         return reading
 
     def start(self) -> None:
