@@ -557,6 +557,9 @@ class SmCostService:
                 None if st is None or st.deadline is None else (st.deadline - now).total_seconds()
             ),
             "since_start_usd": None if price.usd_per_hour is None else price.usd_per_hour * hours,
+            "background_scans": self.background.scans if self.background else None,
+            "background_quiet_samples": self.background.skipped if self.background else None,
+            "background_scan_seconds": self.background.scan_seconds if self.background else None,
         }
 
 

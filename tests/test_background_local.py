@@ -245,6 +245,9 @@ async def test_user_setting_turns_background_work_off_and_on(jp_fetch: Any, tmp_
         burner = subprocess.Popen([sys.executable, "-c", SPIN], start_new_session=True)
         needle = f"(pid {burner.pid})"
         await _wait_reasons(jp_fetch, True, needle)
+        metrics = (await jp_fetch("metrics")).body.decode()
+        scans = re.search(r"^smcost_background_scans (\S+)$", metrics, re.MULTILINE)
+        assert scans and float(scans.group(1)) >= 2, metrics  # a burner opens the gate
         code, body = await fetch_json(
             jp_fetch, "smcost", "idle", method="PUT", body={"count_background": False}
         )
