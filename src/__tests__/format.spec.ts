@@ -1,6 +1,7 @@
 import {
   clockSkew,
   describeState,
+  describeSwitchState,
   formatCountdown,
   formatDuration,
   formatMoney,
@@ -10,6 +11,7 @@ import {
   remainingSeconds,
   statusBarText
 } from '../format';
+import { switchActiveStateValues, switchEndStateValues } from '../api';
 
 describe('formatMoney', () => {
   it.each([
@@ -139,6 +141,11 @@ describe('statusBarText', () => {
       'unknown type \u00b7 price unknown \u00b7 idle stop in 0s'
     );
   });
+  it('says config error in place of the countdown', () => {
+    expect(statusBarText('ml.t3.medium', 0.05, 'error', null, true)).toBe(
+      'ml.t3.medium \u00b7 $0.05/h \u00b7 config error'
+    );
+  });
 });
 
 describe('words', () => {
@@ -146,6 +153,7 @@ describe('words', () => {
     expect(
       formatSpecs({
         type: 'ml.g4dn.xlarge',
+        types: ['ml.g4dn.xlarge'],
         vcpu: 4,
         memory_gib: 16,
         gpu_count: 1,
@@ -156,6 +164,7 @@ describe('words', () => {
     expect(
       formatSpecs({
         type: 'x',
+        types: ['x'],
         vcpu: null,
         memory_gib: null,
         gpu_count: null,
@@ -166,5 +175,12 @@ describe('words', () => {
   it('describes states', () => {
     expect(describeState('busy')).toMatch(/waits/);
     expect(describeState('shutting_down')).toBe('Shutting down');
+  });
+  it('has words for every switch state of the contract', () => {
+    for (const state of [...switchActiveStateValues, ...switchEndStateValues]) {
+      expect(describeSwitchState(state)).not.toBe(state);
+    }
+    expect(describeSwitchState('manual')).toMatch(/left for you/);
+    expect(describeSwitchState('some_new_state')).toBe('some_new_state');
   });
 });
