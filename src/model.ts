@@ -423,12 +423,17 @@ export class SmCostModel implements IDisposable {
 
   /** Take a switch from the server; follow it while it is under way. */
   private _setSwitch(sw: ISwitchStatus | null): void {
+    const ended = switchUnderWay(this._switch) && !switchUnderWay(sw);
+    this._switchLooked = true; // no need to look after the next status
     this._switch = sw;
     this._changed.emit();
     if (switchUnderWay(sw)) {
       void this._switchPoll.start(); // no-op while it runs
     } else {
       void this._switchPoll.stop();
+    }
+    if (ended) {
+      void this.refresh(); // the instance type, price and idle state may have changed
     }
   }
 

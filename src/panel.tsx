@@ -412,7 +412,9 @@ function SwitchProgress({ sw }: { sw: ISwitchStatus }) {
               className={`jp-SmCost-step jp-SmCost-step-${step.status}`}
             >
               <span className="jp-SmCost-stepName">{step.name}</span>{' '}
-              <span className="jp-SmCost-stepStatus">{step.status}</span>
+              <span className="jp-SmCost-badge jp-SmCost-stepStatus">
+                {step.status}
+              </span>
               {step.detail ? (
                 <div className="jp-SmCost-detail jp-SmCost-stepDetail">
                   {step.detail}

@@ -6,6 +6,7 @@ import {
   ICost,
   IEnvironment,
   IIdle,
+  IIdleSettings,
   IInstance,
   IPrice,
   IRecommendation,
@@ -118,5 +119,17 @@ export function makeSwitch(sw: Partial<ISwitchStatus> = {}): ISwitchStatus {
     error: null,
     manual_step: null,
     ...sw
+  };
+}
+
+/** GET smcost/idle: the defaults, bounded below at a minute. */
+export function makeIdleSettings(): IIdleSettings {
+  return {
+    enabled: true,
+    timeout_s: 3600,
+    ignore_connections: true,
+    count_terminals: true,
+    warning_s: 300,
+    bounds: { min_timeout_s: 60, max_timeout_s: null }
   };
 }

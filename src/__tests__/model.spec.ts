@@ -2,6 +2,7 @@ import { IApi, IDeadlineEvent, SmCostModel } from '../model';
 import { NOT_INSTALLED, SmCostError } from '../request';
 import { IIdle, IStatus } from '../tokens';
 import {
+  makeIdleSettings,
   makeRecommendation,
   makeRecommendations,
   makeStatus as makeFixtureStatus,
@@ -40,14 +41,7 @@ class FakeApi implements IApi {
     state: 'shutting_down' as const,
     environment: 'local' as const
   }));
-  getIdle = jest.fn(async () => ({
-    enabled: true,
-    timeout_s: 3600,
-    ignore_connections: true,
-    count_terminals: true,
-    warning_s: 300,
-    bounds: { min_timeout_s: 60, max_timeout_s: null }
-  }));
+  getIdle = jest.fn(async () => makeIdleSettings());
   putIdle = jest.fn(async (body: any) => {
     if (body.timeout_s < 60) {
       throw new SmCostError(

@@ -9,6 +9,7 @@ import { NOT_INSTALLED, SmCostError } from '../request';
 import { SmCostStatusItem } from '../statusbar';
 import { IdleState, IRecommendations, IStatus, ISwitchStatus } from '../tokens';
 import {
+  makeIdleSettings,
   makeRecommendation,
   makeRecommendations,
   makeStatus,
@@ -73,14 +74,7 @@ function fakeApi(
     keepAlive: jest.fn(),
     announceShutdownSaves: jest.fn(),
     shutdown: jest.fn(),
-    getIdle: async () => ({
-      enabled: true,
-      timeout_s: 3600,
-      ignore_connections: true,
-      count_terminals: true,
-      warning_s: 300,
-      bounds: { min_timeout_s: 60, max_timeout_s: null }
-    }),
+    getIdle: async () => makeIdleSettings(),
     putIdle: jest.fn(),
     recommendations: async () => {
       if (recs instanceof Error) {

@@ -21,13 +21,16 @@ class SwitchServer {
   postAnswer: ISwitchStatus | Error = makeSwitch({ state: 'pending' });
   canSwitch = true;
   gets = 0;
+  statusCalls = 0;
 
   api: IApi = {
-    status: async () =>
-      makeStatus({
+    status: async () => {
+      this.statusCalls++;
+      return makeStatus({
         serverTime: Date.now(),
         environment: { kind: 'notebook-instance', can_switch: this.canSwitch }
-      }),
+      });
+    },
     keepAlive: jest.fn(),
     announceShutdownSaves: jest.fn(),
     shutdown: jest.fn(),
@@ -86,6 +89,14 @@ describe('SmCostModel follows a switch', () => {
     jest.useRealTimers();
   });
 
+  /** Start a switch the server reports as running; returns the GETs so far. */
+  async function startRunning(): Promise<number> {
+    server.answers = [makeSwitch({ state: 'running' })];
+    await model.startSwitch('ml.t3.large');
+    await wait(1);
+    return server.gets;
+  }
+
   it('knows every state of the contract as under way or ended', () => {
     const all: SwitchState[] = [
       ...switchActiveStateValues,
@@ -142,6 +153,7 @@ describe('SmCostModel follows a switch', () => {
       server.postAnswer = makeSwitch({ state: 'pending' });
       const busy: boolean[] = [];
       model.changed.connect(() => busy.push(model.switchBusy));
+      const statusCalls = server.statusCalls;
       const started = await model.startSwitch('ml.t3.large');
       expect(started.state).toBe('pending');
       expect(server.api.startSwitch).toHaveBeenCalledWith('ml.t3.large');
@@ -153,6 +165,8 @@ describe('SmCostModel follows a switch', () => {
       expect(model.followingSwitch).toBe(false);
       expect(model.switchBusy).toBe(false); // the Switch buttons work again
       expect(busy[busy.length - 1]).toBe(false);
+      // the end of a switch refreshes the status (type, price, idle state)
+      expect(server.statusCalls).toBe(statusCalls + 1);
       await wait(60);
       expect(server.gets).toBe(4);
     }
@@ -169,10 +183,7 @@ describe('SmCostModel follows a switch', () => {
   });
 
   it('stands by while the page is hidden and catches up when shown', async () => {
-    server.answers = [makeSwitch({ state: 'running' })];
-    await model.startSwitch('ml.t3.large');
-    await wait(1);
-    const before = server.gets;
+    const before = await startRunning();
     hidden = true;
     await wait(60);
     expect(server.gets).toBe(before);
@@ -197,10 +208,7 @@ describe('SmCostModel follows a switch', () => {
   });
 
   it('backs off on errors, shows them, and clears them when the server answers', async () => {
-    server.answers = [makeSwitch({ state: 'running' })];
-    await model.startSwitch('ml.t3.large');
-    await wait(1);
-    const before = server.gets;
+    const before = await startRunning();
     server.answers = [new SmCostError('bad gateway', 502, 'aws_error')];
     await wait(120);
     const failing = server.gets - before;
@@ -256,10 +264,7 @@ describe('SmCostModel follows a switch', () => {
   });
 
   it('stops polling when disposed', async () => {
-    server.answers = [makeSwitch({ state: 'running' })];
-    await model.startSwitch('ml.t3.large');
-    await wait(1);
-    const before = server.gets;
+    const before = await startRunning();
     model.dispose();
     await wait(30);
     expect(server.gets).toBe(before);
