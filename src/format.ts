@@ -2,7 +2,13 @@
  * Pure formatting and clock helpers (no DOM, no JupyterLab): unit-tested in
  * src/__tests__/format.spec.ts.
  */
-import { IdleState, IInstance, PriceSource, SwitchState } from './tokens';
+import {
+  IdleState,
+  IIdle,
+  IInstance,
+  PriceSource,
+  SwitchState
+} from './tokens';
 
 const DASH = '\u2014';
 
@@ -178,6 +184,13 @@ export function describeSource(source: PriceSource | string): string {
     default:
       return 'no price known for this type';
   }
+}
+
+/** Whether the idle countdown runs: active or idle, with a deadline. */
+export function countsDown(idle: IIdle): boolean {
+  return (
+    (idle.state === 'active' || idle.state === 'idle') && idle.deadline !== null
+  );
 }
 
 /** Plain words for an idle state. */

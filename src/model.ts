@@ -14,7 +14,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { switchActiveStateValues } from './api';
-import { clockSkew, remainingSeconds } from './format';
+import { clockSkew, countsDown, remainingSeconds } from './format';
 import { requestAPI, SmCostError } from './request';
 import {
   IIdleSettings,
@@ -497,10 +497,7 @@ export class SmCostModel implements IDisposable {
     }
     this._announcedShutdown = false;
     const r = this.remaining();
-    const counting =
-      (idle.state === 'active' || idle.state === 'idle') &&
-      idle.deadline !== null &&
-      r !== null;
+    const counting = countsDown(idle) && r !== null;
     if (!counting) {
       if (this._warnedFor !== null) {
         this._warnedFor = null;

@@ -14,6 +14,7 @@ import * as React from 'react';
 
 import {
   CONFIG_ERRORS_NOTICE,
+  countsDown,
   describeSource,
   describeState,
   describeSwitchState,
@@ -170,9 +171,7 @@ function IdleSection(props: IProps & { status: IStatus }) {
   const { model, commands, status } = props;
   const idle = status.idle;
   const remaining = model.remaining();
-  const counting =
-    (idle.state === 'active' || idle.state === 'idle') &&
-    idle.deadline !== null;
+  const counting = countsDown(idle);
   // the screen-reader text changes once a minute, not every second
   const spoken = counting
     ? `Idle shutdown in ${formatSpokenDuration(remaining)}`
