@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
+from typing import Any
 
 import yaml
+from jupyter_core.paths import jupyter_data_dir
 from openapi_spec_validator import validate
 
 from jupyterlab_smcost.app import SmCostApp
@@ -37,34 +37,70 @@ def test_openapi_paths_and_methods_match_the_handlers() -> None:
     assert served == documented
 
 
-#: traits whose default is computed (a path, or "depends on the environment"): the README
-#: says it in words
-COMPUTED_DEFAULTS = {"settings_file", "price_cache_dir", "live_prices"}
+def readme_table(heading: str) -> dict[str, list[str]]:
+    """The first table under ``## heading`` in the README: {first cell: the other cells}."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    start = lines.index(f"## {heading}") + 1
+    rows: dict[str, list[str]] = {}
+    for line in lines[start:]:
+        if line.startswith("## "):
+            break
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if set(cells[0]) <= set("-:"):
+                continue  # the header's separator
+            rows[cells[0]] = cells[1:]
+        elif rows:
+            break  # the table ended
+    assert rows, f"no table under '## {heading}'"
+    return rows
 
 
-def _documented_default(value: object) -> str:
-    """A default as the README's Configuration table writes it (in backticks)."""
-    if isinstance(value, str):
-        return value or '""'
+def documented_default(value: Any) -> str:
+    """How the Configuration table writes a default."""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list | dict):
-        return json.dumps(value)
-    return str(value)
+        value = int(value)
+    if value == "":
+        return '`""`'
+    if isinstance(value, str):
+        return f"`{value.replace(jupyter_data_dir(), '<jupyter data dir>')}`"
+    return f"`{value!r}`"
 
 
-def test_readme_documents_every_trait_with_its_default() -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
-    rows = {
-        m.group(1): m.group(2).strip()
-        for m in re.finditer(r"^\| `(\w+)` \| (.+?) \|", section, re.MULTILINE)
-    }
+def test_readme_configuration_table_lists_every_trait_with_its_default() -> None:
+    table = readme_table("Configuration")
+    header = next(iter(table.items()))
+    assert header == ("trait", ["default", "meaning"]), header
+    app = SmCostApp()
     traits = SmCostApp.class_own_traits(config=True)
-    missing = [name for name in traits if name not in rows]
-    assert not missing, f"the README's Configuration table lacks: {missing}"
     for name, trait in traits.items():
         assert trait.help.strip(), f"{name} has no help text"
-        if name not in COMPUTED_DEFAULTS:
-            expected = f"`{_documented_default(trait.default())}`"
-            assert rows[name] == expected, f"{name}: README says {rows[name]}, not {expected}"
+        row = table.get(f"`{name}`")
+        assert row is not None, f"the README's Configuration table lacks {name}"
+        default, meaning = row
+        assert meaning, f"{name}: no meaning in the README"
+        value = getattr(app, name)
+        if value is None:  # decided at start (e.g. live_prices): words, not a value
+            assert default and "`" not in default, f"{name}: {default}"
+        else:
+            assert default == documented_default(value), f"{name}: README {default}, real {value!r}"
+    extra = {k for k in table if k.startswith("`")} - {f"`{n}`" for n in traits}
+    assert not extra, f"rows for no trait: {extra}"
+
+
+def test_readme_rest_api_table_lists_the_routes() -> None:
+    table = readme_table("REST API")
+    documented = set()
+    for route in table:
+        for part in route.split(" / "):
+            method, _, path = part.strip("`").partition(" ")
+            if method.isupper():
+                documented.add((method.lower(), "/" + path.split("[")[0]))
+    assert documented == {
+        (method, path)
+        for path, ops in DOC["paths"].items()
+        for method in ops
+        if method in ("get", "put", "post", "patch", "delete")
+    }
+    others = [k for k in table if k != "route" and not k.startswith(("`GET ", "`P"))]
+    assert not others, f"rows that are not routes: {others}"
