@@ -145,7 +145,8 @@ def describe_command(argv: Optional[Sequence[str]], comm: str) -> str:
     """``python3 train.py --epochs 3``: the program's file name and its arguments."""
     if not argv:
         return comm or "?"
-    text = " ".join([os.path.basename(argv[0]) or argv[0], *argv[1:]])
+    # one line: a ``python -c`` script's newlines and indents become single spaces
+    text = " ".join(" ".join([os.path.basename(argv[0]) or argv[0], *argv[1:]]).split())
     return text if len(text) <= COMMAND_CHARS else text[: COMMAND_CHARS - 1] + "…"
 
 
@@ -450,6 +451,12 @@ class Tracker:
                 out.append(f"{describe_command(argv, '')} (pid {pid})")
         return tuple(out)
 
+    def running(self) -> set[str]:
+        """Keys of the work in progress: busy, starting, or sustained in a dip."""
+        return {f"pgid:{k}" for k, s in self._groups.items() if s.since is not None} | {
+            f"gpu:{k}" for k, s in self._gpus.items() if s.since is not None
+        }
+
     def state(self) -> BackgroundState:
         return BackgroundState(
             self._proc_work[0] + self._gpu_work[0],
@@ -500,6 +507,8 @@ class BackgroundDetector:
         self._state = BackgroundState()
         self._last: Optional[tuple[float, float]] = None  # (time, own CPU s) at the last sample
         self._failed = False
+        #: busy work logged, until its run ends: (the work, when it was last seen busy)
+        self._logged: dict[str, tuple[Work, float]] = {}
         self.on_change: Optional[Callable[[], None]] = None
         #: counters, for benchmarks and debugging
         self.scans = 0
@@ -565,10 +574,13 @@ class BackgroundDetector:
     def _publish(self, now: float) -> bool:
         new = self.tracker.state()
         old, self._state = self._state, new
-        was = {w.key: w for w in old.busy}
+        # one line when work becomes busy, one when its run ends (not at each dip)
         for w in new.busy:
-            if was.pop(w.key, None) is None:
+            if w.key not in self._logged:
                 self.log.info("smcost: %s", reason(w, now))
-        for w in was.values():
-            self.log.info("smcost: ended: %s", reason(w, now))
+            self._logged[w.key] = (w, now)
+        running = self.tracker.running()
+        for key in [k for k in self._logged if k not in running]:
+            work, last = self._logged.pop(key)
+            self.log.info("smcost: ended: %s", reason(work, last))
         return old.keys() != new.keys()

@@ -447,3 +447,51 @@ async def test_loop_scans_afresh_at_the_deadline_and_waits_for_new_work() -> Non
     assert mon.snapshots and all(mon.snapshots)
     loop.stop()
     await asyncio.sleep(0)
+
+
+def test_commands_read_on_one_line() -> None:
+    from jupyterlab_smcost.background import describe_command
+
+    assert describe_command(["/usr/bin/python3", "-c", "import x\n    x.run()"], "python3") == (
+        "python3 -c import x x.run()"
+    )
+    assert describe_command(None, "kworker") == "kworker"
+    assert len(describe_command(["python3", "x" * 200], "python3")) == 80
+
+
+class ListScanner:
+    def __init__(self) -> None:
+        self.procs: list[Proc] = []
+
+    def scan(self) -> list[Proc]:
+        return self.procs
+
+    def argv(self, pid: int) -> Optional[list[str]]:
+        return ARGV.get(pid)
+
+
+def test_the_log_says_when_work_becomes_busy_and_when_its_run_ends(caplog: Any) -> None:
+    scanner = ListScanner()
+    clock = Clock()
+    det = BackgroundDetector(RULES, scanner, own_pid=OWN, clock=clock)  # type: ignore[arg-type]
+    job = Proc(812, 812, "python3", 0.0, clock.t, 1)
+
+    def step(rate: float) -> None:
+        nonlocal job
+        clock.t += 10
+        job = job._replace(cpu_s=job.cpu_s + rate * 10)
+        scanner.procs = [job]
+        det.refresh()
+
+    scanner.procs = [job]
+    det.refresh()
+    with caplog.at_level(logging.INFO, logger="jupyterlab_smcost.background"):
+        for rate in [1.0] * 13 + [0.1] + [1.0] * 10 + [0.0] * 12:  # a dip, then the end
+            step(rate)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        "smcost: background work: python3 /home/u/train.py --epochs 3 (pid 812), "
+        "100% of a CPU, for 2 min",
+        "smcost: ended: background work: python3 /home/u/train.py --epochs 3 (pid 812), "
+        "100% of a CPU, for 4 min",
+    ], lines

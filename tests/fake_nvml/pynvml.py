@@ -1,6 +1,7 @@
 """A stand-in for nvidia-ml-py's ``pynvml`` for a server subprocess (put this folder on its
 PYTHONPATH): one GPU whose utilisation is read, at every call, from the JSON file named by
-SMCOST_FAKE_NVML ({"util": 95, "pids": [812]})."""
+SMCOST_FAKE_NVML: {"util": 95, "pids": [812]}; or {"util": 0, "busy_while": "marker"}: 95%
+while a process with "marker" in its command line runs (its compute process)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,26 @@ class NVMLError(Exception):
 
 def _state() -> dict[str, Any]:
     with open(os.environ["SMCOST_FAKE_NVML"]) as f:
-        return json.load(f)
+        state = json.load(f)
+    marker = state.get("busy_while")
+    if marker:
+        pids = _running(marker)
+        if pids:
+            state.update(util=95, pids=pids)
+    return state
+
+
+def _running(marker: str) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) != os.getpid():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    if marker.encode() in f.read():
+                        found.append(int(name))
+            except OSError:
+                pass
+    return found
 
 
 def nvmlInit() -> None:
