@@ -371,8 +371,14 @@ def test_proc_and_psutil_scans_agree() -> None:
         assert (p.pgid, p.comm) == (q.pgid, q.comm) == (proc.pid, psutil.Process(proc.pid).name())
         assert abs(p.start - q.start) < 1.5 and abs(p.cpu_s - q.cpu_s) < 0.5
         assert os.getpid() in by_proc and os.getpid() in by_psutil
-        # kernel threads are not processes of anyone's work
-        assert 2 not in by_proc
+        # kernel threads (kthreadd's children, where this namespace shows them) are no work
+        kthreads = {
+            p.pid
+            for p in psutil.process_iter(["ppid", "name"])
+            if p.pid == 2 and p.info["name"] == "kthreadd" or p.info["ppid"] == 2
+        }
+        if psutil.pid_exists(2) and psutil.Process(2).name() == "kthreadd":
+            assert kthreads and not kthreads & set(by_proc)
     finally:
         proc.kill()
         proc.wait()
@@ -495,3 +501,22 @@ def test_the_log_says_when_work_becomes_busy_and_when_its_run_ends(caplog: Any) 
         "smcost: ended: background work: python3 /home/u/train.py --epochs 3 (pid 812), "
         "100% of a CPU, for 4 min",
     ], lines
+
+
+def test_the_app_builds_the_detector_only_where_it_measures_this_instance(caplog: Any) -> None:
+    from jupyterlab_smcost.app import SmCostApp
+    from jupyterlab_smcost.usage import UsageSampler, UsageWindow
+
+    app = SmCostApp()
+    log = logging.getLogger("test-app")
+    sampler = UsageSampler(SystemSource(gpus=NvmlGpus(nvml=FakeNvml())), UsageWindow(60), 10)
+    det = app._background_detector(True, sampler, log)
+    assert det is not None and det.on_reading in sampler._listeners
+    assert det.rules == Rules(0.5, 0.5, 120, frozenset(app.background_ignore))
+    # Studio Classic: the kernels run on other instances than this server's
+    assert app._background_detector(False, sampler, log) is None
+    with caplog.at_level(logging.WARNING, logger="test-app"):
+        assert app._background_detector(True, None, log) is None  # sampling off
+    assert "background work is not detected" in caplog.text
+    app.background_cpu_threshold = app.background_gpu_threshold = 0
+    assert app._background_detector(True, sampler, log) is None
