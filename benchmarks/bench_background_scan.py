@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psutil
 from _common import ServerProcess
-from bench_idle_cpu import TAB, measure, report
+from bench_idle_cpu import TAB, measure, report, warm_up
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -130,6 +130,7 @@ def main() -> None:
         for s in servers.values():
             s.wait_ready()
             s.get("/smcost/status")
+        warm_up(servers)
         time.sleep(3)
         polls = [
             ("with", TAB, args.poll),
