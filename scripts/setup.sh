@@ -16,6 +16,11 @@ python -m pip install -q hatchling hatch-jupyter-builder hatch-nodejs-version ed
   "jupyterlab>=4.4,<4.7"
 jlpm install
 jlpm build:prod
+# A previous run's `labextension develop` (below) made the environment's labextension folder a
+# link to this checkout's build folder: the editable install would write its files through it,
+# install.json included, and `pip wheel .` then finds install.json twice. Unlink first.
+link="$(python -c 'import sys; print(sys.prefix)')/share/jupyter/labextensions/jupyterlab-smcost"
+if [ -L "$link" ]; then rm "$link"; fi
 python -m pip install -q -e ".[test]" --no-build-isolation
 # point JupyterLab at this checkout's build (later `jlpm build` results show up on reload)
 jupyter labextension develop --overwrite . >/dev/null

@@ -2,7 +2,13 @@
  * Pure formatting and clock helpers (no DOM, no JupyterLab): unit-tested in
  * src/__tests__/format.spec.ts.
  */
-import { IdleState, IInstance, PriceSource } from './tokens';
+import {
+  IdleState,
+  IIdle,
+  IInstance,
+  PriceSource,
+  SwitchState
+} from './tokens';
 
 const DASH = '\u2014';
 
@@ -194,6 +200,13 @@ export function describePrice(price: {
   return `${label}: ${price.detail || describeSource(price.source)}`;
 }
 
+/** Whether the idle countdown runs: active or idle, with a deadline. */
+export function countsDown(idle: IIdle): boolean {
+  return (
+    (idle.state === 'active' || idle.state === 'idle') && idle.deadline !== null
+  );
+}
+
 /** Plain words for an idle state. */
 export function describeState(state: IdleState | string): string {
   switch (state) {
@@ -214,17 +227,43 @@ export function describeState(state: IdleState | string): string {
   }
 }
 
+/** Words for each switch state; typed by the contract, so none can be missing. */
+const SWITCH_WORDS: Record<SwitchState, string> = {
+  pending: 'starting',
+  running: 'in progress',
+  waiting_external:
+    'handed to the switcher function: this server stops, changes type and starts again',
+  manual: 'one step is left for you (below)',
+  succeeded: 'done',
+  failed: 'failed (the error is below)'
+};
+
+/** Plain words for a switch's state. */
+export function describeSwitchState(state: SwitchState | string): string {
+  return (SWITCH_WORDS as Record<string, string>)[state] ?? String(state);
+}
+
+/** The panel's banner over the administrator's configuration errors. */
+export const CONFIG_ERRORS_NOTICE =
+  "The administrator's smcost configuration has errors; idle shutdown and " +
+  'switching are off until it is fixed.';
+
 /**
  * The status bar text: `ml.t3.medium · $0.05/h · idle stop in 42m`, or
- * `... · busy`, `... · stopping`, `... · off`.
+ * `... · busy`, `... · stopping`, `... · off`, `... · config error`.
  */
 export function statusBarText(
   type: string | null,
   usdPerHour: number | null,
   state: IdleState | string | null,
-  remaining: number | null
+  remaining: number | null,
+  configError = false
 ): string {
   const parts = [type ?? 'unknown type', formatRate(usdPerHour)];
+  if (configError) {
+    parts.push('config error');
+    return parts.join(' \u00b7 ');
+  }
   switch (state) {
     case 'busy':
       parts.push('busy');

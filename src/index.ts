@@ -148,7 +148,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       caption: 'Stop this instance/app now (asks first)',
       isEnabled: () =>
         !!model.status?.environment.can_shutdown &&
-        model.status.idle.state !== 'shutting_down',
+        model.status.idle.state !== 'shutting_down' &&
+        model.configErrors.length === 0,
       execute: async () => {
         const status = model.status;
         const kind = status?.environment.kind;

@@ -1,20 +1,29 @@
 /**
- * The one poller: fetches smcost/status with a @lumino/polling Poll (every
- * `interval` seconds while the page is visible, slower while hidden, backing
- * off on errors), counts down locally every second, corrects for clock skew
- * between browser and server, and tells its listeners when to warn, when to
- * save documents and when the server starts shutting down.
+ * The model behind every view: fetches smcost/status with a @lumino/polling
+ * Poll (every `interval` seconds while the page is visible, slower while
+ * hidden, backing off on errors), counts down locally every second, corrects
+ * for clock skew between browser and server, and tells its listeners when to
+ * warn, when to save documents and when the server starts shutting down.
+ *
+ * It also follows an instance switch: a second Poll GETs smcost/switch while
+ * the switch is under way (a SwitchActiveState of openapi.yaml) and stops at
+ * the first SwitchEndState, at a 404 or on dispose.
  */
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { clockSkew, remainingSeconds } from './format';
+import { switchActiveStateValues } from './api';
+import { clockSkew, countsDown, remainingSeconds } from './format';
 import { requestAPI, SmCostError } from './request';
 import {
   IIdleSettings,
+  IIdleSettingsReply,
+  IIdleSettingsUpdate,
   IKeepAliveReply,
   IRecommendations,
+  IShutdownReply,
+  IShutdownSavesReply,
   IStatus,
   ISwitchStatus
 } from './tokens';
@@ -23,10 +32,10 @@ import {
 export interface IApi {
   status(): Promise<IStatus>;
   keepAlive(): Promise<IKeepAliveReply>;
-  announceShutdownSaves(paths: string[]): Promise<unknown>;
-  shutdown(): Promise<unknown>;
+  announceShutdownSaves(paths: string[]): Promise<IShutdownSavesReply>;
+  shutdown(): Promise<IShutdownReply>;
   getIdle(): Promise<IIdleSettings>;
-  putIdle(body: Partial<IIdleSettings>): Promise<IIdleSettings>;
+  putIdle(body: IIdleSettingsUpdate): Promise<IIdleSettingsReply>;
   recommendations(): Promise<IRecommendations>;
   startSwitch(instanceType: string): Promise<ISwitchStatus>;
   getSwitch(): Promise<ISwitchStatus>;
@@ -43,10 +52,13 @@ export const restApi: IApi = {
   status: () => requestAPI<IStatus>('status'),
   keepAlive: () => requestAPI<IKeepAliveReply>('idle/keepalive', json('POST')),
   announceShutdownSaves: paths =>
-    requestAPI<unknown>('idle/shutdown-saves', json('POST', { paths })),
-  shutdown: () => requestAPI<unknown>('shutdown', json('POST')),
+    requestAPI<IShutdownSavesReply>(
+      'idle/shutdown-saves',
+      json('POST', { paths })
+    ),
+  shutdown: () => requestAPI<IShutdownReply>('shutdown', json('POST')),
   getIdle: () => requestAPI<IIdleSettings>('idle'),
-  putIdle: body => requestAPI<IIdleSettings>('idle', json('PUT', body)),
+  putIdle: body => requestAPI<IIdleSettingsReply>('idle', json('PUT', body)),
   recommendations: () => requestAPI<IRecommendations>('recommendations'),
   startSwitch: instanceType =>
     requestAPI<ISwitchStatus>(
@@ -78,6 +90,23 @@ export const HIDDEN_INTERVAL_S = 120;
 export const RECOMMENDATIONS_RETRY_S = 600;
 /** Back off to at most this interval on errors. */
 export const MAX_BACKOFF_S = 300;
+/** Seconds between GET smcost/switch while a switch is under way. */
+export const SWITCH_INTERVAL_S = 3;
+/** While following a switch, back off to at most this interval on errors. */
+export const SWITCH_MAX_BACKOFF_S = 60;
+
+/** Whether a switch is still under way (a SwitchActiveState of openapi.yaml). */
+export function switchUnderWay(sw: ISwitchStatus | null): boolean {
+  return (
+    !!sw && (switchActiveStateValues as readonly string[]).includes(sw.state)
+  );
+}
+
+function asSmCostError(error: unknown): SmCostError {
+  return error instanceof SmCostError
+    ? error
+    : new SmCostError(String(error), 0, 'error');
+}
 
 export namespace SmCostModel {
   export interface IOptions {
@@ -113,6 +142,17 @@ export class SmCostModel implements IDisposable {
       name: 'jupyterlab-smcost:status',
       standby: () => this._standby()
     });
+    this._switchPoll = new Poll({
+      auto: false,
+      factory: () => this._fetchSwitch(),
+      frequency: {
+        interval: SWITCH_INTERVAL_S * 1000,
+        backoff: true,
+        max: SWITCH_MAX_BACKOFF_S * 1000
+      },
+      name: 'jupyterlab-smcost:switch',
+      standby: () => this._isHidden()
+    });
     if (autoStart) {
       this._ticker = setInterval(() => this.tick(), 1000);
     }
@@ -134,6 +174,10 @@ export class SmCostModel implements IDisposable {
   get status(): IStatus | null {
     return this._status;
   }
+  /** The administrator's configuration errors (empty when fine, or unknown). */
+  get configErrors(): string[] {
+    return this._status?.config_errors ?? [];
+  }
   /** The last error of a status fetch (null after a success). */
   get error(): SmCostError | null {
     return this._error;
@@ -149,8 +193,22 @@ export class SmCostModel implements IDisposable {
   get recommendations(): IRecommendations | null {
     return this._recommendations;
   }
+  /** The latest switch (null before any, or after a 404). */
   get switchStatus(): ISwitchStatus | null {
     return this._switch;
+  }
+  /** Whether a switch is being started or is under way (Switch buttons wait). */
+  get switchBusy(): boolean {
+    return this._switchStarting || switchUnderWay(this._switch);
+  }
+  /** Whether the switch poll runs (a switch is being followed). */
+  get followingSwitch(): boolean {
+    const phase = this._switchPoll.state.phase;
+    return phase !== 'constructed' && phase !== 'stopped';
+  }
+  /** Why the last switch request failed (null after a success). */
+  get switchError(): SmCostError | null {
+    return this._switchError;
   }
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -211,13 +269,8 @@ export class SmCostModel implements IDisposable {
   /** Reset the idle clock; returns the new deadline. */
   async keepAlive(): Promise<string | null> {
     const reply = await this._api.keepAlive();
-    if (this._status && reply.idle) {
+    if (this._status) {
       this._status = { ...this._status, idle: reply.idle };
-    } else if (this._status) {
-      this._status = {
-        ...this._status,
-        idle: { ...this._status.idle, deadline: reply.deadline }
-      };
     }
     this._changed.emit();
     this.tick();
@@ -235,8 +288,8 @@ export class SmCostModel implements IDisposable {
     return this._api.getIdle();
   }
 
-  /** PUT the settings; rejects with the server's validation message. */
-  async saveIdleSettings(body: Partial<IIdleSettings>): Promise<IIdleSettings> {
+  /** PUT the settings; rejects with the server's message (any non-2xx answer). */
+  async saveIdleSettings(body: IIdleSettingsUpdate): Promise<IIdleSettings> {
     const saved = await this._api.putIdle(body);
     await this.refresh();
     return saved;
@@ -270,23 +323,33 @@ export class SmCostModel implements IDisposable {
     return next;
   }
 
+  /**
+   * POST a switch and follow it until it ends. Rejects with the server's
+   * message (also kept in `switchError`).
+   */
   async startSwitch(instanceType: string): Promise<ISwitchStatus> {
-    this._switch = await this._api.startSwitch(instanceType);
+    this._switchStarting = true;
+    this._switchError = null;
     this._changed.emit();
-    return this._switch;
+    try {
+      const sw = await this._api.startSwitch(instanceType);
+      this._setSwitch(sw);
+      return sw;
+    } catch (error) {
+      this._switchError = asSmCostError(error);
+      throw this._switchError;
+    } finally {
+      this._switchStarting = false;
+      this._changed.emit();
+    }
   }
 
+  /**
+   * GET the latest switch once (null on 404: none yet); keeps following it
+   * while it is under way. Rejects on other errors (kept in `switchError`).
+   */
   async loadSwitch(): Promise<ISwitchStatus | null> {
-    try {
-      this._switch = await this._api.getSwitch();
-    } catch (error) {
-      if (error instanceof SmCostError && error.status === 404) {
-        this._switch = null;
-      } else {
-        throw error;
-      }
-    }
-    this._changed.emit();
+    await this._fetchSwitch();
     return this._switch;
   }
 
@@ -309,6 +372,7 @@ export class SmCostModel implements IDisposable {
     }
     this._isDisposed = true;
     this._poll.dispose();
+    this._switchPoll.dispose();
     if (this._ticker !== null) {
       clearInterval(this._ticker);
     }
@@ -326,16 +390,51 @@ export class SmCostModel implements IDisposable {
       this._error = null;
       this._lastFetch = receivedAt;
     } catch (error) {
-      this._error =
-        error instanceof SmCostError
-          ? error
-          : new SmCostError(String(error), 0, 'error');
+      this._error = asSmCostError(error);
       this._changed.emit();
       throw error; // lets the poll back off
     }
     this._changed.emit();
     this._armTimers();
     this._check();
+    if (!this._switchLooked && this._status.environment.can_switch) {
+      // after a reload: pick up a switch that is still under way
+      this._switchLooked = true;
+      void this._switchPoll.start();
+    }
+  }
+
+  /** The switch poll's factory (rejecting makes it back off). */
+  private async _fetchSwitch(): Promise<void> {
+    let sw: ISwitchStatus | null;
+    try {
+      sw = await this._api.getSwitch();
+    } catch (error) {
+      if (!(error instanceof SmCostError && error.status === 404)) {
+        this._switchError = asSmCostError(error);
+        this._changed.emit();
+        throw this._switchError;
+      }
+      sw = null; // no switch yet, or the server restarted and forgot it
+    }
+    this._switchError = null;
+    this._setSwitch(sw);
+  }
+
+  /** Take a switch from the server; follow it while it is under way. */
+  private _setSwitch(sw: ISwitchStatus | null): void {
+    const ended = switchUnderWay(this._switch) && !switchUnderWay(sw);
+    this._switchLooked = true; // no need to look after the next status
+    this._switch = sw;
+    this._changed.emit();
+    if (switchUnderWay(sw)) {
+      void this._switchPoll.start(); // no-op while it runs
+    } else {
+      void this._switchPoll.stop();
+    }
+    if (ended) {
+      void this.refresh(); // the instance type, price and idle state may have changed
+    }
   }
 
   private _standby(): boolean {
@@ -398,10 +497,7 @@ export class SmCostModel implements IDisposable {
     }
     this._announcedShutdown = false;
     const r = this.remaining();
-    const counting =
-      (idle.state === 'active' || idle.state === 'idle') &&
-      idle.deadline !== null &&
-      r !== null;
+    const counting = countsDown(idle) && r !== null;
     if (!counting) {
       if (this._warnedFor !== null) {
         this._warnedFor = null;
@@ -453,6 +549,10 @@ export class SmCostModel implements IDisposable {
   private _lastFetch = 0;
   private _recommendations: IRecommendations | null = null;
   private _switch: ISwitchStatus | null = null;
+  private _switchPoll: Poll;
+  private _switchStarting = false;
+  private _switchError: SmCostError | null = null;
+  private _switchLooked = false;
   private _recsAbsentUntil = 0;
   private _warnedFor: string | null = null;
   private _verifiedFor: string | null = null;

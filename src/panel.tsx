@@ -1,9 +1,11 @@
 /**
- * The left sidebar panel "SageMaker cost": instance and price, spend, idle
- * countdown with state and reasons, Keep running / Shut down now, idle
- * settings, and recommendations (only when the server offers them).
+ * The left sidebar panel "SageMaker cost": the administrator's configuration
+ * errors, instance and price, spend, idle countdown with state and reasons,
+ * Keep running / Shut down now, idle settings, and recommendations with the
+ * instance switch (only when the server offers them). It only renders the
+ * model: fetching and polling live in model.ts.
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
@@ -11,9 +13,12 @@ import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import {
+  CONFIG_ERRORS_NOTICE,
+  countsDown,
   describePrice,
   describeSource,
   describeState,
+  describeSwitchState,
   formatClock,
   formatCountdown,
   formatDuration,
@@ -34,6 +39,9 @@ import {
   PANEL_ID
 } from './tokens';
 
+const errorText = (e: unknown): string =>
+  e instanceof SmCostError ? e.message : String(e);
+
 /** Re-render when any of the signals fires. */
 function useSignals(signals: ISignal<any, any>[]): void {
   const [, setCount] = React.useState(0);
@@ -45,16 +53,6 @@ function useSignals(signals: ISignal<any, any>[]): void {
     };
   }, signals);
 }
-
-const SWITCH_DONE = new Set([
-  'succeeded',
-  'success',
-  'done',
-  'completed',
-  'failed',
-  'error',
-  'cancelled'
-]);
 
 interface IProps {
   model: SmCostModel;
@@ -86,6 +84,22 @@ function Section(props: {
       </h3>
       {props.children}
     </section>
+  );
+}
+
+function ConfigErrors({ errors }: { errors: string[] }) {
+  return (
+    <div
+      className="jp-SmCost-message jp-SmCost-message-error jp-SmCost-configErrors"
+      role="alert"
+    >
+      <div>{CONFIG_ERRORS_NOTICE}</div>
+      <ul>
+        {errors.map((e, i) => (
+          <li key={i}>{e}</li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
@@ -164,14 +178,13 @@ function IdleSection(props: IProps & { status: IStatus }) {
   const { model, commands, status } = props;
   const idle = status.idle;
   const remaining = model.remaining();
-  const counting =
-    (idle.state === 'active' || idle.state === 'idle') &&
-    idle.deadline !== null;
+  const counting = countsDown(idle);
   // the screen-reader text changes once a minute, not every second
   const spoken = counting
     ? `Idle shutdown in ${formatSpokenDuration(remaining)}`
     : describeState(idle.state);
   const shuttingDown = idle.state === 'shutting_down';
+  const misconfigured = model.configErrors.length > 0;
   return (
     <Section title="Idle shutdown" name="idle">
       <div
@@ -222,11 +235,15 @@ function IdleSection(props: IProps & { status: IStatus }) {
         </button>
         <button
           className="jp-mod-styled jp-mod-warn jp-SmCost-shutdown"
-          disabled={shuttingDown || !status.environment.can_shutdown}
+          disabled={
+            shuttingDown || misconfigured || !status.environment.can_shutdown
+          }
           title={
-            status.environment.can_shutdown
-              ? 'Shut down now (asks first)'
-              : 'This environment cannot be shut down from here'
+            misconfigured
+              ? 'Off until the administrator fixes the configuration'
+              : status.environment.can_shutdown
+                ? 'Shut down now (asks first)'
+                : 'This environment cannot be shut down from here'
           }
           onClick={() => void commands.execute(CommandIDs.shutdown)}
         >
@@ -282,8 +299,8 @@ function SettingsSection({ model }: { model: SmCostModel }) {
       apply(saved);
       setMessage({ kind: 'ok', text: 'Saved.' });
     } catch (e) {
-      const text = e instanceof SmCostError ? e.message : String(e);
-      setMessage({ kind: 'error', text });
+      // any non-2xx answer (400 bad value, 503 settings not writable, ...)
+      setMessage({ kind: 'error', text: errorText(e) });
     } finally {
       setBusy(false);
     }
@@ -362,21 +379,53 @@ function SettingsSection({ model }: { model: SmCostModel }) {
   );
 }
 
+/** What is left for the user to do, readable and easy to copy. */
+function ManualStep({ text }: { text: string }) {
+  const [copied, setCopied] = React.useState(false);
+  return (
+    <div className="jp-SmCost-manual">
+      <div className="jp-SmCost-manualTitle">Still to do:</div>
+      <pre className="jp-SmCost-manualStep" tabIndex={0}>
+        {text}
+      </pre>
+      <button
+        className="jp-mod-styled jp-SmCost-copy"
+        onClick={() => {
+          Clipboard.copyToSystem(text);
+          setCopied(true);
+        }}
+      >
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+    </div>
+  );
+}
+
 function SwitchProgress({ sw }: { sw: ISwitchStatus }) {
   return (
-    <div className="jp-SmCost-switch" role="status">
-      <div>
-        Switch to <strong>{sw.target ?? '?'}</strong>: {sw.state ?? 'unknown'}
+    <div className="jp-SmCost-switch" data-state={sw.state}>
+      <div className="jp-SmCost-switchTitle" role="status">
+        Switch to <strong>{sw.target}</strong>:{' '}
+        <span className="jp-SmCost-switchState">
+          {describeSwitchState(sw.state)}
+        </span>
       </div>
-      {sw.steps && sw.steps.length ? (
+      {sw.steps.length ? (
         <ol className="jp-SmCost-steps">
           {sw.steps.map((step, i) => (
-            <li key={i}>
-              {typeof step === 'string'
-                ? step
-                : [step.name, step.state, step.message]
-                    .filter(Boolean)
-                    .join(': ')}
+            <li
+              key={i}
+              className={`jp-SmCost-step jp-SmCost-step-${step.status}`}
+            >
+              <span className="jp-SmCost-stepName">{step.name}</span>{' '}
+              <span className="jp-SmCost-badge jp-SmCost-stepStatus">
+                {step.status}
+              </span>
+              {step.detail ? (
+                <div className="jp-SmCost-detail jp-SmCost-stepDetail">
+                  {step.detail}
+                </div>
+              ) : null}
             </li>
           ))}
         </ol>
@@ -386,9 +435,7 @@ function SwitchProgress({ sw }: { sw: ISwitchStatus }) {
           {sw.error}
         </div>
       ) : null}
-      {sw.manual_step ? (
-        <div className="jp-SmCost-detail">Still to do: {sw.manual_step}</div>
-      ) : null}
+      {sw.manual_step ? <ManualStep text={sw.manual_step} /> : null}
     </div>
   );
 }
@@ -396,24 +443,14 @@ function SwitchProgress({ sw }: { sw: ISwitchStatus }) {
 function RecommendationsSection(props: IProps & { status: IStatus }) {
   const { model, status } = props;
   const recs = model.recommendations;
-  const [error, setError] = React.useState<string | null>(null);
   const sw = model.switchStatus;
-  const running = !!sw && !!sw.state && !SWITCH_DONE.has(sw.state);
-
-  React.useEffect(() => {
-    if (!running) {
-      return;
-    }
-    const timer = setInterval(() => {
-      model.loadSwitch().catch(e => setError(String(e.message ?? e)));
-    }, 3000);
-    return () => clearInterval(timer);
-  }, [running, model]);
-
-  if (!recs || !recs.items.length) {
+  const switchError = model.switchError;
+  const items = recs?.items ?? [];
+  if (!items.length && !sw && !switchError) {
     return null;
   }
   const canSwitch = status.environment.can_switch;
+  const misconfigured = model.configErrors.length > 0;
 
   const onSwitch = async (rec: IRecommendation) => {
     const result = await showDialog({
@@ -427,21 +464,16 @@ function RecommendationsSection(props: IProps & { status: IStatus }) {
         Dialog.warnButton({ label: `Switch to ${rec.type}` })
       ]
     });
-    if (!result.button.accept) {
-      return;
-    }
-    setError(null);
-    try {
-      await model.startSwitch(rec.type);
-    } catch (e) {
-      setError(e instanceof SmCostError ? e.message : String(e));
+    if (result.button.accept) {
+      // the model keeps the error (shown below) and follows the switch
+      await model.startSwitch(rec.type).catch(() => undefined);
     }
   };
 
   return (
     <Section title="Recommendations" name="recommendations">
       <ul className="jp-SmCost-recs">
-        {recs.items.map(rec => (
+        {items.map(rec => (
           <li key={rec.type} className="jp-SmCost-rec">
             <div className="jp-SmCost-row">
               <strong>{rec.type}</strong>
@@ -449,20 +481,22 @@ function RecommendationsSection(props: IProps & { status: IStatus }) {
             </div>
             <div className="jp-SmCost-detail">{rec.reason}</div>
             <div className="jp-SmCost-detail">
-              {rec.savings_usd_per_month !== null &&
-              rec.savings_usd_per_month !== undefined
+              {rec.savings_usd_per_month !== null
                 ? rec.savings_usd_per_month >= 0
                   ? `saves ${formatMoney(rec.savings_usd_per_month)}/month`
                   : `costs ${formatMoney(-rec.savings_usd_per_month)}/month more`
                 : ''}
-              {rec.confidence !== null && rec.confidence !== undefined
-                ? ` · confidence ${rec.confidence}`
-                : ''}
+              {` · confidence ${rec.confidence}`}
             </div>
             {canSwitch ? (
               <button
                 className="jp-mod-styled jp-SmCost-switchButton"
-                disabled={running}
+                disabled={model.switchBusy || misconfigured}
+                title={
+                  misconfigured
+                    ? 'Off until the administrator fixes the configuration'
+                    : `Switch this environment to ${rec.type} (asks first)`
+                }
                 aria-label={`Switch to ${rec.type}`}
                 onClick={() => void onSwitch(rec)}
               >
@@ -478,9 +512,9 @@ function RecommendationsSection(props: IProps & { status: IStatus }) {
         </div>
       ) : null}
       {sw ? <SwitchProgress sw={sw} /> : null}
-      {error ? (
+      {switchError ? (
         <div className="jp-SmCost-message jp-SmCost-message-error" role="alert">
-          {error}
+          {switchError.message}
         </div>
       ) : null}
     </Section>
@@ -495,6 +529,9 @@ function PanelView(props: IProps) {
   return (
     <div className="jp-SmCost-body">
       <h2 className="jp-SmCost-title">SageMaker cost</h2>
+      {model.configErrors.length ? (
+        <ConfigErrors errors={model.configErrors} />
+      ) : null}
       {error ? (
         <div className="jp-SmCost-message jp-SmCost-message-error" role="alert">
           {error.code === 'not_installed'
@@ -534,9 +571,6 @@ export class SmCostPanel extends ReactWidget {
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     void this._model.loadRecommendations();
-    if (this._model.status?.environment.can_switch) {
-      void this._model.loadSwitch().catch(() => undefined);
-    }
   }
 
   render(): JSX.Element {

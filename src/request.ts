@@ -1,6 +1,11 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import type { components } from './api';
+
+/** The body of every error answer (openapi.yaml `Error`). */
+type ErrorBody = components['schemas']['Error'];
+
 /** What the UI says when the server extension does not answer at all. */
 export const NOT_INSTALLED =
   'server extension not installed (or not enabled): no answer from smcost/status';
@@ -52,7 +57,9 @@ export async function requestAPI<T>(
     }
   }
   if (!response.ok) {
-    const err = data && typeof data === 'object' ? data.error : null;
+    // checked, not trusted: a proxy may answer with something else
+    const err: Partial<ErrorBody['error']> | null =
+      data && typeof data === 'object' ? (data as ErrorBody).error : null;
     if (err && typeof err.message === 'string') {
       throw new SmCostError(
         err.message,

@@ -45,7 +45,8 @@ export class SmCostStatusItem extends Widget {
         status.instance.type,
         status.price.usd_per_hour,
         idle.state,
-        this._model.remaining()
+        this._model.remaining(),
+        this._model.configErrors.length > 0
       );
       title =
         `${status.environment.label ?? status.environment.kind}; price source: ` +

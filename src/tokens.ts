@@ -1,6 +1,7 @@
 /**
  * Shared identifiers and the shapes of the server's REST API (DESIGN.md §5).
  */
+import type { components, paths } from './api';
 
 /** The id of the main plugin; also the settings key in schema/plugin.json. */
 export const PLUGIN_ID = 'jupyterlab-smcost:plugin';
@@ -21,116 +22,45 @@ export namespace CommandIDs {
   export const shutdown = 'smcost:shutdown-now';
 }
 
-export type PriceSource = 'live' | 'bundled' | 'estimated' | 'unknown';
+/*
+ * The REST API's shapes come from jupyterlab_smcost/data/openapi.yaml through
+ * src/api.ts (generated: `jlpm build:api`; a jest test fails when it is stale).
+ * Only their names are written here.
+ */
+type Schemas = components['schemas'];
+type Json<T> = T extends { content: { 'application/json': infer B } }
+  ? B
+  : never;
 
-export type IdleState =
-  'active' | 'idle' | 'busy' | 'disabled' | 'shutting_down' | 'error';
-
-export interface IEnvironment {
-  kind: string;
-  region: string | null;
-  resource: string | null;
-  can_shutdown: boolean;
-  can_switch: boolean;
-  switch_unavailable_reason?: string | null;
-  label?: string | null;
-}
-
-export interface IInstance {
-  type: string | null;
-  types?: string[];
-  vcpu: number | null;
-  memory_gib: number | null;
-  gpu_count: number | null;
-  gpu_model: string | null;
-  gpu_memory_gib?: number | null;
-}
-
-export interface IPrice {
-  usd_per_hour: number | null;
-  component: string | null;
-  source: PriceSource;
-  as_of: string | null;
-  detail?: string | null;
-}
-
-export interface ICost {
-  started_at: string | null;
-  since_start_usd: number | null;
-  projected_usd_per_day: number | null;
-  projected_usd_per_month: number | null;
-}
-
-export interface IIdle {
-  enabled: boolean;
-  timeout_s: number;
-  idle_s: number | null;
-  remaining_s: number | null;
-  deadline: string | null;
-  state: IdleState;
-  reasons: string[];
-  warning_s: number;
-  last_activity?: string | null;
-  last_activity_source?: string | null;
-  user_timeout_s?: number;
-  dry_run?: boolean;
-}
-
+export type PriceSource = Schemas['PriceSource'];
+export type IdleState = Schemas['Idle']['state'];
+export type IEnvironment = Schemas['Environment'];
+export type IInstance = Schemas['Instance'];
+export type IPrice = Schemas['Price'];
+export type ICost = Schemas['Cost'];
+export type IIdle = Schemas['Idle'];
 /** GET smcost/status */
-export interface IStatus {
-  environment: IEnvironment;
-  instance: IInstance;
-  price: IPrice;
-  cost: ICost;
-  idle: IIdle;
-  server_time: string;
-}
-
-/** GET/PUT smcost/idle */
-export interface IIdleSettings {
-  enabled: boolean;
-  timeout_s: number;
-  ignore_connections: boolean;
-  count_terminals: boolean;
-  warning_s: number;
-  bounds?: { min_timeout_s: number | null; max_timeout_s: number | null };
-  deadline?: string | null;
-}
-
+export type IStatus = Schemas['Status'];
+/** GET smcost/idle */
+export type IIdleSettings = Schemas['IdleSettings'];
+/** PUT smcost/idle (body) */
+export type IIdleSettingsUpdate = Schemas['IdleSettingsUpdate'];
+/** PUT smcost/idle (reply: the settings and the new deadline) */
+export type IIdleSettingsReply = Json<paths['/idle']['put']['responses'][200]>;
 /** POST smcost/idle/keepalive */
-export interface IKeepAliveReply {
-  deadline: string | null;
-  idle?: IIdle;
-}
-
-export interface IRecommendation {
-  type: string;
-  reason: string;
-  usd_per_hour: number | null;
-  savings_usd_per_month: number | null;
-  confidence?: string | number | null;
-}
-
+export type IKeepAliveReply = Json<
+  paths['/idle/keepalive']['post']['responses'][200]
+>;
+/** POST smcost/idle/shutdown-saves */
+export type IShutdownSavesReply = Json<
+  paths['/idle/shutdown-saves']['post']['responses'][200]
+>;
+/** POST smcost/shutdown */
+export type IShutdownReply = Json<paths['/shutdown']['post']['responses'][202]>;
+export type IRecommendation = Schemas['Recommendation'];
 /** GET smcost/recommendations (may not exist: 404 hides the section) */
-export interface IRecommendations {
-  window_s?: number;
-  utilization?: Record<string, number | null>;
-  items: IRecommendation[];
-}
-
-export interface ISwitchStep {
-  name?: string;
-  state?: string;
-  message?: string;
-  [key: string]: unknown;
-}
-
+export type IRecommendations = Schemas['Recommendations'];
 /** GET/POST smcost/switch */
-export interface ISwitchStatus {
-  id: string | null;
-  state: string | null;
-  target: string | null;
-  steps: Array<ISwitchStep | string>;
-  error: string | null;
-  manual_step?: string | null;
-}
+export type ISwitchStatus = Schemas['Switch'];
+export type ISwitchStep = ISwitchStatus['steps'][number];
+export type SwitchState = Schemas['SwitchState'];

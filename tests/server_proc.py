@@ -161,6 +161,8 @@ def kernel_client(server: ServerProcess, kernel_id: str) -> Any:
 
     client = BlockingKernelClient()
     client.load_connection_file(str(server.dir / "runtime" / f"kernel-{kernel_id}.json"))
-    client.start_channels()
+    # no heartbeat: on a loaded machine a kernel still starting misses beats, and
+    # wait_for_ready would call it dead ("Kernel died before replying to kernel_info")
+    client.start_channels(hb=False)
     client.wait_for_ready(timeout=60)
     return client

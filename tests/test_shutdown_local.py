@@ -68,7 +68,7 @@ def test_busy_cell_keeps_it_alive_then_it_stops() -> None:
 
 
 def test_terminal_job_keeps_it_alive_then_it_stops() -> None:
-    with ServerProcess("--SmCostApp.idle_timeout=3", *SHORT) as server:
+    with ServerProcess("--SmCostApp.idle_timeout=6", *SHORT) as server:
         code, term = server.request("POST", "/api/terminals", {})
         assert code == 200
         # run a foreground job through the terminal's websocket, as a user would
@@ -81,19 +81,26 @@ def test_terminal_job_keeps_it_alive_then_it_stops() -> None:
                 f"ws://127.0.0.1:{server.port}/terminals/websocket/{term['name']}"
                 f"?token=smcost-test-token"
             )
-            await ws.write_message('["stdin", "sleep 8\\r"]')
+            await ws.write_message('["stdin", "sleep 12\\r"]')
             await asyncio.sleep(1.0)
             ws.close()
 
         t_typed = time.time()
         asyncio.run(type_command())
-        st = server.get("/smcost/status")
+        expected = [f"terminal {term['name']} running: sleep 12"]
+        # the shell may take a moment to start the job on a loaded machine; the typing
+        # itself was activity, so the server cannot stop before t_typed + 6
+        while time.time() < t_typed + 5:
+            st = server.get("/smcost/status")
+            if st["idle"]["reasons"] == expected:
+                break
+            time.sleep(0.1)
         assert st["idle"]["state"] == "busy", st["idle"]
-        assert st["idle"]["reasons"] == [f"terminal {term['name']} running: sleep 8"]
-        exited = server.wait_exit(40)
+        assert st["idle"]["reasons"] == expected
+        exited = server.wait_exit(60)
         assert exited is not None, server.log()
-        # sleep 8 ends no earlier than t_typed + 8; then the 3 s timeout runs from there
-        assert exited - t_typed >= 8 + 3 - 0.2, exited - t_typed
+        # sleep 12 ends no earlier than t_typed + 12; then the 6 s timeout runs from there
+        assert exited - t_typed >= 12 + 6 - 0.2, exited - t_typed
 
 
 def test_settings_survive_a_restart(tmp_path: Path) -> None:

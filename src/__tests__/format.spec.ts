@@ -2,6 +2,7 @@ import {
   clockSkew,
   describePrice,
   describeState,
+  describeSwitchState,
   formatCountdown,
   formatDuration,
   formatMoney,
@@ -11,6 +12,7 @@ import {
   remainingSeconds,
   statusBarText
 } from '../format';
+import { switchActiveStateValues, switchEndStateValues } from '../api';
 
 describe('formatMoney', () => {
   it.each([
@@ -140,6 +142,11 @@ describe('statusBarText', () => {
       'unknown type \u00b7 price unknown \u00b7 idle stop in 0s'
     );
   });
+  it('says config error in place of the countdown', () => {
+    expect(statusBarText('ml.t3.medium', 0.05, 'error', null, true)).toBe(
+      'ml.t3.medium \u00b7 $0.05/h \u00b7 config error'
+    );
+  });
 });
 
 describe('words', () => {
@@ -147,6 +154,7 @@ describe('words', () => {
     expect(
       formatSpecs({
         type: 'ml.g4dn.xlarge',
+        types: ['ml.g4dn.xlarge'],
         vcpu: 4,
         memory_gib: 16,
         gpu_count: 1,
@@ -157,6 +165,7 @@ describe('words', () => {
     expect(
       formatSpecs({
         type: 'x',
+        types: ['x'],
         vcpu: null,
         memory_gib: null,
         gpu_count: null,
@@ -167,6 +176,13 @@ describe('words', () => {
   it('describes states', () => {
     expect(describeState('busy')).toMatch(/waits/);
     expect(describeState('shutting_down')).toBe('Shutting down');
+  });
+  it('has words for every switch state of the contract', () => {
+    for (const state of [...switchActiveStateValues, ...switchEndStateValues]) {
+      expect(describeSwitchState(state)).not.toBe(state);
+    }
+    expect(describeSwitchState('manual')).toMatch(/left for you/);
+    expect(describeSwitchState('some_new_state')).toBe('some_new_state');
   });
 });
 

@@ -1,51 +1,16 @@
 import { IApi, IDeadlineEvent, SmCostModel } from '../model';
 import { NOT_INSTALLED, SmCostError } from '../request';
 import { IIdle, IStatus } from '../tokens';
-
-const T0 = Date.parse('2026-11-26T12:00:00Z');
+import {
+  makeIdleSettings,
+  makeRecommendation,
+  makeRecommendations,
+  makeStatus as makeFixtureStatus,
+  T0
+} from './fixtures';
 
 function makeStatus(idle: Partial<IIdle>, serverTime = T0): IStatus {
-  return {
-    environment: {
-      kind: 'local',
-      region: 'us-east-1',
-      resource: null,
-      can_shutdown: true,
-      can_switch: false,
-      label: 'not on SageMaker: priced as ml.t3.medium'
-    },
-    instance: {
-      type: 'ml.t3.medium',
-      vcpu: 2,
-      memory_gib: 4,
-      gpu_count: 0,
-      gpu_model: null
-    },
-    price: {
-      usd_per_hour: 0.05,
-      component: 'Studio-JupyterLab',
-      source: 'bundled',
-      as_of: '2026-09-24'
-    },
-    cost: {
-      started_at: new Date(T0).toISOString(),
-      since_start_usd: 0,
-      projected_usd_per_day: 1.2,
-      projected_usd_per_month: 36.5
-    },
-    idle: {
-      enabled: true,
-      timeout_s: 3600,
-      idle_s: 0,
-      remaining_s: 3600,
-      deadline: new Date(serverTime + 3600_000).toISOString(),
-      state: 'active',
-      reasons: ['last activity: server start'],
-      warning_s: 300,
-      ...idle
-    },
-    server_time: new Date(serverTime).toISOString()
-  };
+  return makeFixtureStatus({ idle, serverTime });
 }
 
 class FakeApi implements IApi {
@@ -69,10 +34,14 @@ class FakeApi implements IApi {
     return { deadline, idle: this.statusReply.idle };
   });
   announceShutdownSaves = jest.fn(async (paths: string[]) => ({
-    paths: paths.length
+    paths: paths.length,
+    until: new Date(T0 + 60_000).toISOString()
   }));
-  shutdown = jest.fn(async () => ({ state: 'shutting_down' }));
-  getIdle = jest.fn();
+  shutdown = jest.fn(async () => ({
+    state: 'shutting_down' as const,
+    environment: 'local' as const
+  }));
+  getIdle = jest.fn(async () => makeIdleSettings());
   putIdle = jest.fn(async (body: any) => {
     if (body.timeout_s < 60) {
       throw new SmCostError(
@@ -81,7 +50,7 @@ class FakeApi implements IApi {
         'out_of_bounds'
       );
     }
-    return body;
+    return { ...(await this.getIdle()), ...body, deadline: null };
   });
   recommendations = jest.fn(async () => {
     if (this.recsReply instanceof Error) {
@@ -234,18 +203,15 @@ describe('SmCostModel', () => {
     expect(await model.loadRecommendations()).toBeNull();
     expect(api.recommendations).toHaveBeenCalledTimes(1); // not asked again at once
     now += 601_000;
-    api.recsReply = { items: [] };
+    api.recsReply = makeRecommendations([]);
     expect(await model.loadRecommendations()).toBeNull();
-    api.recsReply = {
-      items: [
-        {
-          type: 'ml.t3.large',
-          reason: 'memory p95 92%',
-          usd_per_hour: 0.1,
-          savings_usd_per_month: -36
-        }
-      ]
-    };
+    api.recsReply = makeRecommendations([
+      makeRecommendation({
+        rule: 'under_provisioned',
+        reason: 'memory p95 92%',
+        savings_usd_per_month: -36
+      })
+    ]);
     expect((await model.loadRecommendations())?.items).toHaveLength(1);
     warn.mockRestore();
   });

@@ -1,3 +1,4 @@
+import { waitForDialog } from '@jupyterlab/testing';
 import { CommandRegistry } from '@lumino/commands';
 import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
@@ -6,23 +7,32 @@ import { IApi, SmCostModel } from '../model';
 import { SmCostPanel } from '../panel';
 import { NOT_INSTALLED, SmCostError } from '../request';
 import { SmCostStatusItem } from '../statusbar';
-import { IRecommendations, IStatus } from '../tokens';
+import { IdleState, IRecommendations, IStatus, ISwitchStatus } from '../tokens';
+import {
+  makeIdleSettings,
+  makeRecommendation,
+  makeRecommendations,
+  makeStatus,
+  makeSwitch
+} from './fixtures';
 
 const NOW = Date.now();
 
-function status(canSwitch: boolean, state = 'active'): IStatus {
-  return {
+function status(canSwitch: boolean, state: IdleState = 'active'): IStatus {
+  const busy = state === 'busy';
+  return makeStatus({
+    serverTime: NOW,
     environment: {
       kind: 'studio-space',
       region: 'eu-west-1',
       resource: 'space-a',
-      can_shutdown: true,
       can_switch: canSwitch,
       switch_unavailable_reason: canSwitch ? null : 'switching is off here',
       label: 'SageMaker Studio space space-a'
     },
     instance: {
       type: 'ml.g4dn.xlarge',
+      types: ['ml.g4dn.xlarge'],
       vcpu: 4,
       memory_gib: 16,
       gpu_count: 1,
@@ -31,7 +41,6 @@ function status(canSwitch: boolean, state = 'active'): IStatus {
     },
     price: {
       usd_per_hour: 0.9,
-      component: 'Studio-JupyterLab',
       source: 'estimated',
       as_of: '2026-09-24',
       detail:
@@ -44,50 +53,30 @@ function status(canSwitch: boolean, state = 'active'): IStatus {
       projected_usd_per_month: 657
     },
     idle: {
-      enabled: true,
-      timeout_s: 3600,
       idle_s: 600,
-      remaining_s: 3000,
-      deadline:
-        state === 'busy' ? null : new Date(NOW + 3000_000).toISOString(),
-      state: state as any,
-      reasons:
-        state === 'busy'
-          ? ['terminal 1 running: python train.py']
-          : ['last activity: kernel'],
-      warning_s: 300
-    },
-    server_time: new Date(NOW).toISOString()
-  };
+      remaining_s: busy ? null : 3000,
+      deadline: busy ? null : new Date(NOW + 3000_000).toISOString(),
+      state,
+      reasons: busy
+        ? ['terminal 1 running: python train.py']
+        : ['last activity: kernel']
+    }
+  });
 }
 
-const RECS: IRecommendations = {
-  window_s: 86400,
-  items: [
-    {
-      type: 'ml.t3.large',
-      reason: 'GPU unused for 24 h',
-      usd_per_hour: 0.1,
-      savings_usd_per_month: 584,
-      confidence: 'high'
-    }
-  ]
-};
+const RECS: IRecommendations = makeRecommendations();
 
-function fakeApi(st: IStatus, recs: IRecommendations | Error): IApi {
+function fakeApi(
+  st: IStatus,
+  recs: IRecommendations | Error,
+  overrides: Partial<IApi> = {}
+): IApi {
   return {
     status: async () => st,
     keepAlive: jest.fn(),
     announceShutdownSaves: jest.fn(),
     shutdown: jest.fn(),
-    getIdle: async () => ({
-      enabled: true,
-      timeout_s: 3600,
-      ignore_connections: true,
-      count_terminals: true,
-      warning_s: 300,
-      bounds: { min_timeout_s: 60, max_timeout_s: null }
-    }),
+    getIdle: async () => makeIdleSettings(),
     putIdle: jest.fn(),
     recommendations: async () => {
       if (recs instanceof Error) {
@@ -97,8 +86,9 @@ function fakeApi(st: IStatus, recs: IRecommendations | Error): IApi {
     },
     startSwitch: jest.fn(),
     getSwitch: async () => {
-      throw new SmCostError(NOT_INSTALLED, 404, 'not_installed');
-    }
+      throw new SmCostError('no switch has been started', 404, 'no_switch');
+    },
+    ...overrides
   };
 }
 
@@ -106,9 +96,13 @@ const settle = () => new Promise(resolve => setTimeout(resolve, 50));
 
 async function render(
   st: IStatus,
-  recs: IRecommendations | Error
+  recs: IRecommendations | Error,
+  overrides: Partial<IApi> = {}
 ): Promise<{ panel: SmCostPanel; model: SmCostModel }> {
-  const model = new SmCostModel({ api: fakeApi(st, recs), autoStart: false });
+  const model = new SmCostModel({
+    api: fakeApi(st, recs, overrides),
+    autoStart: false
+  });
   await model.refresh();
   const panel = new SmCostPanel(model, new CommandRegistry());
   Widget.attach(panel, document.body);
@@ -118,6 +112,29 @@ async function render(
   await settle();
   return { panel, model };
 }
+
+/** Wait (real time) until `check` holds, re-rendering as the model changes. */
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) {
+      throw new Error('timed out waiting for the panel');
+    }
+    await settle();
+  }
+}
+
+/** Click the dialog's warn button ("Switch to ..."). */
+async function confirmDialog(): Promise<void> {
+  await waitForDialog(document.body, 5000);
+  const dialog = document.querySelector('.jp-Dialog') as HTMLElement;
+  (dialog.querySelector('button.jp-mod-warn') as HTMLButtonElement).click();
+}
+
+const switchButtons = (panel: SmCostPanel) =>
+  Array.from(
+    panel.node.querySelectorAll<HTMLButtonElement>('.jp-SmCost-switchButton')
+  );
 
 describe('SmCostPanel', () => {
   afterEach(() => {
@@ -194,6 +211,210 @@ describe('SmCostPanel', () => {
     panel.dispose();
     model.dispose();
   });
+
+  it('follows a switch that ends in a manual step, then lets the user switch again', async () => {
+    const RECS2 = makeRecommendations([
+      makeRecommendation(),
+      makeRecommendation({ type: 'ml.m5.large', usd_per_hour: 0.115 })
+    ]);
+    const steps = [
+      {
+        name: 'describe',
+        status: 'done' as const,
+        detail: 'dev-alice is InService on ml.g4dn.xlarge'
+      },
+      {
+        name: 'stop_update_start',
+        status: 'manual' as const,
+        detail: 'needs the step described in manual_step'
+      }
+    ];
+    const manualStep =
+      'Save your work, then stop notebook instance dev-alice, edit its instance type to ml.t3.large and start it.';
+    const answers = [
+      makeSwitch({ state: 'running', steps: steps.slice(0, 1) }),
+      makeSwitch({ state: 'manual', steps, manual_step: manualStep })
+    ];
+    let started = false;
+    const startSwitch = jest.fn(async () => {
+      started = true;
+      return makeSwitch({ state: 'pending' });
+    });
+    const getSwitch = jest.fn(async () => {
+      if (!started) {
+        throw new SmCostError('no switch has been started', 404, 'no_switch');
+      }
+      return answers.length > 1 ? answers.shift()! : answers[0];
+    });
+    const { panel, model } = await render(status(true), RECS2, {
+      startSwitch,
+      getSwitch
+    });
+    expect(switchButtons(panel)).toHaveLength(2);
+    expect(switchButtons(panel).every(b => !b.disabled)).toBe(true);
+
+    switchButtons(panel)[0].click();
+    await confirmDialog(); // "Switch to ml.t3.large"
+    await until(() => startSwitch.mock.calls.length === 1);
+    expect(startSwitch).toHaveBeenCalledWith('ml.t3.large');
+    await until(() => model.switchStatus?.state === 'manual', 10_000);
+    await settle();
+
+    const sw = panel.node.querySelector('.jp-SmCost-switch')!;
+    expect(sw.getAttribute('data-state')).toBe('manual');
+    expect(sw.textContent).toContain('Switch to ml.t3.large');
+    expect(sw.textContent).toContain('one step is left for you');
+    const items = Array.from(sw.querySelectorAll('.jp-SmCost-step'));
+    expect(items.map(li => li.textContent)).toEqual([
+      'describe done' + steps[0].detail,
+      'stop_update_start manual' + steps[1].detail
+    ]);
+    expect(items[1].querySelector('.jp-SmCost-stepStatus')?.textContent).toBe(
+      'manual'
+    );
+    expect(sw.querySelector('pre.jp-SmCost-manualStep')?.textContent).toBe(
+      manualStep
+    );
+    expect(sw.querySelector('.jp-SmCost-copy')?.textContent).toBe('Copy');
+    // the switch is over: every Switch button works again, and polling stopped
+    expect(switchButtons(panel).every(b => !b.disabled)).toBe(true);
+    expect(model.followingSwitch).toBe(false);
+    const gets = getSwitch.mock.calls.length;
+    await new Promise(resolve => setTimeout(resolve, 3500));
+    expect(getSwitch.mock.calls.length).toBe(gets);
+    panel.dispose();
+    model.dispose();
+  });
+
+  it('disables the Switch buttons while a switch runs and shows a failure', async () => {
+    let answer: ISwitchStatus | null = null;
+    const { panel, model } = await render(status(true), RECS, {
+      startSwitch: async () => {
+        answer = makeSwitch({ state: 'running' });
+        return makeSwitch({ state: 'pending' });
+      },
+      getSwitch: async () => {
+        if (!answer) {
+          throw new SmCostError('no switch has been started', 404, 'no_switch');
+        }
+        return answer;
+      }
+    });
+    await model.startSwitch('ml.t3.large');
+    await settle();
+    expect(switchButtons(panel).every(b => b.disabled)).toBe(true);
+    expect(
+      panel.node.querySelector('.jp-SmCost-switchState')?.textContent
+    ).toBe('in progress');
+    answer = makeSwitch({
+      state: 'failed',
+      error: 'AccessDenied: not allowed to update the space'
+    });
+    await until(() => model.switchStatus?.state === 'failed', 10_000);
+    await settle();
+    expect(
+      panel.node.querySelector('.jp-SmCost-switch')?.textContent
+    ).toContain('AccessDenied: not allowed to update the space');
+    expect(switchButtons(panel).every(b => !b.disabled)).toBe(true);
+    panel.dispose();
+    model.dispose();
+  });
+
+  it('shows why the server refused a switch', async () => {
+    const { panel, model } = await render(status(true), RECS, {
+      startSwitch: async () => {
+        throw new SmCostError(
+          'ml.t3.large is not allowed here; allowed: ml.m5.large',
+          400,
+          'instance_type_not_allowed'
+        );
+      }
+    });
+    switchButtons(panel)[0].click();
+    await confirmDialog();
+    await until(() => model.switchError !== null);
+    await settle();
+    expect(
+      panel.node.querySelector('.jp-SmCost-recommendations [role=alert]')
+        ?.textContent
+    ).toBe('ml.t3.large is not allowed here; allowed: ml.m5.large');
+    expect(switchButtons(panel).every(b => !b.disabled)).toBe(true);
+    panel.dispose();
+    model.dispose();
+  });
+
+  it("shows the administrator's configuration errors and turns off shutdown and switch", async () => {
+    const st = {
+      ...status(true),
+      config_errors: [
+        "SmCostApp.idle_timeout: expected an int, not the str '1800'"
+      ]
+    };
+    st.idle = { ...st.idle, state: 'error', deadline: null, remaining_s: null };
+    const { panel, model } = await render(st, RECS);
+    const banner = panel.node.querySelector('.jp-SmCost-configErrors');
+    expect(banner?.getAttribute('role')).toBe('alert');
+    expect(banner?.textContent).toContain(
+      "The administrator's smcost configuration has errors; idle shutdown and switching are off until it is fixed"
+    );
+    expect(banner?.textContent).toContain(
+      "SmCostApp.idle_timeout: expected an int, not the str '1800'"
+    );
+    const shutdown = panel.node.querySelector<HTMLButtonElement>(
+      '.jp-SmCost-shutdown'
+    );
+    expect(shutdown?.disabled).toBe(true);
+    expect(switchButtons(panel).every(b => b.disabled)).toBe(true);
+    const item = new SmCostStatusItem(model, () => undefined);
+    expect(item.text).toBe('ml.g4dn.xlarge · $0.90/h · config error');
+    item.dispose();
+    panel.dispose();
+    model.dispose();
+  });
+
+  it('shows no banner when the configuration is fine', async () => {
+    const { panel, model } = await render(status(true), RECS);
+    expect(panel.node.querySelector('.jp-SmCost-configErrors')).toBeNull();
+    panel.dispose();
+    model.dispose();
+  });
+
+  it.each([
+    [400, 'bad_value', 'timeout_s must be at least 60'],
+    [
+      503,
+      'settings_unwritable',
+      'cannot save the idle settings: /home/x/.smcost is read-only'
+    ],
+    [413, 'body_too_large', 'request body over 65536 bytes']
+  ])(
+    'shows the message of a %s answer to PUT idle under the settings form',
+    async (code, errorCode, message) => {
+      const putIdle = jest.fn(async () => {
+        throw new SmCostError(message, code, errorCode);
+      });
+      const { panel, model } = await render(status(true), RECS, { putIdle });
+      const form = panel.node.querySelector(
+        '.jp-SmCost-form'
+      ) as HTMLFormElement;
+      await until(
+        () =>
+          !panel.node.querySelector<HTMLButtonElement>('.jp-SmCost-save')
+            ?.disabled
+      );
+      form.dispatchEvent(
+        new Event('submit', { bubbles: true, cancelable: true })
+      );
+      await until(() => putIdle.mock.calls.length === 1);
+      await settle();
+      const alert = panel.node.querySelector(
+        '.jp-SmCost-settings [role=alert]'
+      );
+      expect(alert?.textContent).toBe(message);
+      panel.dispose();
+      model.dispose();
+    }
+  );
 });
 
 describe('SmCostStatusItem', () => {

@@ -49,6 +49,7 @@ class LabServer:
         use_checkout_build: bool = True,
         user_settings: Optional[dict[tuple[str, str], dict[str, Any]]] = None,
         server_extension: bool = True,
+        env: Optional[dict[str, str]] = None,
     ) -> None:
         self.tmp = tmp
         self.root = tmp / "root"
@@ -58,7 +59,9 @@ class LabServer:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = tmp / "server.log"
         self.settings_dir = tmp / "lab-settings"
+        extra_env = env or {}
         env = dict(os.environ)
+        env.update(extra_env)
         env.update(
             JUPYTER_CONFIG_DIR=str(tmp / "config"),
             JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),

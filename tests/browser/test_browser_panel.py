@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.error
 from typing import Any
 
 import pytest
@@ -153,3 +155,29 @@ def test_says_server_extension_not_installed(lab_server: Any, page: Any) -> None
     alert = panel.locator("[role=alert]")
     alert.wait_for()
     assert "server extension is not installed" in alert.inner_text()
+
+
+def test_config_mistake_shows_a_banner_and_stops_nothing(lab_server: Any, page: Any) -> None:
+    """An admin's typo loads the extension misconfigured: the panel says so, the status bar
+    says `config error`, and Shut down now is off (the server refuses it with 503 too)."""
+    server = lab_server(extra_args=["--SmCostApp.idle_timeout=abc", "--SmCostApp.dry_run=True"])
+    errors = server.api("smcost/status")["config_errors"]
+    assert len(errors) == 1 and errors[0].startswith("SmCostApp.idle_timeout"), errors
+    open_lab(page, server)
+    item = page.locator(".jp-SmCost-status")
+    item.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => /config error/.test(document.querySelector('.jp-SmCost-status').textContent)"
+    )
+    panel = open_panel(page)
+    banner = panel.locator(".jp-SmCost-configErrors")
+    banner.wait_for()
+    assert "SmCostApp.idle_timeout" in banner.inner_text()
+    assert "idle shutdown and switching are off" in banner.inner_text()
+    assert panel.get_by_role("button", name="Shut down now").is_disabled()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        server.api("smcost/shutdown", method="POST", body={})
+    assert refused.value.code == 503
+    assert json.loads(refused.value.read())["error"]["code"] == "misconfigured"
+    assert server.proc.poll() is None
+    screenshot_panel(page, "config-error")

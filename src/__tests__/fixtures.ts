@@ -1,0 +1,135 @@
+/**
+ * Server replies for the jest tests, typed by the contract (src/api.ts, from
+ * openapi.yaml): a fixture the server could not send does not compile.
+ */
+import {
+  ICost,
+  IEnvironment,
+  IIdle,
+  IIdleSettings,
+  IInstance,
+  IPrice,
+  IRecommendation,
+  IRecommendations,
+  IStatus,
+  ISwitchStatus
+} from '../tokens';
+
+export const T0 = Date.parse('2026-11-26T12:00:00Z');
+
+export interface IStatusOptions {
+  idle?: Partial<IIdle>;
+  environment?: Partial<IEnvironment>;
+  instance?: Partial<IInstance>;
+  price?: Partial<IPrice>;
+  cost?: Partial<ICost>;
+  /** The server's clock (ms) when it answered. */
+  serverTime?: number;
+  configErrors?: string[];
+}
+
+/** GET smcost/status: local, ml.t3.medium, active, an hour to go. */
+export function makeStatus(options: IStatusOptions = {}): IStatus {
+  const serverTime = options.serverTime ?? T0;
+  return {
+    environment: {
+      kind: 'local',
+      region: 'us-east-1',
+      resource: null,
+      can_shutdown: true,
+      can_switch: false,
+      switch_unavailable_reason: 'not on SageMaker',
+      label: 'not on SageMaker: priced as ml.t3.medium',
+      ...options.environment
+    },
+    instance: {
+      type: 'ml.t3.medium',
+      types: ['ml.t3.medium'],
+      vcpu: 2,
+      memory_gib: 4,
+      gpu_count: 0,
+      gpu_model: null,
+      ...options.instance
+    },
+    price: {
+      usd_per_hour: 0.05,
+      component: 'Studio-JupyterLab',
+      source: 'bundled',
+      as_of: '2026-09-24',
+      ...options.price
+    },
+    cost: {
+      started_at: new Date(T0).toISOString(),
+      since_start_usd: 0,
+      projected_usd_per_day: 1.2,
+      projected_usd_per_month: 36.5,
+      ...options.cost
+    },
+    idle: {
+      enabled: true,
+      timeout_s: 3600,
+      idle_s: 0,
+      remaining_s: 3600,
+      deadline: new Date(serverTime + 3600_000).toISOString(),
+      state: 'active',
+      reasons: ['last activity: server start'],
+      warning_s: 300,
+      ...options.idle
+    },
+    server_time: new Date(serverTime).toISOString(),
+    config_errors: options.configErrors ?? []
+  };
+}
+
+export function makeRecommendation(
+  rec: Partial<IRecommendation> = {}
+): IRecommendation {
+  return {
+    type: 'ml.t3.large',
+    rule: 'gpu_idle',
+    reason: 'GPU unused for 24 h',
+    usd_per_hour: 0.1,
+    price_source: 'bundled',
+    savings_usd_per_month: 584,
+    confidence: 'high',
+    ...rec
+  };
+}
+
+/** GET smcost/recommendations with these items. */
+export function makeRecommendations(
+  items: IRecommendation[] = [makeRecommendation()]
+): IRecommendations {
+  return {
+    window_s: 86400,
+    samples: 2880,
+    utilization: { cpu_p50: 0.02, cpu_p95: 0.05, mem_p95: 0.2, gpu_p95: 0 },
+    items,
+    reason: items.length ? null : 'not enough samples yet'
+  };
+}
+
+/** GET/POST smcost/switch. */
+export function makeSwitch(sw: Partial<ISwitchStatus> = {}): ISwitchStatus {
+  return {
+    id: 'a1b2',
+    state: 'running',
+    target: 'ml.t3.large',
+    steps: [],
+    error: null,
+    manual_step: null,
+    ...sw
+  };
+}
+
+/** GET smcost/idle: the defaults, bounded below at a minute. */
+export function makeIdleSettings(): IIdleSettings {
+  return {
+    enabled: true,
+    timeout_s: 3600,
+    ignore_connections: true,
+    count_terminals: true,
+    warning_s: 300,
+    bounds: { min_timeout_s: 60, max_timeout_s: null }
+  };
+}
