@@ -272,7 +272,12 @@ class HistoryHandler(BaseHandler):
         await self._run(self._history)
 
     async def _history(self) -> Any:
-        args = self.request.query_arguments
+        args = {
+            k: v
+            for k, v in self.request.query_arguments.items()
+            # JupyterLab's ServerConnection appends a bare timestamp to GETs (cache buster)
+            if not (k.isdigit() and v == [b""])
+        }
         unknown = sorted(set(args) - set(self.PARAMETERS))
         if unknown:
             raise bad_input(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from history_fill import fill_history
 from server_proc import ServerProcess
 from sm_stub import REGION, client_error, factory, stubbed
 from smcost_testing import fetch_json, validate_response
@@ -25,46 +26,14 @@ from jupyterlab_smcost.environments import (
 )
 from jupyterlab_smcost.environments.base import BilledSpend
 from jupyterlab_smcost.errors import SmCostError
-from jupyterlab_smcost.history import HOUR, MINUTE, HistoryStore, Running, Span
-from jupyterlab_smcost.usage import Aggregate, Reading
+from jupyterlab_smcost.history import HistoryStore
 
 M54 = "ml.m5.4xlarge"
 
 
-def kept_minutes(
-    path: Path,
-    instance_type: str,
-    minutes: int,
-    cpu: float,
-    mem_gib: float,
-    *,
-    cpu_count: int = 16,
-    mem_total: float = 64.0,
-    end_ago_s: float = 180,
-    usd: float | None = 0.922,
-) -> float:
-    """``minutes`` kept minutes of 6 samples each, ending ``end_ago_s`` ago, and the span
-    they ran in; returns the first minute's start."""
-    now = time.time()
-    last = int((now - end_ago_s) // 60 * 60)
-    first = last - 60 * (minutes - 1)
-    r = Reading(cpu, cpu_count, mem_gib, mem_total)
-    buckets = {}
-    for t in range(first, last + 60, 60):
-        a = Aggregate()
-        for _ in range(6):
-            a.add(r)
-        buckets[(MINUTE, t, instance_type)] = a
-        hour = (HOUR, t // 3600 * 3600, instance_type)
-        if hour in buckets:
-            buckets[hour].merge(a)
-        else:
-            buckets[hour] = Aggregate(**vars(a))
-    run = Running(instance_type, "us-east-1", "Studio-JupyterLab", usd, "bundled", "2026-09-24")
-    store = HistoryStore(path)
-    store.write(buckets, [(None, Span(first, last + 60, run))])
-    store.close()
-    return first
+def kept_minutes(path: Path, instance_type: str, minutes: int, cpu: float, mem: float) -> None:
+    """``minutes`` kept minutes at a steady ``cpu`` and ``mem`` GiB of 64, ending 3 min ago."""
+    fill_history(path, instance_type, minutes, lambda i: cpu, lambda i: mem)
 
 
 @pytest.fixture
@@ -156,6 +125,14 @@ async def test_bad_parameters_get_400(jp_fetch: Any, params: dict, code: str) ->
     status, err = await fetch_json(jp_fetch, "smcost", "history", params=params)
     assert (status, err["error"]["code"]) == (400, code), err
     validate_response("/history", "get", 400, err)
+
+
+async def test_jupyterlabs_cache_buster_is_not_an_unknown_parameter(jp_fetch: Any) -> None:
+    """ServerConnection.makeRequest appends `&<Date.now()>` to every GET."""
+    r = await jp_fetch("smcost", "history", params=[("step", "300"), ("1795764411833", "")])
+    assert r.code == 200 and json.loads(r.body)["step_s"] == 300
+    r = await jp_fetch("smcost", "history", params=[("17957", "x")], raise_error=False)
+    assert r.code == 400 and json.loads(r.body)["error"]["code"] == "unknown_parameter"
 
 
 async def test_a_repeated_parameter_gets_400(jp_fetch: Any) -> None:
