@@ -429,3 +429,21 @@ async def test_billed_spend_errors_and_local_mode(
     validate_response("/history", "get", 200, body)
     assert code == 200 and body["billed"]["state"] == "error"
     assert "denied" in body["billed"]["message"]
+
+
+def test_where_the_history_is_kept(monkeypatch: Any, tmp_path: Path) -> None:
+    """Notebook instances keep it on the notebook volume (only ~/SageMaker survives a
+    stop); elsewhere in the Jupyter data dir (the home volume in Studio)."""
+    from jupyterlab_smcost.app import SmCostApp
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    app = SmCostApp()
+    nb = tmp_path / "SageMaker" / ".smcost" / "history.sqlite"
+    assert app._history_path("notebook-instance") == nb
+    for kind in ("studio-space", "studio-classic", "local"):
+        assert app._history_path(kind) == tmp_path / "data" / "smcost" / "history.sqlite"
+    app.history_file = "~/elsewhere/h.sqlite"
+    assert app._history_path("notebook-instance") == tmp_path / "elsewhere" / "h.sqlite"
+    app.history_file = ""
+    assert app._history_path("studio-space") is None
