@@ -564,17 +564,18 @@ class HistoryRecorder:
 
     def spans(self, since: float) -> list[Span]:
         """Kept spans from ``since``, the ones open in this process running to now."""
-        now = self._clock()
-        open_ids = {span_id: r for r, (span_id, _) in self._open.items() if span_id is not None}
-        out = []
-        for span_id, s in self.store.spans(since):
-            out.append(Span(s.start, now, s.running) if span_id in open_ids else s)
-        with self._lock:
-            running, changed_at = self._running, self._changed_at
-        for r in running:  # not written yet
-            if self._open.get(r, (None, 0.0))[0] is None:
-                out.append(Span(changed_at, now, r))
-        return out
+        with self._flush_lock:  # no write in between: each span counted once
+            now = self._clock()
+            open_ids = {span_id for span_id, _ in self._open.values() if span_id is not None}
+            out = []
+            for span_id, s in self.store.spans(since):
+                out.append(Span(s.start, now, s.running) if span_id in open_ids else s)
+            with self._lock:
+                running, changed_at = self._running, self._changed_at
+            for r in running:  # not written yet
+                if self._open.get(r, (None, 0.0))[0] is None:
+                    out.append(Span(changed_at, now, r))
+            return out
 
     def kept_window(
         self, instance_type: str, need_s: float, interval_s: float

@@ -373,6 +373,22 @@ function pathOf(
     .join('');
 }
 
+/** A W x H drawing stretched to the panel's width, hidden from screen readers. */
+function ChartFrame(props: { className?: string; children: React.ReactNode }) {
+  return (
+    <svg
+      className={`jp-SmCost-chart ${props.className ?? ''}`.trim()}
+      viewBox={`0 0 ${W} ${H}`}
+      preserveAspectRatio="none"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <rect className="jp-SmCost-chartBg" x={0} y={0} width={W} height={H} />
+      {props.children}
+    </svg>
+  );
+}
+
 /** One measure: peak as a band, mean as a line, thresholds dashed, p95 dotted. */
 function MetricChart(props: {
   metric: IUsageMetric;
@@ -395,14 +411,7 @@ function MetricChart(props: {
           {metric.p95 !== null ? ` · p95 ${pct(metric.p95)}` : ''}
         </span>
       </div>
-      <svg
-        className="jp-SmCost-chart"
-        viewBox={`0 0 ${W} ${H}`}
-        preserveAspectRatio="none"
-        aria-hidden="true"
-        focusable="false"
-      >
-        <rect className="jp-SmCost-chartBg" x={0} y={0} width={W} height={H} />
+      <ChartFrame>
         {metric.segments.map((s, i) => {
           const band = s.points.filter(p => p.max !== null);
           const area = band.length
@@ -453,7 +462,7 @@ function MetricChart(props: {
             vectorEffect="non-scaling-stroke"
           />
         ) : null}
-      </svg>
+      </ChartFrame>
     </div>
   );
 }
@@ -530,14 +539,7 @@ export function SpendChart(props: { history: IHistory }) {
           {s.monthUnpricedHours > 0 ? ' +unpriced' : ''}
         </span>
       </div>
-      <svg
-        className="jp-SmCost-chart jp-SmCost-bars"
-        viewBox={`0 0 ${W} ${H}`}
-        preserveAspectRatio="none"
-        aria-hidden="true"
-        focusable="false"
-      >
-        <rect className="jp-SmCost-chartBg" x={0} y={0} width={W} height={H} />
+      <ChartFrame className="jp-SmCost-bars">
         {s.days.map((d, i) => (
           <g key={d.date} data-date={d.date} data-usd={d.usd}>
             <title>
@@ -565,7 +567,7 @@ export function SpendChart(props: { history: IHistory }) {
             ) : null}
           </g>
         ))}
-      </svg>
+      </ChartFrame>
       <div className="jp-SmCost-axis" aria-hidden="true">
         <span>{s.days.length ? shortDate(s.days[0].date) : ''}</span>
         <span>max {formatMoney(s.maxUsd)}/day</span>

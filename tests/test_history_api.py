@@ -261,14 +261,20 @@ SPACE_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:space/d-abc123/alice-space
 PROFILE_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:user-profile/d-abc123/alice"
 
 
-def test_billed_spend_of_a_space_exact_requests_and_pages() -> None:
+def stubbed_space(space: str) -> tuple[Any, Any, Any, Any]:
+    """Stubbed SageMaker (DescribeSpace answered once) and Cost Explorer clients."""
     sm, sm_stub = stubbed("sagemaker")
     ce, ce_stub = stubbed("ce", "us-east-1")
     sm_stub.add_response(
         "describe_space",
-        {"DomainId": "d-abc123", "SpaceArn": SPACE_ARN, "SpaceName": "alice-space"},
-        {"DomainId": "d-abc123", "SpaceName": "alice-space"},
+        {"DomainId": "d-abc123", "SpaceArn": SPACE_ARN, "SpaceName": space},
+        {"DomainId": "d-abc123", "SpaceName": space},
     )
+    return sm, sm_stub, ce, ce_stub
+
+
+def test_billed_spend_of_a_space_exact_requests_and_pages() -> None:
+    sm, sm_stub, ce, ce_stub = stubbed_space("alice-space")
     start, end = date(2026, 10, 28), date(2026, 11, 27)
     want = {
         "TimePeriod": {"Start": "2026-10-28", "End": "2026-11-27"},
@@ -331,13 +337,7 @@ def test_billed_spend_of_a_studio_classic_user_uses_the_profile_tag() -> None:
 
 
 def test_cost_explorer_refusals_are_readable() -> None:
-    sm, sm_stub = stubbed("sagemaker")
-    ce, ce_stub = stubbed("ce", "us-east-1")
-    sm_stub.add_response(
-        "describe_space",
-        {"DomainId": "d-abc123", "SpaceArn": SPACE_ARN, "SpaceName": "s"},
-        {"DomainId": "d-abc123", "SpaceName": "s"},
-    )
+    sm, _, ce, ce_stub = stubbed_space("s")
     client_error(ce_stub, "get_cost_and_usage", "AccessDeniedException", "not authorized")
     env = StudioSpaceEnvironment(
         REGION, "d-abc123", "s", client_factory=factory(sagemaker=sm, ce=ce)
