@@ -25,6 +25,8 @@ from .service import SmCostService
 from .settings import MAX_TIMEOUT_S, Bounds, IdleSettings, SettingsStore
 from .usage import SystemSource, UsageSampler, UsageWindow
 
+#: a notebook instance's ML storage volume: the only place that survives a stop
+NOTEBOOK_VOLUME = Path("/home/ec2-user/SageMaker")
 #: how long a configuration error message may get (it quotes the admin's value)
 _CONFIG_MESSAGE_CHARS = 240
 _TRAIT_ERROR = re.compile(r"^The '(?P<name>\w+)' trait of an? \w+ instance (?P<rest>.*)$", re.S)
@@ -402,8 +404,9 @@ class SmCostApp(ExtensionApp):
             return Path(self.history_file).expanduser() if self.history_file.strip() else None
         if kind == "notebook-instance":
             # the root volume (and ~/.local with it) is rebuilt at every start; only the
-            # notebook volume mounted at ~/SageMaker persists
-            return Path.home() / "SageMaker" / ".smcost" / "history.sqlite"
+            # notebook volume mounted at /home/ec2-user/SageMaker persists
+            volume = NOTEBOOK_VOLUME if NOTEBOOK_VOLUME.is_dir() else Path.home() / "SageMaker"
+            return volume / ".smcost" / "history.sqlite"
         return Path(jupyter_data_dir()) / "smcost" / "history.sqlite"
 
     def _watch_requests(self, monitor: ActivityMonitor, log: logging.Logger) -> None:

@@ -434,13 +434,19 @@ async def test_billed_spend_errors_and_local_mode(
 def test_where_the_history_is_kept(monkeypatch: Any, tmp_path: Path) -> None:
     """Notebook instances keep it on the notebook volume (only ~/SageMaker survives a
     stop); elsewhere in the Jupyter data dir (the home volume in Studio)."""
+    from jupyterlab_smcost import app as app_module
     from jupyterlab_smcost.app import SmCostApp
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
     app = SmCostApp()
+    # the notebook volume, whoever runs the server; else ~/SageMaker
+    volume = tmp_path / "ec2-user" / "SageMaker"
+    monkeypatch.setattr(app_module, "NOTEBOOK_VOLUME", volume)
     nb = tmp_path / "SageMaker" / ".smcost" / "history.sqlite"
     assert app._history_path("notebook-instance") == nb
+    volume.mkdir(parents=True)
+    assert app._history_path("notebook-instance") == volume / ".smcost" / "history.sqlite"
     for kind in ("studio-space", "studio-classic", "local"):
         assert app._history_path(kind) == tmp_path / "data" / "smcost" / "history.sqlite"
     app.history_file = "~/elsewhere/h.sqlite"
