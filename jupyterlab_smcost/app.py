@@ -19,11 +19,14 @@ from . import metrics
 from .activity import ActivityMonitor, utcnow
 from .environments import KINDS, EnvConfig, build_environment
 from .handlers import handlers
+from .history import HistoryRecorder, HistoryStore
 from .pricing import LivePriceCache, PriceBook, load_bundled
 from .service import SmCostService
 from .settings import MAX_TIMEOUT_S, Bounds, IdleSettings, SettingsStore
 from .usage import SystemSource, UsageSampler, UsageWindow
 
+#: a notebook instance's ML storage volume: the only place that survives a stop
+NOTEBOOK_VOLUME = Path("/home/ec2-user/SageMaker")
 #: how long a configuration error message may get (it quotes the admin's value)
 _CONFIG_MESSAGE_CHARS = 240
 _TRAIT_ERROR = re.compile(r"^The '(?P<name>\w+)' trait of an? \w+ instance (?P<rest>.*)$", re.S)
@@ -165,6 +168,24 @@ class SmCostApp(ExtensionApp):
         config=True,
         help="Fewest usage samples in the window before any instance type is recommended "
         "(30 samples at 10 s is 5 minutes).",
+    )
+
+    history_file = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="SQLite file that keeps usage (per minute for 48 h, per hour for 60 days) and "
+        "running time with its price across restarts. Default: "
+        "<jupyter data dir>/smcost/history.sqlite, except on notebook instances: "
+        "/home/ec2-user/SageMaker/.smcost/history.sqlite (only that volume survives a stop). "
+        "An empty string turns history off.",
+    )
+    cost_explorer = Bool(
+        False,
+        config=True,
+        help="Show what AWS billed for this space or user (Cost Explorer, filtered on the "
+        "sagemaker:space-arn / sagemaker:user-profile-arn cost allocation tags). Needs "
+        "ce:GetCostAndUsage; each request costs $0.01 (at most one per 12 hours per server).",
     )
 
     @default("settings_file")
@@ -331,6 +352,22 @@ class SmCostApp(ExtensionApp):
             api_prefix_excluded=(f"{base_url}/smcost", f"{base_url}/lab/api/workspaces"),
             contents_prefix=f"{base_url}/api/contents/",
         )
+        sampler = (
+            UsageSampler(
+                SystemSource(),
+                UsageWindow(self.usage_window),
+                self.usage_sample_interval,
+                log=log,
+            )
+            if self.usage_sample_interval > 0
+            else None
+        )
+        history = None
+        history_path = self._history_path(env.kind)
+        if history_path is not None:
+            history = HistoryRecorder(HistoryStore(history_path, log), log=log)
+            if sampler is not None:
+                sampler.add_listener(history.on_sample)
         service = SmCostService(
             env,
             book,
@@ -343,18 +380,11 @@ class SmCostApp(ExtensionApp):
             shutdown_enabled=self.shutdown_enabled,
             dry_run=self.dry_run,
             live_prices=live,
-            usage_sampler=(
-                UsageSampler(
-                    SystemSource(),
-                    UsageWindow(self.usage_window),
-                    self.usage_sample_interval,
-                    log=log,
-                )
-                if self.usage_sample_interval > 0
-                else None
-            ),
+            usage_sampler=sampler,
             recommend_min_samples=self.recommend_min_samples,
             config_errors=tuple(config_errors),
+            history=history,
+            cost_explorer=self.cost_explorer,
         )
         self._watch_requests(monitor, log)
         log.info(
@@ -366,6 +396,18 @@ class SmCostApp(ExtensionApp):
             " (dry run)" if self.dry_run else "",
         )
         return service
+
+    def _history_path(self, kind: str) -> Optional[Path]:
+        """Where the history lives: the trait, else the place that survives a restart in
+        this environment (None: history off)."""
+        if self.history_file is not None:
+            return Path(self.history_file).expanduser() if self.history_file.strip() else None
+        if kind == "notebook-instance":
+            # the root volume (and ~/.local with it) is rebuilt at every start; only the
+            # notebook volume mounted at /home/ec2-user/SageMaker persists
+            volume = NOTEBOOK_VOLUME if NOTEBOOK_VOLUME.is_dir() else Path.home() / "SageMaker"
+            return volume / ".smcost" / "history.sqlite"
+        return Path(jupyter_data_dir()) / "smcost" / "history.sqlite"
 
     def _watch_requests(self, monitor: ActivityMonitor, log: logging.Logger) -> None:
         """Count successful PUT/POST/PATCH/DELETE requests as activity (never GET polling)."""
