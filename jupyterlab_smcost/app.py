@@ -20,11 +20,14 @@ from .activity import ActivityMonitor, utcnow
 from .background import BackgroundDetector, Rules
 from .environments import KINDS, EnvConfig, build_environment
 from .handlers import handlers
+from .history import HistoryRecorder, HistoryStore
 from .pricing import LivePriceCache, PriceBook, load_bundled
 from .service import SmCostService
 from .settings import MAX_TIMEOUT_S, Bounds, IdleSettings, SettingsStore
 from .usage import SystemSource, UsageSampler, UsageWindow
 
+#: a notebook instance's ML storage volume: the only place that survives a stop
+NOTEBOOK_VOLUME = Path("/home/ec2-user/SageMaker")
 #: how long a configuration error message may get (it quotes the admin's value)
 _CONFIG_MESSAGE_CHARS = 240
 _TRAIT_ERROR = re.compile(r"^The '(?P<name>\w+)' trait of an? \w+ instance (?P<rest>.*)$", re.S)
@@ -205,6 +208,24 @@ class SmCostApp(ExtensionApp):
         "(30 samples at 10 s is 5 minutes).",
     )
 
+    history_file = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="SQLite file that keeps usage (per minute for 48 h, per hour for 60 days) and "
+        "running time with its price across restarts. Default: "
+        "<jupyter data dir>/smcost/history.sqlite, except on notebook instances: "
+        "/home/ec2-user/SageMaker/.smcost/history.sqlite (only that volume survives a stop). "
+        "An empty string turns history off.",
+    )
+    cost_explorer = Bool(
+        False,
+        config=True,
+        help="Show what AWS billed for this space or user (Cost Explorer, filtered on the "
+        "sagemaker:space-arn / sagemaker:user-profile-arn cost allocation tags). Needs "
+        "ce:GetCostAndUsage; each request costs $0.01 (at most one per 12 hours per server).",
+    )
+
     @default("settings_file")
     def _default_settings_file(self) -> str:
         return str(Path(jupyter_data_dir()) / "smcost" / "idle-settings.json")
@@ -383,6 +404,12 @@ class SmCostApp(ExtensionApp):
             contents_prefix=f"{base_url}/api/contents/",
             background=background.state if background else None,
         )
+        history = None
+        history_path = self._history_path(env.kind)
+        if history_path is not None:
+            history = HistoryRecorder(HistoryStore(history_path, log), log=log)
+            if sampler is not None:
+                sampler.add_listener(history.on_sample)
         service = SmCostService(
             env,
             book,
@@ -399,6 +426,8 @@ class SmCostApp(ExtensionApp):
             recommend_min_samples=self.recommend_min_samples,
             config_errors=tuple(config_errors),
             background=background,
+            history=history,
+            cost_explorer=self.cost_explorer,
         )
         self._watch_requests(monitor, log)
         log.info(
@@ -445,6 +474,18 @@ class SmCostApp(ExtensionApp):
         )
         sampler.add_listener(detector.on_reading)
         return detector
+
+    def _history_path(self, kind: str) -> Optional[Path]:
+        """Where the history lives: the trait, else the place that survives a restart in
+        this environment (None: history off)."""
+        if self.history_file is not None:
+            return Path(self.history_file).expanduser() if self.history_file.strip() else None
+        if kind == "notebook-instance":
+            # the root volume (and ~/.local with it) is rebuilt at every start; only the
+            # notebook volume mounted at /home/ec2-user/SageMaker persists
+            volume = NOTEBOOK_VOLUME if NOTEBOOK_VOLUME.is_dir() else Path.home() / "SageMaker"
+            return volume / ".smcost" / "history.sqlite"
+        return Path(jupyter_data_dir()) / "smcost" / "history.sqlite"
 
     def _watch_requests(self, monitor: ActivityMonitor, log: logging.Logger) -> None:
         """Count successful PUT/POST/PATCH/DELETE requests as activity (never GET polling)."""

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from jupyter_server.auth.decorator import authorized
@@ -18,6 +20,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .errors import SmCostError, bad_input, excerpt
+from .history import STEPS
 from .service import SmCostService
 
 AUTH_RESOURCE = "smcost"
@@ -78,6 +81,46 @@ def parse_bool(name: str, raw: Optional[str], default: bool) -> bool:
     if value not in ("true", "false"):
         raise bad_input(f"{name} must be true or false, got {excerpt(raw)}", "invalid_parameter")
     return value == "true"
+
+
+def parse_since(raw: Optional[str]) -> Optional[datetime]:
+    """An RFC 3339 date-time with a time zone (``2026-11-27T09:00:00Z``), or None."""
+    if raw is None:
+        return None
+    text = raw.strip().upper()
+    if len(text) > 64:
+        raise bad_input(f"since is not a date-time: {excerpt(raw)}", "invalid_parameter")
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    leap = re.match(r"^(.{17})60(.*)$", text)  # RFC 3339 allows a leap second: :60
+    try:
+        value = datetime.fromisoformat(leap.expand(r"\g<1>59\2") if leap else text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None or "T" not in text:
+        raise bad_input(
+            f"since must be an RFC 3339 date-time with a time zone, e.g. "
+            f"2026-11-27T09:00:00Z; got {excerpt(raw)}",
+            "invalid_parameter",
+        )
+    try:
+        value.timestamp()
+    except (OverflowError, ValueError, OSError):  # e.g. 0001-01-01T00:00:00+23:59
+        value = datetime(1970 if value.year < 5000 else 9999, 1, 1, tzinfo=timezone.utc)
+    return value
+
+
+def parse_step(raw: Optional[str], steps: tuple[int, ...], default: int) -> int:
+    """One of ``steps`` (seconds)."""
+    if raw is None:
+        return default
+    text = raw.strip()
+    if not text.isdigit() or int(text) not in steps:
+        raise bad_input(
+            f"step must be one of {', '.join(map(str, steps))} (seconds), got {excerpt(raw)}",
+            "invalid_parameter",
+        )
+    return int(text)
 
 
 class BaseHandler(ExtensionHandlerMixin, APIHandler):
@@ -220,6 +263,36 @@ class RecommendationsHandler(BaseHandler):
         await self._run(self.service.recommendations)
 
 
+class HistoryHandler(BaseHandler):
+    PARAMETERS = ("since", "step")
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._run(self._history)
+
+    async def _history(self) -> Any:
+        args = {
+            k: v
+            for k, v in self.request.query_arguments.items()
+            # JupyterLab's ServerConnection appends a bare timestamp to GETs (cache buster)
+            if not (k.isdigit() and v == [b""])
+        }
+        unknown = sorted(set(args) - set(self.PARAMETERS))
+        if unknown:
+            raise bad_input(
+                f"unknown parameter(s): {excerpt(', '.join(unknown))}; known: "
+                + ", ".join(self.PARAMETERS),
+                "unknown_parameter",
+            )
+        repeated = sorted(k for k, v in args.items() if len(v) > 1)
+        if repeated:
+            raise bad_input(f"{repeated[0]} is given more than once", "invalid_parameter")
+        since = parse_since(self.get_query_argument("since", None))
+        step = parse_step(self.get_query_argument("step", None), STEPS, STEPS[0])
+        return await self.service.get_history(since, step)
+
+
 ROUTES = [
     ("status", StatusHandler),
     ("idle", IdleHandler),
@@ -229,6 +302,7 @@ ROUTES = [
     ("prices", PricesHandler),
     ("switch", SwitchHandler),
     ("recommendations", RecommendationsHandler),
+    ("history", HistoryHandler),
 ]
 
 

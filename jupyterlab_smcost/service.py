@@ -8,11 +8,12 @@ loads and refreshes in their own, so a slow Price List API never holds a request
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, Optional, TypeVar
 
 from .activity import ActivityMonitor, Busy, utcnow
@@ -20,9 +21,20 @@ from .aws.errors import describe_aws_error
 from .background import BackgroundDetector
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict, excerpt, unavailable
+from .history import (
+    HOUR,
+    KEPT_S,
+    HistoryRecorder,
+    Running,
+    choose_step,
+    read_usage,
+    series,
+    spend,
+    window_summary,
+)
 from .idle import IdleLoop, IdleStatus, effective_timeout
 from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, LivePriceCache, Price, PriceBook, price_row
-from .recommend import recommend
+from .recommend import GPU_IDLE, HEADROOM, SATURATED, recommend
 from .settings import IdleSettings, SettingsStore
 from .usage import UsageSampler, UsageSummary
 
@@ -51,6 +63,8 @@ class SmCostService:
         recommend_min_samples: int = 30,
         config_errors: tuple[str, ...] = (),
         background: Optional[BackgroundDetector] = None,
+        history: Optional[HistoryRecorder] = None,
+        cost_explorer: bool = False,
     ) -> None:
         self.env = env
         self.prices = prices
@@ -77,6 +91,10 @@ class SmCostService:
         self.usage_sampler = usage_sampler
         self.background = background
         self.recommend_min_samples = recommend_min_samples
+        self.history = history
+        self.cost_explorer = cost_explorer
+        self._billed: Optional[dict[str, Any]] = None
+        self._billed_task: Optional[asyncio.Future[None]] = None
         #: the administrator's configuration mistakes: while any, nothing is stopped or
         #: switched (the idle loop does not act; shutdown and switch answer 503)
         self.config_errors = tuple(config_errors)
@@ -141,6 +159,10 @@ class SmCostService:
             self._housekeeping = None
         if self.usage_sampler:
             self.usage_sampler.stop()
+        if self.history:
+            # the last minute's samples and the spans' ends: one small transaction, as the
+            # server stops (the sampler thread that wrote until now has just ended)
+            self.history.close()
         self.env.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.price_executor.shutdown(wait=False, cancel_futures=True)
@@ -161,6 +183,7 @@ class SmCostService:
             if types != self._types:
                 self._types = types
                 self.idle.poke()  # the price, so the effective timeout, may have changed
+            self._note_running()
         return self._types or []
 
     async def instance_types(self) -> list[str]:
@@ -215,6 +238,7 @@ class SmCostService:
             )
         finally:
             self.idle.poke()  # the price may change the idle timeout (idle_timeout_by_price)
+            self._note_running()  # and the price in force that spend is counted at
 
     # -- idle policy
     async def _refresh_background(self) -> None:
@@ -257,6 +281,9 @@ class SmCostService:
 
     async def _run_housekeeping(self) -> None:
         try:
+            if self.history and self.usage_sampler is None:
+                # no sampler thread to write the spans: write them from a worker
+                await self.run_blocking(self.history.tick, action="write the usage history")
             if self.env.needs_housekeeping():
                 await self.run_blocking(
                     self.env.housekeeping, self._context(), action="clean up replaced apps"
@@ -497,14 +524,15 @@ class SmCostService:
         """Measured use over the window and the instance types it suggests (pure rules)."""
         types = await self.instance_types()
         sampler = self.usage_sampler
-        summary = sampler.window.summary() if sampler else UsageSummary(0.0, 0, 0.0)
         primary = types[0] if len(types) == 1 else None
+        summary, kept = await self._usage_summary(primary)
         price = self.current_price(types)
         out: dict[str, Any] = {
             "window_s": summary.window_s,
             "samples": summary.samples,
             "span_s": round(summary.span_s, 1),
             "interval_s": sampler.interval_s if sampler else None,
+            "kept": kept,
             "utilization": summary.to_json(),
             "current": {
                 "type": primary,
@@ -543,6 +571,159 @@ class SmCostService:
             out.update(result)
         return out
 
+    async def _usage_summary(
+        self, instance_type: Optional[str]
+    ) -> tuple[UsageSummary, Optional[dict[str, Any]]]:
+        """The window: this run's samples, and while this run is younger than the window,
+        kept minutes of the same instance type from before it (newest first, gaps
+        skipped). ``kept`` says how many samples came from the kept history and since
+        when (None when history is off)."""
+        sampler = self.usage_sampler
+        if sampler is None:
+            return UsageSummary(0.0, 0, 0.0), None
+        window = sampler.window
+        if self.history is None or not instance_type or not self.env.usage_measures_instance:
+            return window.summary(), None
+        raw = window.items()
+        need = window.window_s - (utcnow().timestamp() - self.history.started_at)
+        kept = await self.run_blocking(
+            self.history.kept_window,
+            instance_type,
+            need,
+            sampler.interval_s,
+            action="read the usage history",
+        )
+        summary = window_summary(window.window_s, raw, kept, sampler.interval_s)
+        return summary, {
+            "samples": sum(a.n for _, a in kept),
+            "since": _iso(min(t for t, _ in kept)) if kept else None,
+            "instance_type": instance_type,
+        }
+
+    # -- history
+    def _note_running(self) -> None:
+        """Tell the history what is billed now and at what price (no I/O: the next write
+        of the sampler thread opens and closes the spans)."""
+        if self.history is None or self._types is None:
+            return
+        region, component = self.env.region, self.env.component
+        running = []
+        for i, t in enumerate(self._types):
+            p = self.prices.price(region, component, t)
+            slot = self._types[:i].count(t)  # two apps of one type: two spans
+            running.append(Running(t, region, component, p.usd_per_hour, p.source, p.as_of, slot))
+        single = len(self._types) == 1 and self.env.usage_measures_instance
+        self.history.set_running(running, self._types[0] if single else None)
+
+    async def get_history(self, since: Optional[datetime], step: int) -> dict[str, Any]:
+        """Usage at ``step`` from ``since`` (default: the recommendation window) to now,
+        spend per day from ``since``'s day, and this month to date."""
+        types = await self.instance_types()
+        sampler = self.usage_sampler
+        window_s = sampler.window.window_s if sampler else None
+        now = utcnow()
+        until = now.timestamp()
+        oldest = until - KEPT_S[HOUR]
+        start = since.timestamp() if since is not None else until - (window_s or HOUR)
+        start = min(max(start, oldest), until)
+        step = choose_step(step, start, until)
+        out: dict[str, Any] = {
+            "enabled": self.history is not None,
+            "since": _iso(start),
+            "until": _iso(until),
+            "step_s": step,
+            "window_s": window_s,
+            "instance_type": types[0] if len(types) == 1 else None,
+            "thresholds": {
+                "cpu_saturated": SATURATED,
+                "mem_saturated": SATURATED,
+                "gpu_idle": GPU_IDLE,
+                "headroom": HEADROOM,
+            },
+            "kept_since": None,
+            "usage": [],
+            "spend": None,
+            "billed": None,
+        }
+        if self.history is None:
+            out["reason"] = "usage history is off (SmCostApp.history_file is empty)"
+            return out
+        history = self.history
+
+        def read() -> dict[str, Any]:
+            rows = read_usage(history.store, history.pending(), start, until, step)
+            first_day = datetime.fromtimestamp(start, timezone.utc).date()
+            month = now.date().replace(day=1)
+            spans_from = min(
+                start, datetime(month.year, month.month, 1, tzinfo=timezone.utc).timestamp()
+            )
+            oldest_kept = history.store.oldest()
+            if self.cost_explorer and self._billed is None:
+                self._billed = _load_billed(history)
+            return {
+                "usage": series(rows, step),
+                "spend": spend(history.spans(spans_from), first_day, until),
+                "kept_since": None if oldest_kept is None else _iso(oldest_kept),
+            }
+
+        out.update(await self.run_blocking(read, action="read the usage history"))
+        out["billed"] = self._billed_json()
+        return out
+
+    # -- billed spend (Cost Explorer)
+    #: Cost Explorer refreshes its data at least daily, and each request costs $0.01
+    BILLED_TTL_S = 12 * 3600
+    BILLED_RETRY_S = 3600
+    #: billed days asked for (the spend chart's 30 days, and the month to date)
+    BILLED_DAYS = 30
+
+    def _billed_json(self) -> Optional[dict[str, Any]]:
+        """What Cost Explorer billed (cached; refreshed in the background when stale)."""
+        if not self.cost_explorer:
+            return None
+        billed = self._billed
+        age = None
+        if billed and billed.get("fetched_at"):
+            age = utcnow().timestamp() - datetime.fromisoformat(billed["fetched_at"]).timestamp()
+        ttl = self.BILLED_TTL_S if billed and billed["state"] == "ok" else self.BILLED_RETRY_S
+        running = self._billed_task is not None and not self._billed_task.done()
+        if (age is None or age >= ttl) and not running:
+            self._billed_task = asyncio.ensure_future(self._refresh_billed())
+        if billed is None:
+            return {**_billed_empty("pending"), "message": "asking Cost Explorer"}
+        return billed
+
+    async def _refresh_billed(self) -> None:
+        today = utcnow().date()
+        start = min(today.replace(day=1), today - timedelta(days=self.BILLED_DAYS))
+        try:
+            got = await self.run_blocking(
+                self.env.billed_spend, start, today, action="read billed spend"
+            )
+        except SmCostError as e:
+            state = "unavailable" if e.code == "billed_unavailable" else "error"
+            if state == "error":
+                self.log.warning("smcost: %s", e.message)
+            self._billed = {**_billed_empty(state), "message": e.message}
+        else:
+            month = today.replace(day=1)
+            self._billed = {
+                **_billed_empty("ok"),
+                "tag": {"key": got.tag_key, "value": got.tag_value},
+                "days": [
+                    {"date": d.day.isoformat(), "usd": round(d.usd, 4), "estimated": d.estimated}
+                    for d in got.days
+                ],
+                "month_to_date_usd": round(sum(d.usd for d in got.days if d.day >= month), 4),
+                "through": (today - timedelta(days=1)).isoformat(),
+            }
+        self._billed["fetched_at"] = utcnow().isoformat()
+        if self.history is not None and self._billed["state"] == "ok":
+            history, text = self.history, json.dumps(self._billed)
+            await self.run_blocking(
+                lambda: history.store.set_meta("billed", text), action="keep billed spend"
+            )
+
     # -- metrics
     def metrics_snapshot(self) -> dict[str, Optional[float]]:
         """Sync and cheap: read at every /metrics scrape from the last evaluation."""
@@ -579,3 +760,30 @@ def refuse_unknown_fields(body: Any, known: tuple[str, ...]) -> None:
 def excerpt_name(text: str) -> str:
     """A user-given name as it reads in a message: itself when short, else an excerpt."""
     return text if len(text) <= 80 else excerpt(text)
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+def _billed_empty(state: str) -> dict[str, Any]:
+    return {
+        "state": state,
+        "message": None,
+        "note": "billed by AWS (Cost Explorer): up to a day late; today is not included",
+        "tag": None,
+        "days": [],
+        "month_to_date_usd": None,
+        "through": None,
+        "fetched_at": None,
+    }
+
+
+def _load_billed(history: HistoryRecorder) -> Optional[dict[str, Any]]:
+    """The last billed spend kept (a restart does not pay for a new request)."""
+    text = history.store.get_meta("billed")
+    try:
+        billed = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return billed if isinstance(billed, dict) and billed.get("state") == "ok" else None

@@ -406,6 +406,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage and spend over time, kept across server restarts
+         * @description Usage of this machine (CPU, memory, GPU: mean and maximum per step) from `since` to now, and spend per UTC day from `since`'s day to today with this month to date (the time this server saw each instance type running x the price in force then, each price with its source). Kept per minute for 48 hours and per hour for 60 days (`SmCostApp.history_file`); an older `since` is moved up to what is kept, a later one down to now. A step that would give more than 1500 points is raised to the next accepted one (`step_s` says which). Unknown parameters get 400 `unknown_parameter` (but a bare number without a value, the cache buster JupyterLab's ServerConnection appends to every GET); a malformed or repeated one 400 `invalid_parameter`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description RFC 3339 date-time with a time zone, e.g. `2026-11-27T09:00:00Z`. Default: now minus the recommendation window (`SmCostApp.usage_window`). */
+                    since?: string;
+                    /** @description Seconds per point (default 60). */
+                    step?: 60 | 120 | 300 | 600 | 900 | 1800 | 3600 | 7200 | 10800 | 21600 | 43200 | 86400;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Usage series, spend per day, and (when the administrator allows it) billed spend */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["History"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -604,6 +650,13 @@ export interface components {
             /** @description seconds between the oldest and newest sample */
             span_s?: number;
             interval_s?: number | null;
+            /** @description What the window took from the kept history (samples of the same instance type from before this server started; null when history is off). While this server has run for less than the window, the window is filled with the newest kept minutes of the same type, skipping the time nothing ran; a kept minute counts as its samples at its mean for p50 and at its peak for p95. */
+            kept?: {
+                samples: number;
+                /** Format: date-time */
+                since: string | null;
+                instance_type: string;
+            } | null;
             utilization: components["schemas"]["Utilization"];
             current?: {
                 type?: string | null;
@@ -613,6 +666,106 @@ export interface components {
             items: components["schemas"]["Recommendation"][];
             /** @description why there are no items */
             reason: string | null;
+        };
+        /** @description One step of usage. `t` is the step's start (UNIX seconds, UTC). CPU is the busy fraction of all vCPUs; memory the fraction of memory used (`mem_max_gib` in GiB); GPU the busiest device's utilisation and the fullest device's memory; means and maxima over the step's samples; GPU fields null without NVML data. */
+        UsagePoint: {
+            t: number;
+            /** @description the type most of the step's samples ran on (null: not a single billed type) */
+            instance_type: string | null;
+            samples: number;
+            cpu_count?: number | null;
+            cpu_mean: number | null;
+            cpu_max: number | null;
+            mem_total_gib?: number | null;
+            mem_mean: number | null;
+            mem_max: number | null;
+            mem_max_gib?: number | null;
+            gpu_count?: number;
+            gpu_mean: number | null;
+            gpu_max: number | null;
+            gpu_mem_max_gib?: number | null;
+            gpu_mem_total_gib?: number | null;
+        };
+        SpendTally: {
+            /** @description hours x price in force, for the priced hours */
+            usd: number;
+            /** @description instance hours this server saw running */
+            hours: number;
+            /** @description hours of a type whose price is unknown (not in usd: usd is then a floor) */
+            unpriced_hours: number;
+            prices: {
+                instance_type: string;
+                usd_per_hour: number | null;
+                source: components["schemas"]["PriceSource"];
+                as_of: string | null;
+                hours: number;
+                usd: number | null;
+            }[];
+        };
+        /** @enum {string} */
+        BilledState: "ok" | "pending" | "error" | "unavailable";
+        /** @description What AWS billed, from Cost Explorer (null unless SmCostApp.cost_explorer is on): daily unblended cost of what carries this space's or user's cost allocation tag. Billed figures are up to a day late and today's is not included. state: ok; pending (the first request is under way); error (message says why; retried hourly); unavailable (no tag to ask about, e.g. notebook instances, local mode). */
+        Billed: {
+            state: components["schemas"]["BilledState"];
+            message: string | null;
+            note: string;
+            tag: {
+                key: string;
+                value: string;
+            } | null;
+            days: {
+                /** Format: date */
+                date: string;
+                usd: number;
+                /** @description Cost Explorer may still revise it */
+                estimated: boolean;
+            }[];
+            month_to_date_usd: number | null;
+            /**
+             * Format: date
+             * @description last day included
+             */
+            through: string | null;
+            /** Format: date-time */
+            fetched_at: string | null;
+        } | null;
+        History: {
+            /** @description false: SmCostApp.history_file is empty (reason) */
+            enabled: boolean;
+            reason?: string;
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            until: string;
+            step_s: number;
+            /** @description the recommendation window (null: usage sampling off) */
+            window_s: number | null;
+            /** @description the type running now */
+            instance_type: string | null;
+            /** @description The fractions the right-sizing rules use: CPU or memory p95 above `*_saturated` of this instance is under-provisioned; GPUs under `gpu_idle` (p95) are idle; a smaller type fits when the p95 need is at most `headroom` of what it offers. */
+            thresholds: {
+                cpu_saturated: number;
+                mem_saturated: number;
+                gpu_idle: number;
+                headroom: number;
+            };
+            /**
+             * Format: date-time
+             * @description when the oldest thing kept started (null: nothing kept yet)
+             */
+            kept_since: string | null;
+            usage: components["schemas"]["UsagePoint"][];
+            spend: {
+                days: (components["schemas"]["SpendTally"] & {
+                    /** Format: date */
+                    date: string;
+                })[];
+                month_to_date: components["schemas"]["SpendTally"] & {
+                    /** @description YYYY-MM (UTC) */
+                    month: string;
+                };
+            } | null;
+            billed: components["schemas"]["Billed"];
         };
     };
     responses: {
@@ -659,6 +812,11 @@ export type SchemaSwitchEndState = components['schemas']['SwitchEndState'];
 export type SchemaUtilization = components['schemas']['Utilization'];
 export type SchemaRecommendation = components['schemas']['Recommendation'];
 export type SchemaRecommendations = components['schemas']['Recommendations'];
+export type SchemaUsagePoint = components['schemas']['UsagePoint'];
+export type SchemaSpendTally = components['schemas']['SpendTally'];
+export type SchemaBilledState = components['schemas']['BilledState'];
+export type SchemaBilled = components['schemas']['Billed'];
+export type SchemaHistory = components['schemas']['History'];
 export type ResponseError = components['responses']['Error'];
 export type ResponseMisconfigured = components['responses']['Misconfigured'];
 export type $defs = Record<string, never>;
@@ -671,6 +829,7 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsShutdownPostResponses202ContentApplicationJsonStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/shutdown"]["post"]["responses"]["202"]["content"]["application/json"]["state"]> = ["shutting_down"];
+export const pathsHistoryGetParametersQueryStepValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["step"]> = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 export const environmentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnvironmentKind"]> = ["local", "notebook-instance", "studio-classic", "studio-space"];
 export const priceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceSource"]> = ["live", "bundled", "estimated", "unknown"];
 export const idleStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Idle"]["state"]> = ["active", "idle", "busy", "disabled", "shutting_down", "error"];
@@ -679,4 +838,5 @@ export const switchActiveStateValues: ReadonlyArray<FlattenedDeepRequired<compon
 export const switchEndStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SwitchEndState"]> = ["waiting_external", "manual", "succeeded", "failed"];
 export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned"];
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
+export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
 export type operations = Record<string, never>;

@@ -8,6 +8,11 @@
  * It also follows an instance switch: a second Poll GETs smcost/switch while
  * the switch is under way (a SwitchActiveState of openapi.yaml) and stops at
  * the first SwitchEndState, at a 404 or on dispose.
+ *
+ * A third, slow Poll GETs smcost/history (usage over the recommendation
+ * window, spend per day over 30 days) once a minute, only while a view shows
+ * it and the page is visible (standby otherwise), and refreshes the
+ * recommendations with it.
  */
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
@@ -17,6 +22,7 @@ import { switchActiveStateValues } from './api';
 import { clockSkew, countsDown, remainingSeconds } from './format';
 import { requestAPI, SmCostError } from './request';
 import {
+  IHistory,
   IIdleSettings,
   IIdleSettingsReply,
   IIdleSettingsUpdate,
@@ -39,6 +45,28 @@ export interface IApi {
   recommendations(): Promise<IRecommendations>;
   startSwitch(instanceType: string): Promise<ISwitchStatus>;
   getSwitch(): Promise<ISwitchStatus>;
+  history(query: IHistoryQuery): Promise<IHistory>;
+}
+
+/** GET smcost/history parameters (openapi.yaml); the server's defaults when absent. */
+export interface IHistoryQuery {
+  /** RFC 3339 date-time (default: the recommendation window). */
+  since?: string;
+  /** Seconds per point (default 60). */
+  step?: number;
+}
+
+/** `history?since=...&step=...` */
+export function historyPath(query: IHistoryQuery): string {
+  const params = new URLSearchParams();
+  if (query.since !== undefined) {
+    params.set('since', query.since);
+  }
+  if (query.step !== undefined) {
+    params.set('step', String(query.step));
+  }
+  const q = params.toString();
+  return q ? `history?${q}` : 'history';
 }
 
 const json = (method: string, body?: unknown): RequestInit => ({
@@ -65,7 +93,8 @@ export const restApi: IApi = {
       'switch',
       json('POST', { instance_type: instanceType })
     ),
-  getSwitch: () => requestAPI<ISwitchStatus>('switch')
+  getSwitch: () => requestAPI<ISwitchStatus>('switch'),
+  history: query => requestAPI<IHistory>(historyPath(query))
 };
 
 /** What the model asks its listeners to do. */
@@ -94,6 +123,12 @@ export const MAX_BACKOFF_S = 300;
 export const SWITCH_INTERVAL_S = 3;
 /** While following a switch, back off to at most this interval on errors. */
 export const SWITCH_MAX_BACKOFF_S = 60;
+/** Seconds between GET smcost/history while a view shows it. */
+export const HISTORY_INTERVAL_S = 60;
+/** Days of spend the history asks for (today included). */
+export const SPEND_DAYS = 30;
+/** Seconds per usage point. */
+export const USAGE_STEP_S = 60;
 
 /** Whether a switch is still under way (a SwitchActiveState of openapi.yaml). */
 export function switchUnderWay(sw: ISwitchStatus | null): boolean {
@@ -153,6 +188,17 @@ export class SmCostModel implements IDisposable {
       name: 'jupyterlab-smcost:switch',
       standby: () => this._isHidden()
     });
+    this._historyPoll = new Poll({
+      auto: false,
+      factory: () => this._fetchHistory(),
+      frequency: {
+        interval: HISTORY_INTERVAL_S * 1000,
+        backoff: true,
+        max: MAX_BACKOFF_S * 1000
+      },
+      name: 'jupyterlab-smcost:history',
+      standby: () => this._isHidden() || !this._historyShown
+    });
     if (autoStart) {
       this._ticker = setInterval(() => this.tick(), 1000);
     }
@@ -192,6 +238,22 @@ export class SmCostModel implements IDisposable {
   }
   get recommendations(): IRecommendations | null {
     return this._recommendations;
+  }
+  /** The last GET smcost/recommendations, with or without items (null: none yet). */
+  get utilization(): IRecommendations | null {
+    return this._recsData;
+  }
+  /** Usage over the recommendation window (null until fetched). */
+  get usageHistory(): IHistory | null {
+    return this._usageHistory;
+  }
+  /** Spend per day over the last SPEND_DAYS days (null until fetched). */
+  get spendHistory(): IHistory | null {
+    return this._spendHistory;
+  }
+  /** Why the last history fetch failed (null after a success). */
+  get historyError(): SmCostError | null {
+    return this._historyError;
   }
   /** The latest switch (null before any, or after a 404). */
   get switchStatus(): ISwitchStatus | null {
@@ -306,6 +368,7 @@ export class SmCostModel implements IDisposable {
     let next: IRecommendations | null = null;
     try {
       const data = await this._api.recommendations();
+      this._recsData = data ?? null;
       next =
         data && Array.isArray(data.items) && data.items.length ? data : null;
     } catch (error) {
@@ -321,6 +384,27 @@ export class SmCostModel implements IDisposable {
       this._changed.emit();
     }
     return next;
+  }
+
+  /**
+   * Whether a view shows the history: while one does (and the page is
+   * visible), it is fetched every HISTORY_INTERVAL_S; showing it fetches now.
+   */
+  showHistory(shown: boolean): void {
+    this._historyShown = shown;
+    if (!shown || this._historyAbsent) {
+      return;
+    }
+    if (this._historyPoll.state.phase === 'constructed') {
+      void this._historyPoll.start();
+    } else {
+      void this._historyPoll.refresh();
+    }
+  }
+
+  /** Fetch the history now (what the poll does); rejects on errors but 404. */
+  async loadHistory(): Promise<void> {
+    await this._fetchHistory();
   }
 
   /**
@@ -373,6 +457,7 @@ export class SmCostModel implements IDisposable {
     this._isDisposed = true;
     this._poll.dispose();
     this._switchPoll.dispose();
+    this._historyPoll.dispose();
     if (this._ticker !== null) {
       clearInterval(this._ticker);
     }
@@ -402,6 +487,46 @@ export class SmCostModel implements IDisposable {
       this._switchLooked = true;
       void this._switchPoll.start();
     }
+  }
+
+  /**
+   * The history poll's factory: the usage window (the server's default
+   * since) and 30 days of spend from the start of a UTC day (server time).
+   * A 404 (a server without the route) stops the poll; other errors reject
+   * (the poll backs off).
+   */
+  private async _fetchHistory(): Promise<void> {
+    const serverNow = new Date(this._now() + this._skew);
+    const since = new Date(
+      Date.UTC(
+        serverNow.getUTCFullYear(),
+        serverNow.getUTCMonth(),
+        serverNow.getUTCDate() - (SPEND_DAYS - 1)
+      )
+    ).toISOString();
+    try {
+      const [usage, spend] = await Promise.all([
+        this._api.history({ step: USAGE_STEP_S }),
+        this._api.history({ since, step: 86400 })
+      ]);
+      this._usageHistory = usage;
+      this._spendHistory = spend;
+      this._historyError = null;
+    } catch (error) {
+      if (error instanceof SmCostError && error.status === 404) {
+        this._historyAbsent = true;
+        this._historyError = null;
+        this._changed.emit();
+        void this._historyPoll.stop();
+        return;
+      }
+      this._historyError = asSmCostError(error);
+      this._changed.emit();
+      throw this._historyError;
+    }
+    this._changed.emit();
+    // the recommendation's percentiles move with the same samples
+    await this.loadRecommendations();
   }
 
   /** The switch poll's factory (rejecting makes it back off). */
@@ -554,6 +679,13 @@ export class SmCostModel implements IDisposable {
   private _switchError: SmCostError | null = null;
   private _switchLooked = false;
   private _recsAbsentUntil = 0;
+  private _recsData: IRecommendations | null = null;
+  private _historyPoll: Poll;
+  private _historyShown = false;
+  private _historyAbsent = false;
+  private _usageHistory: IHistory | null = null;
+  private _spendHistory: IHistory | null = null;
+  private _historyError: SmCostError | null = null;
   private _warnedFor: string | null = null;
   private _verifiedFor: string | null = null;
   private _savedFor: string | null = null;

@@ -1,9 +1,10 @@
 /**
  * The left sidebar panel "SageMaker cost": the administrator's configuration
- * errors, instance and price, spend, idle countdown with state and reasons,
- * Keep running / Shut down now, idle settings, and recommendations with the
- * instance switch (only when the server offers them). It only renders the
- * model: fetching and polling live in model.ts.
+ * errors, instance and price, spend (with spend per day over 30 days), idle
+ * countdown with state and reasons, Keep running / Shut down now, idle
+ * settings, usage over the recommendation window and the recommendations
+ * with the instance switch (only when the server offers them). It only
+ * renders the model: fetching and polling live in model.ts.
  */
 import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
@@ -27,6 +28,7 @@ import {
   formatSpecs,
   formatSpokenDuration
 } from './format';
+import { SpendChart, UsageChart } from './charts';
 import { costIcon } from './icon';
 import { SmCostModel } from './model';
 import { SmCostError } from './request';
@@ -170,6 +172,47 @@ function SpendSection({ status }: { status: IStatus }) {
         {formatMoney(cost.projected_usd_per_month)}
         <span className="jp-SmCost-asOf"> at this rate</span>
       </Row>
+    </Section>
+  );
+}
+
+/** Spend per day over the last 30 days, from the kept history. */
+function SpendHistorySection({ model }: { model: SmCostModel }) {
+  const history = model.spendHistory;
+  if (!history?.enabled) {
+    return null;
+  }
+  return (
+    <Section title="Spend per day" name="spendHistory">
+      <SpendChart history={history} />
+    </Section>
+  );
+}
+
+/** CPU, memory and GPU over the recommendation window, beside the recommendations. */
+function UsageSection({ model }: { model: SmCostModel }) {
+  const history = model.usageHistory;
+  if (!history?.enabled) {
+    return null;
+  }
+  const kept = model.utilization?.kept;
+  return (
+    <Section title="Usage" name="usage">
+      <UsageChart
+        history={history}
+        utilization={model.utilization?.utilization ?? null}
+      />
+      {kept && kept.samples > 0 ? (
+        <div className="jp-SmCost-detail">
+          The window includes {kept.samples} samples kept from before this
+          server started ({kept.instance_type}).
+        </div>
+      ) : null}
+      {model.utilization?.reason && !model.recommendations ? (
+        <div className="jp-SmCost-detail jp-SmCost-recReason">
+          {model.utilization.reason}
+        </div>
+      ) : null}
     </Section>
   );
 }
@@ -555,8 +598,10 @@ function PanelView(props: IProps) {
         <>
           <InstanceSection status={status} />
           <SpendSection status={status} />
+          <SpendHistorySection model={model} />
           <IdleSection {...props} status={status} />
           <SettingsSection model={model} />
+          <UsageSection model={model} />
           <RecommendationsSection {...props} status={status} />
         </>
       ) : error ? null : (
@@ -583,6 +628,12 @@ export class SmCostPanel extends ReactWidget {
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     void this._model.loadRecommendations();
+    this._model.showHistory(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._model.showHistory(false);
   }
 
   render(): JSX.Element {

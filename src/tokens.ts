@@ -64,3 +64,10 @@ export type IRecommendations = Schemas['Recommendations'];
 export type ISwitchStatus = Schemas['Switch'];
 export type ISwitchStep = ISwitchStatus['steps'][number];
 export type SwitchState = Schemas['SwitchState'];
+/** GET smcost/history */
+export type IHistory = Schemas['History'];
+export type IUsagePoint = Schemas['UsagePoint'];
+export type IUtilization = Schemas['Utilization'];
+/** What Cost Explorer billed (null unless the administrator turned it on). */
+export type IBilled = NonNullable<Schemas['Billed']>;
+export type ISpendDay = NonNullable<IHistory['spend']>['days'][number];

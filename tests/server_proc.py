@@ -117,6 +117,7 @@ class ServerProcess:
             "--ServerApp.port_retries=0",
             f"--SmCostApp.settings_file={self.dir / 'idle-settings.json'}",
             f"--SmCostApp.price_cache_dir={self.dir / 'prices'}",
+            f"--SmCostApp.history_file={self.dir / 'history.sqlite'}",
             f"--SmCostApp.metadata_path={self.dir / 'no-metadata.json'}",
             *args,
         ]

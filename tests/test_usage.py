@@ -148,6 +148,40 @@ def test_sample_once_skips_the_priming_read_and_survives_errors(caplog: Any) -> 
     assert len(w) == 1
 
 
+def test_listeners_get_each_kept_reading_with_its_wall_time(caplog: Any) -> None:
+    w = UsageWindow(3600, clock=Clock())
+    src = FakeSource([reading(cpu=None), reading(cpu=0.25), reading(cpu=0.5)])
+    sampler = UsageSampler(src, w, interval_s=10, wall_clock=lambda: 1_800_000_000.0)
+    got: list[tuple[float, float, str]] = []
+
+    def broken(ts: float, r: Reading) -> None:
+        raise RuntimeError("a listener's bug")
+
+    sampler.add_listener(broken)
+    sampler.add_listener(lambda ts, r: got.append((ts, r.cpu, threading.current_thread().name)))
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            sampler.sample_once()
+    # the priming read (no CPU figure) is not passed on; a failing listener stops nothing
+    assert [(ts, cpu) for ts, cpu, _ in got] == [(1_800_000_000.0, 0.25), (1_800_000_000.0, 0.5)]
+    assert len([r for r in caplog.records if "listener" in r.message]) == 1
+
+
+def test_listeners_run_on_the_sampler_thread() -> None:
+    w = UsageWindow(3600)
+    sampler = UsageSampler(FakeSource([reading(cpu=None)]), w, interval_s=0.02)
+    threads: list[str] = []
+    sampler.add_listener(lambda ts, r: threads.append(threading.current_thread().name))
+    sampler.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(threads) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        sampler.stop()
+    assert threads and set(threads) == {"smcost-usage"}
+
+
 def test_sampler_thread_samples_on_its_interval_and_stops() -> None:
     w = UsageWindow(3600)
     src = FakeSource([reading(cpu=None)])

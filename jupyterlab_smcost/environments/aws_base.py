@@ -8,12 +8,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any, Optional
 
 from ..aws.clients import ClientFactory, default_factory
+from ..aws.costs import billed_days
 from ..aws.sagemaker import Clock, Sleep, call
 from ..errors import SmCostError
-from .base import Environment, SwitchProgress
+from .base import BilledSpend, Environment, SwitchProgress
 
 ShutdownKernel = Callable[[str], None]
 
@@ -86,6 +88,21 @@ class SageMakerEnvironment(Environment):
             f"{self.switcher_function} accepted the switch to {event['instance_type']}",
         )
         progress.state = "waiting_external"
+
+    def cost_allocation_tag(self) -> tuple[str, str]:
+        """(key, value) of the cost allocation tag AWS puts on what this environment bills
+        (blocking). Raises ``SmCostError("billed_unavailable")`` where there is none."""
+        raise SmCostError(
+            "billed_unavailable",
+            f"{self.kind} resources carry no AWS-generated cost allocation tag to ask "
+            "Cost Explorer about",
+            409,
+        )
+
+    def billed_spend(self, start: date, end: date) -> BilledSpend:
+        key, value = self.cost_allocation_tag()
+        days = billed_days(self.client("ce"), key, value, start, end)
+        return BilledSpend(key, value, tuple(days))
 
     def close(self) -> None:
         with self._lock:

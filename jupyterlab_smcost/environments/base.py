@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar, Optional
+
+from ..aws.costs import BilledDay
+from ..errors import SmCostError
 
 
 @dataclass(frozen=True)
@@ -111,5 +115,24 @@ class Environment(abc.ABC):
     def housekeeping(self, context: IdleContext) -> None:
         """Periodic clean-up (blocking), e.g. deleting apps a switch replaced."""
 
+    def billed_spend(self, start: date, end: date) -> BilledSpend:
+        """Billed spend per day from Cost Explorer, ``start`` to ``end`` (exclusive), of
+        what this environment's cost allocation tag marks (blocking). Raises
+        ``SmCostError("billed_unavailable")`` where there is no such tag."""
+        raise SmCostError(
+            "billed_unavailable",
+            "not on SageMaker: there is no billed resource to ask Cost Explorer about",
+            409,
+        )
+
     def close(self) -> None:
         """Release resources (called when the extension stops)."""
+
+
+@dataclass(frozen=True)
+class BilledSpend:
+    """What Cost Explorer billed for the resources tagged ``tag_key`` = ``tag_value``."""
+
+    tag_key: str
+    tag_value: str
+    days: tuple[BilledDay, ...]

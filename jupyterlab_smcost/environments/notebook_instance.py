@@ -6,6 +6,7 @@ import shlex
 from typing import Any, Optional
 
 from ..aws.sagemaker import notebook_instance_types
+from ..errors import SmCostError
 from .aws_base import SageMakerEnvironment
 from .base import EnvironmentInfo, IdleContext, SwitchProgress
 
@@ -26,6 +27,15 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
             can_shutdown=True,
             can_switch=True,
             label=f"notebook instance {self.name}",
+        )
+
+    def cost_allocation_tag(self) -> tuple[str, str]:
+        raise SmCostError(
+            "billed_unavailable",
+            "notebook instances carry no AWS-generated cost allocation tag, and Cost "
+            "Explorer's per-resource data (GetCostAndUsageWithResources) covers only 14 days "
+            "and must be enabled for the whole account: billed spend is shown for Studio only",
+            409,
         )
 
     def describe(self) -> dict[str, Any]:

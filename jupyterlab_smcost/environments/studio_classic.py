@@ -11,6 +11,7 @@ from typing import Any, NoReturn, Optional
 
 from botocore.exceptions import ClientError
 
+from ..aws.costs import SPACE_TAG, USER_PROFILE_TAG
 from ..aws.errors import error_code
 from ..aws.sagemaker import (
     WaitTimeout,
@@ -64,6 +65,7 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         #: old app name -> kernels that were running on it when it was replaced
         self.retiring: dict[str, set[str]] = {}
         self._retire_lock = threading.Lock()
+        self._owner_tag: Optional[tuple[str, str]] = None
 
     @property
     def owner(self) -> dict[str, str]:
@@ -84,6 +86,22 @@ class StudioClassicEnvironment(SageMakerEnvironment):
             can_switch=True,
             label=f"Studio Classic, {who}: the sum of its running KernelGateway apps",
         )
+
+    def cost_allocation_tag(self) -> tuple[str, str]:
+        """Studio tags a user's apps with the user profile's ARN (a shared space's apps
+        with the space's)."""
+        if self._owner_tag is None:
+            if self.space:
+                d = self.call(self.sm.describe_space, DomainId=self.domain_id, SpaceName=self.space)
+                self._owner_tag = (SPACE_TAG, d["SpaceArn"])
+            else:
+                d = self.call(
+                    self.sm.describe_user_profile,
+                    DomainId=self.domain_id,
+                    UserProfileName=self.user_profile,
+                )
+                self._owner_tag = (USER_PROFILE_TAG, d["UserProfileArn"])
+        return self._owner_tag
 
     # -- reading
     def kernel_gateway_apps(self, statuses: tuple[str, ...] = BILLED) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 from botocore.exceptions import ClientError
 
+from ..aws.costs import SPACE_TAG
 from ..aws.errors import describe_aws_error
 from ..aws.sagemaker import app_ident, app_instance_types, image_spec
 from ..aws.switcher import SPACE_SETTINGS_KEY
@@ -36,6 +37,7 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
         self.app_name = app_name
         self.component = COMPONENTS[app_type]
         self.ident = app_ident(domain_id, app_type, app_name, space=space_name)
+        self._space_arn: Optional[str] = None
 
     def info(self) -> EnvironmentInfo:
         return EnvironmentInfo(
@@ -46,6 +48,15 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
             can_switch=True,
             label=f"Studio space {self.space_name} ({self.app_type})",
         )
+
+    def cost_allocation_tag(self) -> tuple[str, str]:
+        """Studio tags the space's apps with the space's ARN."""
+        if self._space_arn is None:
+            d = self.call(
+                self.sm.describe_space, DomainId=self.domain_id, SpaceName=self.space_name
+            )
+            self._space_arn = d["SpaceArn"]
+        return SPACE_TAG, self._space_arn
 
     def describe(self) -> dict[str, Any]:
         return self.call(self.sm.describe_app, **self.ident)

@@ -3,16 +3,20 @@
  * openapi.yaml): a fixture the server could not send does not compile.
  */
 import {
+  IBilled,
   ICost,
   IEnvironment,
+  IHistory,
   IIdle,
   IIdleSettings,
   IInstance,
   IPrice,
   IRecommendation,
   IRecommendations,
+  ISpendDay,
   IStatus,
-  ISwitchStatus
+  ISwitchStatus,
+  IUsagePoint
 } from '../tokens';
 
 export const T0 = Date.parse('2026-11-26T12:00:00Z');
@@ -132,5 +136,102 @@ export function makeIdleSettings(): IIdleSettings {
     count_background: true,
     warning_s: 300,
     bounds: { min_timeout_s: 60, max_timeout_s: null }
+  };
+}
+
+export interface IHistoryOptions {
+  /** The server's clock (ms) when it answered. */
+  until?: number;
+  /** Usage points, oldest first (`t` in UNIX seconds), each completed below. */
+  usage?: Array<Partial<IUsagePoint> & { t: number }>;
+  step?: number;
+  since?: number;
+  instanceType?: string | null;
+  days?: ISpendDay[];
+  monthToDate?: number;
+  billed?: IBilled | null;
+}
+
+/** One usage point: 6 samples on ml.t3.medium at 10% CPU, 25% memory, no GPU. */
+export function makeUsagePoint(
+  p: Partial<IUsagePoint> & { t: number }
+): IUsagePoint {
+  return {
+    instance_type: 'ml.t3.medium',
+    samples: 6,
+    cpu_count: 2,
+    cpu_mean: 0.1,
+    cpu_max: 0.2,
+    mem_total_gib: 4,
+    mem_mean: 0.25,
+    mem_max: 0.3,
+    mem_max_gib: 1.2,
+    gpu_count: 0,
+    gpu_mean: null,
+    gpu_max: null,
+    gpu_mem_max_gib: null,
+    gpu_mem_total_gib: null,
+    ...p
+  };
+}
+
+/** One day of spend at ml.t3.medium's bundled price. */
+export function makeSpendDay(date: string, hours: number): ISpendDay {
+  const usd = Math.round(hours * 0.05 * 10000) / 10000;
+  return {
+    date,
+    usd,
+    hours,
+    unpriced_hours: 0,
+    prices: hours
+      ? [
+          {
+            instance_type: 'ml.t3.medium',
+            usd_per_hour: 0.05,
+            source: 'bundled',
+            as_of: '2026-09-24',
+            hours,
+            usd
+          }
+        ]
+      : []
+  };
+}
+
+/** GET smcost/history: the last hour at 60 s steps, by default empty. */
+export function makeHistory(options: IHistoryOptions = {}): IHistory {
+  const until = options.until ?? T0;
+  const step = options.step ?? 60;
+  const since = options.since ?? until - 3600_000;
+  const days = options.days ?? [makeSpendDay('2026-11-26', 1)];
+  return {
+    enabled: true,
+    since: new Date(since).toISOString(),
+    until: new Date(until).toISOString(),
+    step_s: step,
+    window_s: 3600,
+    instance_type:
+      options.instanceType === undefined
+        ? 'ml.t3.medium'
+        : options.instanceType,
+    thresholds: {
+      cpu_saturated: 0.9,
+      mem_saturated: 0.9,
+      gpu_idle: 0.05,
+      headroom: 0.7
+    },
+    kept_since: new Date(since).toISOString(),
+    usage: (options.usage ?? []).map(makeUsagePoint),
+    spend: {
+      days,
+      month_to_date: {
+        month: '2026-11',
+        usd: options.monthToDate ?? days.reduce((s, d) => s + d.usd, 0),
+        hours: days.reduce((s, d) => s + d.hours, 0),
+        unpriced_hours: 0,
+        prices: []
+      }
+    },
+    billed: options.billed ?? null
   };
 }

@@ -1,7 +1,15 @@
-import { IApi, IDeadlineEvent, SmCostModel } from '../model';
-import { NOT_INSTALLED, SmCostError } from '../request';
-import { IIdle, IStatus } from '../tokens';
 import {
+  HISTORY_INTERVAL_S,
+  historyPath,
+  IApi,
+  IDeadlineEvent,
+  IHistoryQuery,
+  SmCostModel
+} from '../model';
+import { NOT_INSTALLED, SmCostError } from '../request';
+import { IHistory, IIdle, IStatus } from '../tokens';
+import {
+  makeHistory,
   makeIdleSettings,
   makeRecommendation,
   makeRecommendations,
@@ -60,6 +68,13 @@ class FakeApi implements IApi {
   });
   startSwitch = jest.fn();
   getSwitch = jest.fn();
+  historyReply: IHistory | Error = makeHistory();
+  history = jest.fn(async (query: IHistoryQuery) => {
+    if (this.historyReply instanceof Error) {
+      throw this.historyReply;
+    }
+    return this.historyReply;
+  });
 }
 
 describe('SmCostModel', () => {
@@ -287,5 +302,100 @@ describe('announceShutdownSaves', () => {
     expect(warn).toHaveBeenCalled();
     warn.mockRestore();
     model.dispose();
+  });
+});
+
+describe('SmCostModel history', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  function setup(hidden: () => boolean = () => false) {
+    jest.useFakeTimers();
+    const api = new FakeApi();
+    // the server's clock: 2026-11-26T12:00Z; the browser's two minutes behind
+    api.serverClock = () => Date.now() + 120_000;
+    jest.setSystemTime(T0 - 120_000);
+    const model = new SmCostModel({
+      api,
+      interval: 30,
+      isHidden: hidden,
+      now: () => Date.now()
+    });
+    return { api, model };
+  }
+
+  it('builds the query string of openapi.yaml', () => {
+    expect(historyPath({})).toBe('history');
+    expect(historyPath({ step: 60 })).toBe('history?step=60');
+    expect(
+      historyPath({ since: '2026-10-28T00:00:00.000Z', step: 86400 })
+    ).toBe('history?since=2026-10-28T00%3A00%3A00.000Z&step=86400');
+  });
+
+  it('asks for nothing until a view shows the history', async () => {
+    const { api, model } = setup();
+    await jest.advanceTimersByTimeAsync(5 * HISTORY_INTERVAL_S * 1000);
+    expect(api.history).not.toHaveBeenCalled();
+    model.dispose();
+  });
+
+  it('fetches the window and 30 days of spend (server days), then slowly', async () => {
+    const { api, model } = setup();
+    await jest.advanceTimersByTimeAsync(1000); // the first status: clock skew known
+    model.showHistory(true);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(api.history.mock.calls.map(c => c[0])).toEqual([
+      { step: 60 },
+      // 30 days, today included, from 00:00 UTC on the server's calendar
+      { since: '2026-10-28T00:00:00.000Z', step: 86400 }
+    ]);
+    expect(model.usageHistory?.instance_type).toBe('ml.t3.medium');
+    expect(model.spendHistory?.spend?.days.length).toBe(1);
+    expect(api.recommendations).toHaveBeenCalled(); // p95 for the chart
+    await jest.advanceTimersByTimeAsync(10 * HISTORY_INTERVAL_S * 1000);
+    const rounds = api.history.mock.calls.length / 2;
+    expect(rounds).toBeGreaterThanOrEqual(10);
+    expect(rounds).toBeLessThanOrEqual(12);
+    model.dispose();
+  });
+
+  it('stands by while the view is hidden or the page is', async () => {
+    let pageHidden = false;
+    const { api, model } = setup(() => pageHidden);
+    model.showHistory(true);
+    await jest.advanceTimersByTimeAsync(1000);
+    const first = api.history.mock.calls.length;
+    expect(first).toBe(2);
+    model.showHistory(false);
+    await jest.advanceTimersByTimeAsync(5 * HISTORY_INTERVAL_S * 1000);
+    expect(api.history.mock.calls.length).toBe(first);
+    model.showHistory(true); // showing it again fetches now
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(api.history.mock.calls.length).toBe(first + 2);
+    pageHidden = true;
+    await jest.advanceTimersByTimeAsync(5 * HISTORY_INTERVAL_S * 1000);
+    expect(api.history.mock.calls.length).toBe(first + 2);
+    model.dispose();
+  });
+
+  it('stops asking a server without the route (404) and keeps other errors', async () => {
+    const { api, model } = setup();
+    api.historyReply = new SmCostError(NOT_INSTALLED, 404, 'not_installed');
+    model.showHistory(true);
+    await jest.advanceTimersByTimeAsync(1000);
+    const calls = api.history.mock.calls.length;
+    await jest.advanceTimersByTimeAsync(10 * HISTORY_INTERVAL_S * 1000);
+    expect(api.history.mock.calls.length).toBe(calls);
+    expect(model.historyError).toBeNull();
+    model.dispose();
+
+    const other = setup();
+    other.api.historyReply = new SmCostError('database busy', 503, 'busy');
+    other.model.showHistory(true);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(other.model.historyError?.message).toBe('database busy');
+    expect(other.model.usageHistory).toBeNull();
+    other.model.dispose();
   });
 });

@@ -9,6 +9,7 @@ import { NOT_INSTALLED, SmCostError } from '../request';
 import { SmCostStatusItem } from '../statusbar';
 import { IdleState, IRecommendations, IStatus, ISwitchStatus } from '../tokens';
 import {
+  makeHistory,
   makeIdleSettings,
   makeRecommendation,
   makeRecommendations,
@@ -88,6 +89,7 @@ function fakeApi(
     getSwitch: async () => {
       throw new SmCostError('no switch has been started', 404, 'no_switch');
     },
+    history: async () => makeHistory(),
     ...overrides
   };
 }
@@ -469,6 +471,63 @@ describe('SmCostPanel', () => {
       model.dispose();
     }
   );
+});
+
+describe('SmCostPanel history', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  const usage = Array.from({ length: 60 }, (_, i) => ({
+    t: Math.floor(NOW / 1000) - 3600 + 60 * i,
+    instance_type: 'ml.g4dn.xlarge',
+    gpu_count: 1,
+    gpu_mean: 0.01,
+    gpu_max: 0.02
+  }));
+
+  it('shows usage beside the recommendations and spend per day, when shown', async () => {
+    const history = jest.fn(async () =>
+      makeHistory({ until: NOW, usage, instanceType: 'ml.g4dn.xlarge' })
+    );
+    const { panel, model } = await render(status(true), RECS, { history });
+    expect(history).not.toHaveBeenCalled(); // nothing until the panel is shown
+    expect(panel.node.querySelector('.jp-SmCost-usage')).toBeNull();
+    model.showHistory(true);
+    await until(() => !!panel.node.querySelector('.jp-SmCost-usage'));
+    const sections = Array.from(
+      panel.node.querySelectorAll('.jp-SmCost-section')
+    ).map(s => s.className.replace(/.*jp-SmCost-/, ''));
+    // usage right before the recommendations; spend per day after spend
+    expect(sections.indexOf('usage') + 1).toBe(
+      sections.indexOf('recommendations')
+    );
+    expect(sections.indexOf('spendHistory') - 1).toBe(
+      sections.indexOf('spend')
+    );
+    const chart = panel.node.querySelector('.jp-SmCost-usage')!;
+    expect(chart.querySelector('.jp-SmCost-metric-gpu')).not.toBeNull();
+    expect(chart.querySelector('.jp-SmCost-srOnly')?.textContent).toContain(
+      'GPU (of the GPU) averaged 1%, peaked at 2%, p95 0% (idle below 5%)'
+    );
+    const spend = panel.node.querySelector('.jp-SmCost-spendHistory')!;
+    expect(spend.textContent).toContain('This month (2026-11)');
+    panel.dispose();
+    model.dispose();
+  });
+
+  it('shows nothing of it when the server keeps no history', async () => {
+    const off = { ...makeHistory(), enabled: false, spend: null, usage: [] };
+    const { panel, model } = await render(status(true), RECS, {
+      history: async () => off
+    });
+    await model.loadHistory();
+    await settle();
+    expect(panel.node.querySelector('.jp-SmCost-usage')).toBeNull();
+    expect(panel.node.querySelector('.jp-SmCost-spendHistory')).toBeNull();
+    panel.dispose();
+    model.dispose();
+  });
 });
 
 describe('SmCostStatusItem', () => {

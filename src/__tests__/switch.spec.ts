@@ -37,6 +37,7 @@ class SwitchServer {
     getIdle: jest.fn(),
     putIdle: jest.fn(),
     recommendations: jest.fn(),
+    history: jest.fn(),
     startSwitch: jest.fn(async () => {
       if (this.postAnswer instanceof Error) {
         throw this.postAnswer;

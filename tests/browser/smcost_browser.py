@@ -53,8 +53,11 @@ class LabServer:
         user_settings: Optional[dict[tuple[str, str], dict[str, Any]]] = None,
         server_extension: bool = True,
         env: Optional[dict[str, str]] = None,
+        history: Optional[Path] = None,
     ) -> None:
         self.tmp = tmp
+        #: the usage history file (a test may fill it before the server starts)
+        self.history = history or tmp / "history.sqlite"
         self.root = tmp / "root"
         self.root.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -108,6 +111,7 @@ class LabServer:
             f"--ServerApp.root_dir={self.root}",
             f"--ServerApp.jpserver_extensions={{'jupyterlab_smcost': {server_extension}}}",
             f"--SmCostApp.settings_file={tmp / 'smcost-settings.json'}",
+            f"--SmCostApp.history_file={self.history}",
             *extra_args,
         ]
         self._log = self.log_path.open("w")

@@ -1,0 +1,455 @@
+"""GET smcost/history and the recommendation reading the kept history, through a real
+jupyter_server (validated against openapi.yaml); history across a real server restart;
+billed spend from Cost Explorer (botocore Stubber, exact parameters)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from history_fill import fill_history
+from server_proc import ServerProcess
+from sm_stub import REGION, client_error, factory, stubbed
+from smcost_testing import fetch_json, validate_response
+
+from jupyterlab_smcost.aws.costs import cost_and_usage_request
+from jupyterlab_smcost.environments import (
+    NotebookInstanceEnvironment,
+    StudioClassicEnvironment,
+    StudioSpaceEnvironment,
+)
+from jupyterlab_smcost.environments.base import BilledSpend
+from jupyterlab_smcost.errors import SmCostError
+from jupyterlab_smcost.history import HistoryStore
+
+M54 = "ml.m5.4xlarge"
+
+
+def kept_minutes(path: Path, instance_type: str, minutes: int, cpu: float, mem: float) -> None:
+    """``minutes`` kept minutes at a steady ``cpu`` and ``mem`` GiB of 64, ending 3 min ago."""
+    fill_history(path, instance_type, minutes, lambda i: cpu, lambda i: mem)
+
+
+@pytest.fixture
+def history_path(tmp_path: Path) -> Path:
+    return tmp_path / "smcost" / "history.sqlite"
+
+
+# ---------------------------------------------------------------------------- the route
+
+
+@pytest.fixture
+def smcost_config(history_path: Path, request: Any) -> dict[str, Any]:
+    """Every server here starts on a history file that holds 90 minutes of ml.m5.4xlarge
+    at 9% CPU and 6 GiB (ending 3 minutes ago); tests add config with indirect
+    parametrization."""
+    kept_minutes(history_path, M54, 90, 0.09, 6.0)
+    return {"instance_type": M54, **getattr(request, "param", {})}
+
+
+async def test_history_route_returns_kept_usage_and_spend(jp_fetch: Any) -> None:
+    since = (datetime.now(timezone.utc) - timedelta(hours=2)).isoformat()
+    code, body = await fetch_json(
+        jp_fetch, "smcost", "history", params={"since": since, "step": "300"}
+    )
+    assert code == 200, body
+    validate_response("/history", "get", 200, body)
+    assert body["enabled"] and body["step_s"] == 300 and body["instance_type"] == M54
+    assert body["thresholds"] == {
+        "cpu_saturated": 0.9,
+        "mem_saturated": 0.9,
+        "gpu_idle": 0.05,
+        "headroom": 0.7,
+    }
+    kept = [p for p in body["usage"] if p["instance_type"] == M54]
+    assert 18 <= len(kept) <= 20  # 90 minutes at 5-minute steps
+    assert all(p["cpu_mean"] == 0.09 and p["cpu_max"] == 0.09 for p in kept)
+    assert all(p["mem_max_gib"] == 6.0 and p["mem_max"] == round(6 / 64, 4) for p in kept)
+    assert all(p["t"] % 300 == 0 for p in body["usage"])
+    assert body["kept_since"] is not None and body["billed"] is None
+    today = body["spend"]["days"][-1]
+    assert today["date"] == datetime.now(timezone.utc).date().isoformat()
+    # 90 minutes at $0.922/h (bundled), and whatever this server ran meanwhile
+    kept_usd = sum(p["usd"] for d in body["spend"]["days"] for p in d["prices"])
+    assert kept_usd == pytest.approx(1.5 * 0.922, abs=0.01)
+    assert body["spend"]["month_to_date"]["month"] == datetime.now(timezone.utc).strftime("%Y-%m")
+    prices = {p["source"] for d in body["spend"]["days"] for p in d["prices"]}
+    assert prices == {"bundled"}
+
+
+async def test_history_defaults_to_the_recommendation_window(jp_fetch: Any) -> None:
+    code, body = await fetch_json(jp_fetch, "smcost", "history")
+    assert code == 200
+    validate_response("/history", "get", 200, body)
+    since = datetime.fromisoformat(body["since"])
+    until = datetime.fromisoformat(body["until"])
+    assert (until - since).total_seconds() == pytest.approx(3600, abs=1)
+    assert body["step_s"] == 60 and body["window_s"] == 3600
+    assert 55 <= len(body["usage"]) <= 62
+
+
+async def test_a_long_span_raises_the_step_and_old_since_is_clamped(jp_fetch: Any) -> None:
+    code, body = await fetch_json(
+        jp_fetch, "smcost", "history", params={"since": "1999-01-01T00:00:00Z", "step": "60"}
+    )
+    assert code == 200
+    validate_response("/history", "get", 200, body)
+    since = datetime.fromisoformat(body["since"])
+    assert since > datetime.now(timezone.utc) - timedelta(days=61)
+    assert body["step_s"] == 3600  # 60 days in at most 1500 points
+    assert len(body["spend"]["days"]) == 61
+
+
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"since": "yesterday"}, "invalid_parameter"),
+        ({"since": "2026-11-27"}, "invalid_parameter"),
+        ({"since": "2026-11-27T09:00:00"}, "invalid_parameter"),  # no time zone
+        ({"since": "2026-11-27T09:00:00+25:00"}, "invalid_parameter"),
+        ({"since": "x" * 100}, "invalid_parameter"),
+        ({"step": "61"}, "invalid_parameter"),
+        ({"step": "-60"}, "invalid_parameter"),
+        ({"step": "1e3"}, "invalid_parameter"),
+        ({"step": ""}, "invalid_parameter"),
+        ({"steps": "60"}, "unknown_parameter"),
+    ],
+)
+async def test_bad_parameters_get_400(jp_fetch: Any, params: dict, code: str) -> None:
+    status, err = await fetch_json(jp_fetch, "smcost", "history", params=params)
+    assert (status, err["error"]["code"]) == (400, code), err
+    validate_response("/history", "get", 400, err)
+
+
+async def test_jupyterlabs_cache_buster_is_not_an_unknown_parameter(jp_fetch: Any) -> None:
+    """ServerConnection.makeRequest appends `&<Date.now()>` to every GET."""
+    r = await jp_fetch("smcost", "history", params=[("step", "300"), ("1795764411833", "")])
+    assert r.code == 200 and json.loads(r.body)["step_s"] == 300
+    r = await jp_fetch("smcost", "history", params=[("17957", "x")], raise_error=False)
+    assert r.code == 400 and json.loads(r.body)["error"]["code"] == "unknown_parameter"
+
+
+async def test_a_repeated_parameter_gets_400(jp_fetch: Any) -> None:
+    r = await jp_fetch(
+        "smcost", "history", params=[("step", "60"), ("step", "300")], raise_error=False
+    )
+    assert r.code == 400 and json.loads(r.body)["error"]["code"] == "invalid_parameter"
+
+
+# ---------------------------------------------------------------------------- recommendations
+
+
+async def test_the_recommendation_starts_from_kept_history(jp_fetch: Any) -> None:
+    """A restarted server recommends at once from the kept minutes of its own type (the
+    same figures as the 360-sample test in test_recommend.py), and says so."""
+    code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
+    assert code == 200
+    validate_response("/recommendations", "get", 200, body)
+    assert body["kept"]["instance_type"] == M54 and body["kept"]["samples"] >= 360
+    u = body["utilization"]
+    assert (u["cpu_p95"], u["mem_p95"]) == (0.09, 0.0938)
+    [item] = body["items"]
+    assert (item["type"], item["confidence"]) == ("ml.m5.xlarge", "high")
+
+
+@pytest.mark.parametrize("smcost_config", [{"instance_type": "ml.m5.2xlarge"}], indirect=True)
+async def test_another_types_history_is_not_mixed_in(
+    jp_fetch: Any, history_path: Path, smcost_config: Any
+) -> None:
+    # the file holds 90 minutes of ml.m5.4xlarge (the fixture): this server is m5.2xlarge
+    assert history_path.exists()
+    code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
+    assert code == 200
+    validate_response("/recommendations", "get", 200, body)
+    assert body["kept"]["samples"] == 0
+    assert body["items"] == [] and "collecting usage" in body["reason"]
+
+
+@pytest.mark.parametrize("smcost_config", [{"history_file": ""}], indirect=True)
+async def test_history_off(jp_fetch: Any, smcost_service: Any) -> None:
+    assert smcost_service.history is None
+    code, body = await fetch_json(jp_fetch, "smcost", "history")
+    assert code == 200
+    validate_response("/history", "get", 200, body)
+    assert body["enabled"] is False and "history_file" in body["reason"]
+    assert body["usage"] == [] and body["spend"] is None
+    code, rec = await fetch_json(jp_fetch, "smcost", "recommendations")
+    assert rec["kept"] is None and "collecting usage" in rec["reason"]
+
+
+@pytest.mark.parametrize("smcost_config", [{"usage_sample_interval": 0.2}], indirect=True)
+async def test_history_is_written_off_the_event_loop(jp_fetch: Any, smcost_service: Any) -> None:
+    history = smcost_service.history
+    threads: list[str] = []
+    real = history.store.write
+
+    def recording(*args: Any, **kw: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kw)
+
+    history.store.write = recording
+    history.flush_s = 0.5
+    for _ in range(100):
+        if threads:
+            break
+        await asyncio.sleep(0.1)
+    assert threads and set(threads) == {"smcost-usage"}  # the sampler's thread
+    code, body = await fetch_json(jp_fetch, "smcost", "history")
+    assert any(p["samples"] for p in body["usage"])
+
+
+# ---------------------------------------------------------------------------- restart
+
+
+def test_history_survives_a_server_restart(tmp_path: Path) -> None:
+    """Two real servers, one after the other, on the same files: the second recommends at
+    once from what the first measured, and counts what the first ran in today's spend."""
+    args = (
+        "--SmCostApp.usage_sample_interval=0.5",
+        "--SmCostApp.recommend_min_samples=3",
+        f"--SmCostApp.instance_type={M54}",
+    )
+    first = ServerProcess(*args, workdir=tmp_path)
+    try:
+        first.wait_ready()
+        started = time.time()
+        # the kept minutes a restart may use end before it starts: run past a minute's end
+        boundary = (started // 60 + 1) * 60
+        if boundary - started < 3:  # too few samples before it: take the next one
+            boundary += 60
+        time.sleep(boundary - time.time() + 1.5)
+        code, rec = first.request("GET", "/smcost/recommendations")
+        assert code == 200 and rec["kept"]["samples"] == 0
+    finally:
+        first.stop()  # a clean stop writes the last samples and the span's end
+    ran_s = time.time() - started
+    with ServerProcess(*args, workdir=tmp_path) as second:
+        code, rec = second.request("GET", "/smcost/recommendations")
+        assert code == 200, rec
+        validate_response("/recommendations", "get", 200, rec)
+        assert rec["kept"]["samples"] >= 3 and rec["kept"]["instance_type"] == M54
+        assert rec["samples"] >= rec["kept"]["samples"]
+        assert "collecting usage" not in (rec["reason"] or "")
+        code, hist = second.request("GET", "/smcost/history?step=60")
+        validate_response("/history", "get", 200, hist)
+        assert sum(p["samples"] for p in hist["usage"]) >= 3
+        mtd = hist["spend"]["month_to_date"]
+        assert mtd["hours"] * 3600 >= ran_s - 5  # the first run's time, and this one's
+        assert mtd["usd"] == pytest.approx(mtd["hours"] * 0.922, abs=1e-4)
+
+
+# ---------------------------------------------------------------------------- Cost Explorer
+
+
+def ce_day(day: str, amount: str, estimated: bool = False) -> dict[str, Any]:
+    end = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    return {
+        "TimePeriod": {"Start": day, "End": end},
+        "Total": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}},
+        "Groups": [],
+        "Estimated": estimated,
+    }
+
+
+SPACE_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:space/d-abc123/alice-space"
+PROFILE_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:user-profile/d-abc123/alice"
+
+
+def stubbed_space(space: str) -> tuple[Any, Any, Any, Any]:
+    """Stubbed SageMaker (DescribeSpace answered once) and Cost Explorer clients."""
+    sm, sm_stub = stubbed("sagemaker")
+    ce, ce_stub = stubbed("ce", "us-east-1")
+    sm_stub.add_response(
+        "describe_space",
+        {"DomainId": "d-abc123", "SpaceArn": SPACE_ARN, "SpaceName": space},
+        {"DomainId": "d-abc123", "SpaceName": space},
+    )
+    return sm, sm_stub, ce, ce_stub
+
+
+def test_billed_spend_of_a_space_exact_requests_and_pages() -> None:
+    sm, sm_stub, ce, ce_stub = stubbed_space("alice-space")
+    start, end = date(2026, 10, 28), date(2026, 11, 27)
+    want = {
+        "TimePeriod": {"Start": "2026-10-28", "End": "2026-11-27"},
+        "Granularity": "DAILY",
+        "Metrics": ["UnblendedCost"],
+        "Filter": {
+            "Tags": {
+                "Key": "sagemaker:space-arn",
+                "Values": [SPACE_ARN],
+                "MatchOptions": ["EQUALS"],
+            }
+        },
+    }
+    assert cost_and_usage_request("sagemaker:space-arn", SPACE_ARN, start, end) == want
+    ce_stub.add_response(
+        "get_cost_and_usage",
+        {"ResultsByTime": [ce_day("2026-10-28", "1.5")], "NextPageToken": "p2"},
+        want,
+    )
+    ce_stub.add_response(
+        "get_cost_and_usage",
+        {"ResultsByTime": [ce_day("2026-11-26", "0.25", estimated=True)]},
+        {**want, "NextPageToken": "p2"},
+    )
+    env = StudioSpaceEnvironment(
+        REGION, "d-abc123", "alice-space", client_factory=factory(sagemaker=sm, ce=ce)
+    )
+    got = env.billed_spend(start, end)
+    assert (got.tag_key, got.tag_value) == ("sagemaker:space-arn", SPACE_ARN)
+    assert [(d.day, d.usd, d.estimated) for d in got.days] == [
+        (date(2026, 10, 28), 1.5, False),
+        (date(2026, 11, 26), 0.25, True),
+    ]
+    # the space's ARN is read once
+    ce_stub.add_response("get_cost_and_usage", {"ResultsByTime": []}, want)
+    assert env.billed_spend(start, end).days == ()
+    sm_stub.assert_no_pending_responses()
+    ce_stub.assert_no_pending_responses()
+
+
+def test_billed_spend_of_a_studio_classic_user_uses_the_profile_tag() -> None:
+    sm, sm_stub = stubbed("sagemaker")
+    ce, ce_stub = stubbed("ce", "us-east-1")
+    sm_stub.add_response(
+        "describe_user_profile",
+        {"DomainId": "d-abc123", "UserProfileArn": PROFILE_ARN, "UserProfileName": "alice"},
+        {"DomainId": "d-abc123", "UserProfileName": "alice"},
+    )
+    start, end = date(2026, 11, 1), date(2026, 11, 27)
+    ce_stub.add_response(
+        "get_cost_and_usage",
+        {"ResultsByTime": [ce_day("2026-11-02", "3.1")]},
+        cost_and_usage_request("sagemaker:user-profile-arn", PROFILE_ARN, start, end),
+    )
+    env = StudioClassicEnvironment(
+        REGION, "d-abc123", user_profile="alice", client_factory=factory(sagemaker=sm, ce=ce)
+    )
+    got = env.billed_spend(start, end)
+    assert got.tag_key == "sagemaker:user-profile-arn" and got.days[0].usd == 3.1
+
+
+def test_cost_explorer_refusals_are_readable() -> None:
+    sm, _, ce, ce_stub = stubbed_space("s")
+    client_error(ce_stub, "get_cost_and_usage", "AccessDeniedException", "not authorized")
+    env = StudioSpaceEnvironment(
+        REGION, "d-abc123", "s", client_factory=factory(sagemaker=sm, ce=ce)
+    )
+    with pytest.raises(Exception) as info:
+        env.billed_spend(date(2026, 11, 1), date(2026, 11, 27))
+    assert "GetCostAndUsage" in str(info.value) and "IAM" in str(info.value)
+
+
+def test_notebook_instances_and_local_mode_say_why_there_is_no_billed_spend() -> None:
+    env = NotebookInstanceEnvironment(REGION, "nb", client_factory=factory())
+    with pytest.raises(SmCostError) as info:
+        env.billed_spend(date(2026, 11, 1), date(2026, 11, 27))
+    assert info.value.code == "billed_unavailable" and "cost allocation tag" in info.value.message
+
+
+@pytest.mark.parametrize("smcost_config", [{"cost_explorer": True}], indirect=True)
+async def test_billed_spend_is_asked_in_the_background_cached_and_kept(
+    jp_fetch: Any, smcost_service: Any, monkeypatch: Any, history_path: Path
+) -> None:
+    calls: list[tuple[date, date]] = []
+    today = datetime.now(timezone.utc).date()
+
+    def billed_spend(start: date, end: date) -> BilledSpend:
+        calls.append((start, end))
+        time.sleep(0.2)  # AWS is slow: the request does not wait for it
+        from jupyterlab_smcost.aws.costs import BilledDay
+
+        return BilledSpend(
+            "sagemaker:space-arn",
+            SPACE_ARN,
+            (
+                BilledDay(today - timedelta(days=40), 9.0, False),
+                BilledDay(today.replace(day=1), 1.25, False),
+                BilledDay(today - timedelta(days=1), 2.0, True),
+            ),
+        )
+
+    monkeypatch.setattr(smcost_service.env, "billed_spend", billed_spend)
+    code, body = await fetch_json(jp_fetch, "smcost", "history")
+    validate_response("/history", "get", 200, body)
+    assert body["billed"]["state"] == "pending"
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        code, body = await fetch_json(jp_fetch, "smcost", "history")
+        if body["billed"]["state"] != "pending":
+            break
+    validate_response("/history", "get", 200, body)
+    billed = body["billed"]
+    assert billed["state"] == "ok" and billed["tag"]["value"] == SPACE_ARN
+    assert calls == [(min(today.replace(day=1), today - timedelta(days=30)), today)]
+    mtd = (1.25 if today.day > 1 else 0) + (
+        2.0 if (today - timedelta(days=1)).month == today.month else 0
+    )
+    assert billed["month_to_date_usd"] == pytest.approx(mtd)
+    assert billed["through"] == (today - timedelta(days=1)).isoformat()
+    assert "up to a day late" in billed["note"]
+    for _ in range(3):
+        await fetch_json(jp_fetch, "smcost", "history")
+    assert len(calls) == 1  # cached: each request costs $0.01
+    kept = json.loads(HistoryStore(history_path).get_meta("billed"))
+    assert kept["state"] == "ok" and kept["month_to_date_usd"] == billed["month_to_date_usd"]
+
+
+@pytest.mark.parametrize("smcost_config", [{"cost_explorer": True}], indirect=True)
+async def test_billed_spend_errors_and_local_mode(
+    jp_fetch: Any, smcost_service: Any, monkeypatch: Any
+) -> None:
+    # local mode: there is nothing billed to ask about
+    for _ in range(50):
+        code, body = await fetch_json(jp_fetch, "smcost", "history")
+        if body["billed"]["state"] != "pending":
+            break
+        await asyncio.sleep(0.1)
+    assert (
+        body["billed"]["state"] == "unavailable" and "not on SageMaker" in body["billed"]["message"]
+    )
+
+    def refused(start: date, end: date) -> BilledSpend:
+        raise SmCostError("aws_access_denied", "AWS denied GetCostAndUsage", 502)
+
+    monkeypatch.setattr(smcost_service.env, "billed_spend", refused)
+    smcost_service._billed = None
+    for _ in range(50):
+        code, body = await fetch_json(jp_fetch, "smcost", "history")
+        if body["billed"]["state"] != "pending":
+            break
+        await asyncio.sleep(0.1)
+    validate_response("/history", "get", 200, body)
+    assert code == 200 and body["billed"]["state"] == "error"
+    assert "denied" in body["billed"]["message"]
+
+
+def test_where_the_history_is_kept(monkeypatch: Any, tmp_path: Path) -> None:
+    """Notebook instances keep it on the notebook volume (only ~/SageMaker survives a
+    stop); elsewhere in the Jupyter data dir (the home volume in Studio)."""
+    from jupyterlab_smcost import app as app_module
+    from jupyterlab_smcost.app import SmCostApp
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    app = SmCostApp()
+    # the notebook volume, whoever runs the server; else ~/SageMaker
+    volume = tmp_path / "ec2-user" / "SageMaker"
+    monkeypatch.setattr(app_module, "NOTEBOOK_VOLUME", volume)
+    nb = tmp_path / "SageMaker" / ".smcost" / "history.sqlite"
+    assert app._history_path("notebook-instance") == nb
+    volume.mkdir(parents=True)
+    assert app._history_path("notebook-instance") == volume / ".smcost" / "history.sqlite"
+    for kind in ("studio-space", "studio-classic", "local"):
+        assert app._history_path(kind) == tmp_path / "data" / "smcost" / "history.sqlite"
+    app.history_file = "~/elsewhere/h.sqlite"
+    assert app._history_path("notebook-instance") == tmp_path / "elsewhere" / "h.sqlite"
+    app.history_file = ""
+    assert app._history_path("studio-space") is None
