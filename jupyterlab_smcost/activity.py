@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 from urllib.parse import unquote
 
+from .background import BackgroundState, Work, reason
+
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -32,7 +34,7 @@ def as_utc(value: Any) -> Optional[datetime]:
 class Busy:
     """Something that blocks shutdown whatever the clock says."""
 
-    kind: str  # kernel | terminal | switch | shutdown
+    kind: str  # kernel | terminal | background | switch | shutdown
     id: str
     reason: str  # plain words for the panel
 
@@ -42,6 +44,9 @@ class Activity:
     last_activity: datetime
     last_source: str
     busy: tuple[Busy, ...] = ()
+    #: background work not sustained for the window yet: holds a shutdown that falls due
+    #: (until it ends or lasts), but neither blocks before nor counts as activity
+    pending: tuple[Busy, ...] = ()
 
 
 class ActivityMonitor:
@@ -57,8 +62,10 @@ class ActivityMonitor:
         clock: Callable[[], datetime] = utcnow,
         api_prefix_excluded: tuple[str, ...] = (),
         contents_prefix: str = "/api/contents/",
+        background: Optional[Callable[[], BackgroundState]] = None,
     ) -> None:
         self._km = kernel_manager
+        self._background = background
         self._tm = terminal_manager
         self._sm = session_manager
         self._clock = clock
@@ -141,12 +148,16 @@ class ActivityMonitor:
     def kernel_ids(self) -> list[str]:
         return list(self._km.list_kernel_ids())
 
-    async def snapshot(self, ignore_connections: bool, count_terminals: bool) -> Activity:
+    async def snapshot(
+        self, ignore_connections: bool, count_terminals: bool, count_background: bool = True
+    ) -> Activity:
         now = self._clock()
         self._live_shutdown_saves(now)  # expired announcements go even if no save comes
         latest, source = max(((t, s) for s, t in self._marks.items()), key=lambda ts: ts[0])
         busy: list[Busy] = []
         busy_kernels: list[str] = []
+        kernel_pids: dict[int, str] = {}  # a kernel's process (its group leader) -> its id
+        covered: set[int] = set()  # process groups whose work a busy reason already names
 
         def seen(when: Optional[datetime], what: str) -> None:
             nonlocal latest, source
@@ -162,29 +173,51 @@ class ActivityMonitor:
             if state == "dead":
                 continue
             seen(last, "kernel")
+            pid = getattr(getattr(kernel, "provisioner", None), "pid", None)
+            if isinstance(pid, int):
+                kernel_pids[pid] = kid
             if state == "busy":
                 busy_kernels.append(kid)
+                if isinstance(pid, int):
+                    covered.add(pid)
             elif state == "starting" and last and now - last < self._stuck:
                 busy.append(Busy("kernel", kid, "kernel starting"))
             if not ignore_connections and self._km._kernel_connections.get(kid, 0) > 0:
                 seen(now, "browser connection")
-        if busy_kernels:
+        bg = self._background() if count_background and self._background else None
+        names: dict[str, str] = {}
+        if busy_kernels or (bg and any(w.pgid in kernel_pids for w in bg.busy + bg.starting)):
             names = await self._kernel_names()
-            for kid in busy_kernels:
-                busy.append(Busy("kernel", kid, f"kernel busy: {names.get(kid, kid[:8])}"))
+        for kid in busy_kernels:
+            busy.append(Busy("kernel", kid, f"kernel busy: {names.get(kid, kid[:8])}"))
 
         tm = self._tm()
         if tm is not None:
             for name, term in list(tm.terminals.items()):
                 seen(as_utc(getattr(term, "last_activity", None)), "terminal")
                 if count_terminals:
-                    job = foreground_job(term)
-                    if job:
+                    group = foreground_group(term)
+                    if group:
+                        job = _cmdline(group) or f"process group {group}"
                         busy.append(Busy("terminal", name, f"terminal {name} running: {job}"))
+                        covered.add(group)
+        pending: list[Busy] = []
+        if bg is not None:
+            if bg.last_busy_at is not None:  # the end of sustained work counts as activity
+                seen(datetime.fromtimestamp(bg.last_busy_at, timezone.utc), "background work")
+            wall = now.timestamp()
+
+            def as_busy(work: Work, starting: bool) -> Busy:
+                kid = kernel_pids.get(work.pgid or -1)
+                name = f"kernel {names.get(kid, kid[:8])}" if kid else None
+                return Busy("background", work.key, reason(work, wall, name, starting))
+
+            busy += [as_busy(w, False) for w in bg.busy if w.pgid not in covered]
+            pending += [as_busy(w, True) for w in bg.starting if w.pgid not in covered]
         # remember it: activity that happened stays, even once its kernel or terminal is gone
         # (else a vanished kernel would move the deadline earlier, into the past)
         self._marks[source] = latest
-        return Activity(latest, source, tuple(busy))
+        return Activity(latest, source, tuple(busy), tuple(pending))
 
     async def _kernel_names(self) -> dict[str, str]:
         try:
@@ -198,8 +231,8 @@ class ActivityMonitor:
         }
 
 
-def foreground_job(term: Any) -> Optional[str]:
-    """The command a terminal's shell is running in the foreground, or None.
+def foreground_group(term: Any) -> Optional[int]:
+    """The process group of the job a terminal's shell runs in the foreground, or None.
 
     Uses the pty's foreground process group (one syscall): when it differs from the shell's
     own group, a job such as ``python train.py`` runs in the foreground.
@@ -214,7 +247,7 @@ def foreground_job(term: Any) -> Optional[str]:
         return None
     if fg <= 0 or fg == shell_pgrp:
         return None
-    return _cmdline(fg) or f"process group {fg}"
+    return fg
 
 
 _CMDLINE_TTL_S = 5.0

@@ -17,6 +17,7 @@ from traitlets.config import Config
 
 from . import metrics
 from .activity import ActivityMonitor, utcnow
+from .background import BackgroundDetector, Rules
 from .environments import KINDS, EnvConfig, build_environment
 from .handlers import handlers
 from .history import HistoryRecorder, HistoryStore
@@ -108,6 +109,43 @@ class SmCostApp(ExtensionApp):
         config=True,
         help="Default for users: if True, a terminal running a foreground job (e.g. "
         "'python train.py') blocks shutdown.",
+    )
+    count_background = Bool(
+        True,
+        config=True,
+        help="Default for users: if True, sustained background work blocks shutdown: a "
+        "process group (a job such as 'nohup python train.py &', a kernel's own threads) "
+        "using background_cpu_threshold CPUs over background_window, or a GPU busier than "
+        "background_gpu_threshold.",
+    )
+    background_cpu_threshold = Float(
+        0.5,
+        config=True,
+        help="CPUs (1.0 = one CPU fully) a process group must use on average over "
+        "background_window, and still use, to count as background work; 0 turns the CPU "
+        "rule off. The Jupyter server's own process and background_ignore never count.",
+    )
+    background_gpu_threshold = Float(
+        0.5,
+        config=True,
+        help="GPU utilisation (0-1, from NVML) a GPU must show on average over "
+        "background_window, and still show, to count as background work; 0 turns the GPU "
+        "rule off.",
+    )
+    background_window = Int(
+        120,
+        config=True,
+        help="Seconds background work must last to count (short spikes such as a pip install "
+        "or a 'git status' do not); its end counts as activity. Work that starts shortly "
+        "before the deadline holds the shutdown until it ends or lasts this long.",
+    )
+    background_ignore = List(
+        Unicode(),
+        ["amazon-ssm-agent", "ssm-agent-worker", "amazon-cloudwatch-agent"],
+        config=True,
+        help="Process names never counted as background work (system daemons): a process is "
+        "ignored when its name, its program's file name or its first argument's (a script's) "
+        "is listed.",
     )
     stuck_kernel_timeout = Int(
         300,
@@ -232,13 +270,23 @@ class SmCostApp(ExtensionApp):
             raise TraitError(f"must be from 0 to {MAX_TIMEOUT_S} seconds (a year), not {value}")
         return value
 
-    @validate("usage_sample_interval", "usage_window", "recommend_min_samples", "price_cache_ttl")
+    @validate(
+        "usage_sample_interval",
+        "usage_window",
+        "recommend_min_samples",
+        "price_cache_ttl",
+        "background_cpu_threshold",
+        "background_gpu_threshold",
+        "background_window",
+    )
     def _check_usage(self, proposal: Any) -> Any:
         name, value = proposal["trait"].name, proposal["value"]
         if not math.isfinite(value):
             raise TraitError(f"must be a finite number, not {value}")
-        if name == "usage_window" and not 0 < value <= MAX_TIMEOUT_S:
+        if name in ("usage_window", "background_window") and not 0 < value <= MAX_TIMEOUT_S:
             raise TraitError(f"must be from 1 to {MAX_TIMEOUT_S} seconds, not {value}")
+        if name == "background_gpu_threshold" and not 0 <= value <= 1:
+            raise TraitError(f"must be a utilisation from 0 to 1 (0 turns it off), not {value}")
         if value < 0:
             raise TraitError(f"must not be negative, not {value}")
         return value
@@ -339,9 +387,12 @@ class SmCostApp(ExtensionApp):
             ignore_connections=self.ignore_connections,
             count_terminals=self.count_terminals,
             warning_s=self.warning_period,
+            count_background=self.count_background,
         )
         store = SettingsStore(Path(self.settings_file), defaults, bounds)
         base_url = serverapp.base_url.rstrip("/")
+        sampler = self._usage_sampler(log)
+        background = self._background_detector(env.usage_measures_instance, sampler, log)
         monitor = ActivityMonitor(
             kernel_manager=serverapp.kernel_manager,
             terminal_manager=lambda: serverapp.web_app.settings.get("terminal_manager"),
@@ -351,16 +402,7 @@ class SmCostApp(ExtensionApp):
             # JupyterLab PUTs its workspace (layout state) by itself every few seconds
             api_prefix_excluded=(f"{base_url}/smcost", f"{base_url}/lab/api/workspaces"),
             contents_prefix=f"{base_url}/api/contents/",
-        )
-        sampler = (
-            UsageSampler(
-                SystemSource(),
-                UsageWindow(self.usage_window),
-                self.usage_sample_interval,
-                log=log,
-            )
-            if self.usage_sample_interval > 0
-            else None
+            background=background.state if background else None,
         )
         history = None
         history_path = self._history_path(env.kind)
@@ -383,6 +425,7 @@ class SmCostApp(ExtensionApp):
             usage_sampler=sampler,
             recommend_min_samples=self.recommend_min_samples,
             config_errors=tuple(config_errors),
+            background=background,
             history=history,
             cost_explorer=self.cost_explorer,
         )
@@ -396,6 +439,41 @@ class SmCostApp(ExtensionApp):
             " (dry run)" if self.dry_run else "",
         )
         return service
+
+    def _usage_sampler(self, log: logging.Logger) -> Optional[UsageSampler]:
+        if self.usage_sample_interval <= 0:
+            return None
+        return UsageSampler(
+            SystemSource(), UsageWindow(self.usage_window), self.usage_sample_interval, log=log
+        )
+
+    def _background_detector(
+        self, measures_instance: bool, sampler: Optional[UsageSampler], log: logging.Logger
+    ) -> Optional[BackgroundDetector]:
+        """The process/GPU scan, on the usage sampler's thread (one scan per sample)."""
+        if self.background_cpu_threshold <= 0 and self.background_gpu_threshold <= 0:
+            return None
+        if not measures_instance:
+            return None  # the kernels run on other instances: this machine is not theirs
+        if sampler is None:
+            log.warning(
+                "smcost: background work is not detected: it is measured on each usage "
+                "sample, and SmCostApp.usage_sample_interval is 0"
+            )
+            return None
+        rules = Rules(
+            cpu_threshold=self.background_cpu_threshold,
+            gpu_threshold=self.background_gpu_threshold,
+            window_s=self.background_window,
+            ignore=frozenset(n.strip() for n in self.background_ignore if n.strip()),
+        )
+        source = sampler.source
+        gpus = source.gpus if isinstance(source, SystemSource) else None
+        detector = BackgroundDetector(
+            rules, gpu_users=gpus.processes if gpus else lambda index: [], log=log
+        )
+        sampler.add_listener(detector.on_reading)
+        return detector
 
     def _history_path(self, kind: str) -> Optional[Path]:
         """Where the history lives: the trait, else the place that survives a restart in

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
@@ -102,6 +102,9 @@ def decide(
     if activity.busy:
         return status("busy", tuple(b.reason for b in activity.busy), None)
     deadline = activity.last_activity + timedelta(seconds=timeout_s)
+    if activity.pending and deadline <= now:
+        # due, but work has just started: wait until it ends or lasts (then it is busy)
+        return status("busy", tuple(b.reason for b in activity.pending), None)
     if error:
         return status("error", (error,), deadline)
     remaining = (deadline - now).total_seconds()
@@ -147,6 +150,7 @@ class IdleLoop:
         busy_recheck_s: float = 5.0,
         on_status: Optional[Callable[[IdleStatus], None]] = None,
         config_errors: tuple[str, ...] = (),
+        refresh: Optional[Callable[[], Awaitable[None]]] = None,
     ) -> None:
         self.monitor = monitor
         self._get_settings = get_settings
@@ -160,6 +164,8 @@ class IdleLoop:
         self.busy_recheck_s = busy_recheck_s
         self._on_status = on_status
         self.config_errors = tuple(config_errors)
+        #: a fresh look at the machine (a process scan) before acting on a deadline
+        self._refresh = refresh
         self.state = LoopState()
         self._timer: Optional[asyncio.TimerHandle] = None
         self._armed_for: Optional[float] = None
@@ -208,14 +214,10 @@ class IdleLoop:
     async def _compute(self) -> IdleStatus:
         settings = self._get_settings()
         activity = await self.monitor.snapshot(
-            settings.ignore_connections, settings.count_terminals
+            settings.ignore_connections, settings.count_terminals, settings.count_background
         )
         if self.state.extra_busy:
-            activity = Activity(
-                activity.last_activity,
-                activity.last_source,
-                activity.busy + tuple(self.state.extra_busy.values()),
-            )
+            activity = replace(activity, busy=activity.busy + tuple(self.state.extra_busy.values()))
         st = decide(
             settings,
             activity,
@@ -284,15 +286,14 @@ class IdleLoop:
         st = await self._compute()
         if self.config_errors:
             return  # misconfigured: never act (status says why)
-        if st.state in ("disabled", "shutting_down"):
-            return  # a settings change pokes us again
-        if st.state == "busy":
-            self._arm_in(self.busy_recheck_s)
+        if self._rearm(st):
             return
-        assert st.remaining_s is not None
-        if st.remaining_s > 0:
-            self._arm_in(st.remaining_s)
-            return
+        if self._refresh is not None:
+            # due: look at the machine now, not at the last sample (work started since?)
+            await self._refresh()
+            st = await self._compute()
+            if self._rearm(st):
+                return
         if self.dry_run:
             if self.state.dry_run_fired_for != st.deadline:
                 self.state.dry_run_fired_for = st.deadline
@@ -300,6 +301,19 @@ class IdleLoop:
             self._arm_in(self.busy_recheck_s)  # watch for activity to re-arm
             return
         await self._shutdown(f"idle for {int(st.idle_s)} s (timeout {st.timeout_s} s)")
+
+    def _rearm(self, st: IdleStatus) -> bool:
+        """Arm the timer for what ``st`` says comes next; False when the deadline is due."""
+        if st.state in ("disabled", "shutting_down"):
+            return True  # a settings change pokes us again
+        if st.state == "busy":
+            self._arm_in(self.busy_recheck_s)
+            return True
+        assert st.remaining_s is not None
+        if st.remaining_s > 0:
+            self._arm_in(st.remaining_s)
+            return True
+        return False
 
     async def _shutdown(self, why: str) -> None:
         if self.config_errors:

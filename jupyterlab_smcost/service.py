@@ -18,6 +18,7 @@ from typing import Any, Optional, TypeVar
 
 from .activity import ActivityMonitor, Busy, utcnow
 from .aws.errors import describe_aws_error
+from .background import BackgroundDetector
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict, excerpt, unavailable
 from .history import (
@@ -61,6 +62,7 @@ class SmCostService:
         usage_sampler: Optional[UsageSampler] = None,
         recommend_min_samples: int = 30,
         config_errors: tuple[str, ...] = (),
+        background: Optional[BackgroundDetector] = None,
         history: Optional[HistoryRecorder] = None,
         cost_explorer: bool = False,
     ) -> None:
@@ -87,6 +89,7 @@ class SmCostService:
         self._types_at: Optional[float] = None
         self._switch_started: float = 0.0
         self.usage_sampler = usage_sampler
+        self.background = background
         self.recommend_min_samples = recommend_min_samples
         self.history = history
         self.cost_explorer = cost_explorer
@@ -107,6 +110,7 @@ class SmCostService:
             ends_server=env.shutdown_ends_server,
             clock=clock,
             config_errors=self.config_errors,
+            refresh=self._refresh_background if background else None,
         )
 
     # -- plumbing
@@ -135,6 +139,11 @@ class SmCostService:
         self._started = True
         self.idle.start()
         self._schedule_housekeeping()
+        if self.background:
+            # work starting or ending re-evaluates at once (the detector runs on the sampler
+            # thread; the loop on the event loop)
+            loop = asyncio.get_running_loop()
+            self.background.on_change = lambda: loop.call_soon_threadsafe(self.idle.poke)
         if self.usage_sampler:
             self.usage_sampler.start()
         self._types_task = asyncio.ensure_future(self.refresh_instance_types())
@@ -232,6 +241,11 @@ class SmCostService:
             self._note_running()  # and the price in force that spend is counted at
 
     # -- idle policy
+    async def _refresh_background(self) -> None:
+        """A process scan now, off the event loop (the idle loop calls it at a deadline)."""
+        if self.background and self.store.settings.count_background:
+            await asyncio.get_running_loop().run_in_executor(None, self.background.refresh)
+
     def current_price(self, types: list[str]) -> Price:
         if not types and self._types == []:  # read from AWS: nothing billed runs (Studio Classic)
             return Price(0.0, "live", None, "no billed app is running")
@@ -724,6 +738,9 @@ class SmCostService:
                 None if st is None or st.deadline is None else (st.deadline - now).total_seconds()
             ),
             "since_start_usd": None if price.usd_per_hour is None else price.usd_per_hour * hours,
+            "background_scans": self.background.scans if self.background else None,
+            "background_quiet_samples": self.background.skipped if self.background else None,
+            "background_scan_seconds": self.background.scan_seconds if self.background else None,
         }
 
 

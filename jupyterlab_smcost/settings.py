@@ -24,6 +24,8 @@ class IdleSettings:
     ignore_connections: bool
     count_terminals: bool
     warning_s: int
+    #: sustained CPU/GPU work outside kernels and terminals blocks shutdown (background.py)
+    count_background: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,7 +53,7 @@ class Bounds:
         return f"at least {self.min_timeout_s} seconds (and at most {MAX_TIMEOUT_S}, a year)"
 
 
-_BOOL_FIELDS = ("enabled", "ignore_connections", "count_terminals")
+_BOOL_FIELDS = ("enabled", "ignore_connections", "count_terminals", "count_background")
 _INT_FIELDS = ("timeout_s", "warning_s")
 FIELDS = _BOOL_FIELDS + _INT_FIELDS
 

@@ -119,6 +119,16 @@ class NvmlGpus:
             out.append(GpuReading(i, util, used, total))
         return tuple(out)
 
+    def processes(self, index: int) -> list[int]:
+        """PIDs of the compute processes on device ``index`` (empty when NVML cannot say)."""
+        if not self.available or not self._handles or not 0 <= index < len(self._handles):
+            return []
+        try:
+            procs = self._nvml.nvmlDeviceGetComputeRunningProcesses(self._handles[index])
+            return [int(p.pid) for p in procs]
+        except Exception:  # not supported (MIG), or an old driver
+            return []
+
     def _debug_once(self, index: int, e: Exception) -> None:
         if not self._warned_read:
             self._warned_read = True

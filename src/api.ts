@@ -519,10 +519,12 @@ export interface components {
              * @enum {string}
              */
             state: "active" | "idle" | "busy" | "disabled" | "shutting_down" | "error";
+            /** @description Plain words, e.g. "kernel busy: train.ipynb", "terminal 1 running: python train.py", "background work: python3 train.py (pid 812), 97% of a CPU, for 14 min", "background work: GPU 0 at 95%, for 3 min". "background work starting: ..." is work not yet sustained for the window: it holds a shutdown that is due. */
             reasons: string[];
             warning_s: number;
             /** Format: date-time */
             last_activity?: string;
+            /** @description What moved the clock last: "server start", "kernel", "terminal", "API request", "keep-alive", "browser connection", "background work" (the end of sustained background work), ... */
             last_activity_source?: string;
             dry_run?: boolean;
         };
@@ -542,6 +544,8 @@ export interface components {
             timeout_s: number;
             ignore_connections: boolean;
             count_terminals: boolean;
+            /** @description Sustained background work blocks shutdown: a job (process group) using the administrator's CPU threshold over the window (a detached `nohup` job, a kernel's own threads), or a GPU above its threshold. Its end counts as activity. */
+            count_background: boolean;
             warning_s: number;
             bounds: {
                 min_timeout_s: number;
@@ -554,6 +558,7 @@ export interface components {
             timeout_s?: number;
             ignore_connections?: boolean;
             count_terminals?: boolean;
+            count_background?: boolean;
             warning_s?: number;
         };
         PriceTable: {

@@ -303,6 +303,7 @@ function SettingsSection({ model }: { model: SmCostModel }) {
   const [enabled, setEnabled] = React.useState(true);
   const [ignoreConnections, setIgnoreConnections] = React.useState(true);
   const [countTerminals, setCountTerminals] = React.useState(true);
+  const [countBackground, setCountBackground] = React.useState(true);
   const [busy, setBusy] = React.useState(false);
   const [message, setMessage] = React.useState<{
     kind: 'error' | 'ok';
@@ -315,6 +316,7 @@ function SettingsSection({ model }: { model: SmCostModel }) {
     setEnabled(s.enabled);
     setIgnoreConnections(s.ignore_connections);
     setCountTerminals(s.count_terminals);
+    setCountBackground(s.count_background);
   };
 
   React.useEffect(() => {
@@ -337,7 +339,8 @@ function SettingsSection({ model }: { model: SmCostModel }) {
         // an empty or bad field goes to the server as null: its message explains
         timeout_s: Number.isFinite(m) ? Math.round(m * 60) : (null as any),
         ignore_connections: ignoreConnections,
-        count_terminals: countTerminals
+        count_terminals: countTerminals,
+        count_background: countBackground
       });
       apply(saved);
       setMessage({ kind: 'ok', text: 'Saved.' });
@@ -399,6 +402,15 @@ function SettingsSection({ model }: { model: SmCostModel }) {
             onChange={e => setCountTerminals(e.target.checked)}
           />
           Count programs running in terminals as busy
+        </label>
+        <label className="jp-SmCost-check">
+          <input
+            type="checkbox"
+            checked={countBackground}
+            onChange={e => setCountBackground(e.target.checked)}
+          />
+          Count background work as busy (a job left running after its terminal
+          closed, a kernel&apos;s own threads, a busy GPU)
         </label>
         <div className="jp-SmCost-buttons">
           <button

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +36,58 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@functools.cache
+def pid_namespace() -> tuple[str, ...]:
+    """``unshare`` arguments that run a command as init of a PID namespace of its own, with
+    its own /proc (as a SageMaker Studio app runs in its container), or () where this
+    system does not allow it (then the server sees every process of the machine)."""
+    base = ("unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL")
+    tries = [base] if os.geteuid() == 0 else []
+    tries.append(("unshare", "--user", "--map-root-user", *base[1:]))
+    for prefix in tries:
+        try:
+            done = subprocess.run([*prefix, "true"], capture_output=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return prefix
+    return ()
+
+
+def server_pid(proc: subprocess.Popen, isolated: bool) -> int:
+    """The pid of the command ``proc`` runs (isolated: the child of ``unshare``)."""
+    if not isolated:
+        return proc.pid
+    import psutil
+
+    end = time.time() + 10
+    while True:
+        children = psutil.Process(proc.pid).children()
+        if children or time.time() > end:
+            return children[0].pid
+        time.sleep(0.05)
+
+
+def stop_process(proc: subprocess.Popen, isolated: bool, timeout: float = 10) -> None:
+    """SIGTERM (to the server itself: ``unshare`` forwards no signal), then SIGKILL."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.kill(server_pid(proc, isolated), signal.SIGTERM)
+    except (OSError, IndexError):  # gone meanwhile
+        proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # isolated: --kill-child takes the server and its namespace with it
+        proc.wait()
+
+
 class ServerProcess:
+    """``isolate``: run the server in a PID namespace of its own (see :func:`pid_namespace`),
+    so that the machine's other processes (other tests, other work) are not its background
+    work: it sees only itself and what it starts."""
+
     def __init__(
         self,
         *args: str,
@@ -42,6 +95,7 @@ class ServerProcess:
         extension: bool = True,
         workdir: Optional[Path] = None,
         env: Optional[dict[str, str]] = None,
+        isolate: bool = True,
     ) -> None:
         self.port = free_port()
         self._own_dir = workdir is None
@@ -69,6 +123,9 @@ class ServerProcess:
         ]
         if not extension:
             cmd.append("--ServerApp.jpserver_extensions={'jupyterlab_smcost': False}")
+        self.isolated = bool(isolate and pid_namespace())
+        if self.isolated:
+            cmd = [*pid_namespace(), *cmd]
         full_env = {
             **os.environ,
             "JUPYTER_RUNTIME_DIR": str(self.dir / "runtime"),
@@ -81,6 +138,11 @@ class ServerProcess:
             cmd, stdout=self._log, stderr=subprocess.STDOUT, env=full_env, cwd=self.root
         )
         self.exited_at: Optional[float] = None
+
+    @property
+    def pid(self) -> int:
+        """The server's process id, as this side sees it (isolated: the child of unshare)."""
+        return server_pid(self.proc, self.isolated)
 
     def wait_ready(self, timeout: float = 60) -> ServerProcess:
         end = time.time() + timeout
@@ -129,13 +191,7 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, self.isolated)
         self._log.close()
         if self._own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -190,6 +190,8 @@ async def test_metrics_gauges(jp_fetch: Any) -> None:
     assert 0 <= values["smcost_idle_seconds"] < 60
     assert 3500 < values["smcost_seconds_to_idle_deadline"] <= 3600
     assert values["smcost_session_cost_usd"] >= 0
+    for name in ("scans", "quiet_samples", "scan_seconds"):
+        assert values[f"smcost_background_{name}"] >= 0
 
 
 def _our_routes(app: Any) -> list[tuple[str, type]]:

@@ -120,7 +120,7 @@ async def test_unknown_fields_are_refused(jp_fetch: Any, smcost_service: Any) ->
     assert (code, err["error"]["code"]) == (400, "unknown_field"), err
     assert err["error"]["message"] == (
         'unknown setting(s): "evil"; known: enabled, ignore_connections, count_terminals, '
-        "timeout_s, warning_s"
+        "count_background, timeout_s, warning_s"
     )
 
 

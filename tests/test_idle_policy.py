@@ -83,7 +83,9 @@ class FakeMonitor:
         self.marks: list[str] = []
         self.clock = clock
 
-    async def snapshot(self, ignore_connections: bool, count_terminals: bool) -> Activity:
+    async def snapshot(
+        self, ignore_connections: bool, count_terminals: bool, count_background: bool = True
+    ) -> Activity:
         return self.activity
 
     def mark(self, source: str, when: datetime | None = None) -> None:

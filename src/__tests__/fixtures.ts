@@ -133,6 +133,7 @@ export function makeIdleSettings(): IIdleSettings {
     timeout_s: 3600,
     ignore_connections: true,
     count_terminals: true,
+    count_background: true,
     warning_s: 300,
     bounds: { min_timeout_s: 60, max_timeout_s: null }
   };

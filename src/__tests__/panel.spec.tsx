@@ -214,6 +214,60 @@ describe('SmCostPanel', () => {
     model.dispose();
   });
 
+  it('shows background work like any busy reason, in the panel and the status bar', async () => {
+    const work =
+      'background work: python3 train.py (pid 812), 97% of a CPU, for 14 min';
+    const st = status(true, 'busy');
+    st.idle.reasons = [work, 'background work: GPU 0 at 95%, for 3 min'];
+    const { panel, model } = await render(st, RECS);
+    const text = panel.node.textContent ?? '';
+    expect(text).toContain(work);
+    expect(text).toContain('background work: GPU 0 at 95%, for 3 min');
+    const item = new SmCostStatusItem(model, () => undefined);
+    await model.refresh();
+    expect(item.text).toBe('ml.g4dn.xlarge · $0.90/h · busy');
+    expect(item.node.title).toContain(work);
+    item.dispose();
+    panel.dispose();
+    model.dispose();
+  });
+
+  it('loads and saves "Count background work as busy"', async () => {
+    const putIdle = jest.fn(async (body: any) => ({
+      ...makeIdleSettings(),
+      ...body
+    }));
+    const { panel, model } = await render(status(true), RECS, {
+      getIdle: async () => ({ ...makeIdleSettings(), count_background: false }),
+      putIdle
+    });
+    await until(
+      () =>
+        !panel.node.querySelector<HTMLButtonElement>('.jp-SmCost-save')
+          ?.disabled
+    );
+    const box = Array.from(
+      panel.node.querySelectorAll<HTMLLabelElement>('.jp-SmCost-check')
+    )
+      .find(l => l.textContent?.startsWith('Count background work as busy'))
+      ?.querySelector('input') as HTMLInputElement;
+    expect(box).toBeTruthy();
+    expect(box.checked).toBe(false);
+    box.click();
+    await settle();
+    expect(box.checked).toBe(true);
+    panel.node
+      .querySelector('.jp-SmCost-form')!
+      .dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await until(() => putIdle.mock.calls.length === 1);
+    expect((putIdle.mock.calls[0] as any[])[0]).toMatchObject({
+      count_background: true,
+      count_terminals: true
+    });
+    panel.dispose();
+    model.dispose();
+  });
+
   it('follows a switch that ends in a manual step, then lets the user switch again', async () => {
     const RECS2 = makeRecommendations([
       makeRecommendation(),

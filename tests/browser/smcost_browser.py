@@ -16,6 +16,9 @@ from typing import Any, Optional
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+from server_proc import pid_namespace, stop_process  # noqa: E402
+
 LABEXTENSION = REPO / "jupyterlab_smcost" / "labextension"
 OUTPUT = REPO / "test-output"
 CHROMIUM = os.environ.get("SMCOST_CHROMIUM", "/usr/bin/chromium")
@@ -90,7 +93,12 @@ class LabServer:
         )
         for (pkg, plugin), values in (user_settings or {}).items():
             self.write_user_settings(pkg, plugin, values)
+        # in a PID namespace of its own where the system allows: the browser and whatever
+        # else runs on this machine are not its background work (on SageMaker the browser
+        # runs elsewhere)
+        self.isolated = bool(pid_namespace())
         self.args = [
+            *pid_namespace(),
             python,
             "-m",
             "jupyterlab",
@@ -149,13 +157,7 @@ class LabServer:
         return self.log_path.read_text(errors="replace")[-6000:]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, self.isolated, timeout=15)
         self._log.close()
 
 
