@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Config
 
 from . import metrics
@@ -187,9 +187,21 @@ class SmCostApp(ExtensionApp):
         "outside the instance being replaced.",
     )
     settings_file = Unicode(
-        config=True, help="Where users' idle settings are saved (JSON, atomic writes)."
+        None,
+        allow_none=True,
+        config=True,
+        help="Where users' idle settings are saved (JSON, atomic writes). Default: "
+        "<jupyter data dir>/smcost/idle-settings.json, except on notebook instances: "
+        "/home/ec2-user/SageMaker/.smcost/idle-settings.json (only that volume survives a "
+        "stop).",
     )
-    price_cache_dir = Unicode(config=True, help="Where live price tables are cached.")
+    price_cache_dir = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="Where live price tables are cached. Default: <jupyter data dir>/smcost/prices, "
+        "except on notebook instances: /home/ec2-user/SageMaker/.smcost/prices.",
+    )
     usage_sample_interval = Float(
         10.0,
         config=True,
@@ -225,14 +237,6 @@ class SmCostApp(ExtensionApp):
         "sagemaker:space-arn / sagemaker:user-profile-arn cost allocation tags). Needs "
         "ce:GetCostAndUsage; each request costs $0.01 (at most one per 12 hours per server).",
     )
-
-    @default("settings_file")
-    def _default_settings_file(self) -> str:
-        return str(Path(jupyter_data_dir()) / "smcost" / "idle-settings.json")
-
-    @default("price_cache_dir")
-    def _default_price_cache_dir(self) -> str:
-        return str(Path(jupyter_data_dir()) / "smcost" / "prices")
 
     # Validators raise TraitError: traitlets then rolls the trait back to its previous value
     # (see _load_config for what becomes of the error).
@@ -378,7 +382,11 @@ class SmCostApp(ExtensionApp):
         live = self.live_prices if self.live_prices is not None else env.kind != "local"
         book = PriceBook(
             bundled,
-            live=LivePriceCache(self.price_cache_dir, self.price_cache_ttl) if live else None,
+            live=LivePriceCache(
+                self._state_path(self.price_cache_dir, env.kind, "prices"), self.price_cache_ttl
+            )
+            if live
+            else None,
         )
         bounds = Bounds(self.min_idle_timeout, self.max_idle_timeout)
         defaults = IdleSettings(
@@ -389,7 +397,9 @@ class SmCostApp(ExtensionApp):
             warning_s=self.warning_period,
             count_background=self.count_background,
         )
-        store = SettingsStore(Path(self.settings_file), defaults, bounds)
+        store = SettingsStore(
+            self._state_path(self.settings_file, env.kind, "idle-settings.json"), defaults, bounds
+        )
         base_url = serverapp.base_url.rstrip("/")
         sampler = self._usage_sampler(log)
         background = self._background_detector(env.usage_measures_instance, sampler, log)
@@ -476,16 +486,22 @@ class SmCostApp(ExtensionApp):
         return detector
 
     def _history_path(self, kind: str) -> Optional[Path]:
-        """Where the history lives: the trait, else the place that survives a restart in
-        this environment (None: history off)."""
-        if self.history_file is not None:
-            return Path(self.history_file).expanduser() if self.history_file.strip() else None
+        """Where the history lives (None: history off, the trait set to "")."""
+        if self.history_file is not None and not self.history_file.strip():
+            return None
+        return self._state_path(self.history_file, kind, "history.sqlite")
+
+    @staticmethod
+    def _state_path(configured: Optional[str], kind: str, name: str) -> Path:
+        """The admin's path, else ``name`` in the place that survives a restart here."""
+        if configured:
+            return Path(configured).expanduser()
         if kind == "notebook-instance":
             # the root volume (and ~/.local with it) is rebuilt at every start; only the
             # notebook volume mounted at /home/ec2-user/SageMaker persists
             volume = NOTEBOOK_VOLUME if NOTEBOOK_VOLUME.is_dir() else Path.home() / "SageMaker"
-            return volume / ".smcost" / "history.sqlite"
-        return Path(jupyter_data_dir()) / "smcost" / "history.sqlite"
+            return volume / ".smcost" / name
+        return Path(jupyter_data_dir()) / "smcost" / name
 
     def _watch_requests(self, monitor: ActivityMonitor, log: logging.Logger) -> None:
         """Count successful PUT/POST/PATCH/DELETE requests as activity (never GET polling)."""

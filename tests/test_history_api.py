@@ -453,3 +453,26 @@ def test_where_the_history_is_kept(monkeypatch: Any, tmp_path: Path) -> None:
     assert app._history_path("notebook-instance") == tmp_path / "elsewhere" / "h.sqlite"
     app.history_file = ""
     assert app._history_path("studio-space") is None
+
+
+def test_settings_and_price_cache_are_kept_where_the_history_is(
+    monkeypatch: Any, tmp_path: Path
+) -> None:
+    """Users' idle settings would be lost at every notebook-instance stop in the Jupyter data
+    dir (on the root volume): they live on the notebook volume there, like the history."""
+    from jupyterlab_smcost import app as app_module
+    from jupyterlab_smcost.app import SmCostApp
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    volume = tmp_path / "ec2-user" / "SageMaker"
+    volume.mkdir(parents=True)
+    monkeypatch.setattr(app_module, "NOTEBOOK_VOLUME", volume)
+    app = SmCostApp()
+    assert app.settings_file is None and app.price_cache_dir is None
+    for name in ("idle-settings.json", "prices"):
+        configured = getattr(app, "settings_file" if name.endswith("json") else "price_cache_dir")
+        assert app._state_path(configured, "notebook-instance", name) == volume / ".smcost" / name
+        assert (
+            app._state_path(configured, "studio-space", name) == tmp_path / "data" / "smcost" / name
+        )
+    assert app._state_path("/admin/idle.json", "notebook-instance", "x") == Path("/admin/idle.json")
