@@ -148,49 +148,57 @@ export function mapUsageSeries(
   const weight = (t: number) => samplesAt.get(t) ?? 1;
 
   const th = h.thresholds;
-  const metrics: IUsageMetric[] = [];
-  const cpu = segmentsOf(
-    p => p.cpu_mean,
-    p => p.cpu_max
-  );
-  metrics.push({
-    key: 'cpu',
-    label: 'CPU',
-    of: last?.cpu_count ? `of ${plural(last.cpu_count, 'vCPU')}` : '',
-    segments: cpu,
-    thresholds: [{ value: th.cpu_saturated, label: 'short of CPU above' }],
-    p95: util?.cpu_p95 ?? null,
-    ...summary(cpu, weight)
-  });
-  const mem = segmentsOf(
-    p => p.mem_mean,
-    p => p.mem_max
-  );
-  metrics.push({
-    key: 'mem',
-    label: 'Memory',
-    of: last?.mem_total_gib ? `of ${formatGib(last.mem_total_gib)}` : '',
-    segments: mem,
-    thresholds: [{ value: th.mem_saturated, label: 'short of memory above' }],
-    p95: util?.mem_p95 ?? null,
-    ...summary(mem, weight)
-  });
-  const gpu = segmentsOf(
-    p => p.gpu_mean,
-    p => p.gpu_max
-  );
-  if (gpu.length) {
-    const count = Math.max(...points.map(p => p.gpu_count ?? 0));
-    metrics.push({
-      key: 'gpu',
-      label: 'GPU',
-      of: count > 1 ? `busiest of ${count} GPUs` : 'of the GPU',
-      segments: gpu,
-      thresholds: [{ value: th.gpu_idle, label: 'idle below' }],
-      p95: util?.gpu_p95 ?? null,
-      ...summary(gpu, weight)
-    });
-  }
+  type Point = IHistory['usage'][number];
+  const metric = (
+    key: IUsageMetric['key'],
+    label: string,
+    of: string,
+    mean: (p: Point) => number | null | undefined,
+    max: (p: Point) => number | null | undefined,
+    threshold: IThreshold,
+    p95: number | null | undefined
+  ): IUsageMetric => {
+    const segments = segmentsOf(mean, max);
+    return {
+      key,
+      label,
+      of,
+      segments,
+      thresholds: [threshold],
+      p95: p95 ?? null,
+      ...summary(segments, weight)
+    };
+  };
+  const gpuCount = Math.max(0, ...points.map(p => p.gpu_count ?? 0));
+  const metrics: IUsageMetric[] = [
+    metric(
+      'cpu',
+      'CPU',
+      last?.cpu_count ? `of ${plural(last.cpu_count, 'vCPU')}` : '',
+      p => p.cpu_mean,
+      p => p.cpu_max,
+      { value: th.cpu_saturated, label: 'short of CPU above' },
+      util?.cpu_p95
+    ),
+    metric(
+      'mem',
+      'Memory',
+      last?.mem_total_gib ? `of ${formatGib(last.mem_total_gib)}` : '',
+      p => p.mem_mean,
+      p => p.mem_max,
+      { value: th.mem_saturated, label: 'short of memory above' },
+      util?.mem_p95
+    ),
+    metric(
+      'gpu',
+      'GPU',
+      gpuCount > 1 ? `busiest of ${gpuCount} GPUs` : 'of the GPU',
+      p => p.gpu_mean,
+      p => p.gpu_max,
+      { value: th.gpu_idle, label: 'idle below' },
+      util?.gpu_p95
+    )
+  ].filter(m => m.key !== 'gpu' || m.segments.length > 0);
   return {
     from,
     to,
@@ -441,29 +449,41 @@ function MetricChart(props: {
           );
         })}
         {metric.thresholds.map(t => (
-          <line
+          <HLine
             key={t.label}
             className="jp-SmCost-threshold"
-            x1={0}
-            x2={W}
-            y1={y(t.value)}
-            y2={y(t.value)}
-            vectorEffect="non-scaling-stroke"
-            data-value={t.value}
+            from={0}
+            to={W}
+            at={y(t.value)}
+            value={t.value}
           />
         ))}
         {metric.p95 !== null ? (
-          <line
-            className="jp-SmCost-p95"
-            x1={0}
-            x2={W}
-            y1={y(metric.p95)}
-            y2={y(metric.p95)}
-            vectorEffect="non-scaling-stroke"
-          />
+          <HLine className="jp-SmCost-p95" from={0} to={W} at={y(metric.p95)} />
         ) : null}
       </ChartFrame>
     </div>
+  );
+}
+
+/** A horizontal rule across the chart, as thick at any scale. */
+function HLine(props: {
+  className: string;
+  from: number;
+  to: number;
+  at: number;
+  value?: number;
+}): JSX.Element {
+  return (
+    <line
+      className={props.className}
+      x1={props.from}
+      x2={props.to}
+      y1={props.at}
+      y2={props.at}
+      vectorEffect="non-scaling-stroke"
+      data-value={props.value}
+    />
   );
 }
 
@@ -556,13 +576,11 @@ export function SpendChart(props: { history: IHistory }) {
               />
             ) : null}
             {d.billed !== null ? (
-              <line
+              <HLine
                 className="jp-SmCost-billed"
-                x1={i * bw + bw * 0.05}
-                x2={i * bw + bw * 0.95}
-                y1={y(d.billed)}
-                y2={y(d.billed)}
-                vectorEffect="non-scaling-stroke"
+                from={i * bw + bw * 0.05}
+                to={i * bw + bw * 0.95}
+                at={y(d.billed)}
               />
             ) : null}
           </g>

@@ -39,3 +39,20 @@ async def fetch_json(
     r = await jp_fetch(*parts, method=method, body=body, raise_error=False, **kwargs)
     text = r.body.decode() if r.body else ""
     return r.code, (json.loads(text) if text else None)
+
+
+def write_price_cache(
+    cache_dir: Path,
+    region: str,
+    component: str,
+    items: dict[str, dict[str, Any]],
+    fetched_at: float = 0.0,
+) -> Path:
+    """A live price cache file where and as the server keeps one (0 = stale at once)."""
+    from jupyterlab_smcost.pricing import LivePriceCache
+
+    cache = LivePriceCache(cache_dir, client_factory=lambda: None)
+    path = cache._path(region, component)
+    data = {"region": region, "component": component, "fetched_at": fetched_at, "items": items}
+    cache._write(path, data)
+    return path

@@ -23,6 +23,7 @@ from moto_server import (  # noqa: F401  (aws, moto_url, no_aws, stubs are fixtu
     put_invocations,
     stubs,
 )
+from smcost_testing import write_price_cache
 
 from jupyterlab_smcost import cli
 
@@ -450,18 +451,8 @@ def test_prices_refresh_access_denied_exits_1(stubs, tmp_path):
 
 
 def test_idle_endpoints_use_the_live_price_cache(aws, tmp_path):
-    from jupyterlab_smcost.pricing import LivePriceCache
-
-    cache = LivePriceCache(tmp_path)
-    cache._write(
-        cache._path("eu-west-1", "Hosting"),
-        {
-            "region": "eu-west-1",
-            "component": "Hosting",
-            "fetched_at": 0,
-            "items": {"ml.c5.large": {"usd_per_hour": 0.115, "as_of": "2026-11-01"}},
-        },
-    )
+    items = {"ml.c5.large": {"usd_per_hour": 0.115, "as_of": "2026-11-01"}}
+    write_price_cache(tmp_path, "eu-west-1", "Hosting", items)
     make_endpoints(boto3.client("sagemaker"), ["c5"], [("AllTraffic", "ml.c5.large", 1)], "c5")
     rc, out, err = run_cli("endpoints", "idle", "--json", "--cache-dir", str(tmp_path))
     (e,) = json.loads(out)["idle"]

@@ -6,7 +6,6 @@ and status answer at once. (The delay is measured in benchmarks/bench_price_refr
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 from moto_server import aws_env, patched_environ
 from silent_endpoint import SilentEndpoint
-from smcost_testing import fetch_json
+from smcost_testing import fetch_json, write_price_cache
 
 from jupyterlab_smcost.aws import clients
 
@@ -40,18 +39,8 @@ def silent(monkeypatch: pytest.MonkeyPatch) -> Iterator[SilentEndpoint]:
 @pytest.fixture
 def smcost_config(tmp_path: Path, silent: SilentEndpoint) -> dict[str, Any]:
     # a fresh cache: the start-up refresh fetches nothing, only the forced ones do
-    cache = tmp_path / "smcost" / "prices" / f"prices-{REGION}__{COMPONENT}.json"
-    cache.parent.mkdir(parents=True)
-    cache.write_text(
-        json.dumps(
-            {
-                "region": REGION,
-                "component": COMPONENT,
-                "fetched_at": time.time(),
-                "items": {"ml.m5.xlarge": {"usd_per_hour": 0.3, "as_of": "2026-11-01"}},
-            }
-        )
-    )
+    items = {"ml.m5.xlarge": {"usd_per_hour": 0.3, "as_of": "2026-11-01"}}
+    write_price_cache(tmp_path / "smcost" / "prices", REGION, COMPONENT, items, time.time())
     return {"live_prices": True}
 
 

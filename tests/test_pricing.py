@@ -8,6 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
+from smcost_testing import write_price_cache
 
 from jupyterlab_smcost.pricing import (
     LivePriceCache,
@@ -271,16 +272,9 @@ def test_canonical_component(given: str, canonical: str | None) -> None:
 def test_the_book_matches_components_in_any_case(tmp_path: Path) -> None:
     """A server configured with ``local_price_component = "hosting"`` gets Hosting prices,
     live ones too (the cache file is keyed as configured)."""
+    items = {"ml.g5.xlarge": {"usd_per_hour": 1.5, "as_of": "2026-11-20"}}
+    write_price_cache(tmp_path, "us-east-1", "hosting", items)
     cache = LivePriceCache(tmp_path, client_factory=lambda: None)
-    cache._write(
-        cache._path("us-east-1", "hosting"),
-        {
-            "region": "us-east-1",
-            "component": "hosting",
-            "fetched_at": 0,
-            "items": {"ml.g5.xlarge": {"usd_per_hour": 1.5, "as_of": "2026-11-20"}},
-        },
-    )
     book = PriceBook(live=cache)
     book.load_live("us-east-1", "hosting")
     assert book.price("us-east-1", "hosting", "ml.g5.xlarge").usd_per_hour == 1.5

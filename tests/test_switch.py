@@ -291,6 +291,12 @@ def expect_refresh(stub, *apps):
         stub.add_response("describe_app", a, ident(a["AppName"]))
 
 
+def expect_idle_stop(stub, app):
+    """Studio Classic's idle stop: the apps are listed, then the billed one is deleted."""
+    expect_refresh(stub, app)
+    stub.add_response("delete_app", {}, ident(app["AppName"]))
+
+
 def expect_classic_switch(stub, *new_app_statuses):
     """A switch of the old app on ml.t3.medium to a new one on ml.g4dn.xlarge."""
     old = kg(OLD, "ml.t3.medium")
@@ -401,10 +407,7 @@ async def test_classic_idle_shuts_real_kernels_and_deletes_apps(classic, jp_fetc
     r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
     kid = json.loads(r.body)["id"]
     assert kid in jp_serverapp.kernel_manager.list_kernel_ids()
-    old = kg(OLD, "ml.t3.medium")
-    stub.add_response("list_apps", listed(JS, old), LIST_REQ)
-    stub.add_response("describe_app", old, ident(OLD))
-    stub.add_response("delete_app", {}, ident(OLD))
+    expect_idle_stop(stub, kg(OLD, "ml.t3.medium"))
     await svc.idle.shutdown_now("test")
     stub.assert_no_pending_responses()
     assert jp_serverapp.kernel_manager.list_kernel_ids() == []
@@ -459,10 +462,7 @@ async def test_classic_kernels_are_read_on_the_loop_only(
     assert svc.env.retiring == {}
     # the idle stop: kernels are listed on the loop and shut down from the worker
     r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
-    new = kg(NEW, "ml.g4dn.xlarge")
-    stub.add_response("list_apps", listed(JS, new), LIST_REQ)
-    stub.add_response("describe_app", new, ident(NEW))
-    stub.add_response("delete_app", {}, ident(NEW))
+    expect_idle_stop(stub, kg(NEW, "ml.g4dn.xlarge"))
     await svc.idle.shutdown_now("test")
     stub.assert_no_pending_responses()
     assert jp_serverapp.kernel_manager.list_kernel_ids() == []

@@ -178,6 +178,17 @@ def open_lab(page: Any, server: LabServer, path: str = "lab") -> None:
     page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
 
 
+def status_item(page: Any, text: str) -> Any:
+    """The status bar item, once its text matches the regular expression ``text``."""
+    item = page.locator(".jp-SmCost-status")
+    item.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "re => new RegExp(re).test(document.querySelector('.jp-SmCost-status').textContent)",
+        arg=text,
+    )
+    return item
+
+
 def open_panel(page: Any) -> Any:
     tab = page.locator(f'.jp-SideBar .lm-TabBar-tab[data-id="{PANEL_ID}"]')
     tab.wait_for(timeout=30_000)

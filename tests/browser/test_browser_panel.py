@@ -9,7 +9,7 @@ import urllib.error
 from typing import Any
 
 import pytest
-from smcost_browser import PANEL_ID, open_lab, open_panel, screenshot_panel
+from smcost_browser import PANEL_ID, open_lab, open_panel, screenshot_panel, status_item
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +21,7 @@ def test_panel_status_bar_keep_running_and_settings(lab_server: Any, page: Any) 
     open_lab(page, server)
 
     # status bar item: "ml.t3.medium · $0.05/h · idle stop in 59m"; a click opens the panel
-    item = page.locator(".jp-SmCost-status")
-    item.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => /idle stop in/.test(document.querySelector('.jp-SmCost-status').textContent)"
-    )
+    item = status_item(page, "idle stop in")
     assert re.fullmatch(
         r"ml\.t3\.medium · \$0\.05/h · idle stop in (59|60)m", item.inner_text().strip()
     ), item.inner_text()
@@ -145,11 +141,7 @@ def test_shut_down_now_asks_first(lab_server: Any, page: Any) -> None:
 def test_says_server_extension_not_installed(lab_server: Any, page: Any) -> None:
     server = lab_server(server_extension=False)
     open_lab(page, server)
-    item = page.locator(".jp-SmCost-status")
-    item.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => /unavailable/.test(document.querySelector('.jp-SmCost-status').textContent)"
-    )
+    item = status_item(page, "unavailable")
     assert "server extension not installed" in (item.get_attribute("title") or "")
     panel = open_panel(page)
     alert = panel.locator("[role=alert]")
@@ -164,11 +156,7 @@ def test_config_mistake_shows_a_banner_and_stops_nothing(lab_server: Any, page: 
     errors = server.api("smcost/status")["config_errors"]
     assert len(errors) == 1 and errors[0].startswith("SmCostApp.idle_timeout"), errors
     open_lab(page, server)
-    item = page.locator(".jp-SmCost-status")
-    item.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => /config error/.test(document.querySelector('.jp-SmCost-status').textContent)"
-    )
+    status_item(page, "config error")
     panel = open_panel(page)
     banner = panel.locator(".jp-SmCost-configErrors")
     banner.wait_for()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from smcost_browser import REPO, open_lab, open_panel, output_dir
+from smcost_browser import REPO, open_lab, open_panel, output_dir, status_item
 
 pytestmark = [pytest.mark.compat, pytest.mark.browser]
 
@@ -77,11 +77,7 @@ def test_wheel_loads_without_shared_module_errors(
     assert installed.startswith(version + "."), installed
     server = lab_server(python=str(python), use_checkout_build=False)
     open_lab(page, server)
-    item = page.locator(".jp-SmCost-status")
-    item.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => /idle stop in/.test(document.querySelector('.jp-SmCost-status').textContent)"
-    )
+    status_item(page, "idle stop in")
     panel = open_panel(page)
     panel.locator(".jp-SmCost-instanceType").wait_for()
     assert panel.locator(".jp-SmCost-instanceType").inner_text() == "ml.t3.medium"
