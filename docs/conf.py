@@ -31,6 +31,8 @@ exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store"]
 
 # Every internal link and cross-reference must resolve (the test command builds with -W -n).
 nitpicky = True
+# help texts and examples quote Python and JSON values: keep their quotes straight
+smartquotes = False
 myst_enable_extensions = ["colon_fence", "deflist"]
 # headings up to ### get anchors that [text](page.md#anchor) links are checked against
 myst_heading_anchors = 3
