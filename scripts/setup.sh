@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv and installs the extension (built frontend included) with its test extras.
+# Creates .venv and installs the extension (built frontend included) with its test and docs
+# extras.
 # Used by scripts/dev.sh and scripts/test.sh; needs Python 3.10+ and Node.js 18+.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ jlpm build:prod
 # install.json included, and `pip wheel .` then finds install.json twice. Unlink first.
 link="$(python -c 'import sys; print(sys.prefix)')/share/jupyter/labextensions/jupyterlab-smcost"
 if [ -L "$link" ]; then rm "$link"; fi
-python -m pip install -q -e ".[test]" --no-build-isolation
+python -m pip install -q -e ".[test,docs]" --no-build-isolation
 # point JupyterLab at this checkout's build (later `jlpm build` results show up on reload)
 jupyter labextension develop --overwrite . >/dev/null
 # (read the whole output first: grep -q closing the pipe early fails under pipefail)

@@ -446,7 +446,7 @@ def test_prices_refresh_access_denied_exits_1(stubs, tmp_path):
     assert err == (
         "jupyter smcost: error: AWS denied GetProducts while trying to fetch Hosting prices for "
         "eu-west-1 (Price List API): not authorized to perform: pricing:GetProducts. The role "
-        "needs permission for this action (see the README's IAM section).\n"
+        "needs permission for this action (see the IAM page of the documentation).\n"
     )
 
 
@@ -540,7 +540,7 @@ def run_process(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_prices_without_any_aws_configuration_show_us_east_1(tmp_path):
-    """The README says prices need no account: with no region configured the command shows
+    """The docs say prices need no account: with no region configured the command shows
     us-east-1 and says so on stderr (stdout stays a clean table or JSON document)."""
     env = no_aws_config_env(tmp_path)
     notice = (

@@ -1,12 +1,17 @@
-"""Keep the docs true: OpenAPI matches the registered routes; README lists every trait."""
+"""Keep the docs true: OpenAPI matches the registered routes, and the reference pages the
+docs build generates (docs/_ext/smcost_docs.py) cover every trait, route, schema field and
+JupyterLab setting."""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
 from openapi_spec_validator import validate
 
 from jupyterlab_smcost.app import SmCostApp
@@ -14,6 +19,8 @@ from jupyterlab_smcost.handlers import ROUTES, BaseHandler
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = yaml.safe_load((ROOT / "jupyterlab_smcost" / "data" / "openapi.yaml").read_text())
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+import smcost_docs  # noqa: E402
 
 
 def test_openapi_document_is_valid() -> None:
@@ -37,70 +44,73 @@ def test_openapi_paths_and_methods_match_the_handlers() -> None:
     assert served == documented
 
 
-def readme_table(heading: str) -> dict[str, list[str]]:
-    """The first table under ``## heading`` in the README: {first cell: the other cells}."""
-    lines = (ROOT / "README.md").read_text().splitlines()
-    start = lines.index(f"## {heading}") + 1
-    rows: dict[str, list[str]] = {}
-    for line in lines[start:]:
-        if line.startswith("## "):
-            break
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if set(cells[0]) <= set("-:"):
-                continue  # the header's separator
-            rows[cells[0]] = cells[1:]
-        elif rows:
-            break  # the table ended
-    assert rows, f"no table under '## {heading}'"
-    return rows
+def admin_traits() -> dict[str, Any]:
+    """Every configurable trait SmCostApp adds to jupyter_server's ExtensionApp."""
+    base = ExtensionApp.class_traits(config=True)
+    return {n: t for n, t in SmCostApp.class_traits(config=True).items() if n not in base}
 
 
-def documented_default(value: Any) -> str:
-    """How the Configuration table writes a default."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if value == "":
-        return '`""`'
-    if isinstance(value, str):
-        return f"`{value.replace(jupyter_data_dir(), '<jupyter data dir>')}`"
-    return f"`{value!r}`"
+def test_every_admin_trait_has_help_text() -> None:
+    """The configuration reference is the traits' own help: a trait without it is undocumented."""
+    missing = [name for name, trait in admin_traits().items() if not trait.help.strip()]
+    assert not missing, f"traits without help=: {missing}"
 
 
-def test_readme_configuration_table_lists_every_trait_with_its_default() -> None:
-    table = readme_table("Configuration")
-    header = next(iter(table.items()))
-    assert header == ("trait", ["default", "meaning"]), header
-    app = SmCostApp()
-    traits = SmCostApp.class_own_traits(config=True)
-    for name, trait in traits.items():
-        assert trait.help.strip(), f"{name} has no help text"
-        row = table.get(f"`{name}`")
-        assert row is not None, f"the README's Configuration table lacks {name}"
-        default, meaning = row
-        assert meaning, f"{name}: no meaning in the README"
-        value = getattr(app, name)
-        if value is None:  # decided at start (e.g. live_prices): words, not a value
-            assert default and "`" not in default, f"{name}: {default}"
-        else:
-            assert default == documented_default(value), f"{name}: README {default}, real {value!r}"
-    extra = {k for k in table if k.startswith("`")} - {f"`{n}`" for n in traits}
-    assert not extra, f"rows for no trait: {extra}"
+def section(page: str, label: str) -> str:
+    """The text from ``(label)=`` to the next label of a generated page."""
+    start = page.find(f"({label})=\n")
+    assert start >= 0, f"the generated page has no section {label}"
+    end = page.find("\n(", start + 1)
+    return page[start : end if end > 0 else None]
 
 
-def test_readme_rest_api_table_lists_the_routes() -> None:
-    table = readme_table("REST API")
-    documented = set()
-    for route in table:
-        for part in route.split(" / "):
-            method, _, path = part.strip("`").partition(" ")
-            if method.isupper():
-                documented.add((method.lower(), "/" + path.split("[")[0]))
-    assert documented == {
-        (method, path)
-        for path, ops in DOC["paths"].items()
-        for method in ops
-        if method in ("get", "put", "post", "patch", "delete")
-    }
-    others = [k for k in table if k != "route" and not k.startswith(("`GET ", "`P"))]
-    assert not others, f"rows that are not routes: {others}"
+def test_configuration_reference_has_every_trait_with_its_type_default_and_help() -> None:
+    page = smcost_docs.config_reference()
+    for name, trait in admin_traits().items():
+        text = section(page, f"config-{name}")
+        assert f"### `SmCostApp.{name}`" in text
+        assert type(trait).__name__ in text
+        assert trait.default_value_repr() in text, f"{name}: default missing"
+        assert smcost_docs.escape(trait.help) in text, f"{name}: help missing"
+
+
+def fields(schema: dict[str, Any], prefix: str = "") -> Iterator[str]:
+    """Every field name a schema defines inline, nested ones dotted as the reference writes
+    them (``bounds.min_timeout_s``, ``steps[].status``)."""
+    for part in schema.get("allOf", []):
+        yield from fields(part, prefix)
+    for name, prop in schema.get("properties", {}).items():
+        yield prefix + name
+        yield from fields(prop, f"{prefix}{name}.")
+        yield from fields(prop.get("items", {}), f"{prefix}{name}[].")
+
+
+def test_rest_reference_has_every_operation_schema_and_field() -> None:
+    page = smcost_docs.rest_reference(DOC)
+    for path, ops in DOC["paths"].items():
+        for method, op in ops.items():
+            if method not in ("get", "put", "post", "patch", "delete"):
+                continue
+            text = section(page, smcost_docs.operation_label(method, path))
+            assert f"### `{method.upper()} {path}`" in text
+            for status in op["responses"]:
+                assert f"| `{status}` |" in text, f"{method} {path}: {status} missing"
+            for param in op.get("parameters", []):
+                assert f"| `{param['name']}` |" in text
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            for name in fields(body.get("schema", {})):
+                assert f"| `{name}` |" in text, f"{method} {path}: request field {name}"
+    for name, schema in DOC["components"]["schemas"].items():
+        text = section(page, smcost_docs.schema_label(name))
+        for field in fields(schema):
+            assert f"| `{field}` |" in text, f"{name}.{field} missing"
+
+
+def test_preferences_table_has_every_jupyterlab_setting() -> None:
+    page = smcost_docs.preferences()
+    schema = json.loads((ROOT / "schema" / "plugin.json").read_text())
+    assert schema["properties"]
+    for name, prop in schema["properties"].items():
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{name}` |"))
+        assert f"`{json.dumps(prop['default'])}`" in row
+        assert prop["description"] in row

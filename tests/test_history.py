@@ -239,7 +239,8 @@ def test_sixty_days_stay_bounded(tmp_path: Path) -> None:
     """70 days with every field set (random fractions: the widest rows), one sample an
     hour, then the last 3 days one a minute (every minute row the tier keeps): rows stay
     within the tiers' spans, the file under 1 MiB and its write-ahead log under its
-    512 KiB limit (README and benchmarks/bench_history.py: the figures at 10 s)."""
+    512 KiB limit (docs/users/history.md and benchmarks/bench_history.py: the figures at
+    10 s)."""
     clock = Clock(T0)
     path = tmp_path / "h.sqlite"
     rec = recorder(path, clock, flush_s=600)

@@ -581,7 +581,7 @@ def test_access_denied_names_the_missing_action(stubs) -> None:
     )
     assert err.endswith(
         "The identity running this command needs the IAM action sagemaker:UpdateDomain "
-        "(README: Install on SageMaker, IAM).\n"
+        "(see the IAM page of the documentation).\n"
     )
 
 

@@ -1,7 +1,7 @@
 """Release artifacts: ``python -m build`` makes an sdist and a wheel that carry the prebuilt
 labextension, the server-extension config and the lifecycle script; ``twine check`` passes;
 the wheel installs into a clean venv with no Node.js on PATH, and both extension lists show it
-enabled. (The README's "Releasing" section is these steps.)"""
+enabled. (RELEASE.md's "Build and check" section is these steps.)"""
 
 from __future__ import annotations
 

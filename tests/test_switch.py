@@ -215,7 +215,7 @@ async def test_idle_stop_access_denied_is_an_error_state(jp_fetch, jp_serverapp)
         "AWS denied StopNotebookInstance while trying to stop for idleness: User: "
         "arn:aws:sts::123456789012:assumed-role/x/y is not authorized to perform: "
         "sagemaker:StopNotebookInstance. The role needs permission for this action (see the "
-        "README's IAM section)."
+        "IAM page of the documentation)."
     ]
     assert svc.idle.state.failures == 1 and svc.idle.state.shutting_down is False
     stub.assert_no_pending_responses()

@@ -110,7 +110,7 @@ def describe_aws_error(exc: BaseException, action: str = "") -> tuple[str, str, 
             return (
                 "aws_access_denied",
                 f"AWS denied {op or 'the request'}{what}: {msg}. The role needs permission "
-                "for this action (see the README's IAM section).",
+                "for this action (see the IAM page of the documentation).",
                 502,
             )
         if code in THROTTLING_CODES:

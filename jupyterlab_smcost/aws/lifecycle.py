@@ -273,7 +273,7 @@ class Lifecycle:
                     "aws_access_denied",
                     f"AWS denied sagemaker:{operation} while trying to {action}: {msg}. The "
                     f"identity running this command needs the IAM action sagemaker:{operation} "
-                    "(README: Install on SageMaker, IAM).",
+                    "(see the IAM page of the documentation).",
                 ) from e
             code, message, _status = describe_aws_error(e, action)
             raise JanitorError(code, message) from e
