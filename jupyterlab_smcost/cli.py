@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, Optional, TextIO
 
 from . import lifecycle_cli
-from .aws import clients, endpoints, notebooks
-from .aws.errors import AwsError, JanitorError, aws_errors
+from .aws import clients
+from .aws.errors import AwsError, CommandError, aws_errors
+from .janitor import endpoints, notebooks
 from .pricing import (
     COMPONENTS,
     HOURS_PER_DAY,
@@ -171,7 +172,7 @@ def cmd_notebooks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     failure = report.failure_line()
     if failure:
-        raise JanitorError("partial_failure", failure)
+        raise CommandError("partial_failure", failure)
     return 0
 
 
