@@ -11,24 +11,46 @@ from pathlib import Path
 from typing import Any, Optional
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, validate
+from traitlets import (
+    Bool,
+    Callable,
+    Dict,
+    Enum,
+    Float,
+    Int,
+    List,
+    TraitError,
+    Type,
+    Unicode,
+    validate,
+)
 from traitlets.config import Config
 
 from . import metrics
 from .activity import ActivityMonitor, utcnow
+from .aws.clients import make_client
 from .background import BackgroundDetector, Rules
-from .environments import KINDS, METADATA_PATH, EnvConfig, build_environment, detect_environment
+from .environments import (
+    KINDS,
+    METADATA_PATH,
+    EnvConfig,
+    Environment,
+    build_environment,
+    detect_environment,
+)
 from .handlers import handlers
 from .history import HistoryRecorder, HistoryStore
-from .pricing import LivePriceCache, PriceBook, load_bundled
+from .pricing import PRICING_API_REGION, LivePriceCache, PriceBook, load_bundled
 from .service import SmCostService
 from .settings import MAX_TIMEOUT_S, Bounds, IdleSettings, SettingsStore
 from .state import state_path
-from .usage import SystemSource, UsageSampler, UsageWindow
+from .usage import Source, SystemSource, UsageSampler, UsageWindow
 
 #: how long a configuration error message may get (it quotes the admin's value)
 _CONFIG_MESSAGE_CHARS = 240
-_TRAIT_ERROR = re.compile(r"^The '(?P<name>\w+)' trait of an? \w+ instance (?P<rest>.*)$", re.S)
+_TRAIT_ERROR = re.compile(
+    r"^The '(?P<name>\w+)' trait of (?:an? \w+|<[^>]*>) instance (?P<rest>.*)$", re.S
+)
 
 
 def _config_message(name: str, error: Exception) -> str:
@@ -236,6 +258,34 @@ class SmCostApp(ExtensionApp):
         "ce:GetCostAndUsage; each request costs $0.01 (at most one per 12 hours per server).",
     )
 
+    # -- the swappable parts (as jupyter-scheduler's scheduler_class): tests set fakes here
+    environment_class = Type(
+        None,
+        klass=Environment,
+        allow_none=True,
+        config=True,
+        help="The environment adapter class (a subclass of "
+        "jupyterlab_smcost.environments.Environment, built with its from_setup(setup) "
+        "classmethod from what was detected). Default: the adapter of the detected "
+        "environment (see 'environment').",
+    )
+    usage_source_class = Type(
+        SystemSource,
+        klass=Source,
+        config=True,
+        help="The class that measures CPU, memory and GPU use for recommendations and "
+        "background work: built with no arguments, its read() returns a "
+        "jupyterlab_smcost.usage.Reading (or None), close() releases it.",
+    )
+    aws_client_factory = Callable(
+        make_client,
+        config=True,
+        help="Makes every boto3 client the server uses (the environment's SageMaker, Lambda "
+        "and Cost Explorer clients, the Price List client): factory(service_name, "
+        "region_name) -> client. Default: jupyterlab_smcost.aws.clients.make_client "
+        "(boto3's standard resolution, bounded timeouts and retries). Python config only.",
+    )
+
     # Validators raise TraitError: traitlets then rolls the trait back to its previous value
     # (see _load_config for what becomes of the error).
     @validate("idle_timeout_by_price")
@@ -365,6 +415,7 @@ class SmCostApp(ExtensionApp):
         # where state lives follows the machine (what the metadata says), as for the CLI
         detected = detect_environment(self.environment, self.metadata_path, log)
         kind = detected.kind
+        aws_client = self.aws_client_factory
         env = build_environment(
             EnvConfig(
                 environment=self.environment,
@@ -379,13 +430,17 @@ class SmCostApp(ExtensionApp):
             # local mode accepts any type we know the specs of
             valid_local_types=PriceBook(bundled).known_types(),
             detected=detected,
+            environment_class=self.environment_class,
+            aws_client_factory=aws_client,
             shutdown_kernel=self._shutdown_kernel_threadsafe,
         )
         live = self.live_prices if self.live_prices is not None else env.kind != "local"
         book = PriceBook(
             bundled,
             live=LivePriceCache(
-                state_path(self.price_cache_dir, kind, "prices"), self.price_cache_ttl
+                state_path(self.price_cache_dir, kind, "prices"),
+                self.price_cache_ttl,
+                client_factory=lambda: aws_client("pricing", PRICING_API_REGION),
             )
             if live
             else None,
@@ -456,7 +511,10 @@ class SmCostApp(ExtensionApp):
         if self.usage_sample_interval <= 0:
             return None
         return UsageSampler(
-            SystemSource(), UsageWindow(self.usage_window), self.usage_sample_interval, log=log
+            self.usage_source_class(),
+            UsageWindow(self.usage_window),
+            self.usage_sample_interval,
+            log=log,
         )
 
     def _background_detector(

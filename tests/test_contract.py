@@ -58,6 +58,8 @@ def readme_table(heading: str) -> dict[str, list[str]]:
 
 def documented_default(value: Any) -> str:
     """How the Configuration table writes a default."""
+    if callable(value) and hasattr(value, "__qualname__"):  # a class or function trait
+        return f"`{value.__module__}.{value.__qualname__}`"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if value == "":

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Optional
 
-from ..aws.clients import ClientFactory, default_region
+from ..aws.clients import AwsClientFactory, default_region, make_client, regional
 from ..aws.errors import AwsError
-from .base import Environment, EnvironmentInfo, IdleContext, SwitchProgress
+from .base import Environment, EnvironmentInfo, EnvSetup, IdleContext, SwitchProgress
 from .detection import (
     CLASSIC_APP_TYPES,
     KINDS,
@@ -30,7 +31,9 @@ __all__ = [
     "KINDS",
     "METADATA_PATH",
     "SPACE_APP_TYPES",
+    "ADAPTERS",
     "EnvConfig",
+    "EnvSetup",
     "Environment",
     "EnvironmentInfo",
     "IdleContext",
@@ -45,6 +48,14 @@ __all__ = [
     "detect_environment",
     "read_metadata",
 ]
+
+#: the adapter of each kind :func:`detect` names
+ADAPTERS: dict[str, type[Environment]] = {
+    "local": LocalEnvironment,
+    "notebook-instance": NotebookInstanceEnvironment,
+    "studio-classic": StudioClassicEnvironment,
+    "studio-space": StudioSpaceEnvironment,
+}
 
 
 def _region(detected: Detected, config: EnvConfig, log: logging.Logger) -> str:
@@ -71,70 +82,42 @@ def build_environment(
     valid_local_types: list[str],
     *,
     detected: Optional[Detected] = None,
-    client_factory: Optional[ClientFactory] = None,
+    environment_class: Optional[type[Environment]] = None,
+    aws_client_factory: AwsClientFactory = make_client,
     shutdown_kernel: Optional[Callable[[str], None]] = None,
     **adapter_kwargs: Any,
 ) -> Environment:
     """Detect (or take the configured) environment and build its adapter.
 
     ``detected``: what :func:`detect_environment` found (read from ``config`` when None).
-    ``valid_local_types`` are the types local mode accepts (those with known specs).
-    ``client_factory``, ``shutdown_kernel`` and ``adapter_kwargs`` (``sleep``,
-    ``clock``...) are for the SageMaker adapters (tests inject Stubber-wrapped clients)."""
+    ``environment_class`` replaces the detected adapter (``SmCostApp.environment_class``); a
+    failure to build it propagates, where a detected SageMaker adapter that cannot be built
+    falls back to local mode. ``aws_client_factory(service, region)`` makes the SageMaker
+    adapters' clients; ``valid_local_types`` are the types local mode accepts (those with
+    known specs); ``shutdown_kernel`` and ``adapter_kwargs`` (``sleep``, ``clock``...) are for
+    the SageMaker adapters."""
     if detected is None:
         detected = detect_environment(config.environment, config.metadata_path, log)
-    if detected.kind != "local":
+    local = detected.kind == "local"
+    region = config.region if local else _region(detected, config, log)
+    setup = EnvSetup(
+        config=config,
+        detected=detected,
+        region=region,
+        log=log,
+        stop_server=stop_server,
+        valid_local_types=tuple(valid_local_types),
+        client_factory=regional(aws_client_factory, region),
+        shutdown_kernel=shutdown_kernel,
+        adapter_kwargs=adapter_kwargs,
+    )
+    if environment_class is not None:
+        return environment_class.from_setup(setup)
+    if not local:
         try:
-            return _sagemaker_adapter(
-                detected, config, log, client_factory, shutdown_kernel, adapter_kwargs
-            )
+            return ADAPTERS[detected.kind].from_setup(setup)
         except Exception as e:  # never fail the server start over the metadata
             log.error(
                 "smcost: cannot set up the %s environment (%s): using local mode", detected.kind, e
             )
-    return LocalEnvironment(
-        region=config.region,
-        instance_type=config.instance_type,
-        component=config.local_component,
-        stop_server=stop_server,
-        valid_types=valid_local_types,
-    )
-
-
-def _sagemaker_adapter(
-    detected: Detected,
-    config: EnvConfig,
-    log: logging.Logger,
-    client_factory: Optional[ClientFactory],
-    shutdown_kernel: Optional[Callable[[str], None]],
-    adapter_kwargs: dict[str, Any],
-) -> Environment:
-    kind = detected.kind
-    region = _region(detected, config, log)
-    common: dict[str, Any] = {
-        "client_factory": client_factory,
-        "switcher_function": config.switcher_function,
-        "log": log,
-        **adapter_kwargs,
-    }
-    if kind == "notebook-instance":
-        return NotebookInstanceEnvironment(region, detected.resource_name or "", **common)
-    if kind == "studio-space":
-        return StudioSpaceEnvironment(
-            region,
-            detected.domain_id or "",
-            detected.space or "",
-            app_type=detected.app_type or "JupyterLab",
-            app_name=detected.resource_name or "default",
-            **common,
-        )
-    return StudioClassicEnvironment(
-        region,
-        detected.domain_id or "",
-        user_profile=detected.user_profile,
-        space=detected.space,
-        app_type=detected.app_type or "JupyterServer",
-        app_name=detected.resource_name or "default",
-        shutdown_kernel=shutdown_kernel,
-        **common,
-    )
+    return LocalEnvironment.from_setup(replace(setup, region=config.region))
