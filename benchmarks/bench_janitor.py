@@ -5,7 +5,7 @@
 Starts a moto server on 127.0.0.1 (in this process), creates N InService endpoints (a quarter
 with two variants), marks every third one as invoked, then finds the idle ones:
 
-- batched: jupyterlab_smcost.aws.endpoints.find_idle_endpoints (Invocations through
+- batched: jupyterlab_smcost.janitor.endpoints.find_idle_endpoints (Invocations through
   get_metric_data, up to 500 queries a call; endpoint configs described once each);
 - per-endpoint: what the old per-endpoint Lambda did: describe_endpoint and
   describe_endpoint_config for every endpoint, one get_metric_statistics per variant.
@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from moto_server import aws_env, make_endpoints, moto_server, patched_environ, put_invocations  # noqa: E402
 
-from jupyterlab_smcost.aws import clients, endpoints  # noqa: E402
+from jupyterlab_smcost.aws import clients  # noqa: E402
+from jupyterlab_smcost.janitor import endpoints  # noqa: E402
 from jupyterlab_smcost.pricing import PriceBook  # noqa: E402
 
 CONFIGS = [  # (config, variants): endpoint i uses CONFIGS[i % 4]

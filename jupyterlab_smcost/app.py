@@ -10,27 +10,47 @@ import re
 from pathlib import Path
 from typing import Any, Optional
 
-from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, validate
+from traitlets import (
+    Bool,
+    Callable,
+    Dict,
+    Enum,
+    Float,
+    Int,
+    List,
+    TraitError,
+    Type,
+    Unicode,
+    validate,
+)
 from traitlets.config import Config
 
 from . import metrics
 from .activity import ActivityMonitor, utcnow
+from .aws.clients import make_client
 from .background import BackgroundDetector, Rules
-from .environments import KINDS, EnvConfig, build_environment
+from .environments import (
+    KINDS,
+    METADATA_PATH,
+    EnvConfig,
+    Environment,
+    build_environment,
+    detect_environment,
+)
 from .handlers import handlers
 from .history import HistoryRecorder, HistoryStore
-from .pricing import LivePriceCache, PriceBook, load_bundled
+from .pricing import PRICING_API_REGION, LivePriceCache, PriceBook, load_bundled
 from .service import SmCostService
 from .settings import MAX_TIMEOUT_S, Bounds, IdleSettings, SettingsStore
-from .usage import SystemSource, UsageSampler, UsageWindow
+from .state import state_path
+from .usage import Source, SystemSource, UsageSampler, UsageWindow
 
-#: a notebook instance's ML storage volume: the only place that survives a stop
-NOTEBOOK_VOLUME = Path("/home/ec2-user/SageMaker")
 #: how long a configuration error message may get (it quotes the admin's value)
 _CONFIG_MESSAGE_CHARS = 240
-_TRAIT_ERROR = re.compile(r"^The '(?P<name>\w+)' trait of an? \w+ instance (?P<rest>.*)$", re.S)
+_TRAIT_ERROR = re.compile(
+    r"^The '(?P<name>\w+)' trait of (?:an? \w+|<[^>]*>) instance (?P<rest>.*)$", re.S
+)
 
 
 def _config_message(name: str, error: Exception) -> str:
@@ -61,7 +81,7 @@ class SmCostApp(ExtensionApp):
         "'local', 'notebook-instance', 'studio-classic', 'studio-space'.",
     )
     metadata_path = Unicode(
-        "/opt/ml/metadata/resource-metadata.json",
+        METADATA_PATH,
         config=True,
         help="SageMaker resource metadata file used to detect the environment.",
     )
@@ -238,6 +258,34 @@ class SmCostApp(ExtensionApp):
         "ce:GetCostAndUsage; each request costs $0.01 (at most one per 12 hours per server).",
     )
 
+    # -- the swappable parts (as jupyter-scheduler's scheduler_class): tests set fakes here
+    environment_class = Type(
+        None,
+        klass=Environment,
+        allow_none=True,
+        config=True,
+        help="The environment adapter class (a subclass of "
+        "jupyterlab_smcost.environments.Environment, built with its from_setup(setup) "
+        "classmethod from what was detected). Default: the adapter of the detected "
+        "environment (see 'environment').",
+    )
+    usage_source_class = Type(
+        SystemSource,
+        klass=Source,
+        config=True,
+        help="The class that measures CPU, memory and GPU use for recommendations and "
+        "background work: built with no arguments, its read() returns a "
+        "jupyterlab_smcost.usage.Reading (or None), close() releases it.",
+    )
+    aws_client_factory = Callable(
+        make_client,
+        config=True,
+        help="Makes every boto3 client the server uses (the environment's SageMaker, Lambda "
+        "and Cost Explorer clients, the Price List client): factory(service_name, "
+        "region_name) -> client. Default: jupyterlab_smcost.aws.clients.make_client "
+        "(boto3's standard resolution, bounded timeouts and retries). Python config only.",
+    )
+
     # Validators raise TraitError: traitlets then rolls the trait back to its previous value
     # (see _load_config for what becomes of the error).
     @validate("idle_timeout_by_price")
@@ -364,6 +412,10 @@ class SmCostApp(ExtensionApp):
         serverapp = self.serverapp
         started_at = utcnow()
         bundled = load_bundled()
+        # where state lives follows the machine (what the metadata says), as for the CLI
+        detected = detect_environment(self.environment, self.metadata_path, log)
+        kind = detected.kind
+        aws_client = self.aws_client_factory
         env = build_environment(
             EnvConfig(
                 environment=self.environment,
@@ -377,13 +429,18 @@ class SmCostApp(ExtensionApp):
             log=log,
             # local mode accepts any type we know the specs of
             valid_local_types=PriceBook(bundled).known_types(),
+            detected=detected,
+            environment_class=self.environment_class,
+            aws_client_factory=aws_client,
             shutdown_kernel=self._shutdown_kernel_threadsafe,
         )
         live = self.live_prices if self.live_prices is not None else env.kind != "local"
         book = PriceBook(
             bundled,
             live=LivePriceCache(
-                self._state_path(self.price_cache_dir, env.kind, "prices"), self.price_cache_ttl
+                state_path(self.price_cache_dir, kind, "prices"),
+                self.price_cache_ttl,
+                client_factory=lambda: aws_client("pricing", PRICING_API_REGION),
             )
             if live
             else None,
@@ -398,7 +455,7 @@ class SmCostApp(ExtensionApp):
             count_background=self.count_background,
         )
         store = SettingsStore(
-            self._state_path(self.settings_file, env.kind, "idle-settings.json"), defaults, bounds
+            state_path(self.settings_file, kind, "idle-settings.json"), defaults, bounds
         )
         base_url = serverapp.base_url.rstrip("/")
         sampler = self._usage_sampler(log)
@@ -415,7 +472,7 @@ class SmCostApp(ExtensionApp):
             background=background.state if background else None,
         )
         history = None
-        history_path = self._history_path(env.kind)
+        history_path = self._history_path(kind)
         if history_path is not None:
             history = HistoryRecorder(HistoryStore(history_path, log), log=log)
             if sampler is not None:
@@ -454,7 +511,10 @@ class SmCostApp(ExtensionApp):
         if self.usage_sample_interval <= 0:
             return None
         return UsageSampler(
-            SystemSource(), UsageWindow(self.usage_window), self.usage_sample_interval, log=log
+            self.usage_source_class(),
+            UsageWindow(self.usage_window),
+            self.usage_sample_interval,
+            log=log,
         )
 
     def _background_detector(
@@ -489,19 +549,7 @@ class SmCostApp(ExtensionApp):
         """Where the history lives (None: history off, the trait set to "")."""
         if self.history_file is not None and not self.history_file.strip():
             return None
-        return self._state_path(self.history_file, kind, "history.sqlite")
-
-    @staticmethod
-    def _state_path(configured: Optional[str], kind: str, name: str) -> Path:
-        """The admin's path, else ``name`` in the place that survives a restart here."""
-        if configured:
-            return Path(configured).expanduser()
-        if kind == "notebook-instance":
-            # the root volume (and ~/.local with it) is rebuilt at every start; only the
-            # notebook volume mounted at /home/ec2-user/SageMaker persists
-            volume = NOTEBOOK_VOLUME if NOTEBOOK_VOLUME.is_dir() else Path.home() / "SageMaker"
-            return volume / ".smcost" / name
-        return Path(jupyter_data_dir()) / "smcost" / name
+        return state_path(self.history_file, kind, "history.sqlite")
 
     def _watch_requests(self, monitor: ActivityMonitor, log: logging.Logger) -> None:
         """Count successful PUT/POST/PATCH/DELETE requests as activity (never GET polling)."""

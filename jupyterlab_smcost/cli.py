@@ -8,21 +8,26 @@
 
 Exit status: 0 on success, 1 on a failure (one line on stderr: no credentials, access denied,
 throttled, ...), 2 on bad usage, 141 (128 + SIGPIPE, quietly) when the reader of the output
-goes away (``| head``). Only the standard library and boto3: no jupyter imports.
+goes away (``| head``). Only the standard library and boto3 at import: no jupyter module is
+imported (the default price cache asks jupyter_core where the Jupyter data dir is, when it is
+installed, as the server does).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any, Optional, TextIO
 
 from . import lifecycle_cli
-from .aws import clients, endpoints, notebooks
-from .aws.errors import AwsError, JanitorError, aws_errors
+from .aws import clients
+from .aws.errors import AwsError, CommandError, aws_errors
+from .environments.detection import METADATA_PATH, detect_environment
+from .janitor import endpoints, notebooks
 from .pricing import (
     COMPONENTS,
     HOURS_PER_DAY,
@@ -34,6 +39,7 @@ from .pricing import (
     canonical_component,
     price_row,
 )
+from .state import state_path
 
 PROG = "jupyter smcost"
 DEFAULT_COMPONENT = "Studio-JupyterLab"
@@ -42,20 +48,22 @@ DEFAULT_PRICES_REGION = "us-east-1"
 EXIT_BROKEN_PIPE = 128 + 13  # as a process killed by SIGPIPE: what shells report for `cat`
 
 
-def default_cache_dir() -> Path:
-    """``<jupyter data dir>/smcost/prices``, as the server extension uses (no jupyter import)."""
-    data = os.environ.get("JUPYTER_DATA_DIR")
-    if not data:
-        home = Path.home()
-        if sys.platform == "darwin":
-            data = str(home / "Library" / "Jupyter")
-        elif os.name == "nt":
-            appdata = os.environ.get("APPDATA")
-            data = str(Path(appdata) / "jupyter") if appdata else str(home / ".jupyter" / "data")
-        else:
-            xdg = os.environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
-            data = str(Path(xdg) / "jupyter")
-    return Path(data) / "smcost" / "prices"
+#: the metadata file's problems are the server's to report (its log), not every command's
+_detection_log = logging.getLogger(__name__ + ".detection")
+_detection_log.addHandler(logging.NullHandler())
+_detection_log.propagate = False
+
+
+def default_cache_dir(metadata_path: str = METADATA_PATH) -> Path:
+    """The server extension's default price cache on this machine: where
+    :func:`jupyterlab_smcost.state.state_dir` puts it for the environment detected from
+    ``metadata_path``, as the server detects it."""
+    kind = detect_environment("auto", metadata_path, _detection_log).kind
+    return state_path(None, kind, "prices")
+
+
+def _cache_dir(args: argparse.Namespace) -> Path:
+    return args.cache_dir or default_cache_dir(args.metadata_path)
 
 
 # ------------------------------------------------------------------------------ output
@@ -97,7 +105,7 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
         cloudwatch,
         hours=args.hours,
         name_contains=args.name_contains,
-        price_book=PriceBook(live=LivePriceCache(args.cache_dir or default_cache_dir())),
+        price_book=PriceBook(live=LivePriceCache(_cache_dir(args))),
     )
     message_id = None
     if args.notify_topic:
@@ -171,7 +179,7 @@ def cmd_notebooks(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     failure = report.failure_line()
     if failure:
-        raise JanitorError("partial_failure", failure)
+        raise CommandError("partial_failure", failure)
     return 0
 
 
@@ -200,7 +208,7 @@ def _gpu_column(s: Optional[Specs]) -> str:
 def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     region = _prices_region(args.region, err)
     component = args.component
-    cache = LivePriceCache(args.cache_dir or default_cache_dir())
+    cache = LivePriceCache(_cache_dir(args))
     fetched = None
     if args.refresh:
         with aws_errors(f"fetch {component} prices for {region} (Price List API)"):
@@ -363,7 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     prices.add_argument(
         "--cache-dir",
         type=Path,
-        help="live price cache (default: <jupyter data dir>/smcost/prices)",
+        help="live price cache (default: the server extension's: "
+        "/home/ec2-user/SageMaker/.smcost/prices on notebook instances, else "
+        "<jupyter data dir>/smcost/prices)",
     )
     prices.set_defaults(func=cmd_prices)
     lifecycle_cli.add_parser(sub, common)
@@ -371,11 +381,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(
-    argv: Optional[list[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None
+    argv: Optional[list[str]] = None,
+    out: Optional[TextIO] = None,
+    err: Optional[TextIO] = None,
+    metadata_path: str = METADATA_PATH,
 ) -> int:
+    """Run the command; ``metadata_path``: the SageMaker resource metadata the default price
+    cache is found from (as the server's ``SmCostApp.metadata_path``)."""
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
+    args.metadata_path = metadata_path
     try:
         rc = args.func(args, out, err)
         out.flush()

@@ -23,7 +23,7 @@ from typing import Any, Optional, TextIO
 from . import __version__
 from .aws import clients
 from .aws import lifecycle as lc
-from .aws.errors import JanitorError
+from .aws.errors import CommandError
 
 APPS = {"jupyterlab": "JupyterLab", "jupyter-server": "JupyterServer"}
 
@@ -40,12 +40,12 @@ def settings_from(args: argparse.Namespace, target: str) -> lc.Settings:
         try:
             text = path.read_text()
         except OSError as e:
-            raise JanitorError("bad_policy", f"cannot read {path}: {e.strerror}") from e
+            raise CommandError("bad_policy", f"cannot read {path}: {e.strerror}") from e
         policy = lc.policy_from_json(text, str(path))
     policy = lc.parse_policy(args.set or [], policy)
     problems = lc.policy_problems(policy)
     if problems:
-        raise JanitorError("bad_policy", "The policy is not valid: " + "; ".join(problems))
+        raise CommandError("bad_policy", "The policy is not valid: " + "; ".join(problems))
     return lc.Settings(target, args.source or default_source(), policy, args.policy_uri or "")
 
 

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Protocol
+from typing import Any, Optional, Protocol, runtime_checkable
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,11 @@ class Reading:
         return self.mem_used_gib / self.mem_total_gib if self.mem_total_gib else 0.0
 
 
+@runtime_checkable
 class Source(Protocol):
+    """What the sampler reads (``SmCostApp.usage_source_class``): :class:`SystemSource`, or a
+    test's fake."""
+
     def read(self) -> Optional[Reading]: ...
 
     def close(self) -> None: ...

@@ -19,11 +19,12 @@ from silent_endpoint import SilentEndpoint
 
 import jupyterlab_smcost
 from jupyterlab_smcost import cli, pricing
-from jupyterlab_smcost.aws import clients, lambdas
-from jupyterlab_smcost.aws.errors import AwsError, JanitorError, describe_aws_error
+from jupyterlab_smcost.aws import clients
+from jupyterlab_smcost.aws.errors import AwsError, CommandError, describe_aws_error
 from jupyterlab_smcost.aws.sagemaker import WaitTimeout
 from jupyterlab_smcost.aws.switcher import SwitchError
 from jupyterlab_smcost.environments import NotebookInstanceEnvironment, StudioSpaceEnvironment
+from jupyterlab_smcost.janitor import lambdas
 
 PACKAGE = Path(jupyterlab_smcost.__file__).parent
 
@@ -121,7 +122,7 @@ def test_no_client_is_made_outside_the_factory() -> None:
 
 def test_one_base_error() -> None:
     for error in (
-        JanitorError("invalid_input", "x"),
+        CommandError("invalid_input", "x"),
         SwitchError("x"),
         WaitTimeout("x"),
     ):
@@ -191,7 +192,7 @@ def test_cli_refresh_against_a_silent_endpoint_says_so(
 
 @pytest.mark.parametrize(
     "module",
-    ["jupyterlab_smcost.aws.lambdas", "jupyterlab_smcost.cli"],  # the switcher: test_switcher
+    ["jupyterlab_smcost.janitor.lambdas", "jupyterlab_smcost.cli"],  # the switcher: test_switcher
 )
 def test_lambda_and_cli_code_imports_no_jupyter(module: str) -> None:
     """They run in a bare Lambda (or a shell): the client factory must not drag jupyter in."""

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from server_proc import ServerProcess, config_env
 from smcost_testing import fetch_json, validate_response
+from support.environments import broken_environment
 from traitlets.config import Config
 
 from jupyterlab_smcost.app import SmCostApp
+from jupyterlab_smcost.environments import LocalEnvironment
 
 
 def load(config: dict[str, Any]) -> SmCostApp:
@@ -44,6 +46,25 @@ def load(config: dict[str, Any]) -> SmCostApp:
             {"idle_timeout_by_price": {"cheap": 900}},
             "SmCostApp.idle_timeout_by_price: must map $/h thresholds to seconds, e.g. "
             "{'2.0': 900}: could not convert string to float: 'cheap'",
+        ),
+        (
+            {"environment_class": "builtins.dict"},
+            "SmCostApp.environment_class: expected a subclass of "
+            "'jupyterlab_smcost.environments.base.Environment' or None, not the dict dict",
+        ),
+        (
+            {"environment_class": "no.such.Environment"},
+            "SmCostApp.environment_class: must be a type, but 'no.such.Environment' could not "
+            "be imported",
+        ),
+        (
+            {"usage_source_class": "jupyterlab_smcost.usage.Reading"},
+            "SmCostApp.usage_source_class: expected a subclass of "
+            "'jupyterlab_smcost.usage.Source', not the Reading Reading",
+        ),
+        (
+            {"aws_client_factory": "boto3.client"},
+            "SmCostApp.aws_client_factory: expected a callable, not the str 'boto3.client'",
         ),
         (
             {"dry_rnu": True},
@@ -165,30 +186,18 @@ def test_command_line_mistakes() -> None:
         )
 
 
-@pytest.fixture
-def environment_fails_once(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The first attempt to build the environment fails as a bug or a broken host would."""
-    import jupyterlab_smcost.app as app_module
-
-    real = app_module.build_environment
-    calls: list[int] = []
-
-    def failing_once(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("metadata service exploded")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(app_module, "build_environment", failing_once)
-    return calls
+#: an environment class that cannot be built, as a bug or a broken host would have it
+BROKEN = broken_environment("metadata service exploded")
 
 
-@pytest.mark.parametrize("smcost_config", [{"dry_run": True}])
+@pytest.mark.parametrize("smcost_config", [{"dry_run": True, "environment_class": BROKEN}])
 async def test_a_start_failure_still_answers_misconfigured(
-    environment_fails_once: list[int], jp_fetch: Any
+    jp_fetch: Any, smcost_service: Any
 ) -> None:
     code, st = await fetch_json(jp_fetch, "smcost", "status")
-    assert code == 200 and len(environment_fails_once) == 2
+    # tried once; then the server started with every trait at its default
+    assert code == 200 and len(BROKEN.attempts) == 1
+    assert type(smcost_service.env) is LocalEnvironment
     assert st["config_errors"] == [
         "SmCostApp: cannot start with this configuration: metadata service exploded"
     ]

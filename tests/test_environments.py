@@ -283,3 +283,45 @@ def test_notebook_stop_access_denied_raises_without_retry():
     with pytest.raises(ClientError):
         env.shutdown(IdleContext())
     assert sleeps == []
+
+
+def test_a_configured_class_is_built_from_what_was_detected(tmp_path):
+    """SmCostApp.environment_class: the class gets the metadata's fields and a client factory
+    for the resource's region, made by SmCostApp.aws_client_factory."""
+    built = []
+
+    class Custom(LocalEnvironment):
+        @classmethod
+        def from_setup(cls, setup):
+            built.append(setup)
+            return super().from_setup(setup)
+
+    asked = []
+    path = write_metadata(tmp_path, {"ResourceArn": NB_ARN, "ResourceName": "dev-alice"})
+    env = build(
+        path,
+        environment_class=Custom,
+        aws_client_factory=lambda service, region: asked.append((service, region)) or service,
+    )
+    assert type(env) is Custom
+    (setup,) = built
+    assert (setup.detected.kind, setup.detected.resource_name, setup.region) == (
+        "notebook-instance",
+        "dev-alice",
+        "eu-west-1",
+    )
+    assert setup.client_factory("sagemaker") == "sagemaker"
+    assert asked == [("sagemaker", "eu-west-1")]
+
+
+def test_a_configured_class_that_cannot_be_built_is_not_hidden(tmp_path):
+    """A detected adapter that fails falls back to local mode; a configured class's failure
+    is the configuration's, and the server reports it (test_config_errors)."""
+
+    class Broken(LocalEnvironment):
+        @classmethod
+        def from_setup(cls, setup):
+            raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError, match="no"):
+        build(tmp_path / "absent.json", environment_class=Broken)

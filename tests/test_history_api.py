@@ -17,8 +17,9 @@ from history_fill import fill_history
 from server_proc import ServerProcess
 from sm_stub import REGION, client_error, factory, stubbed
 from smcost_testing import fetch_json, validate_response
+from support.environments import RecordingEnvironment
 
-from jupyterlab_smcost.aws.costs import cost_and_usage_request
+from jupyterlab_smcost.aws.costs import BilledDay, cost_and_usage_request
 from jupyterlab_smcost.environments import (
     NotebookInstanceEnvironment,
     StudioClassicEnvironment,
@@ -354,18 +355,14 @@ def test_notebook_instances_and_local_mode_say_why_there_is_no_billed_spend() ->
     assert info.value.code == "billed_unavailable" and "cost allocation tag" in info.value.message
 
 
-@pytest.mark.parametrize("smcost_config", [{"cost_explorer": True}], indirect=True)
-async def test_billed_spend_is_asked_in_the_background_cached_and_kept(
-    jp_fetch: Any, smcost_service: Any, monkeypatch: Any, history_path: Path
-) -> None:
-    calls: list[tuple[date, date]] = []
-    today = datetime.now(timezone.utc).date()
+class SlowlyBilledSpace(RecordingEnvironment):
+    """Cost Explorer answers slowly, with a day 40 days ago, the 1st of the month and
+    yesterday (not final yet)."""
 
-    def billed_spend(start: date, end: date) -> BilledSpend:
-        calls.append((start, end))
+    def billed_spend(self, start: date, end: date) -> BilledSpend:
+        self.record("billed_spend", start, end)
         time.sleep(0.2)  # AWS is slow: the request does not wait for it
-        from jupyterlab_smcost.aws.costs import BilledDay
-
+        today = datetime.now(timezone.utc).date()
         return BilledSpend(
             "sagemaker:space-arn",
             SPACE_ARN,
@@ -376,19 +373,41 @@ async def test_billed_spend_is_asked_in_the_background_cached_and_kept(
             ),
         )
 
-    monkeypatch.setattr(smcost_service.env, "billed_spend", billed_spend)
+
+class RefusedBilling(RecordingEnvironment):
+    def billed_spend(self, start: date, end: date) -> BilledSpend:
+        self.record("billed_spend", start, end)
+        raise SmCostError("aws_access_denied", "AWS denied GetCostAndUsage", 502)
+
+
+async def billed_when_asked(jp_fetch: Any) -> dict[str, Any]:
+    """GET smcost/history until Cost Explorer's answer (or its failure) is in."""
+    for _ in range(50):
+        code, body = await fetch_json(jp_fetch, "smcost", "history")
+        assert code == 200, body
+        validate_response("/history", "get", 200, body)
+        if body["billed"]["state"] != "pending":
+            return body["billed"]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"Cost Explorer's answer never came: {body['billed']}")
+
+
+@pytest.mark.parametrize(
+    "smcost_config",
+    [{"cost_explorer": True, "environment_class": SlowlyBilledSpace}],
+    indirect=True,
+)
+async def test_billed_spend_is_asked_in_the_background_cached_and_kept(
+    jp_fetch: Any, smcost_service: Any, history_path: Path
+) -> None:
+    today = datetime.now(timezone.utc).date()
     code, body = await fetch_json(jp_fetch, "smcost", "history")
     validate_response("/history", "get", 200, body)
     assert body["billed"]["state"] == "pending"
-    for _ in range(50):
-        await asyncio.sleep(0.1)
-        code, body = await fetch_json(jp_fetch, "smcost", "history")
-        if body["billed"]["state"] != "pending":
-            break
-    validate_response("/history", "get", 200, body)
-    billed = body["billed"]
+    billed = await billed_when_asked(jp_fetch)
     assert billed["state"] == "ok" and billed["tag"]["value"] == SPACE_ARN
-    assert calls == [(min(today.replace(day=1), today - timedelta(days=30)), today)]
+    asked = [args for name, _, args in smcost_service.env.calls if name == "billed_spend"]
+    assert asked == [(min(today.replace(day=1), today - timedelta(days=30)), today)]
     mtd = (1.25 if today.day > 1 else 0) + (
         2.0 if (today - timedelta(days=1)).month == today.month else 0
     )
@@ -397,82 +416,20 @@ async def test_billed_spend_is_asked_in_the_background_cached_and_kept(
     assert "up to a day late" in billed["note"]
     for _ in range(3):
         await fetch_json(jp_fetch, "smcost", "history")
-    assert len(calls) == 1  # cached: each request costs $0.01
+    assert len(smcost_service.env.threads("billed_spend")) == 1  # cached: $0.01 a request
     kept = json.loads(HistoryStore(history_path).get_meta("billed"))
     assert kept["state"] == "ok" and kept["month_to_date_usd"] == billed["month_to_date_usd"]
 
 
 @pytest.mark.parametrize("smcost_config", [{"cost_explorer": True}], indirect=True)
-async def test_billed_spend_errors_and_local_mode(
-    jp_fetch: Any, smcost_service: Any, monkeypatch: Any
-) -> None:
-    # local mode: there is nothing billed to ask about
-    for _ in range(50):
-        code, body = await fetch_json(jp_fetch, "smcost", "history")
-        if body["billed"]["state"] != "pending":
-            break
-        await asyncio.sleep(0.1)
-    assert (
-        body["billed"]["state"] == "unavailable" and "not on SageMaker" in body["billed"]["message"]
-    )
-
-    def refused(start: date, end: date) -> BilledSpend:
-        raise SmCostError("aws_access_denied", "AWS denied GetCostAndUsage", 502)
-
-    monkeypatch.setattr(smcost_service.env, "billed_spend", refused)
-    smcost_service._billed = None
-    for _ in range(50):
-        code, body = await fetch_json(jp_fetch, "smcost", "history")
-        if body["billed"]["state"] != "pending":
-            break
-        await asyncio.sleep(0.1)
-    validate_response("/history", "get", 200, body)
-    assert code == 200 and body["billed"]["state"] == "error"
-    assert "denied" in body["billed"]["message"]
+async def test_in_local_mode_there_is_no_billed_spend_to_ask_for(jp_fetch: Any) -> None:
+    billed = await billed_when_asked(jp_fetch)
+    assert billed["state"] == "unavailable" and "not on SageMaker" in billed["message"]
 
 
-def test_where_the_history_is_kept(monkeypatch: Any, tmp_path: Path) -> None:
-    """Notebook instances keep it on the notebook volume (only ~/SageMaker survives a
-    stop); elsewhere in the Jupyter data dir (the home volume in Studio)."""
-    from jupyterlab_smcost import app as app_module
-    from jupyterlab_smcost.app import SmCostApp
-
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
-    app = SmCostApp()
-    # the notebook volume, whoever runs the server; else ~/SageMaker
-    volume = tmp_path / "ec2-user" / "SageMaker"
-    monkeypatch.setattr(app_module, "NOTEBOOK_VOLUME", volume)
-    nb = tmp_path / "SageMaker" / ".smcost" / "history.sqlite"
-    assert app._history_path("notebook-instance") == nb
-    volume.mkdir(parents=True)
-    assert app._history_path("notebook-instance") == volume / ".smcost" / "history.sqlite"
-    for kind in ("studio-space", "studio-classic", "local"):
-        assert app._history_path(kind) == tmp_path / "data" / "smcost" / "history.sqlite"
-    app.history_file = "~/elsewhere/h.sqlite"
-    assert app._history_path("notebook-instance") == tmp_path / "elsewhere" / "h.sqlite"
-    app.history_file = ""
-    assert app._history_path("studio-space") is None
-
-
-def test_settings_and_price_cache_are_kept_where_the_history_is(
-    monkeypatch: Any, tmp_path: Path
-) -> None:
-    """Users' idle settings would be lost at every notebook-instance stop in the Jupyter data
-    dir (on the root volume): they live on the notebook volume there, like the history."""
-    from jupyterlab_smcost import app as app_module
-    from jupyterlab_smcost.app import SmCostApp
-
-    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
-    volume = tmp_path / "ec2-user" / "SageMaker"
-    volume.mkdir(parents=True)
-    monkeypatch.setattr(app_module, "NOTEBOOK_VOLUME", volume)
-    app = SmCostApp()
-    assert app.settings_file is None and app.price_cache_dir is None
-    for name in ("idle-settings.json", "prices"):
-        configured = getattr(app, "settings_file" if name.endswith("json") else "price_cache_dir")
-        assert app._state_path(configured, "notebook-instance", name) == volume / ".smcost" / name
-        assert (
-            app._state_path(configured, "studio-space", name) == tmp_path / "data" / "smcost" / name
-        )
-    assert app._state_path("/admin/idle.json", "notebook-instance", "x") == Path("/admin/idle.json")
+@pytest.mark.parametrize(
+    "smcost_config", [{"cost_explorer": True, "environment_class": RefusedBilling}], indirect=True
+)
+async def test_a_refused_billed_spend_says_why(jp_fetch: Any) -> None:
+    billed = await billed_when_asked(jp_fetch)
+    assert billed["state"] == "error" and "denied" in billed["message"]

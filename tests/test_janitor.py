@@ -22,8 +22,9 @@ from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
     reset,
 )
 
-from jupyterlab_smcost.aws import clients, endpoints, lambdas, notebooks
+from jupyterlab_smcost.aws import clients
 from jupyterlab_smcost.aws.errors import AwsError
+from jupyterlab_smcost.janitor import endpoints, lambdas, notebooks
 
 
 def count_calls(*clients) -> Counter:

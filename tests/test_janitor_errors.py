@@ -14,8 +14,9 @@ from botocore.stub import ANY, Stubber
 from moto_server import aws_env, no_aws, patched_environ, stubs  # noqa: F401  (fixtures)
 
 from jupyterlab_smcost import cli
-from jupyterlab_smcost.aws import clients, endpoints, lambdas, notebooks
+from jupyterlab_smcost.aws import clients
 from jupyterlab_smcost.aws.errors import AwsError
+from jupyterlab_smcost.janitor import endpoints, lambdas, notebooks
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 ACCESS_DENIED_MSG = (

@@ -25,7 +25,8 @@ from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
     put_invocations,
 )
 
-from jupyterlab_smcost.aws import clients, lambdas
+from jupyterlab_smcost.aws import clients
+from jupyterlab_smcost.janitor import lambdas
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "janitor.yaml"
 
@@ -80,7 +81,7 @@ def test_functions_handlers_and_schedules(template):
     for name, (handler, param, cron) in FUNCTIONS.items():
         props = functions[name]["Properties"]
         module, _, attr = props["Handler"].rpartition(".")
-        assert module == "jupyterlab_smcost.aws.lambdas" and attr == handler
+        assert module == "jupyterlab_smcost.janitor.lambdas" and attr == handler
         assert callable(getattr(importlib.import_module(module), attr))
         (event,) = props["Events"].values()
         assert event["Type"] == "Schedule"

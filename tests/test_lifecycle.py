@@ -35,7 +35,7 @@ from sandbox import Sandbox
 
 from jupyterlab_smcost import cli
 from jupyterlab_smcost.aws import lifecycle as lc
-from jupyterlab_smcost.aws.errors import JanitorError
+from jupyterlab_smcost.aws.errors import CommandError
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = "jupyterlab-smcost==0.1.0"
@@ -146,7 +146,7 @@ def test_the_script_command_prints_what_is_uploaded() -> None:
 
 def test_a_policy_too_long_for_sagemaker_is_refused() -> None:
     big = {"allowed_instance_types": [f"ml.type{i}.xlarge" for i in range(300)]}
-    with pytest.raises(JanitorError, match=r"is \d+ characters in base64; SageMaker takes 16384"):
+    with pytest.raises(CommandError, match=r"is \d+ characters in base64; SageMaker takes 16384"):
         lc.encode(script("jupyterlab", big))
 
 
@@ -217,7 +217,7 @@ def test_someone_elses_notebook_config_is_not_overwritten(aws) -> None:
         NotebookInstanceLifecycleConfigName="smcost", OnStart=[{"Content": b64("echo theirs")}]
     )
     with pytest.raises(
-        JanitorError, match="exists and was not made by jupyterlab-smcost: choose another --name"
+        CommandError, match="exists and was not made by jupyterlab-smcost: choose another --name"
     ):
         lc.Lifecycle(boto3.client("sagemaker")).ensure_notebook_config(
             "smcost", script("notebook-instance")
@@ -284,7 +284,7 @@ def test_attach_twice_changes_nothing(aws) -> None:
 def test_another_configuration_is_replaced_only_when_asked(aws) -> None:
     sm = instance_with("mount-efs", stopped=True)
     with pytest.raises(
-        JanitorError,
+        CommandError,
         match=r"already runs lifecycle configuration mount-efs, and an instance has one: "
         r"add this script to it .* or run again with --replace",
     ):

@@ -18,8 +18,10 @@ from typing import Any, Optional
 import pytest
 from moto_server import aws_env, patched_environ
 from smcost_testing import fetch_json
+from support.aws import StubbedClients
 from test_pricing import _stubbed_client, add_price_list, product
 
+from jupyterlab_smcost.aws.clients import make_client
 from jupyterlab_smcost.pricing import LivePriceCache, PriceBook
 
 REGION, COMPONENT = "us-east-1", "Studio-JupyterLab"
@@ -226,17 +228,25 @@ def server_reads(tmp_path: Path, count_reads: Any) -> CacheReads:
 
 
 @pytest.fixture
+def aws_clients() -> StubbedClients:
+    """The server's client factory: the package's own (the closed port of
+    no_pricing_endpoint) until a test gives it a stubbed Price List client."""
+    return StubbedClients(fallback=make_client)
+
+
+@pytest.fixture
 def smcost_config(
     tmp_path: Path,
     cache_text: Optional[str],
     no_pricing_endpoint: None,
     server_reads: CacheReads,
+    aws_clients: StubbedClients,
 ) -> dict[str, Any]:
     cache_dir = tmp_path / "smcost" / "prices"
     cache_dir.mkdir(parents=True)
     if cache_text is not None:
         (cache_dir / CACHE_NAME).write_text(cache_text)
-    return {"live_prices": True}
+    return {"live_prices": True, "aws_client_factory": aws_clients}
 
 
 @pytest.mark.parametrize("cache_text", BAD_CACHES.values(), ids=BAD_CACHES.keys())
@@ -255,7 +265,7 @@ async def test_server_answers_with_a_wrong_shape_cache(
 
 
 async def test_forced_refresh_repairs_the_cache_on_the_server(
-    jp_fetch: Any, smcost_service: Any, tmp_path: Path
+    jp_fetch: Any, aws_clients: StubbedClients, tmp_path: Path
 ) -> None:
     deadline = time.monotonic() + 30
     while True:  # the start-up refresh tries the (closed) endpoint and fails, readably
@@ -266,11 +276,12 @@ async def test_forced_refresh_repairs_the_cache_on_the_server(
         await asyncio.sleep(0.05)
     assert "Could not reach the AWS endpoint" in body["live_error"]
     client, stub = stubbed_price_list("0.2400000000")
-    smcost_service.prices.live._client_factory = lambda: client
+    aws_clients.add("pricing", client)
     with stub:
         code, body = await fetch_json(jp_fetch, "smcost", "prices", params={"refresh": "true"})
     assert code == 200, body
     assert body["live_error"] is None
+    assert aws_clients.made[-1] == ("pricing", "us-east-1")  # where the Price List API is
     m5 = next(i for i in body["items"] if i["type"] == "ml.m5.xlarge")
     assert (m5["usd_per_hour"], m5["source"]) == (0.24, "live")
     saved = json.loads((tmp_path / "smcost" / "prices" / CACHE_NAME).read_text())

@@ -3,11 +3,14 @@ GET smcost/recommendations through a real jupyter_server, validated against open
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any, Optional
 
 import pytest
 from smcost_testing import fetch_json, validate_response
+from support.environments import KernelsElsewhere, RecordingEnvironment
+from support.usage import SteadyUsage
 
 from jupyterlab_smcost.pricing import Price, PriceBook, Specs
 from jupyterlab_smcost.recommend import confidence, recommend
@@ -323,29 +326,47 @@ async def test_recommendations_off(jp_fetch: Any, smcost_service: Any) -> None:
     assert body["items"] == [] and "sampling is off" in body["reason"]
 
 
-async def test_no_recommendations_where_the_kernels_run_elsewhere(
-    jp_fetch: Any, smcost_service: Any, monkeypatch: Any
-) -> None:
+@pytest.mark.parametrize("smcost_config", [{"environment_class": KernelsElsewhere}])
+async def test_no_recommendations_where_the_kernels_run_elsewhere(jp_fetch: Any) -> None:
     # e.g. Studio Classic: kernels run in KernelGateway apps on other instances
-    monkeypatch.setattr(smcost_service.env, "usage_measures_instance", False)
     code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
     validate_response("/recommendations", "get", 200, body)
     assert body["items"] == [] and "other instances" in body["reason"]
 
 
+@pytest.mark.parametrize("smcost_config", [{"environment_class": RecordingEnvironment}])
 async def test_valid_types_are_never_read_on_the_event_loop(
-    jp_fetch: Any, smcost_service: Any, monkeypatch: Any
+    jp_fetch: Any, smcost_service: Any
 ) -> None:
     """botocore's model behind valid_instance_types is ~1 MB of JSON: never on the loop."""
-    env = smcost_service.env
-    threads: list[int] = []
-    real = env.valid_instance_types
-
-    def recording() -> list[str]:
-        threads.append(threading.get_ident())
-        return real()
-
-    monkeypatch.setattr(env, "valid_instance_types", recording)
     code, _ = await fetch_json(jp_fetch, "smcost", "recommendations")
     assert code == 200
+    threads = smcost_service.env.threads("valid_instance_types")
     assert threads and threading.get_ident() not in threads
+
+
+@pytest.mark.parametrize(
+    "smcost_config",
+    [
+        {
+            "instance_type": "ml.m5.4xlarge",
+            "usage_source_class": SteadyUsage,  # 9% of 16 CPUs, 6 of 64 GiB
+            "usage_sample_interval": 0.05,
+            "recommend_min_samples": 5,
+        }
+    ],
+)
+async def test_recommendations_read_the_configured_usage_source(
+    jp_fetch: Any, smcost_service: Any
+) -> None:
+    source = smcost_service.usage_sampler.source
+    assert type(source) is SteadyUsage
+    for _ in range(100):
+        code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
+        if body["samples"] >= 5:
+            break
+        await asyncio.sleep(0.05)
+    validate_response("/recommendations", "get", 200, body)
+    u = body["utilization"]
+    assert (u["cpu_p50"], u["cpu_p95"], u["mem_p95"], u["gpu_p95"]) == (0.09, 0.09, 0.0938, None)
+    assert set(source.threads) == {"smcost-usage"}  # read on the sampler's thread only

@@ -11,8 +11,9 @@ import boto3
 import pytest
 from env_helpers import create_notebook_instance, notebook_metadata, write_metadata
 from sm_stub import REGION as SREGION
-from sm_stub import app, client_error, factory, stubbed
+from sm_stub import app, client_error, stubbed
 from smcost_testing import validate_response
+from support.aws import StubbedClients
 from tornado.httpclient import HTTPClientError
 
 pytest_plugins = ("pytest_jupyter.jupyter_server", "moto_env")
@@ -33,16 +34,21 @@ def notebook(moto_endpoint, tmp_path):
 
 @pytest.fixture
 def jp_server_config(request, smcost_config, tmp_path):
+    config = {}
     if "classic" in request.fixturenames:
-        path = request.getfixturevalue("classic")[0]
+        path, _, _, clients = request.getfixturevalue("classic")
+        config["aws_client_factory"] = clients
     else:
         path = request.getfixturevalue("notebook")
+        if "denied_stop" in request.fixturenames:
+            config["aws_client_factory"] = request.getfixturevalue("denied_stop")[2]
     return {
         "ServerApp": {"jpserver_extensions": {"jupyterlab_smcost": True}},
         "SmCostApp": {
             "metadata_path": str(path),
             "live_prices": False,
             "settings_file": str(tmp_path / "idle-settings.json"),
+            **config,
             **smcost_config,
         },
     }
@@ -195,10 +201,20 @@ async def test_idle_stop_really_stops_the_notebook_instance(jp_fetch, jp_servera
     assert st["idle"]["state"] == "shutting_down"
 
 
-async def test_idle_stop_access_denied_is_an_error_state(jp_fetch, jp_serverapp):
-    svc = await start(jp_serverapp)
-    await svc.instance_types()
+@pytest.fixture
+def denied_stop():
+    """(SageMaker client, its Stubber, the server's client factory): it describes dev-alice
+    at start, then refuses to stop it."""
     sm, stub = stubbed(region=NB_REGION)
+    stub.add_response(
+        "describe_notebook_instance",
+        {
+            "NotebookInstanceName": "dev-alice",
+            "InstanceType": "ml.t3.medium",
+            "NotebookInstanceStatus": "InService",
+        },
+        {"NotebookInstanceName": "dev-alice"},
+    )
     client_error(
         stub,
         "stop_notebook_instance",
@@ -207,7 +223,13 @@ async def test_idle_stop_access_denied_is_an_error_state(jp_fetch, jp_serverapp)
         "perform: sagemaker:StopNotebookInstance",
         expected={"NotebookInstanceName": "dev-alice"},
     )
-    svc.env._clients["sagemaker"] = sm
+    return sm, stub, StubbedClients(sagemaker=sm)
+
+
+async def test_idle_stop_access_denied_is_an_error_state(denied_stop, jp_fetch, jp_serverapp):
+    _, stub, _ = denied_stop
+    svc = await start(jp_serverapp)
+    assert await svc.instance_types() == ["ml.t3.medium"]
     await svc.idle.shutdown_now("test")
     code, st = await fetch_json(jp_fetch, "status")
     assert st["idle"]["state"] == "error"
@@ -221,7 +243,7 @@ async def test_idle_stop_access_denied_is_an_error_state(jp_fetch, jp_serverapp)
     stub.assert_no_pending_responses()
 
 
-# -- Studio Classic through a real server, Stubber-wrapped clients injected via the factory
+# -- Studio Classic through a real server; Stubber-wrapped clients (SmCostApp.aws_client_factory)
 D = "d-abc123"
 USER = {"UserProfileName": "alice"}
 IMAGE = f"arn:aws:sagemaker:{SREGION}:470317259841:image/datascience-1.0"
@@ -263,11 +285,9 @@ LIST_REQ = {"DomainIdEquals": D, "UserProfileNameEquals": "alice"}
 
 
 @pytest.fixture
-def classic(moto_endpoint, tmp_path, monkeypatch):
+def classic(moto_endpoint, tmp_path):
+    """(metadata file, SageMaker client, its Stubber, the client factory of the server)."""
     sm, stub = stubbed()
-    import jupyterlab_smcost.environments.aws_base as aws_base
-
-    monkeypatch.setattr(aws_base, "default_factory", lambda region: factory(sagemaker=sm))
     path = write_metadata(
         tmp_path,
         {
@@ -282,7 +302,7 @@ def classic(moto_endpoint, tmp_path, monkeypatch):
     # startup: the instance types
     stub.add_response("list_apps", listed(JS, kg(OLD, "ml.t3.medium")), LIST_REQ)
     stub.add_response("describe_app", kg(OLD, "ml.t3.medium"), ident(OLD))
-    return path, sm, stub
+    return path, sm, stub, StubbedClients(sagemaker=sm)
 
 
 def expect_refresh(stub, *apps):
@@ -315,10 +335,11 @@ def expect_classic_switch(stub, *new_app_statuses):
 
 
 async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_serverapp):
-    _, sm, stub = classic
+    _, sm, stub, clients = classic
     svc = await start(jp_serverapp)
     assert svc.env.kind == "studio-classic"
     assert await svc.instance_types() == ["ml.t3.medium"]
+    assert set(clients.made) == {("sagemaker", SREGION)}  # the region of the metadata's ARN
     svc.env.app_suffix = lambda: "abcd1234"
     gate = threading.Event()
     waits = []
@@ -370,7 +391,7 @@ async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_se
 
 async def test_classic_switch_quota_error_is_readable(classic, jp_fetch, jp_serverapp):
     svc = await start(jp_serverapp)
-    _, sm, stub = classic
+    _, sm, stub, _ = classic
     svc = service(jp_serverapp)
     await svc.instance_types()
     old = kg(OLD, "ml.t3.medium")
@@ -401,7 +422,7 @@ async def test_classic_switch_quota_error_is_readable(classic, jp_fetch, jp_serv
 
 
 async def test_classic_idle_shuts_real_kernels_and_deletes_apps(classic, jp_fetch, jp_serverapp):
-    _, sm, stub = classic
+    _, sm, stub, _ = classic
     svc = await start(jp_serverapp)
     await svc.instance_types()
     r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
@@ -439,7 +460,7 @@ async def test_classic_kernels_are_read_on_the_loop_only(
     """A switch while a kernel runs on the old app: the old app waits for the kernel, then
     goes in a housekeeping round; the idle stop shuts the kernels. Every read of the kernel
     list, all along, happens on the event loop."""
-    _, sm, stub = classic
+    _, sm, stub, _ = classic
     svc = await start(jp_serverapp)
     await svc.instance_types()
     svc.env.app_suffix = lambda: "abcd1234"

@@ -10,7 +10,6 @@ READ_TIMEOUT_S)`` plus botocore's backoff, never hangs.
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from collections.abc import Callable
@@ -19,7 +18,11 @@ from typing import Any, Optional
 from .. import __version__
 from .errors import aws_errors
 
+#: ``factory(service_name)`` -> a boto3 client (in a region the factory knows)
 ClientFactory = Callable[[str], Any]
+#: ``factory(service_name, region_name)`` -> a boto3 client: :func:`make_client`, or what
+#: ``SmCostApp.aws_client_factory`` holds (region None: the configured one)
+AwsClientFactory = Callable[[str, Optional[str]], Any]
 
 USER_AGENT = f"jupyterlab-smcost/{__version__}"
 #: seconds to open a connection, and to wait for an answer on it (per attempt). SageMaker's
@@ -84,9 +87,15 @@ def make_client(
         )
 
 
+def regional(factory: AwsClientFactory, region: Optional[str]) -> ClientFactory:
+    """``factory(service)`` -> ``factory(service, region)`` (what the environment adapters
+    take)."""
+    return lambda service: factory(service, region)
+
+
 def default_factory(region: Optional[str]) -> ClientFactory:
-    """``factory(service)`` -> a client in ``region`` (what the environment adapters take)."""
-    return functools.partial(make_client, region=region)
+    """:func:`make_client` for ``region``."""
+    return regional(make_client, region)
 
 
 _LOADER: Any = None

@@ -44,8 +44,9 @@ QUOTA_CODES = {"ResourceLimitExceeded", "ServiceQuotaExceededException", "LimitE
 
 class AwsError(Exception):
     """A failure a person should read: ``code`` (as :func:`describe_aws_error`), a one-line
-    ``message`` and the HTTP ``status`` the server answers with. The janitor's, the
-    switcher's and the SageMaker helpers' errors all derive from it."""
+    ``message`` and the HTTP ``status`` the server answers with. The account commands'
+    (:class:`CommandError`), the switcher's and the SageMaker helpers' errors all derive from
+    it."""
 
     def __init__(self, code: str, message: str, status: int = 502) -> None:
         message = " ".join(str(message).split())  # one line, whatever AWS put in it
@@ -55,8 +56,11 @@ class AwsError(Exception):
         self.status = status
 
 
-class JanitorError(AwsError):
-    """The janitor cannot go on (bad input or configuration, a partial failure)."""
+class CommandError(AwsError):
+    """An account-level command cannot go on: the janitor's (``jupyter smcost endpoints`` and
+    ``notebooks``, their Lambda handlers) or ``jupyter smcost lifecycle``. Bad input or
+    configuration, or a partial failure (some resources acted on, some not); the CLI prints
+    the message and exits 1, a Lambda handler raises it so that the invocation fails."""
 
 
 @contextmanager

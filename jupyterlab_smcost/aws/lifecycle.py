@@ -16,7 +16,7 @@ makes no change. With ``dry_run`` it reads, and lists the changes it would make.
   configuration (domain default, shared spaces' default when the domain has one, or a user
   profile), then deletes the superseded ones that nothing uses any more.
 
-boto3 only; every AWS failure becomes a :class:`~.errors.JanitorError` with one sentence.
+boto3 only; every AWS failure becomes a :class:`~.errors.CommandError` with one sentence.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .errors import ACCESS_CODES, JanitorError, describe_aws_error, error_code
+from .errors import ACCESS_CODES, CommandError, describe_aws_error, error_code
 from .sagemaker import Clock, Sleep, WaitTimeout, wait_for
 
 #: target -> Studio app type (None: notebook instance)
@@ -67,7 +67,7 @@ def script_path() -> Path:
     ):
         if candidate.is_file():
             return candidate
-    raise JanitorError("missing_script", f"the lifecycle script {_SCRIPT} is not installed")
+    raise CommandError("missing_script", f"the lifecycle script {_SCRIPT} is not installed")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def render(settings: Settings, template: Optional[str] = None, strip: bool = Tru
         "# <<< smcost settings\n"
     )
     if not _BLOCK_RE.search(text):
-        raise JanitorError("bad_script", f"{_SCRIPT} has no settings block")
+        raise CommandError("bad_script", f"{_SCRIPT} has no settings block")
     text = _BLOCK_RE.sub(lambda _m: block, text, count=1)
     if strip:
         lines = text.splitlines(keepends=True)
@@ -137,7 +137,7 @@ def encode(script: str) -> str:
     """Base64 content for the API, checked against its length limit."""
     content = base64.b64encode(script.encode()).decode()
     if len(content) > MAX_CONTENT:
-        raise JanitorError(
+        raise CommandError(
             "script_too_long",
             f"The lifecycle script is {len(content)} characters in base64; SageMaker takes "
             f"{MAX_CONTENT}. Shorten the policy, or keep it in a file (--policy-uri).",
@@ -158,7 +158,7 @@ def parse_policy(pairs: list[str], base: Optional[dict[str, Any]] = None) -> dic
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or not name.strip():
-            raise JanitorError("bad_policy", f"--set wants name=value, not {pair!r}")
+            raise CommandError("bad_policy", f"--set wants name=value, not {pair!r}")
         try:
             policy[name.strip()] = json.loads(raw)
         except ValueError:
@@ -170,11 +170,11 @@ def policy_from_json(text: str, where: str) -> dict[str, Any]:
     try:
         doc = json.loads(text)
     except ValueError as e:
-        raise JanitorError("bad_policy", f"{where} is not JSON: {e}") from e
+        raise CommandError("bad_policy", f"{where} is not JSON: {e}") from e
     if isinstance(doc, dict) and list(doc) == ["SmCostApp"]:
         doc = doc["SmCostApp"]
     if not isinstance(doc, dict):
-        raise JanitorError("bad_policy", f"{where} must be a JSON object of SmCostApp traits")
+        raise CommandError("bad_policy", f"{where} must be a JSON object of SmCostApp traits")
     return doc
 
 
@@ -269,17 +269,17 @@ class Lifecycle:
         except ClientError as e:
             if error_code(e) in ACCESS_CODES:
                 msg = " ".join(str(e.response.get("Error", {}).get("Message", "")).split())
-                raise JanitorError(
+                raise CommandError(
                     "aws_access_denied",
                     f"AWS denied sagemaker:{operation} while trying to {action}: {msg}. The "
                     f"identity running this command needs the IAM action sagemaker:{operation} "
                     "(see the IAM page of the documentation).",
                 ) from e
             code, message, _status = describe_aws_error(e, action)
-            raise JanitorError(code, message) from e
+            raise CommandError(code, message) from e
         except BotoCoreError as e:
             code, message, _status = describe_aws_error(e, action)
-            raise JanitorError(code, message) from e
+            raise CommandError(code, message) from e
 
     def _read(self, operation: str, action: str, **params: Any) -> dict[str, Any]:
         method = getattr(self.sm, _snake(operation))
@@ -298,7 +298,7 @@ class Lifecycle:
         """The description, or None when SageMaker does not know the resource."""
         try:
             return self._read(operation, action, **params)
-        except JanitorError as e:
+        except CommandError as e:
             cause = e.__cause__
             if isinstance(cause, ClientError) and (
                 error_code(cause) in ("ResourceNotFound", "ResourceNotFoundException")
@@ -332,7 +332,7 @@ class Lifecycle:
         if current == content:
             return "unchanged"
         if parse(decode(current)) is None:
-            raise JanitorError(
+            raise CommandError(
                 "not_ours",
                 f"Notebook instance lifecycle configuration {name} exists and was not made by "
                 "jupyterlab-smcost: choose another --name.",
@@ -364,7 +364,7 @@ class Lifecycle:
                 found.get("StudioLifecycleConfigContent") != content
                 or found.get("StudioLifecycleConfigAppType") != app_type
             ):
-                raise JanitorError(
+                raise CommandError(
                     "not_ours",
                     f"Studio lifecycle configuration {name} exists with other content or app "
                     "type: choose another --name.",
@@ -407,7 +407,7 @@ class Lifecycle:
                 interval_s=15.0,
             )
         except (WaitTimeout, RuntimeError) as e:
-            raise JanitorError("wait_failed", f"{e}: stopped waiting for it to be {status}.") from e
+            raise CommandError("wait_failed", f"{e}: stopped waiting for it to be {status}.") from e
 
     def _update_stopped_instance(
         self, instance: str, restart: bool, action: str, **params: Any
@@ -418,7 +418,7 @@ class Lifecycle:
         was_running = status in ("InService", "Pending")
         if status not in ("Stopped", "Failed"):
             if not restart:
-                raise JanitorError(
+                raise CommandError(
                     "instance_not_stopped",
                     f"Notebook instance {instance} is {status}: SageMaker changes the lifecycle "
                     "configuration of a stopped instance only. Stop it first, or run again with "
@@ -452,7 +452,7 @@ class Lifecycle:
         if current == name:
             return "already attached"
         if current and not replace:
-            raise JanitorError(
+            raise CommandError(
                 "other_config",
                 f"Notebook instance {instance} already runs lifecycle configuration {current}, "
                 "and an instance has one: add this script to it (`jupyter smcost lifecycle "
@@ -594,7 +594,7 @@ class Lifecycle:
                 and not is_ours(default, base)
                 and not replace
             ):
-                raise JanitorError(
+                raise CommandError(
                     "other_config",
                     f"The {app_type} apps of {who} already run {arn_name(default)} by default, and "
                     "an app has one default: add this script to it (`jupyter smcost lifecycle "
@@ -644,7 +644,7 @@ class Lifecycle:
                     StudioLifecycleConfigName=name,
                 )
                 out[name] = "deleted"
-            except JanitorError as e:
+            except CommandError as e:
                 cause = e.__cause__
                 if isinstance(cause, ClientError) and error_code(cause) in (
                     "ResourceInUse",

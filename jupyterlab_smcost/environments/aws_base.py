@@ -15,7 +15,7 @@ from ..aws.clients import ClientFactory, default_factory
 from ..aws.costs import billed_days
 from ..aws.sagemaker import Clock, Sleep, call
 from ..errors import SmCostError
-from .base import BilledSpend, Environment, SwitchProgress
+from .base import BilledSpend, Environment, EnvSetup, SwitchProgress
 
 ShutdownKernel = Callable[[str], None]
 
@@ -50,6 +50,16 @@ class SageMakerEnvironment(Environment):
         self.log = log or logging.getLogger("jupyterlab_smcost")
         self.poll_interval_s = poll_interval_s
         self.wait_timeout_s = wait_timeout_s
+
+    @staticmethod
+    def setup_kwargs(setup: EnvSetup) -> dict[str, Any]:
+        """The keyword arguments every SageMaker adapter takes, from ``setup``."""
+        return {
+            "client_factory": setup.client_factory,
+            "switcher_function": setup.config.switcher_function,
+            "log": setup.log,
+            **setup.adapter_kwargs,
+        }
 
     def client(self, service: str) -> Any:
         with self._lock:

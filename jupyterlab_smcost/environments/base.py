@@ -9,12 +9,16 @@ exceptions; callers turn the latter into messages with ``aws.errors.describe_aws
 from __future__ import annotations
 
 import abc
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Optional
 
+from ..aws.clients import ClientFactory
 from ..aws.costs import BilledDay
 from ..errors import SmCostError
+from .detection import Detected, EnvConfig
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,30 @@ class IdleContext:
     kernel_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class EnvSetup:
+    """What the server knows when it builds the environment adapter: an adapter class makes
+    itself from it (:meth:`Environment.from_setup`), so that any class can be configured as
+    ``SmCostApp.environment_class``."""
+
+    config: EnvConfig
+    #: what the metadata file says (its fields name the resource)
+    detected: Detected
+    #: the region of the resource (local mode: ``config.region``)
+    region: str
+    log: logging.Logger
+    #: stops this Jupyter server (thread-safe)
+    stop_server: Callable[[], None]
+    #: the types local mode accepts (those with known specs)
+    valid_local_types: tuple[str, ...] = ()
+    #: ``client_factory(service)`` -> a boto3 client in ``region``
+    client_factory: Optional[ClientFactory] = None
+    #: shuts a kernel of this server down (thread-safe; Studio Classic's idle stop)
+    shutdown_kernel: Optional[Callable[[str], None]] = None
+    #: more keyword arguments for the SageMaker adapters (``sleep``, ``clock``...)
+    adapter_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
 class Environment(abc.ABC):
     """One adapter per place the server can run."""
 
@@ -83,6 +111,11 @@ class Environment(abc.ABC):
 
     def __init__(self, region: str) -> None:
         self.region = region
+
+    @classmethod
+    def from_setup(cls, setup: EnvSetup) -> Environment:
+        """The adapter for ``setup``; a class that needs more than the region overrides it."""
+        return cls(setup.region)
 
     @abc.abstractmethod
     def info(self) -> EnvironmentInfo:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .base import Environment, EnvironmentInfo, IdleContext
+from .base import Environment, EnvironmentInfo, EnvSetup, IdleContext
 
 
 class LocalEnvironment(Environment):
@@ -23,6 +23,17 @@ class LocalEnvironment(Environment):
         self.component = component
         self._stop_server = stop_server
         self._valid_types = valid_types
+
+    @classmethod
+    def from_setup(cls, setup: EnvSetup) -> LocalEnvironment:
+        c = setup.config
+        return cls(
+            region=c.region,
+            instance_type=c.instance_type,
+            component=c.local_component,
+            stop_server=setup.stop_server,
+            valid_types=list(setup.valid_local_types),
+        )
 
     def info(self) -> EnvironmentInfo:
         return EnvironmentInfo(

@@ -8,7 +8,7 @@ from typing import Any, Optional
 from ..aws.sagemaker import notebook_instance_types
 from ..errors import SmCostError
 from .aws_base import SageMakerEnvironment
-from .base import EnvironmentInfo, IdleContext, SwitchProgress
+from .base import EnvironmentInfo, EnvSetup, IdleContext, SwitchProgress
 
 
 class NotebookInstanceEnvironment(SageMakerEnvironment):
@@ -18,6 +18,10 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
     def __init__(self, region: str, name: str, **kwargs: Any) -> None:
         super().__init__(region, **kwargs)
         self.name = name
+
+    @classmethod
+    def from_setup(cls, setup: EnvSetup) -> NotebookInstanceEnvironment:
+        return cls(setup.region, setup.detected.resource_name or "", **cls.setup_kwargs(setup))
 
     def info(self) -> EnvironmentInfo:
         return EnvironmentInfo(

@@ -24,7 +24,7 @@ from ..aws.sagemaker import (
 )
 from ..errors import SmCostError
 from .aws_base import SageMakerEnvironment, ShutdownKernel
-from .base import EnvironmentInfo, IdleContext, SwitchProgress
+from .base import EnvironmentInfo, EnvSetup, IdleContext, SwitchProgress
 
 KG = "KernelGateway"
 #: statuses in which an app is billed
@@ -66,6 +66,20 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         self.retiring: dict[str, set[str]] = {}
         self._retire_lock = threading.Lock()
         self._owner_tag: Optional[tuple[str, str]] = None
+
+    @classmethod
+    def from_setup(cls, setup: EnvSetup) -> StudioClassicEnvironment:
+        d = setup.detected
+        return cls(
+            setup.region,
+            d.domain_id or "",
+            user_profile=d.user_profile,
+            space=d.space,
+            app_type=d.app_type or "JupyterServer",
+            app_name=d.resource_name or "default",
+            shutdown_kernel=setup.shutdown_kernel,
+            **cls.setup_kwargs(setup),
+        )
 
     @property
     def owner(self) -> dict[str, str]:

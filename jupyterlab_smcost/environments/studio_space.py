@@ -11,7 +11,7 @@ from ..aws.errors import describe_aws_error
 from ..aws.sagemaker import app_ident, app_instance_types, image_spec
 from ..aws.switcher import SPACE_SETTINGS_KEY
 from .aws_base import SageMakerEnvironment
-from .base import EnvironmentInfo, IdleContext, SwitchProgress
+from .base import EnvironmentInfo, EnvSetup, IdleContext, SwitchProgress
 
 COMPONENTS = {"JupyterLab": "Studio-JupyterLab", "CodeEditor": "studio-codeeditor"}
 
@@ -38,6 +38,18 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
         self.component = COMPONENTS[app_type]
         self.ident = app_ident(domain_id, app_type, app_name, space=space_name)
         self._space_arn: Optional[str] = None
+
+    @classmethod
+    def from_setup(cls, setup: EnvSetup) -> StudioSpaceEnvironment:
+        d = setup.detected
+        return cls(
+            setup.region,
+            d.domain_id or "",
+            d.space or "",
+            app_type=d.app_type or "JupyterLab",
+            app_name=d.resource_name or "default",
+            **cls.setup_kwargs(setup),
+        )
 
     def info(self) -> EnvironmentInfo:
         return EnvironmentInfo(

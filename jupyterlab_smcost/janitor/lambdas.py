@@ -19,8 +19,9 @@ import logging
 import os
 from typing import Any, Optional
 
-from . import clients, endpoints, notebooks
-from .errors import JanitorError
+from ..aws import clients
+from ..aws.errors import CommandError
+from . import endpoints, notebooks
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)
@@ -39,7 +40,7 @@ def _env_bool(name: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise JanitorError("invalid_config", f"{name}={value!r} is not true or false")
+    raise CommandError("invalid_config", f"{name}={value!r} is not true or false")
 
 
 def _env_hours() -> float:
@@ -49,7 +50,7 @@ def _env_hours() -> float:
     except ValueError:
         hours = 0.0
     if hours <= 0:
-        raise JanitorError("invalid_config", f"HOURS={raw!r} is not a positive number")
+        raise CommandError("invalid_config", f"HOURS={raw!r} is not a positive number")
     return hours
 
 
@@ -61,7 +62,7 @@ def _notebooks(action: str) -> dict[str, Any]:
     log.info("%s notebooks: %s", action, json.dumps(summary))
     failure = report.failure_line()
     if failure:
-        raise JanitorError("partial_failure", failure)
+        raise CommandError("partial_failure", failure)
     return summary
 
 

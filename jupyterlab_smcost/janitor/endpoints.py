@@ -1,7 +1,8 @@
 """Idle real-time endpoints: which InService endpoints had no invocations in a window, what
 they cost per day, and one SNS message listing them (``jupyter smcost endpoints idle`` and the
 ``report_idle_endpoints`` Lambda). Only the standard library and boto3: it runs in a bare
-Lambda. Every AWS failure surfaces as an :class:`~.errors.AwsError` with a one-line message.
+Lambda. Every AWS failure surfaces as an :class:`~jupyterlab_smcost.aws.errors.AwsError` with a
+one-line message.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any, Optional
 
 from botocore.exceptions import ClientError
 
+from ..aws.errors import AwsError, CommandError, aws_errors, error_code
 from ..pricing import HOURS_PER_DAY, PriceBook
-from .errors import AwsError, JanitorError, aws_errors, error_code
 
 HOSTING = "Hosting"  # the Price List component of real-time endpoint instances
 NAMESPACE = "AWS/SageMaker"
@@ -151,7 +152,7 @@ class IdleReport:
 def window(hours: float, now: Optional[datetime] = None) -> tuple[datetime, datetime, int]:
     """(start, end, period_s): ``end`` is the next whole minute, the period covers it all."""
     if not hours or hours <= 0:
-        raise JanitorError("invalid_input", f"--hours must be positive, not {hours!r}")
+        raise CommandError("invalid_input", f"--hours must be positive, not {hours!r}")
     now = now or datetime.now(timezone.utc)
     end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     period = max(60, int(round(hours * 60)) * 60)  # CloudWatch wants a multiple of 60 s

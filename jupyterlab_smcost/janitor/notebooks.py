@@ -9,11 +9,11 @@ from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .errors import (
+from ..aws.errors import (
     ACCESS_CODES,
     THROTTLING_CODES,
     AwsError,
-    JanitorError,
+    CommandError,
     aws_errors,
     describe_aws_error,
     error_code,
@@ -71,9 +71,9 @@ def schedule_notebooks(
     go on, except for access/throttling failures, which stop the run (they would repeat).
     """
     if action not in ACTIONS:
-        raise JanitorError("invalid_input", f"unknown action {action!r}: start or stop")
+        raise CommandError("invalid_input", f"unknown action {action!r}: start or stop")
     if not name_contains:
-        raise JanitorError(
+        raise CommandError(
             "invalid_input",
             "a name filter is required (e.g. --name-contains dev-): refusing to "
             f"{action} every notebook instance of the account",
