@@ -16,11 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional, TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from .activity import ActivityMonitor, Busy, utcnow
-from .aws.errors import describe_aws_error
+from .aws.errors import as_aws_error
 from .background import BackgroundDetector
 from .environments import Environment, IdleContext, SwitchProgress
-from .errors import SmCostError, bad_input, conflict, excerpt, unavailable
+from .errors import SmCostError, bad_input, conflict, excerpt, log_bug, unavailable
 from .history import (
     HOUR,
     KEPT_S,
@@ -121,15 +123,13 @@ class SmCostService:
         action: str = "",
         executor: Optional[ThreadPoolExecutor] = None,
     ) -> T:
-        """Run ``fn`` in the pool; AWS failures become SmCostErrors with a readable message."""
+        """Run ``fn`` in the pool; AWS failures become :class:`AwsError`s with a readable
+        message. Anything else is a bug: it propagates as it is."""
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(executor or self.executor, fn, *args)
-        except SmCostError:
-            raise
-        except Exception as e:
-            code, message, status = describe_aws_error(e, action)
-            raise SmCostError(code, message, status) from e
+        except (ClientError, BotoCoreError) as e:
+            raise as_aws_error(e, action) from e
 
     def start(self) -> None:
         """Start the idle loop and the first reads (from the extension's start hook, on
@@ -179,6 +179,8 @@ class SmCostService:
             )
         except SmCostError as e:
             self.log.error("smcost: %s", e.message)
+        except Exception as e:  # a bug: logged with its traceback, retried after the TTL
+            log_bug(self.log, "reading the instance type", e)
         else:
             if types != self._types:
                 self._types = types
@@ -236,6 +238,8 @@ class SmCostService:
             self.log.warning(
                 "smcost: live prices unavailable, using the bundled snapshot: %s", e.message
             )
+        except Exception as e:  # a bug: the next refresh tries again
+            self.price_error = log_bug(self.log, "the live price refresh", e)
         finally:
             self.idle.poke()  # the price may change the idle timeout (idle_timeout_by_price)
             self._note_running()  # and the price in force that spend is counted at
@@ -290,6 +294,8 @@ class SmCostService:
                 )
         except SmCostError as e:  # AWS refused: try again next round
             self.log.warning("smcost: %s", e.message)
+        except Exception as e:  # a bug: logged with its traceback, tried again next round
+            log_bug(self.log, "housekeeping", e)
         finally:
             if self._started and self._housekeeping is not None:
                 self._schedule_housekeeping()
@@ -500,6 +506,9 @@ class SmCostService:
             progress.state = "failed"
             progress.error = e.message
             self.log.error("smcost: switch to %s failed: %s", progress.target, e.message)
+        except Exception as e:
+            progress.state = "failed"
+            progress.error = log_bug(self.log, f"the switch to {progress.target}", e)
         finally:
             self.idle.set_busy("switch", None)
         if progress.state == "succeeded":
@@ -705,6 +714,9 @@ class SmCostService:
             if state == "error":
                 self.log.warning("smcost: %s", e.message)
             self._billed = {**_billed_empty(state), "message": e.message}
+        except Exception as e:  # a bug: retried like an AWS failure (BILLED_RETRY_S)
+            message = log_bug(self.log, "reading billed spend", e)
+            self._billed = {**_billed_empty("error"), "message": message}
         else:
             month = today.replace(day=1)
             self._billed = {
