@@ -90,7 +90,7 @@ def cache_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [
         r
         for r in caplog.get_records("setup") + caplog.records
-        if r.name == "jupyterlab_smcost.pricing" and r.levelno >= logging.WARNING
+        if r.name.startswith("jupyterlab_smcost.pricing") and r.levelno >= logging.WARNING
     ]
 
 
