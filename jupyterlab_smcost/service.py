@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Optional, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -23,20 +23,11 @@ from .aws.errors import as_aws_error
 from .background import BackgroundDetector
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict, excerpt, log_bug, unavailable
-from .history import (
-    HOUR,
-    KEPT_S,
-    HistoryRecorder,
-    Running,
-    choose_step,
-    read_usage,
-    series,
-    spend,
-    window_summary,
-)
+from .history import HistoryRecorder, Running, window_summary
+from .history.reports import history_head, history_span, iso, read_history
 from .idle import IdleLoop, IdleStatus, effective_timeout
 from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, LivePriceCache, Price, PriceBook, price_row
-from .recommend import GPU_IDLE, HEADROOM, SATURATED, recommend
+from .recommend import recommend
 from .settings import IdleSettings, SettingsStore
 from .usage import UsageSampler, UsageSummary
 
@@ -605,7 +596,7 @@ class SmCostService:
         summary = window_summary(window.window_s, raw, kept, sampler.interval_s)
         return summary, {
             "samples": sum(a.n for _, a in kept),
-            "since": _iso(min(t for t, _ in kept)) if kept else None,
+            "since": iso(min(t for t, _ in kept)) if kept else None,
             "instance_type": instance_type,
         }
 
@@ -630,50 +621,21 @@ class SmCostService:
         types = await self.instance_types()
         sampler = self.usage_sampler
         window_s = sampler.window.window_s if sampler else None
-        now = utcnow()
-        until = now.timestamp()
-        oldest = until - KEPT_S[HOUR]
-        start = since.timestamp() if since is not None else until - (window_s or HOUR)
-        start = min(max(start, oldest), until)
-        step = choose_step(step, start, until)
-        out: dict[str, Any] = {
-            "enabled": self.history is not None,
-            "since": _iso(start),
-            "until": _iso(until),
-            "step_s": step,
-            "window_s": window_s,
-            "instance_type": types[0] if len(types) == 1 else None,
-            "thresholds": {
-                "cpu_saturated": SATURATED,
-                "mem_saturated": SATURATED,
-                "gpu_idle": GPU_IDLE,
-                "headroom": HEADROOM,
-            },
-            "kept_since": None,
-            "usage": [],
-            "spend": None,
-            "billed": None,
-        }
+        until = utcnow().timestamp()
+        start, step = history_span(
+            since.timestamp() if since is not None else None, until, step, window_s
+        )
+        single = types[0] if len(types) == 1 else None
+        out = history_head(start, until, step, window_s, single, self.history is not None)
         if self.history is None:
             out["reason"] = "usage history is off (SmCostApp.history_file is empty)"
             return out
         history = self.history
 
         def read() -> dict[str, Any]:
-            rows = read_usage(history.store, history.pending(), start, until, step)
-            first_day = datetime.fromtimestamp(start, timezone.utc).date()
-            month = now.date().replace(day=1)
-            spans_from = min(
-                start, datetime(month.year, month.month, 1, tzinfo=timezone.utc).timestamp()
-            )
-            oldest_kept = history.store.oldest()
             if self.cost_explorer and self._billed is None:
                 self._billed = _load_billed(history)
-            return {
-                "usage": series(rows, step),
-                "spend": spend(history.spans(spans_from), first_day, until),
-                "kept_since": None if oldest_kept is None else _iso(oldest_kept),
-            }
+            return read_history(history, start, until, step)
 
         out.update(await self.run_blocking(read, action="read the usage history"))
         out["billed"] = self._billed_json()
@@ -772,10 +734,6 @@ def refuse_unknown_fields(body: Any, known: tuple[str, ...]) -> None:
 def excerpt_name(text: str) -> str:
     """A user-given name as it reads in a message: itself when short, else an excerpt."""
     return text if len(text) <= 80 else excerpt(text)
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 def _billed_empty(state: str) -> dict[str, Any]:
