@@ -363,7 +363,7 @@ class SmCostApp(ExtensionApp):
     def _build_service(self, log: logging.Logger, config_errors: list[str]) -> SmCostService:
         serverapp = self.serverapp
         started_at = utcnow()
-        bundled = load_bundled()
+        book = PriceBook(load_bundled())
         env = build_environment(
             EnvConfig(
                 environment=self.environment,
@@ -376,18 +376,14 @@ class SmCostApp(ExtensionApp):
             stop_server=self._stop_server,
             log=log,
             # local mode accepts any type we know the specs of
-            valid_local_types=PriceBook(bundled).known_types(),
+            valid_local_types=book.known_types(),
             shutdown_kernel=self._shutdown_kernel_threadsafe,
         )
         live = self.live_prices if self.live_prices is not None else env.kind != "local"
-        book = PriceBook(
-            bundled,
-            live=LivePriceCache(
+        if live:
+            book.live = LivePriceCache(
                 self._state_path(self.price_cache_dir, env.kind, "prices"), self.price_cache_ttl
             )
-            if live
-            else None,
-        )
         bounds = Bounds(self.min_idle_timeout, self.max_idle_timeout)
         defaults = IdleSettings(
             enabled=self.shutdown_enabled,

@@ -24,9 +24,17 @@ from .background import BackgroundDetector
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict, excerpt, log_bug, unavailable
 from .history import HistoryRecorder, Running, window_summary
-from .history.reports import history_head, history_span, iso, read_history
+from .history.reports import history_head, history_span, iso, read_history, session_cost
 from .idle import IdleLoop, IdleStatus, effective_timeout
-from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, LivePriceCache, Price, PriceBook, price_row
+from .pricing import (
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH,
+    USD,
+    LivePriceCache,
+    PriceBook,
+    Quote,
+    price_row,
+)
 from .recommend import recommend
 from .settings import IdleSettings, SettingsStore
 from .usage import UsageSampler, UsageSummary
@@ -76,6 +84,7 @@ class SmCostService:
         self._types: Optional[list[str]] = None
         self._types_task: Optional[asyncio.Future[Any]] = None
         self.price_error: Optional[str] = None
+        self._types_error: Optional[str] = None
         self._started = False
         self._env_info: Optional[dict[str, Any]] = None
         self.switch: Optional[SwitchProgress] = None
@@ -169,10 +178,12 @@ class SmCostService:
                 self.env.instance_types, action="read the instance type"
             )
         except SmCostError as e:
+            self._types_error = e.message
             self.log.error("smcost: %s", e.message)
         except Exception as e:  # a bug: logged with its traceback, retried after the TTL
-            log_bug(self.log, "reading the instance type", e)
+            self._types_error = log_bug(self.log, "reading the instance type", e)
         else:
+            self._types_error = None
             if types != self._types:
                 self._types = types
                 self.idle.poke()  # the price, so the effective timeout, may have changed
@@ -241,18 +252,30 @@ class SmCostService:
         if self.background and self.store.settings.count_background:
             await asyncio.get_running_loop().run_in_executor(None, self.background.refresh)
 
-    def current_price(self, types: list[str]) -> Price:
-        if not types and self._types == []:  # read from AWS: nothing billed runs (Studio Classic)
-            return Price(0.0, "live", None, "no billed app is running")
-        if not types:
-            return Price(None, "unknown", None, "instance type not known yet")
-        return self.prices.total(self.env.region, self.env.component, types)
+    def current_price(self, types: list[str]) -> Quote:
+        """What runs now costs: the book's quote for ``types`` (none read from AWS: nothing
+        billed runs), or unknown while the types are not known."""
+        region, component = self.env.region, self.env.component
+        if not types and self._types is None:
+            why = "the instance type is not known yet"
+            if self._types_error:
+                why = f"the instance type could not be read: {self._types_error}"
+            return Quote(None, "unknown", None, why, region, component)
+        return self.prices.total(region, component, types)
+
+    def since_start(self, price: Quote, now: datetime) -> tuple[Optional[float], str]:
+        """(cost since this server started, basis): from the history's running spans, each at
+        the price in force then; with history off, this uptime at the current price."""
+        if self.history is not None:
+            return session_cost(self.history.session_hours()), "history"
+        hours = max(0.0, (now - self.started_at).total_seconds() / 3600)
+        return price.for_hours(hours), "uptime"
 
     def timeout_for(self, settings: IdleSettings) -> int:
         if not self.by_price:
             return settings.timeout_s
         price = self.current_price(self._types or [])
-        return effective_timeout(settings.timeout_s, price.usd_per_hour, self.by_price)
+        return effective_timeout(settings.timeout_s, price.per_hour, self.by_price)
 
     def _context(self, idle: bool = False) -> IdleContext:
         """What the environment may need to know of this server, read here on the event
@@ -305,8 +328,7 @@ class SmCostService:
         idle = await self.idle.status()
         price = self.current_price(types)
         now = self._clock()
-        hours = max(0.0, (now - self.started_at).total_seconds() / 3600)
-        usd = price.usd_per_hour
+        since_start, basis = self.since_start(price, now)
         primary = types[0] if types else None
         specs = self.prices.specs(primary) if primary else None
         return {
@@ -320,20 +342,14 @@ class SmCostService:
                 "gpu_model": specs.gpu_model if specs else None,
                 "gpu_memory_gib": specs.gpu_memory_gib if specs else None,
             },
-            "price": {
-                "usd_per_hour": usd,
-                "component": self.env.component,
-                "source": price.source,
-                "as_of": price.as_of,
-                "detail": price.detail,
-            },
+            "price": price.to_json(),
             "cost": {
                 "started_at": self.started_at.isoformat(),
-                "since_start_usd": None if usd is None else round(usd * hours, 4),
-                "projected_usd_per_day": None if usd is None else round(usd * HOURS_PER_DAY, 2),
-                "projected_usd_per_month": (
-                    None if usd is None else round(usd * HOURS_PER_MONTH, 2)
-                ),
+                "since_start": since_start,
+                "projected_per_day": price.for_hours(HOURS_PER_DAY, 2),
+                "projected_per_month": price.for_hours(HOURS_PER_MONTH, 2),
+                "currency": price.currency,
+                "basis": basis,
             },
             "idle": self._idle_json(idle),
             "server_time": now.isoformat(),
@@ -534,11 +550,7 @@ class SmCostService:
             "interval_s": sampler.interval_s if sampler else None,
             "kept": kept,
             "utilization": summary.to_json(),
-            "current": {
-                "type": primary,
-                "usd_per_hour": price.usd_per_hour,
-                "price_source": price.source,
-            },
+            "current": {"type": primary, "price": price.to_json()},
             "items": [],
             "reason": None,
         }
@@ -611,7 +623,7 @@ class SmCostService:
         for i, t in enumerate(self._types):
             p = self.prices.price(region, component, t)
             slot = self._types[:i].count(t)  # two apps of one type: two spans
-            running.append(Running(t, region, component, p.usd_per_hour, p.source, p.as_of, slot))
+            running.append(Running.of(p, slot))
         single = len(self._types) == 1 and self.env.usage_measures_instance
         self.history.set_running(running, self._types[0] if single else None)
 
@@ -685,10 +697,10 @@ class SmCostService:
                 **_billed_empty("ok"),
                 "tag": {"key": got.tag_key, "value": got.tag_value},
                 "days": [
-                    {"date": d.day.isoformat(), "usd": round(d.usd, 4), "estimated": d.estimated}
+                    {"date": d.day.isoformat(), "amount": round(d.usd, 4), "estimated": d.estimated}
                     for d in got.days
                 ],
-                "month_to_date_usd": round(sum(d.usd for d in got.days if d.day >= month), 4),
+                "month_to_date": round(sum(d.usd for d in got.days if d.day >= month), 4),
                 "through": (today - timedelta(days=1)).isoformat(),
             }
         self._billed["fetched_at"] = utcnow().isoformat()
@@ -704,14 +716,15 @@ class SmCostService:
         price = self.current_price(self._types or [])
         now = self._clock()
         st = self.idle.last_status
-        hours = max(0.0, (now - self.started_at).total_seconds() / 3600)
+        usd = price.currency == USD  # the gauges are in USD
+        since_start = self.since_start(price, now)[0]
         return {
-            "usd_per_hour": price.usd_per_hour,
+            "usd_per_hour": price.per_hour if usd else None,
             "idle_s": None if st is None else (now - st.last_activity).total_seconds(),
             "remaining_s": (
                 None if st is None or st.deadline is None else (st.deadline - now).total_seconds()
             ),
-            "since_start_usd": None if price.usd_per_hour is None else price.usd_per_hour * hours,
+            "since_start_usd": since_start if usd else None,
             "background_scans": self.background.scans if self.background else None,
             "background_quiet_samples": self.background.skipped if self.background else None,
             "background_scan_seconds": self.background.scan_seconds if self.background else None,
@@ -743,7 +756,8 @@ def _billed_empty(state: str) -> dict[str, Any]:
         "note": "billed by AWS (Cost Explorer): up to a day late; today is not included",
         "tag": None,
         "days": [],
-        "month_to_date_usd": None,
+        "currency": USD,  # Cost Explorer's unit (aws.costs refuses any other)
+        "month_to_date": None,
         "through": None,
         "fetched_at": None,
     }
@@ -756,4 +770,7 @@ def _load_billed(history: HistoryRecorder) -> Optional[dict[str, Any]]:
         billed = json.loads(text) if text else None
     except ValueError:
         return None
-    return billed if isinstance(billed, dict) and billed.get("state") == "ok" else None
+    if not isinstance(billed, dict) or billed.get("state") != "ok":
+        return None
+    # kept by an earlier version in another shape (month_to_date_usd): ask again
+    return billed if "month_to_date" in billed and "currency" in billed else None

@@ -7,10 +7,21 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Optional
 
 from ..usage import Aggregate, Reading
-from .store import FLUSH_S, MAX_PENDING, PRUNE_S, TIERS, BucketKey, HistoryStore, Running, Span
+from .store import (
+    FLUSH_S,
+    HOUR,
+    MAX_PENDING,
+    PRUNE_S,
+    TIERS,
+    BucketKey,
+    HistoryStore,
+    Running,
+    Span,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +49,8 @@ class HistoryRecorder:
         self._usage_type = ""
         self._running: tuple[Running, ...] = ()
         self._changed_at = self.started_at
+        #: hours per price of the spans this process closed (slots merged)
+        self._session: dict[Running, float] = {}
         #: spans this process has open: running -> (id or None until written, start)
         self._open: dict[Running, tuple[Optional[int], float]] = {}
         self._last_flush = self.started_at
@@ -52,9 +65,25 @@ class HistoryRecorder:
         with self._lock:
             new = tuple(running)
             if new != self._running:
+                now = self._clock()
+                self._session = self._session_hours(now)
                 self._running = new
-                self._changed_at = self._clock()
+                self._changed_at = now
             self._usage_type = usage_type or ""
+
+    def _session_hours(self, now: float) -> dict[Running, float]:
+        """This process's running time per price, to ``now`` (under the lock)."""
+        out = dict(self._session)
+        for r in self._running:
+            key = replace(r, slot=0)
+            out[key] = out.get(key, 0.0) + max(0.0, now - self._changed_at) / HOUR
+        return out
+
+    def session_hours(self) -> list[tuple[Running, float]]:
+        """The hours each price was in force since this process started: the spans it
+        writes, kept in memory too (no I/O: cheap enough for every GET status)."""
+        with self._lock:
+            return list(self._session_hours(self._clock()).items())
 
     # -- from the sampler thread
     def on_sample(self, ts: float, reading: Reading) -> None:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Optional
 
+from ..pricing import USD
 from ..recommend import GPU_IDLE, HEADROOM, SATURATED
 from ..usage import Aggregate, Reading, UsageSummary, summarize
 from .recorder import HistoryRecorder
@@ -129,14 +130,15 @@ def _day_start(d: date) -> float:
     return datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()
 
 
-class _Tally:
-    """Hours and dollars of some spans, with what each price was and where it came from."""
+class Tally:
+    """Hours and what they cost (in USD) of some spans, with what each price was and where it
+    came from."""
 
     def __init__(self) -> None:
         self.hours = 0.0
         self.unpriced_hours = 0.0
-        self.usd = 0.0
-        self.by_price: dict[Running, list[float]] = {}  # running -> [hours, usd]
+        self.amount = 0.0
+        self.by_price: dict[Running, list[float]] = {}  # running -> [hours, amount]
 
     def add(self, r: Running, hours: float) -> None:
         if hours <= 0:
@@ -145,31 +147,37 @@ class _Tally:
         self.hours += hours
         row = self.by_price.setdefault(r, [0.0, 0.0])
         row[0] += hours
-        if r.usd_per_hour is None:
+        if r.per_hour is None:
             self.unpriced_hours += hours
         else:
-            self.usd += hours * r.usd_per_hour
-            row[1] += hours * r.usd_per_hour
+            self.amount += hours * r.per_hour
+            row[1] += hours * r.per_hour
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "usd": round(self.usd, 4),
+            "amount": round(self.amount, 4),
             "hours": round(self.hours, 4),
             "unpriced_hours": round(self.unpriced_hours, 4),
             "prices": [
                 {
-                    "instance_type": r.instance_type,
-                    "usd_per_hour": r.usd_per_hour,
-                    "source": r.price_source,
-                    "as_of": r.price_as_of,
+                    "price": r.quote().to_json(),
                     "hours": round(h, 4),
-                    "usd": None if r.usd_per_hour is None else round(usd, 4),
+                    "amount": None if r.per_hour is None else round(amount, 4),
                 }
-                for r, (h, usd) in sorted(
+                for r, (h, amount) in sorted(
                     self.by_price.items(), key=lambda kv: (kv[0].instance_type, -kv[1][0])
                 )
             ],
         }
+
+
+def session_cost(hours: Iterable[tuple[Running, float]]) -> Optional[float]:
+    """What this server's running time cost, each span at the price in force then (None
+    when some of it ran at an unknown price)."""
+    tally = Tally()
+    for r, h in hours:
+        tally.add(r, h)
+    return None if tally.unpriced_hours else round(tally.amount, 4)
 
 
 def _overlap(s: Span, a: float, b: float) -> float:
@@ -183,15 +191,16 @@ def spend(spans: Sequence[Span], first_day: date, now: float) -> dict[str, Any]:
     days = []
     for d in iter_days(first_day, today):
         a, b = _day_start(d), _day_start(d + timedelta(days=1))
-        tally = _Tally()
+        tally = Tally()
         for s in spans:
             tally.add(s.running, _overlap(s, a, b))
         days.append({"date": d.isoformat(), **tally.to_json()})
     month = today.replace(day=1)
-    mtd = _Tally()
+    mtd = Tally()
     for s in spans:
         mtd.add(s.running, _overlap(s, _day_start(month), now))
     return {
+        "currency": USD,
         "days": days,
         "month_to_date": {"month": month.strftime("%Y-%m"), **mtd.to_json()},
     }

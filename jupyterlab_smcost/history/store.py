@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
+from ..pricing import USD, Quote
 from ..usage import Aggregate
 
 log = logging.getLogger(__name__)
@@ -129,16 +130,42 @@ def _agg(row: Sequence[Any]) -> Aggregate:
 
 @dataclass(frozen=True)
 class Running:
-    """One instance type billed now, with the price in force."""
+    """One instance type billed now, with the price in force (in USD: the spans table keeps
+    no currency yet; its columns are usd_per_hour, price_source, price_as_of)."""
 
     instance_type: str
     region: str
     component: str
-    usd_per_hour: Optional[float]
-    price_source: str
-    price_as_of: Optional[str]
+    per_hour: Optional[float]
+    source: str
+    as_of: Optional[str]
     #: apps of the same type billed at once (Studio Classic): 0, 1, ... (not kept)
     slot: int = 0
+
+    @classmethod
+    def of(cls, quote: Quote, slot: int = 0) -> Running:
+        return cls(
+            quote.instance_type or "",
+            quote.region,
+            quote.component,
+            quote.per_hour,
+            quote.source,
+            quote.as_of,
+            slot,
+        )
+
+    def quote(self) -> Quote:
+        """The price that was in force, as a quote."""
+        return Quote(
+            self.per_hour,
+            self.source,
+            self.as_of,
+            "the price in force while it ran",
+            self.region,
+            self.component,
+            self.instance_type,
+            currency=USD,
+        )
 
 
 @dataclass(frozen=True)
@@ -311,9 +338,9 @@ class HistoryStore:
                                 r.instance_type,
                                 r.region,
                                 r.component,
-                                r.usd_per_hour,
-                                r.price_source,
-                                r.price_as_of,
+                                r.per_hour,
+                                r.source,
+                                r.as_of,
                             ),
                         )
                         span_id = int(cur.lastrowid or 0)

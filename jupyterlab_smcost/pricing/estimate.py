@@ -8,9 +8,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, Optional
 
-from .quote import COMPONENTS, Price, Specs, family, size_units
+from .quote import COMPONENTS, Quote, Specs, family, size_units
 
 #: estimate rules, in the order they are tried
 ESTIMATE_RULES = ("component", "region", "family")
@@ -62,7 +63,7 @@ def _fit_self_check(points: list[tuple[float, float, float]]) -> Optional[float]
     return max(errors) if len(errors) >= FAMILY_FIT_MIN_CHECKS else None
 
 
-def _newest_first(price: Price) -> tuple[int, ...]:
+def _newest_first(price: Quote) -> tuple[int, ...]:
     """A sort key that puts later ``as_of`` dates (2026-09-24, 2025-01) first."""
     return tuple(-int(x) for x in (price.as_of or "0").split("-") if x.isdigit())
 
@@ -75,10 +76,10 @@ class PriceIndex:
     """The direct (live or bundled) prices at one moment, with memos of what estimates
     derive from them; replaced whenever the live tables change."""
 
-    def __init__(self, prices: dict[tuple[str, str, str], Price], version: int) -> None:
+    def __init__(self, prices: dict[tuple[str, str, str], Quote], version: int) -> None:
         self.version = version
         self.prices = prices
-        self.by_region: dict[str, dict[tuple[str, str], Price]] = {}
+        self.by_region: dict[str, dict[tuple[str, str], Quote]] = {}
         for (region, component, itype), p in prices.items():
             self.by_region.setdefault(region, {})[(component, itype)] = p
         self.memo: dict[tuple[Any, ...], Any] = {}
@@ -98,7 +99,7 @@ class Estimator:
         component: str,
         instance_type: str,
         rules: Iterable[str] = ESTIMATE_RULES,
-    ) -> Optional[Price]:
+    ) -> Optional[Quote]:
         """The first of ``rules`` that can estimate this price from ``idx``; None if none
         can. Never looks at this very (region, component, type)'s own price."""
         rules = tuple(rules)
@@ -108,6 +109,9 @@ class Estimator:
             for rule in rules:
                 found = getattr(self, f"_by_{rule}")(idx, region, component, instance_type)
                 if found:
+                    found = replace(
+                        found, region=region, component=component, instance_type=instance_type
+                    )
                     break
             idx.memo[key] = found
         return idx.memo[key]
@@ -119,12 +123,12 @@ class Estimator:
         key = ("component", region, component, other, kind)
         if key not in idx.memo:
             ratios = [
-                p.usd_per_hour / base.usd_per_hour
+                p.per_hour / base.per_hour
                 for (c, t), p in idx.by_region.get(region, {}).items()
                 if c == component
                 and (base := idx.prices.get((region, other, t)))
-                and p.usd_per_hour
-                and base.usd_per_hour
+                and p.per_hour
+                and base.per_hour
                 and (kind is None or self.kind(t) == kind)
             ]
             idx.memo[key] = (statistics.median(ratios), len(ratios)) if ratios else (1.0, 0)
@@ -138,8 +142,8 @@ class Estimator:
             for prices in idx.by_region.values():
                 by_type: dict[str, list[float]] = {}
                 for (_, t), p in prices.items():
-                    if p.usd_per_hour:
-                        by_type.setdefault(t, []).append(p.usd_per_hour)
+                    if p.per_hour:
+                        by_type.setdefault(t, []).append(p.per_hour)
                 for usd in by_type.values():
                     for i, a in enumerate(usd):
                         for b in usd[i + 1 :]:
@@ -149,11 +153,11 @@ class Estimator:
 
     def _by_component(
         self, idx: PriceIndex, region: str, component: str, itype: str
-    ) -> Optional[Price]:
+    ) -> Optional[Quote]:
         kind = self.kind(itype)
         options = []
         for (c, t), base in idx.by_region.get(region, {}).items():
-            if t != itype or c == component or not base.usd_per_hour:
+            if t != itype or c == component or not base.per_hour:
                 continue
             ratio, shared = self._component_ratio(idx, region, component, c, kind)
             order = COMPONENTS.index(c) if c in COMPONENTS else len(COMPONENTS)
@@ -174,8 +178,8 @@ class Estimator:
                 f"as is: no {component} price in {region} to compare; components priced a "
                 f"type within {worst:.1%} of each other wherever two were known ({pairs} pairs)"
             )
-        return Price(
-            round(base.usd_per_hour * ratio, 4),
+        return Quote(
+            round(base.per_hour * ratio, 4),
             "estimated",
             base.as_of,
             f"{itype} {other} price in {region} ({base.describe()}) {how}",
@@ -191,9 +195,9 @@ class Estimator:
             shared: dict[str, list[float]] = {"family": [], "kind": []}
             for (c, t), p in idx.by_region.get(region, {}).items():
                 base = idx.prices.get((other, c, t))
-                if not (base and base.usd_per_hour and p.usd_per_hour):
+                if not (base and base.per_hour and p.per_hour):
                     continue
-                ratio = p.usd_per_hour / base.usd_per_hour
+                ratio = p.per_hour / base.per_hour
                 if family(t) == fam:
                     shared["family"].append(ratio)
                 if kind is not None and self.kind(t) == kind:
@@ -208,7 +212,7 @@ class Estimator:
 
     def _by_region(
         self, idx: PriceIndex, region: str, component: str, itype: str
-    ) -> Optional[Price]:
+    ) -> Optional[Quote]:
         fam = family(itype)
         if not fam:
             return None
@@ -220,7 +224,7 @@ class Estimator:
             base = idx.prices.get((other, component, itype)) or self._by_component(
                 idx, other, component, itype
             )
-            if not base or not base.usd_per_hour:
+            if not base or not base.per_hour:
                 continue
             ratio = self._region_ratio(idx, region, other, fam, kind)
             if ratio is None:
@@ -233,8 +237,8 @@ class Estimator:
         if not options:
             return None
         _, other, base, value, shared, over = min(options, key=lambda o: o[0])
-        return Price(
-            round(base.usd_per_hour * value, 4),
+        return Quote(
+            round(base.per_hour * value, 4),
             "estimated",
             base.as_of,
             f"{itype} in {other} ({base.describe()}) x {value:.2f}, the {region} / {other} "
@@ -243,14 +247,14 @@ class Estimator:
 
     def _by_family(
         self, idx: PriceIndex, region: str, component: str, itype: str
-    ) -> Optional[Price]:
+    ) -> Optional[Quote]:
         fam, units, kind = family(itype), size_units(itype), self.kind(itype)
         if not fam or not units or kind is None:
             return None
         siblings = [
             (t, p)
             for (c, t), p in idx.by_region.get(region, {}).items()
-            if c == component and t != itype and family(t) == fam and p.usd_per_hour
+            if c == component and t != itype and family(t) == fam and p.per_hour
         ]
         if not siblings:
             return None
@@ -259,8 +263,8 @@ class Estimator:
                 siblings, key=lambda s: (abs(math.log((size_units(s[0]) or 1) / units)), s[0])
             )
             factor = units / (size_units(sib) or units)
-            return Price(
-                round((base.usd_per_hour or 0) * factor, 4),
+            return Quote(
+                round((base.per_hour or 0) * factor, 4),
                 "estimated",
                 base.as_of,
                 f"{sib} in {region} ({base.describe()}) x {factor:g}: CPU types of a family "
@@ -274,15 +278,15 @@ class Estimator:
         component: str,
         itype: str,
         fam: str,
-        siblings: list[tuple[str, Price]],
-    ) -> Optional[Price]:
+        siblings: list[tuple[str, Quote]],
+    ) -> Optional[Quote]:
         target = self._specs.get(itype)
         points = []
         for t, p in siblings:
             s = self._specs.get(t)
             if s is None or not s.accelerators:
                 return None
-            points.append((float(s.accelerators), float(s.vcpu), p.usd_per_hour or 0.0))
+            points.append((float(s.accelerators), float(s.vcpu), p.per_hour or 0.0))
         if target is None or len(points) < FAMILY_FIT_MIN_PRICES:
             return None
         if not _inside(points, target.accelerators, target.vcpu):
@@ -294,7 +298,7 @@ class Estimator:
         a, b = ab
         unit = "GPU" if target.gpu_count else "accelerator"
         dates = [p.as_of for _, p in siblings if p.as_of]
-        return Price(
+        return Quote(
             round(a * target.accelerators + b * target.vcpu, 4),
             "estimated",
             min(dates) if dates else None,

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..aws.errors import as_aws_error
 from .quote import TYPE_RE
 
 log = logging.getLogger(__name__)
@@ -168,6 +171,34 @@ def validate_table(doc: Any, region: str, component: str) -> dict[str, Any]:
     }
 
 
+#: what would make live prices reachable, by the code of the AWS failure that stopped them
+FIXES = {
+    "aws_access_denied": f"allow pricing:GetProducts to the role this server runs as (the "
+    f"Price List API is served from {PRICING_API_REGION} whatever the region priced)",
+    "aws_unreachable": f"a route from this network to the Price List API in "
+    f"{PRICING_API_REGION} (api.pricing.{PRICING_API_REGION}.amazonaws.com): a NAT gateway, "
+    "or an interface VPC endpoint (AWS PrivateLink) for the Price List API",
+    "aws_no_credentials": "AWS credentials for this server: a role attached to the instance, "
+    "or credentials in its environment",
+}
+FIXES["aws_timeout"] = FIXES["aws_unreachable"]
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    """Why a live table could not be fetched: the AWS error's code and sentence, and what
+    would fix it (None when nothing but time would, e.g. throttling)."""
+
+    code: str
+    message: str
+    fix: Optional[str]
+
+    @classmethod
+    def of(cls, exc: ClientError | BotoCoreError, region: str, component: str) -> FetchFailure:
+        error = as_aws_error(exc, f"fetch {component} prices for {region} (Price List API)")
+        return cls(error.code, error.message, FIXES.get(error.code))
+
+
 class LivePriceCache:
     """Fetches (region, component) price tables from the Price List API, cached on disk.
 
@@ -193,7 +224,8 @@ class LivePriceCache:
         self._mem: dict[tuple[str, str], Optional[dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self.version = 0
-        self.last_error: Optional[str] = None
+        #: the last fetch of a table that failed (cleared when one succeeds)
+        self._failures: dict[tuple[str, str], FetchFailure] = {}
 
     def _path(self, region: str, component: str) -> Path:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{region}__{component}")
@@ -243,11 +275,17 @@ class LivePriceCache:
         """Fetch from the API when stale, missing, unusable (or forced). Blocking: call from a
         worker thread.
 
-        Raises botocore/boto3 errors; callers turn them into messages.
+        Raises botocore/boto3 errors (callers turn them into messages), and remembers them:
+        :meth:`failure` says why there is no live table.
         """
         if not force and self.is_fresh(region, component):
             return self.cached(region, component) or {}
-        items = self.fetch(region, component)
+        try:
+            items = self.fetch(region, component)
+        except (ClientError, BotoCoreError) as e:
+            with self._lock:
+                self._failures[(region, component)] = FetchFailure.of(e, region, component)
+            raise
         data = {
             "region": region,
             "component": component,
@@ -257,9 +295,14 @@ class LivePriceCache:
         self._write(self._path(region, component), data)
         with self._lock:
             self._mem[(region, component)] = data
+            self._failures.pop((region, component), None)
             self.version += 1
-        self.last_error = None
         return data
+
+    def failure(self, region: str, component: str) -> Optional[FetchFailure]:
+        """Why the last fetch of this table failed, if it did (and none succeeded since)."""
+        with self._lock:
+            return self._failures.get((region, component))
 
     def fetch(self, region: str, component: str) -> dict[str, dict[str, Any]]:
         """The on-demand hourly prices of one (region, component) from the Price List API,

@@ -1,13 +1,19 @@
-"""The price book's types and instance-type names: :class:`Price`, :class:`Specs`, the
-Price List component spellings, the family and size of a type name."""
+"""The price book's types and instance-type names: :class:`Quote` (one price, the one shape
+every price has, in the REST API's ``PriceQuote`` too), :class:`Specs`, the Price List
+component spellings, the family and size of a type name, and money in a currency."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Optional
 
-SOURCES = ("live", "bundled", "estimated", "unknown")
+#: where a price comes from, surest first (a sum takes the least sure of its parts);
+#: ``not_billed``: nothing billed runs (per hour 0), never a made-up 0 labelled live
+SOURCES = ("not_billed", "live", "bundled", "estimated", "unknown")
+#: the currency of every price today (the ``aws`` partition); ``aws-cn`` prices in CNY
+USD = "USD"
+CURRENCY_SYMBOLS = {"USD": "$", "CNY": "¥"}
 HOURS_PER_DAY = 24.0
 HOURS_PER_MONTH = 730.0  # AWS's own convention for monthly estimates
 
@@ -61,25 +67,68 @@ class Specs:
 
 
 @dataclass(frozen=True)
-class Price:
-    usd_per_hour: Optional[float]
+class Quote:
+    """One price: per hour in ``currency``, where it comes from and how sure it is.
+
+    ``detail`` is the citation, how an estimate was made, or why the price is unknown;
+    ``fix`` (for an unknown price) what would make it known. A sum of several apps names no
+    instance type and lists its ``parts``."""
+
+    per_hour: Optional[float]  # None: unknown
     source: str  # one of SOURCES
     as_of: Optional[str] = None  # ISO date (or month) the figure was published/seen
-    detail: str = ""  # citation, or how an estimate was made
+    detail: str = ""
+    region: str = ""
+    component: str = ""
+    instance_type: Optional[str] = None
+    currency: str = USD
+    fix: Optional[str] = None
+    parts: Optional[tuple[Quote, ...]] = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The REST API's ``PriceQuote``."""
+        return {
+            "per_hour": self.per_hour,
+            "currency": self.currency,
+            "source": self.source,
+            "as_of": self.as_of,
+            "detail": self.detail,
+            "fix": self.fix,
+            "region": self.region,
+            "component": self.component,
+            "instance_type": self.instance_type,
+            "parts": None if self.parts is None else [p.to_json() for p in self.parts],
+        }
+
+    def for_hours(self, hours: float, digits: int = 4) -> Optional[float]:
+        """What ``hours`` cost at this price (None when unknown)."""
+        return None if self.per_hour is None else round(self.per_hour * hours, digits)
 
     def describe(self) -> str:
         """``$2.03/h, bundled 2026-09-24`` (an estimate adds how it was made)."""
         dated = f"{self.source} {self.as_of}" if self.as_of else self.source
+        rate = money(self.per_hour, self.currency, significant=4)
         if self.source == "estimated":
-            return f"{_usd(self.usd_per_hour)}/h {dated}: {self.detail}"
-        return f"{_usd(self.usd_per_hour)}/h, {dated}"
+            return f"{rate}/h {dated}: {self.detail}"
+        return f"{rate}/h, {dated}"
 
 
-def _usd(value: Optional[float]) -> str:
-    return "unknown" if value is None else f"${value:.4g}"
+def money(
+    value: Optional[float], currency: str = USD, digits: int = 2, significant: int = 0
+) -> str:
+    """``$1,234.50`` / ``¥8.20`` (``significant`` digits instead of fixed ones: ``$0.0464``);
+    ``unknown`` for None. The one place the CLI and the server's sentences format money."""
+    if value is None:
+        return "unknown"
+    number = f"{value:.{significant}g}" if significant else f"{value:,.{digits}f}"
+    sign, number = ("-", number[1:]) if number.startswith("-") else ("", number)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}"
+
+
+def currency_symbol(currency: str) -> str:
+    """``$`` for USD, ``¥`` for CNY, else the ISO code."""
+    return CURRENCY_SYMBOLS.get(currency, currency)
 
 
 def size_units(instance_type: str) -> Optional[float]:
