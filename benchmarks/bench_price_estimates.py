@@ -43,8 +43,8 @@ def old_chain(book: PriceBook, region: str, component: str, itype: str) -> Optio
     )
     for other in others:
         base = book.direct(region, other, itype)
-        if base and base.usd_per_hour is not None:
-            return base.usd_per_hour
+        if base and base.per_hour is not None:
+            return base.per_hour
     return old_linear(book, region, component, itype)
 
 
@@ -62,15 +62,15 @@ def old_linear(book: PriceBook, region: str, component: str, itype: str) -> Opti
         return None
     sib = min(siblings, key=lambda t: abs((size_units(t) or 0) - units))
     base = book.direct(region, component, sib)
-    if not base or base.usd_per_hour is None:
+    if not base or base.per_hour is None:
         return None
-    return base.usd_per_hour * units / (size_units(sib) or 1)
+    return base.per_hour * units / (size_units(sib) or 1)
 
 
 def rules_estimator(rules: tuple[str, ...]) -> Estimator:
     def estimate(book: PriceBook, region: str, component: str, itype: str) -> Optional[float]:
         p = book.estimate(region, component, itype, rules=rules)
-        return p.usd_per_hour if p else None
+        return p.per_hour if p else None
 
     return estimate
 

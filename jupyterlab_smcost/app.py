@@ -411,7 +411,7 @@ class SmCostApp(ExtensionApp):
     def _build_service(self, log: logging.Logger, config_errors: list[str]) -> SmCostService:
         serverapp = self.serverapp
         started_at = utcnow()
-        bundled = load_bundled()
+        book = PriceBook(load_bundled())
         # where state lives follows the machine (what the metadata says), as for the CLI
         detected = detect_environment(self.environment, self.metadata_path, log)
         kind = detected.kind
@@ -428,23 +428,19 @@ class SmCostApp(ExtensionApp):
             stop_server=self._stop_server,
             log=log,
             # local mode accepts any type we know the specs of
-            valid_local_types=PriceBook(bundled).known_types(),
+            valid_local_types=book.known_types(),
             detected=detected,
             environment_class=self.environment_class,
             aws_client_factory=aws_client,
             shutdown_kernel=self._shutdown_kernel_threadsafe,
         )
         live = self.live_prices if self.live_prices is not None else env.kind != "local"
-        book = PriceBook(
-            bundled,
-            live=LivePriceCache(
+        if live:
+            book.live = LivePriceCache(
                 state_path(self.price_cache_dir, kind, "prices"),
                 self.price_cache_ttl,
                 client_factory=lambda: aws_client("pricing", PRICING_API_REGION),
             )
-            if live
-            else None,
-        )
         bounds = Bounds(self.min_idle_timeout, self.max_idle_timeout)
         defaults = IdleSettings(
             enabled=self.shutdown_enabled,

@@ -32,11 +32,14 @@ from .pricing import (
     COMPONENTS,
     HOURS_PER_DAY,
     HOURS_PER_MONTH,
+    USD,
     LivePriceCache,
-    Price,
     PriceBook,
+    Quote,
     Specs,
     canonical_component,
+    currency_symbol,
+    money,
     price_row,
 )
 from .state import state_path
@@ -82,8 +85,9 @@ def table(headers: list[str], rows: list[list[str]], right: frozenset[int] = fro
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
-def _usd(value: Optional[float], digits: int = 2) -> str:
-    return "unknown" if value is None else f"${value:,.{digits}f}"
+def _per(unit: str, currency: str = USD) -> str:
+    """A money column's header: ``$/HOUR``."""
+    return f"{currency_symbol(currency)}/{unit}"
 
 
 def _source(source: str, as_of: Optional[str]) -> str:
@@ -117,21 +121,21 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
         json.dump(doc, out, indent=2)
         out.write("\n")
         return 0
-    idle = sorted(report.idle, key=lambda e: (-(e.usd_per_day or 0), e.name))
+    idle = sorted(report.idle, key=lambda e: (-(e.per_day or 0), e.name))
     if idle:
         rows = [
             [
                 e.name,
                 "; ".join(v.describe() for v in e.variants),
-                _usd(e.usd_per_day),
-                _source(e.price_source, e.price_as_of),
+                money(e.per_day, USD),
+                _source(e.source, e.as_of),
                 (e.created_at or "")[:16].replace("T", " "),
             ]
             for e in idle
         ]
         out.write(
             table(
-                ["ENDPOINT", "VARIANTS", "$/DAY", "PRICE", "CREATED (UTC)"],
+                ["ENDPOINT", "VARIANTS", _per("DAY"), "PRICE", "CREATED (UTC)"],
                 rows,
                 right=frozenset({2}),
             )
@@ -141,7 +145,7 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     out.write(
         f"{len(idle)} of {len(report.endpoints)} InService endpoints in {report.region} "
         f"had no invocations in the last {report.hours:g} h"
-        + (f": {_usd(report.idle_usd_per_day)}/day{unpriced}" if idle else "")
+        + (f": {money(report.idle_per_day, USD)}/day{unpriced}" if idle else "")
         + ".\n"
     )
     for s in report.skipped:
@@ -227,13 +231,7 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "as_of": book.as_of(region, component),
             "refreshed": fetched,
             "items": [
-                {
-                    **price_row(t, p, s),
-                    "usd_per_day": None
-                    if p.usd_per_hour is None
-                    else round(p.usd_per_hour * HOURS_PER_DAY, 4),
-                }
-                for t, p, s in rows
+                {**price_row(t, p, s), "per_day": p.for_hours(HOURS_PER_DAY)} for t, p, s in rows
             ],
         }
         json.dump(doc, out, indent=2)
@@ -249,15 +247,15 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     notes: dict[str, int] = {}  # each distinct citation or estimate, numbered once
 
-    def source(p: Price) -> str:
+    def source(p: Quote) -> str:
         n = notes.setdefault(p.detail, len(notes) + 1)
         return f"{_source(p.source, p.as_of)} [{n}]"
 
     body = [
         [
             t,
-            _usd(p.usd_per_hour, 4),
-            _usd(None if p.usd_per_hour is None else p.usd_per_hour * HOURS_PER_MONTH, 0),
+            money(p.per_hour, p.currency, 4),
+            money(p.for_hours(HOURS_PER_MONTH), p.currency, 0),
             str(s.vcpu) if s else "?",
             f"{s.memory_gib:g}" if s else "?",
             _gpu_column(s),
@@ -265,10 +263,19 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ]
         for t, p, s in rows
     ]
+    currency = rows[0][1].currency  # one region, one currency
     out.write(f"{component} on-demand prices in {region}:\n")
     out.write(
         table(
-            ["TYPE", "$/HOUR", "$/MONTH", "VCPU", "GIB", "GPU", "SOURCE"],
+            [
+                "TYPE",
+                _per("HOUR", currency),
+                _per("MONTH", currency),
+                "VCPU",
+                "GIB",
+                "GPU",
+                "SOURCE",
+            ],
             body,
             right=frozenset({1, 2, 3, 4}),
         )

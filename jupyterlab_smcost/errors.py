@@ -1,8 +1,16 @@
-"""The extension's error type: a code, a readable message and the HTTP status it maps to."""
+"""The root of the extension's one error hierarchy: a code, a readable message and the HTTP
+status it maps to. AWS failures are a kind of it (:class:`~.aws.errors.AwsError`).
+
+What is not an :class:`SmCostError` is a bug: handlers answer it with a generic 500 and log
+its traceback, background loops log its traceback and carry on."""
 
 from __future__ import annotations
 
 import json
+import logging
+
+#: what a client is told of a bug (the traceback goes to the server log)
+INTERNAL_ERROR = "internal error: see the server log"
 
 
 class SmCostError(Exception):
@@ -16,6 +24,13 @@ class SmCostError(Exception):
 
     def to_json(self) -> dict:
         return {"error": {"code": self.code, "message": self.message}}
+
+
+def log_bug(log: logging.Logger, what: str, exc: BaseException) -> str:
+    """Log a bug met in background work (``what``: what was being done) with its traceback;
+    returns what a person may be shown instead of the exception's own text."""
+    log.error("smcost: %s failed with an internal error", what, exc_info=exc)
+    return INTERNAL_ERROR
 
 
 def bad_input(message: str, code: str = "invalid_input") -> SmCostError:

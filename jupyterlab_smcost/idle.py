@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from .activity import Activity, ActivityMonitor, Busy, utcnow
+from .errors import SmCostError, log_bug
 from .settings import IdleSettings
 
 STATES = ("active", "idle", "busy", "disabled", "shutting_down", "error")
@@ -326,14 +327,17 @@ class IdleLoop:
         self.log.warning("smcost: shutting down: %s", why)
         try:
             done = await self._act()
-        except Exception as e:  # AWS refused, etc.: report, back off, retry
+        except Exception as e:  # AWS refused, or a bug: report, back off, retry
             self.state.shutting_down = False
             self.state.failures += 1
-            self.state.error = getattr(e, "message", None) or str(e)
             backoff = min(60 * 2 ** (self.state.failures - 1), 900)
-            self.log.error(
-                "smcost: shutdown failed (%s); retrying in %d s", self.state.error, backoff
-            )
+            if isinstance(e, SmCostError):
+                self.state.error = e.message
+                self.log.error(
+                    "smcost: shutdown failed (%s); retrying in %d s", self.state.error, backoff
+                )
+            else:  # the traceback in the log, a generic reason in the status
+                self.state.error = log_bug(self.log, f"shutdown (retrying in {backoff} s)", e)
             self._arm_in(backoff)
             return
         self.state.error = None

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .pricing import HOURS_PER_MONTH, Price, Specs, family
+from .pricing import HOURS_PER_MONTH, Quote, Specs, family, money
 from .usage import UsageSummary
 
 HEADROOM = 0.7  # a candidate fits when the p95 need is at most 70% of what it offers
@@ -34,7 +34,7 @@ GPU_IDLE = 0.05  # GPUs under 5% (p95) over the window: idle
 BURSTABLE_BASELINE = 0.2
 EXCLUDED_PREFIXES = ("ml.eia", "ml.inf", "ml.trn")
 
-Candidate = tuple[str, Price, Optional[Specs]]
+Candidate = tuple[str, Quote, Optional[Specs]]
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,10 @@ def _pct(x: Optional[float]) -> str:
     return "n/a" if x is None else f"{100 * x:.0f}%"
 
 
-def _money(x: float) -> str:
-    return f"${x:,.2f}"
-
-
 def recommend(
     summary: UsageSummary,
     current_type: Optional[str],
-    current_price: Price,
+    current_price: Quote,
     current_specs: Optional[Specs],
     candidates: Sequence[Candidate],
     *,
@@ -121,7 +117,8 @@ def recommend(
         cpu_avg_vcpu=summary.cpu_p50_vcpu or 0.0,
         mem_gib=summary.mem_p95_gib,
     )
-    cur_usd = current_price.usd_per_hour
+    cur_usd = current_price.per_hour
+    currency = current_price.currency
     has_gpu = current_specs.gpu_count > 0
     gpu_measured = summary.gpu_count > 0 and summary.gpu_p95 is not None
     gpu_idle = has_gpu and gpu_measured and (summary.gpu_p95 or 0.0) < GPU_IDLE
@@ -138,29 +135,29 @@ def recommend(
         if s is not None and t != current_type and not t.startswith(EXCLUDED_PREFIXES) and gpu_ok(s)
     ]
 
-    def item(rule: str, t: str, p: Price, s: Specs, why: str) -> dict[str, Any]:
-        usd = p.usd_per_hour
+    def item(rule: str, t: str, p: Quote, s: Specs, why: str) -> dict[str, Any]:
+        usd = p.per_hour
         savings = None
-        if usd is not None and cur_usd is not None:
+        if usd is not None and cur_usd is not None and p.currency == currency:
             savings = round((cur_usd - usd) * HOURS_PER_MONTH, 2)
+        rates = " vs ".join(f"{money(x, currency, significant=4)}/h" for x in (usd, cur_usd))
         if usd is None:
             why += f"; the price of {t} is unknown here, so the cost difference is unknown"
         elif cur_usd is None:
             why += f"; the price of {current_type} is unknown, so savings are unknown"
         elif savings is not None and savings < 0:
-            why += f"; it costs {_money(-savings)}/month more (${usd}/h vs ${cur_usd}/h)"
+            why += f"; it costs {money(-savings, currency)}/month more ({rates})"
         elif savings is not None:
-            why += f"; saves {_money(savings)}/month (${usd}/h vs ${cur_usd}/h)"
+            why += f"; saves {money(savings, currency)}/month ({rates})"
         if p.source == "estimated":
             why += f" (price estimated: {p.detail})"
         return {
             "type": t,
             "rule": rule,
             "reason": why,
-            "usd_per_hour": usd,
-            "price_source": p.source,
-            "price_as_of": p.as_of,
-            "savings_usd_per_month": savings,
+            "price": p.to_json(),
+            "savings_per_month": savings,
+            "currency": currency,
             "confidence": conf,
             "vcpu": s.vcpu,
             "memory_gib": s.memory_gib,
@@ -169,10 +166,10 @@ def recommend(
         }
 
     def cheapest(rows: list[Candidate]) -> Optional[Candidate]:
-        priced = [r for r in rows if r[1].usd_per_hour is not None]
+        priced = [r for r in rows if r[1].per_hour is not None]
         if not priced:
             return None
-        return min(priced, key=lambda r: (r[1].usd_per_hour, r[2].vcpu, r[2].memory_gib, r[0]))  # type: ignore
+        return min(priced, key=lambda r: (r[1].per_hour, r[2].vcpu, r[2].memory_gib, r[0]))  # type: ignore
 
     cpu_short = summary.cpu_p95 > SATURATED
     mem_short = summary.mem_p95 > SATURATED
@@ -217,7 +214,7 @@ def recommend(
     cheaper = [
         (t, p, s)
         for t, p, s in pool
-        if p.usd_per_hour is not None and p.usd_per_hour < cur_usd and _fits(t, s, needs)
+        if p.per_hour is not None and p.per_hour < cur_usd and _fits(t, s, needs)
     ]
     best = cheapest(cheaper)
     if gpu_idle:

@@ -13,28 +13,29 @@ import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Optional, TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from .activity import ActivityMonitor, Busy, utcnow
-from .aws.errors import describe_aws_error
+from .aws.errors import as_aws_error
 from .background import BackgroundDetector
 from .environments import Environment, IdleContext, SwitchProgress
-from .errors import SmCostError, bad_input, conflict, excerpt, unavailable
-from .history import (
-    HOUR,
-    KEPT_S,
-    HistoryRecorder,
-    Running,
-    choose_step,
-    read_usage,
-    series,
-    spend,
-    window_summary,
-)
+from .errors import SmCostError, bad_input, conflict, excerpt, log_bug, unavailable
+from .history import HistoryRecorder, Running, window_summary
+from .history.reports import history_head, history_span, iso, read_history, session_cost
 from .idle import IdleLoop, IdleStatus, effective_timeout
-from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, LivePriceCache, Price, PriceBook, price_row
-from .recommend import GPU_IDLE, HEADROOM, SATURATED, recommend
+from .pricing import (
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH,
+    USD,
+    LivePriceCache,
+    PriceBook,
+    Quote,
+    price_row,
+)
+from .recommend import recommend
 from .settings import IdleSettings, SettingsStore
 from .usage import UsageSampler, UsageSummary
 
@@ -83,6 +84,7 @@ class SmCostService:
         self._types: Optional[list[str]] = None
         self._types_task: Optional[asyncio.Future[Any]] = None
         self.price_error: Optional[str] = None
+        self._types_error: Optional[str] = None
         self._started = False
         self._env_info: Optional[dict[str, Any]] = None
         self.switch: Optional[SwitchProgress] = None
@@ -121,15 +123,13 @@ class SmCostService:
         action: str = "",
         executor: Optional[ThreadPoolExecutor] = None,
     ) -> T:
-        """Run ``fn`` in the pool; AWS failures become SmCostErrors with a readable message."""
+        """Run ``fn`` in the pool; AWS failures become :class:`AwsError`s with a readable
+        message. Anything else is a bug: it propagates as it is."""
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(executor or self.executor, fn, *args)
-        except SmCostError:
-            raise
-        except Exception as e:
-            code, message, status = describe_aws_error(e, action)
-            raise SmCostError(code, message, status) from e
+        except (ClientError, BotoCoreError) as e:
+            raise as_aws_error(e, action) from e
 
     def start(self) -> None:
         """Start the idle loop and the first reads (from the extension's start hook, on
@@ -178,8 +178,12 @@ class SmCostService:
                 self.env.instance_types, action="read the instance type"
             )
         except SmCostError as e:
+            self._types_error = e.message
             self.log.error("smcost: %s", e.message)
+        except Exception as e:  # a bug: logged with its traceback, retried after the TTL
+            self._types_error = log_bug(self.log, "reading the instance type", e)
         else:
+            self._types_error = None
             if types != self._types:
                 self._types = types
                 self.idle.poke()  # the price, so the effective timeout, may have changed
@@ -236,6 +240,8 @@ class SmCostService:
             self.log.warning(
                 "smcost: live prices unavailable, using the bundled snapshot: %s", e.message
             )
+        except Exception as e:  # a bug: the next refresh tries again
+            self.price_error = log_bug(self.log, "the live price refresh", e)
         finally:
             self.idle.poke()  # the price may change the idle timeout (idle_timeout_by_price)
             self._note_running()  # and the price in force that spend is counted at
@@ -246,18 +252,30 @@ class SmCostService:
         if self.background and self.store.settings.count_background:
             await asyncio.get_running_loop().run_in_executor(None, self.background.refresh)
 
-    def current_price(self, types: list[str]) -> Price:
-        if not types and self._types == []:  # read from AWS: nothing billed runs (Studio Classic)
-            return Price(0.0, "live", None, "no billed app is running")
-        if not types:
-            return Price(None, "unknown", None, "instance type not known yet")
-        return self.prices.total(self.env.region, self.env.component, types)
+    def current_price(self, types: list[str]) -> Quote:
+        """What runs now costs: the book's quote for ``types`` (none read from AWS: nothing
+        billed runs), or unknown while the types are not known."""
+        region, component = self.env.region, self.env.component
+        if not types and self._types is None:
+            why = "the instance type is not known yet"
+            if self._types_error:
+                why = f"the instance type could not be read: {self._types_error}"
+            return Quote(None, "unknown", None, why, region, component)
+        return self.prices.total(region, component, types)
+
+    def since_start(self, price: Quote, now: datetime) -> tuple[Optional[float], str]:
+        """(cost since this server started, basis): from the history's running spans, each at
+        the price in force then; with history off, this uptime at the current price."""
+        if self.history is not None:
+            return session_cost(self.history.session_hours()), "history"
+        hours = max(0.0, (now - self.started_at).total_seconds() / 3600)
+        return price.for_hours(hours), "uptime"
 
     def timeout_for(self, settings: IdleSettings) -> int:
         if not self.by_price:
             return settings.timeout_s
         price = self.current_price(self._types or [])
-        return effective_timeout(settings.timeout_s, price.usd_per_hour, self.by_price)
+        return effective_timeout(settings.timeout_s, price.per_hour, self.by_price)
 
     def _context(self, idle: bool = False) -> IdleContext:
         """What the environment may need to know of this server, read here on the event
@@ -290,6 +308,8 @@ class SmCostService:
                 )
         except SmCostError as e:  # AWS refused: try again next round
             self.log.warning("smcost: %s", e.message)
+        except Exception as e:  # a bug: logged with its traceback, tried again next round
+            log_bug(self.log, "housekeeping", e)
         finally:
             if self._started and self._housekeeping is not None:
                 self._schedule_housekeeping()
@@ -308,8 +328,7 @@ class SmCostService:
         idle = await self.idle.status()
         price = self.current_price(types)
         now = self._clock()
-        hours = max(0.0, (now - self.started_at).total_seconds() / 3600)
-        usd = price.usd_per_hour
+        since_start, basis = self.since_start(price, now)
         primary = types[0] if types else None
         specs = self.prices.specs(primary) if primary else None
         return {
@@ -323,20 +342,14 @@ class SmCostService:
                 "gpu_model": specs.gpu_model if specs else None,
                 "gpu_memory_gib": specs.gpu_memory_gib if specs else None,
             },
-            "price": {
-                "usd_per_hour": usd,
-                "component": self.env.component,
-                "source": price.source,
-                "as_of": price.as_of,
-                "detail": price.detail,
-            },
+            "price": price.to_json(),
             "cost": {
                 "started_at": self.started_at.isoformat(),
-                "since_start_usd": None if usd is None else round(usd * hours, 4),
-                "projected_usd_per_day": None if usd is None else round(usd * HOURS_PER_DAY, 2),
-                "projected_usd_per_month": (
-                    None if usd is None else round(usd * HOURS_PER_MONTH, 2)
-                ),
+                "since_start": since_start,
+                "projected_per_day": price.for_hours(HOURS_PER_DAY, 2),
+                "projected_per_month": price.for_hours(HOURS_PER_MONTH, 2),
+                "currency": price.currency,
+                "basis": basis,
             },
             "idle": self._idle_json(idle),
             "server_time": now.isoformat(),
@@ -500,6 +513,9 @@ class SmCostService:
             progress.state = "failed"
             progress.error = e.message
             self.log.error("smcost: switch to %s failed: %s", progress.target, e.message)
+        except Exception as e:
+            progress.state = "failed"
+            progress.error = log_bug(self.log, f"the switch to {progress.target}", e)
         finally:
             self.idle.set_busy("switch", None)
         if progress.state == "succeeded":
@@ -534,11 +550,7 @@ class SmCostService:
             "interval_s": sampler.interval_s if sampler else None,
             "kept": kept,
             "utilization": summary.to_json(),
-            "current": {
-                "type": primary,
-                "usd_per_hour": price.usd_per_hour,
-                "price_source": price.source,
-            },
+            "current": {"type": primary, "price": price.to_json()},
             "items": [],
             "reason": None,
         }
@@ -596,7 +608,7 @@ class SmCostService:
         summary = window_summary(window.window_s, raw, kept, sampler.interval_s)
         return summary, {
             "samples": sum(a.n for _, a in kept),
-            "since": _iso(min(t for t, _ in kept)) if kept else None,
+            "since": iso(min(t for t, _ in kept)) if kept else None,
             "instance_type": instance_type,
         }
 
@@ -611,7 +623,7 @@ class SmCostService:
         for i, t in enumerate(self._types):
             p = self.prices.price(region, component, t)
             slot = self._types[:i].count(t)  # two apps of one type: two spans
-            running.append(Running(t, region, component, p.usd_per_hour, p.source, p.as_of, slot))
+            running.append(Running.of(p, slot))
         single = len(self._types) == 1 and self.env.usage_measures_instance
         self.history.set_running(running, self._types[0] if single else None)
 
@@ -621,50 +633,21 @@ class SmCostService:
         types = await self.instance_types()
         sampler = self.usage_sampler
         window_s = sampler.window.window_s if sampler else None
-        now = utcnow()
-        until = now.timestamp()
-        oldest = until - KEPT_S[HOUR]
-        start = since.timestamp() if since is not None else until - (window_s or HOUR)
-        start = min(max(start, oldest), until)
-        step = choose_step(step, start, until)
-        out: dict[str, Any] = {
-            "enabled": self.history is not None,
-            "since": _iso(start),
-            "until": _iso(until),
-            "step_s": step,
-            "window_s": window_s,
-            "instance_type": types[0] if len(types) == 1 else None,
-            "thresholds": {
-                "cpu_saturated": SATURATED,
-                "mem_saturated": SATURATED,
-                "gpu_idle": GPU_IDLE,
-                "headroom": HEADROOM,
-            },
-            "kept_since": None,
-            "usage": [],
-            "spend": None,
-            "billed": None,
-        }
+        until = utcnow().timestamp()
+        start, step = history_span(
+            since.timestamp() if since is not None else None, until, step, window_s
+        )
+        single = types[0] if len(types) == 1 else None
+        out = history_head(start, until, step, window_s, single, self.history is not None)
         if self.history is None:
             out["reason"] = "usage history is off (SmCostApp.history_file is empty)"
             return out
         history = self.history
 
         def read() -> dict[str, Any]:
-            rows = read_usage(history.store, history.pending(), start, until, step)
-            first_day = datetime.fromtimestamp(start, timezone.utc).date()
-            month = now.date().replace(day=1)
-            spans_from = min(
-                start, datetime(month.year, month.month, 1, tzinfo=timezone.utc).timestamp()
-            )
-            oldest_kept = history.store.oldest()
             if self.cost_explorer and self._billed is None:
                 self._billed = _load_billed(history)
-            return {
-                "usage": series(rows, step),
-                "spend": spend(history.spans(spans_from), first_day, until),
-                "kept_since": None if oldest_kept is None else _iso(oldest_kept),
-            }
+            return read_history(history, start, until, step)
 
         out.update(await self.run_blocking(read, action="read the usage history"))
         out["billed"] = self._billed_json()
@@ -705,16 +688,19 @@ class SmCostService:
             if state == "error":
                 self.log.warning("smcost: %s", e.message)
             self._billed = {**_billed_empty(state), "message": e.message}
+        except Exception as e:  # a bug: retried like an AWS failure (BILLED_RETRY_S)
+            message = log_bug(self.log, "reading billed spend", e)
+            self._billed = {**_billed_empty("error"), "message": message}
         else:
             month = today.replace(day=1)
             self._billed = {
                 **_billed_empty("ok"),
                 "tag": {"key": got.tag_key, "value": got.tag_value},
                 "days": [
-                    {"date": d.day.isoformat(), "usd": round(d.usd, 4), "estimated": d.estimated}
+                    {"date": d.day.isoformat(), "amount": round(d.usd, 4), "estimated": d.estimated}
                     for d in got.days
                 ],
-                "month_to_date_usd": round(sum(d.usd for d in got.days if d.day >= month), 4),
+                "month_to_date": round(sum(d.usd for d in got.days if d.day >= month), 4),
                 "through": (today - timedelta(days=1)).isoformat(),
             }
         self._billed["fetched_at"] = utcnow().isoformat()
@@ -730,14 +716,15 @@ class SmCostService:
         price = self.current_price(self._types or [])
         now = self._clock()
         st = self.idle.last_status
-        hours = max(0.0, (now - self.started_at).total_seconds() / 3600)
+        usd = price.currency == USD  # the gauges are in USD
+        since_start = self.since_start(price, now)[0]
         return {
-            "usd_per_hour": price.usd_per_hour,
+            "usd_per_hour": price.per_hour if usd else None,
             "idle_s": None if st is None else (now - st.last_activity).total_seconds(),
             "remaining_s": (
                 None if st is None or st.deadline is None else (st.deadline - now).total_seconds()
             ),
-            "since_start_usd": None if price.usd_per_hour is None else price.usd_per_hour * hours,
+            "since_start_usd": since_start if usd else None,
             "background_scans": self.background.scans if self.background else None,
             "background_quiet_samples": self.background.skipped if self.background else None,
             "background_scan_seconds": self.background.scan_seconds if self.background else None,
@@ -762,10 +749,6 @@ def excerpt_name(text: str) -> str:
     return text if len(text) <= 80 else excerpt(text)
 
 
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
-
-
 def _billed_empty(state: str) -> dict[str, Any]:
     return {
         "state": state,
@@ -773,7 +756,8 @@ def _billed_empty(state: str) -> dict[str, Any]:
         "note": "billed by AWS (Cost Explorer): up to a day late; today is not included",
         "tag": None,
         "days": [],
-        "month_to_date_usd": None,
+        "currency": USD,  # Cost Explorer's unit (aws.costs refuses any other)
+        "month_to_date": None,
         "through": None,
         "fetched_at": None,
     }
@@ -786,4 +770,7 @@ def _load_billed(history: HistoryRecorder) -> Optional[dict[str, Any]]:
         billed = json.loads(text) if text else None
     except ValueError:
         return None
-    return billed if isinstance(billed, dict) and billed.get("state") == "ok" else None
+    if not isinstance(billed, dict) or billed.get("state") != "ok":
+        return None
+    # kept by an earlier version in another shape (month_to_date_usd): ask again
+    return billed if "month_to_date" in billed and "currency" in billed else None

@@ -465,10 +465,35 @@ export interface components {
         /** @enum {string} */
         EnvironmentKind: "local" | "notebook-instance" | "studio-classic" | "studio-space";
         /**
-         * @description live: the AWS Price List API (cached); bundled: the snapshot shipped in the package; estimated: derived from other known prices (the same type under another component or in another region times a measured ratio, or the type's family), `detail` says from what; unknown: nothing close enough to estimate from
+         * @description live: the AWS Price List API (cached); bundled: the snapshot shipped in the package; estimated: derived from other known prices (the same type under another component or in another region times a measured ratio, or the type's family), `detail` says from what; unknown: no price (`detail` says why, `fix` what would make it known); not_billed: nothing billed runs (e.g. Studio Classic with no KernelGateway app, a serverless endpoint), `per_hour` 0
          * @enum {string}
          */
-        PriceSource: "live" | "bundled" | "estimated" | "unknown";
+        PriceSource: "live" | "bundled" | "estimated" | "unknown" | "not_billed";
+        /**
+         * @description ISO 4217; USD in the aws partition (CNY in aws-cn)
+         * @enum {string}
+         */
+        Currency: "USD" | "CNY";
+        /** @description One price, the same shape wherever a price shows. Amounts next to it are in its `currency`; amounts in different currencies are never summed. */
+        PriceQuote: {
+            /** @description in `currency`; null: unknown */
+            per_hour: number | null;
+            currency: components["schemas"]["Currency"];
+            source: components["schemas"]["PriceSource"];
+            /** @description date (or month) the figure was published or seen */
+            as_of: string | null;
+            /** @description the citation, how an estimate was made, or why the price is unknown */
+            detail: string;
+            /** @description For an unknown price, what would make it known (e.g. allow pricing:GetProducts on the role; a route to the Price List API); else null */
+            fix: string | null;
+            region: string;
+            /** @description the Price List component, e.g. Studio-JupyterLab */
+            component: string;
+            /** @description null for a sum */
+            instance_type: string | null;
+            /** @description the parts of a sum (several billed apps), else null */
+            parts: components["schemas"]["PriceQuote"][] | null;
+        };
         Environment: {
             kind: components["schemas"]["EnvironmentKind"];
             region: string;
@@ -487,22 +512,21 @@ export interface components {
             gpu_model: string | null;
             gpu_memory_gib?: number | null;
         };
-        Price: {
-            usd_per_hour: number | null;
-            component: string;
-            source: components["schemas"]["PriceSource"];
-            /** @description date (or month) of the figure */
-            as_of: string | null;
-            /** @description citation, or how an estimate was made */
-            detail?: string;
-        };
         Cost: {
             /** Format: date-time */
             started_at: string;
-            since_start_usd: number | null;
-            projected_usd_per_day: number | null;
-            /** @description 730 h */
-            projected_usd_per_month: number | null;
+            /** @description What this server's running time cost (see basis); null when some of it ran at an unknown price */
+            since_start: number | null;
+            /** @description 24 h at the price now */
+            projected_per_day: number | null;
+            /** @description 730 h at the price now */
+            projected_per_month: number | null;
+            currency: components["schemas"]["Currency"];
+            /**
+             * @description history: the time each instance type ran since the server started, each at the price in force then (the history's running spans); uptime: the usage history is off (SmCostApp.history_file), so the server's uptime x the price now
+             * @enum {string}
+             */
+            basis: "history" | "uptime";
         };
         Idle: {
             enabled: boolean;
@@ -533,7 +557,7 @@ export interface components {
             config_errors: string[];
             environment: components["schemas"]["Environment"];
             instance: components["schemas"]["Instance"];
-            price: components["schemas"]["Price"];
+            price: components["schemas"]["PriceQuote"];
             cost: components["schemas"]["Cost"];
             idle: components["schemas"]["Idle"];
             /** Format: date-time */
@@ -565,14 +589,11 @@ export interface components {
             region: string;
             component: string;
             as_of: string | null;
+            /** @description why the last live fetch failed (null: it did not) */
             live_error?: string | null;
             items: {
                 type: string;
-                usd_per_hour: number | null;
-                source: components["schemas"]["PriceSource"];
-                as_of?: string | null;
-                /** @description citation, or how an estimate was made */
-                detail?: string;
+                price: components["schemas"]["PriceQuote"];
                 vcpu: number | null;
                 memory_gib: number | null;
                 gpu_count: number | null;
@@ -631,12 +652,10 @@ export interface components {
             /** @enum {string} */
             rule: "over_provisioned" | "gpu_idle" | "under_provisioned";
             reason: string;
-            /** @description null: price unknown */
-            usd_per_hour: number | null;
-            price_source: components["schemas"]["PriceSource"];
-            price_as_of?: string | null;
+            price: components["schemas"]["PriceQuote"];
             /** @description (current - this) x 730 h; negative when it costs more; null if unknown */
-            savings_usd_per_month: number | null;
+            savings_per_month: number | null;
+            currency: components["schemas"]["Currency"];
             /** @enum {string} */
             confidence: "low" | "medium" | "high";
             vcpu?: number;
@@ -659,9 +678,8 @@ export interface components {
             } | null;
             utilization: components["schemas"]["Utilization"];
             current?: {
-                type?: string | null;
-                usd_per_hour?: number | null;
-                price_source?: components["schemas"]["PriceSource"];
+                type: string | null;
+                price: components["schemas"]["PriceQuote"];
             };
             items: components["schemas"]["Recommendation"][];
             /** @description why there are no items */
@@ -687,19 +705,16 @@ export interface components {
             gpu_mem_total_gib?: number | null;
         };
         SpendTally: {
-            /** @description hours x price in force, for the priced hours */
-            usd: number;
+            /** @description hours x price in force, for the priced hours (in the spend's currency) */
+            amount: number;
             /** @description instance hours this server saw running */
             hours: number;
-            /** @description hours of a type whose price is unknown (not in usd: usd is then a floor) */
+            /** @description hours of a type whose price is unknown (not in amount: it is then a floor) */
             unpriced_hours: number;
             prices: {
-                instance_type: string;
-                usd_per_hour: number | null;
-                source: components["schemas"]["PriceSource"];
-                as_of: string | null;
+                price: components["schemas"]["PriceQuote"];
                 hours: number;
-                usd: number | null;
+                amount: number | null;
             }[];
         };
         /** @enum {string} */
@@ -713,14 +728,15 @@ export interface components {
                 key: string;
                 value: string;
             } | null;
+            currency: components["schemas"]["Currency"];
             days: {
                 /** Format: date */
                 date: string;
-                usd: number;
+                amount: number;
                 /** @description Cost Explorer may still revise it */
                 estimated: boolean;
             }[];
-            month_to_date_usd: number | null;
+            month_to_date: number | null;
             /**
              * Format: date
              * @description last day included
@@ -756,6 +772,7 @@ export interface components {
             kept_since: string | null;
             usage: components["schemas"]["UsagePoint"][];
             spend: {
+                currency: components["schemas"]["Currency"];
                 days: (components["schemas"]["SpendTally"] & {
                     /** Format: date */
                     date: string;
@@ -796,9 +813,10 @@ export interface components {
 export type SchemaError = components['schemas']['Error'];
 export type SchemaEnvironmentKind = components['schemas']['EnvironmentKind'];
 export type SchemaPriceSource = components['schemas']['PriceSource'];
+export type SchemaCurrency = components['schemas']['Currency'];
+export type SchemaPriceQuote = components['schemas']['PriceQuote'];
 export type SchemaEnvironment = components['schemas']['Environment'];
 export type SchemaInstance = components['schemas']['Instance'];
-export type SchemaPrice = components['schemas']['Price'];
 export type SchemaCost = components['schemas']['Cost'];
 export type SchemaIdle = components['schemas']['Idle'];
 export type SchemaStatus = components['schemas']['Status'];
@@ -831,7 +849,9 @@ type ReadonlyArray<T> = [
 export const pathsShutdownPostResponses202ContentApplicationJsonStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/shutdown"]["post"]["responses"]["202"]["content"]["application/json"]["state"]> = ["shutting_down"];
 export const pathsHistoryGetParametersQueryStepValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["step"]> = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 export const environmentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnvironmentKind"]> = ["local", "notebook-instance", "studio-classic", "studio-space"];
-export const priceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceSource"]> = ["live", "bundled", "estimated", "unknown"];
+export const priceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceSource"]> = ["live", "bundled", "estimated", "unknown", "not_billed"];
+export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["USD", "CNY"];
+export const costBasisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Cost"]["basis"]> = ["history", "uptime"];
 export const idleStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Idle"]["state"]> = ["active", "idle", "busy", "disabled", "shutting_down", "error"];
 export const switchStepsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Switch"]["steps"]["status"]> = ["done", "running", "waiting", "manual", "failed"];
 export const switchActiveStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SwitchActiveState"]> = ["pending", "running"];

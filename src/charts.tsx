@@ -284,17 +284,18 @@ export function mapSpendSeries(h: IHistory): ISpendSeries {
     const b = billedDays.get(d.date);
     return {
       date: d.date,
-      usd: d.usd,
+      usd: d.amount,
       hours: d.hours,
       unpricedHours: d.unpriced_hours,
-      billed: b ? b.usd : null,
+      billed: b ? b.amount : null,
       billedEstimated: b ? b.estimated : false
     };
   });
   const sources = new Set<string>();
   for (const d of spend?.days ?? []) {
     for (const p of d.prices) {
-      sources.add(p.as_of ? `${p.source} ${p.as_of}` : p.source);
+      const q = p.price;
+      sources.add(q.as_of ? `${q.source} ${q.as_of}` : q.source);
     }
   }
   const mtd = spend?.month_to_date;
@@ -304,14 +305,14 @@ export function mapSpendSeries(h: IHistory): ISpendSeries {
     total: days.reduce((sum, d) => sum + d.usd, 0),
     unpricedHours: days.reduce((sum, d) => sum + d.unpricedHours, 0),
     month: mtd?.month ?? '',
-    monthToDate: mtd?.usd ?? 0,
+    monthToDate: mtd?.amount ?? 0,
     monthUnpricedHours: mtd?.unpriced_hours ?? 0,
     sources: Array.from(sources).sort(),
     billed: h.billed
       ? {
           state: h.billed.state,
           message: h.billed.message,
-          monthToDate: h.billed.month_to_date_usd,
+          monthToDate: h.billed.month_to_date,
           through: h.billed.through,
           note: h.billed.note
         }

@@ -181,6 +181,8 @@ export function describeSource(source: PriceSource | string): string {
       return 'price snapshot bundled with the extension';
     case 'estimated':
       return 'estimate from close known prices';
+    case 'not_billed':
+      return 'nothing billed is running';
     default:
       return 'no price known for this type';
   }

@@ -161,7 +161,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
               ? 'Open documents are saved first. '
               : 'Unsaved changes in open documents are lost. ') +
             (status
-              ? `It costs ${formatRate(status.price.usd_per_hour)} while running.`
+              ? `It costs ${formatRate(status.price.per_hour)} while running.`
               : ''),
           buttons: [
             Dialog.cancelButton(),

@@ -429,15 +429,6 @@ export class SmCostModel implements IDisposable {
   }
 
   /**
-   * GET the latest switch once (null on 404: none yet); keeps following it
-   * while it is under way. Rejects on other errors (kept in `switchError`).
-   */
-  async loadSwitch(): Promise<ISwitchStatus | null> {
-    await this._fetchSwitch();
-    return this._switch;
-  }
-
-  /**
    * Once a second: notify countdown listeners and run the deadline checks
    * (also run after every fetch and at one-shot timers set for the warning
    * and save moments, which survive background-tab throttling better).

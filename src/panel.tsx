@@ -121,9 +121,7 @@ function InstanceSection({ status }: { status: IStatus }) {
       </Row>
       <Row label="Specs">{formatSpecs(instance)}</Row>
       <Row label="Price">
-        <span className="jp-SmCost-price">
-          {formatRate(price.usd_per_hour)}
-        </span>{' '}
+        <span className="jp-SmCost-price">{formatRate(price.per_hour)}</span>{' '}
         <span
           className={`jp-SmCost-badge jp-SmCost-badge-${price.source}`}
           title={describePrice(price)}
@@ -143,6 +141,12 @@ function InstanceSection({ status }: { status: IStatus }) {
           Estimated from {price.detail}
         </div>
       ) : null}
+      {price.source === 'unknown' && price.detail ? (
+        <div className="jp-SmCost-detail jp-SmCost-unknownPrice">
+          {price.detail}
+          {price.fix ? ` To fix: ${price.fix}.` : ''}
+        </div>
+      ) : null}
     </Section>
   );
 }
@@ -153,7 +157,7 @@ function SpendSection({ status }: { status: IStatus }) {
     <Section title="Spend" name="spend">
       <Row label="Since start">
         <span className="jp-SmCost-spendTotal">
-          {formatMoney(cost.since_start_usd)}
+          {formatMoney(cost.since_start)}
         </span>
       </Row>
       {cost.started_at ? (
@@ -167,9 +171,9 @@ function SpendSection({ status }: { status: IStatus }) {
           })}
         </div>
       ) : null}
-      <Row label="Per day">{formatMoney(cost.projected_usd_per_day)}</Row>
+      <Row label="Per day">{formatMoney(cost.projected_per_day)}</Row>
       <Row label="Per month">
-        {formatMoney(cost.projected_usd_per_month)}
+        {formatMoney(cost.projected_per_month)}
         <span className="jp-SmCost-asOf"> at this rate</span>
       </Row>
     </Section>
@@ -512,7 +516,7 @@ function RecommendationsSection(props: IProps & { status: IStatus }) {
       title: `Switch to ${rec.type}?`,
       body:
         `This replaces ${status.instance.type ?? 'the current instance'} ` +
-        `with ${rec.type} (${formatRate(rec.usd_per_hour)}). ` +
+        `with ${rec.type} (${formatRate(rec.price.per_hour)}). ` +
         'Save your work first: running kernels stop during the switch.',
       buttons: [
         Dialog.cancelButton(),
@@ -532,14 +536,14 @@ function RecommendationsSection(props: IProps & { status: IStatus }) {
           <li key={rec.type} className="jp-SmCost-rec">
             <div className="jp-SmCost-row">
               <strong>{rec.type}</strong>
-              <span>{formatRate(rec.usd_per_hour)}</span>
+              <span>{formatRate(rec.price.per_hour)}</span>
             </div>
             <div className="jp-SmCost-detail">{rec.reason}</div>
             <div className="jp-SmCost-detail">
-              {rec.savings_usd_per_month !== null
-                ? rec.savings_usd_per_month >= 0
-                  ? `saves ${formatMoney(rec.savings_usd_per_month)}/month`
-                  : `costs ${formatMoney(-rec.savings_usd_per_month)}/month more`
+              {rec.savings_per_month !== null
+                ? rec.savings_per_month >= 0
+                  ? `saves ${formatMoney(rec.savings_per_month)}/month`
+                  : `costs ${formatMoney(-rec.savings_per_month)}/month more`
                 : ''}
               {` · confidence ${rec.confidence}`}
             </div>

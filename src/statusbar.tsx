@@ -43,7 +43,7 @@ export class SmCostStatusItem extends Widget {
       const idle = status.idle;
       text = statusBarText(
         status.instance.type,
-        status.price.usd_per_hour,
+        status.price.per_hour,
         idle.state,
         this._model.remaining(),
         this._model.configErrors.length > 0

@@ -36,7 +36,7 @@ export type PriceSource = Schemas['PriceSource'];
 export type IdleState = Schemas['Idle']['state'];
 export type IEnvironment = Schemas['Environment'];
 export type IInstance = Schemas['Instance'];
-export type IPrice = Schemas['Price'];
+export type IPrice = Schemas['PriceQuote'];
 export type ICost = Schemas['Cost'];
 export type IIdle = Schemas['Idle'];
 /** GET smcost/status */

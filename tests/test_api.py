@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyterlab_smcost.errors import SmCostError
 from jupyterlab_smcost.handlers import BaseHandler
+from jupyterlab_smcost.history import HistoryRecorder, Running
 
 
 async def test_status_has_every_field_in_local_mode(jp_fetch: Any) -> None:
@@ -28,14 +31,22 @@ async def test_status_has_every_field_in_local_mode(jp_fetch: Any) -> None:
         0,
     )
     price = body["price"]
-    assert (price["usd_per_hour"], price["source"], price["as_of"], price["component"]) == (
+    assert (price["per_hour"], price["source"], price["as_of"], price["component"]) == (
         0.23,
         "bundled",
         "2026-09-24",
         "Studio-JupyterLab",
     )
-    assert body["cost"]["projected_usd_per_day"] == 5.52
-    assert body["cost"]["projected_usd_per_month"] == pytest.approx(167.9)
+    assert (price["currency"], price["region"], price["instance_type"]) == (
+        "USD",
+        "us-east-1",
+        "ml.m5.xlarge",
+    )
+    assert price["parts"] is None and price["fix"] is None
+    cost = body["cost"]
+    assert cost["projected_per_day"] == 5.52
+    assert cost["projected_per_month"] == pytest.approx(167.9)
+    assert (cost["currency"], cost["basis"]) == ("USD", "history")
     idle = body["idle"]
     assert idle["state"] == "active" and idle["timeout_s"] == 3600
     assert idle["last_activity_source"] == "server start"
@@ -48,15 +59,50 @@ async def test_status_has_every_field_in_local_mode(jp_fetch: Any) -> None:
 async def test_status_gpu_type_other_region(jp_fetch: Any) -> None:
     _, body = await fetch_json(jp_fetch, "smcost", "status")
     assert body["instance"]["gpu_model"] == "NVIDIA A10G"
-    assert body["price"]["usd_per_hour"] == 1.41 and body["price"]["as_of"] == "2026-09-01"
+    assert body["price"]["per_hour"] == 1.41 and body["price"]["as_of"] == "2026-09-01"
 
 
 @pytest.mark.parametrize("smcost_config", [{"instance_type": "ml.x9.huge"}])
 async def test_unknown_type_says_unknown(jp_fetch: Any) -> None:
     _, body = await fetch_json(jp_fetch, "smcost", "status")
     validate_response("/status", "get", 200, body)
-    assert body["price"]["source"] == "unknown" and body["price"]["usd_per_hour"] is None
-    assert body["cost"]["since_start_usd"] is None
+    assert body["price"]["source"] == "unknown" and body["price"]["per_hour"] is None
+    assert body["cost"]["since_start"] is None
+
+
+async def test_cost_since_start_counts_the_history_spans_at_their_prices(
+    jp_fetch: Any, smcost_service: Any
+) -> None:
+    """Half an hour at $1.00/h, then half an hour at the $0.23/h in force now: the cost
+    since start is what each span cost, not the price now x the uptime."""
+    now = time.time()
+    clock = {"t": now - 3600}
+    recorder = HistoryRecorder(smcost_service.history.store, clock=lambda: clock["t"])
+    smcost_service.history = recorder
+    region, component = "us-east-1", "Studio-JupyterLab"
+    dear = Running("ml.m5.xlarge", region, component, 1.0, "bundled", "2026-09-24")
+    recorder.set_running([dear], "ml.m5.xlarge")
+    clock["t"] = now - 1800
+    recorder.set_running([replace(dear, per_hour=0.23)], "ml.m5.xlarge")
+    clock["t"] = now
+    code, body = await fetch_json(jp_fetch, "smcost", "status")
+    assert code == 200
+    validate_response("/status", "get", 200, body)
+    assert body["price"]["per_hour"] == 0.23
+    assert body["cost"]["since_start"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.23, abs=1e-4)
+    assert body["cost"]["basis"] == "history"
+
+
+@pytest.mark.parametrize("smcost_config", [{"history_file": ""}])
+async def test_cost_since_start_without_history_is_uptime_at_the_price_now(
+    jp_fetch: Any, smcost_service: Any
+) -> None:
+    code, body = await fetch_json(jp_fetch, "smcost", "status")
+    validate_response("/status", "get", 200, body)
+    cost = body["cost"]
+    assert cost["basis"] == "uptime" and cost["currency"] == "USD"
+    uptime_h = (time.time() - smcost_service.started_at.timestamp()) / 3600
+    assert 0 <= cost["since_start"] <= 0.23 * uptime_h + 1e-4
 
 
 @pytest.mark.parametrize(
@@ -155,9 +201,10 @@ async def test_prices_table(jp_fetch: Any) -> None:
     validate_response("/prices", "get", 200, body)
     rows = {r["type"]: r for r in body["items"]}
     assert rows["ml.m5.xlarge"]["current"] is True
-    assert rows["ml.g4dn.xlarge"]["usd_per_hour"] == 0.7364
-    assert all(r["source"] in ("bundled", "live", "estimated", "unknown") for r in body["items"])
-    prices = [r["usd_per_hour"] for r in body["items"]]
+    assert rows["ml.g4dn.xlarge"]["price"]["per_hour"] == 0.7364
+    sources = ("bundled", "live", "estimated", "unknown")
+    assert all(r["price"]["source"] in sources for r in body["items"])
+    prices = [r["price"]["per_hour"] for r in body["items"]]
     assert prices == sorted(prices)
     code, body = await fetch_json(jp_fetch, "smcost", "prices", params={"refresh": "true"})
     assert code == 400 and body["error"]["code"] == "live_prices_off"

@@ -18,19 +18,20 @@ from moto_server import aws_env, no_aws, patched_environ  # noqa: F401  (no_aws 
 from silent_endpoint import SilentEndpoint
 
 import jupyterlab_smcost
-from jupyterlab_smcost import cli, pricing
+from jupyterlab_smcost import cli
 from jupyterlab_smcost.aws import clients
 from jupyterlab_smcost.aws.errors import AwsError, CommandError, describe_aws_error
 from jupyterlab_smcost.aws.sagemaker import WaitTimeout
 from jupyterlab_smcost.aws.switcher import SwitchError
 from jupyterlab_smcost.environments import NotebookInstanceEnvironment, StudioSpaceEnvironment
 from jupyterlab_smcost.janitor import lambdas
+from jupyterlab_smcost.pricing import pricelist
 
 PACKAGE = Path(jupyterlab_smcost.__file__).parent
 
 #: every way the package gets a client: (what, how)
 ENTRY_POINTS: list[tuple[str, Callable[[], Any]]] = [
-    ("price book (server and CLI)", pricing._default_pricing_client),
+    ("price book (server and CLI)", pricelist._default_pricing_client),
     (
         "notebook instance adapter",
         lambda: NotebookInstanceEnvironment("eu-west-1", "nb").client("sagemaker"),
@@ -86,7 +87,7 @@ def test_the_user_agent_is_sent(no_aws: None) -> None:
 
         return AWSResponse(request.url, 200, {}, Raw())
 
-    price_list = pricing._default_pricing_client()
+    price_list = pricelist._default_pricing_client()
     sagemaker = NotebookInstanceEnvironment("eu-west-1", "nb").sm
     for client in (price_list, sagemaker):
         client.meta.events.register("before-send.*.*", capture)
@@ -150,7 +151,7 @@ def silent(monkeypatch: pytest.MonkeyPatch) -> Iterator[SilentEndpoint]:
 def test_refresh_against_a_silent_endpoint_fails_in_bounded_time(
     silent: SilentEndpoint, tmp_path: Path
 ) -> None:
-    cache = pricing.LivePriceCache(tmp_path)
+    cache = pricelist.LivePriceCache(tmp_path)
     outcome: list[BaseException] = []
 
     def refresh() -> None:

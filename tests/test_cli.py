@@ -78,7 +78,7 @@ def test_endpoints_idle_json_with_name_filter(endpoints):
     assert (rc, err) == (0, "")
     doc = json.loads(out)
     assert doc["checked"] == 2 and doc["idle_count"] == 1
-    assert doc["idle_usd_per_day"] == pytest.approx(12.336)
+    assert doc["idle_per_day"] == pytest.approx(12.336) and doc["currency"] == "USD"
     assert doc["message_id"] is None
     (only,) = doc["idle"]
     assert only["name"] == "team-b-xgb"
@@ -89,12 +89,20 @@ def test_endpoints_idle_json_with_name_filter(endpoints):
             "instance_count": 2,
             "serverless": False,
             "invocations": 0.0,
-            "usd_per_hour": 0.257,
-            "price_source": "bundled",
-            "price_as_of": "2023-12",
-            "price_detail": only["variants"][0]["price_detail"],
             "shadow": False,
-            "usd_per_day": pytest.approx(12.336),
+            "price": {
+                "per_hour": 0.257,
+                "currency": "USD",
+                "source": "bundled",
+                "as_of": "2023-12",
+                "detail": only["variants"][0]["price"]["detail"],
+                "fix": None,
+                "region": "eu-west-1",
+                "component": "Hosting",
+                "instance_type": "ml.m5.xlarge",
+                "parts": None,
+            },
+            "per_day": pytest.approx(12.336),
         }
     ]
 
@@ -266,14 +274,15 @@ def test_prices_of_given_types_say_where_each_comes_from(tmp_path):
         "prices", "--region", "ap-northeast-1", "--type", "ml.g5.4xlarge", "--json"
     )
     (item,) = json.loads(out)["items"]
-    assert (item["type"], item["usd_per_hour"], item["source"], item["as_of"]) == (
+    price = item["price"]
+    assert (item["type"], price["per_hour"], price["source"], price["as_of"]) == (
         "ml.g5.4xlarge",
         2.9433,
         "estimated",
         "2026-09-24",
     )
-    assert item["detail"].startswith("ml.g5.4xlarge in us-east-1")
-    assert item["usd_per_day"] == pytest.approx(2.9433 * 24)
+    assert price["detail"].startswith("ml.g5.4xlarge in us-east-1")
+    assert item["per_day"] == pytest.approx(2.9433 * 24)
 
 
 @pytest.mark.parametrize("given", ["studio-codeeditor", "Studio-CodeEditor", "STUDIO-CODEEDITOR"])
@@ -294,8 +303,8 @@ def test_prices_component_in_any_case(tmp_path, given):
     doc = json.loads(out)
     assert doc["component"] == "studio-codeeditor"
     (item,) = doc["items"]
-    assert (item["usd_per_hour"], item["source"]) == (0.05, "estimated")
-    assert item["detail"].startswith("ml.t3.medium Studio-JupyterLab price in us-east-1")
+    assert (item["price"]["per_hour"], item["price"]["source"]) == (0.05, "estimated")
+    assert item["price"]["detail"].startswith("ml.t3.medium Studio-JupyterLab price in us-east-1")
 
 
 def test_prices_unknown_component_is_bad_usage(capsys):
@@ -322,11 +331,9 @@ def test_prices_hosting_in_us_east_1(tmp_path):
     assert doc["as_of"] == "2025-01"
     items = {i["type"]: i for i in doc["items"]}
     assert len(items) == 29
-    assert (items["ml.g5.xlarge"]["usd_per_hour"], items["ml.g5.xlarge"]["source"]) == (
-        1.4084,
-        "bundled",
-    )
-    assert "us-east-1" in items["ml.g5.xlarge"]["detail"]
+    g5 = items["ml.g5.xlarge"]["price"]
+    assert (g5["per_hour"], g5["source"]) == (1.4084, "bundled")
+    assert "us-east-1" in g5["detail"]
 
 
 def test_prices_json_unknown_region(tmp_path):
@@ -427,10 +434,8 @@ def test_prices_refresh_fills_the_cache(stubs, tmp_path):
     )
     doc = json.loads(out)
     assert doc["refreshed"] is None and doc["as_of"] == "2026-11-20"
-    assert {i["type"]: (i["usd_per_hour"], i["source"]) for i in doc["items"]}["ml.c5.large"] == (
-        0.115,
-        "live",
-    )
+    prices = {i["type"]: i["price"] for i in doc["items"]}
+    assert (prices["ml.c5.large"]["per_hour"], prices["ml.c5.large"]["source"]) == (0.115, "live")
 
 
 def test_prices_refresh_access_denied_exits_1(stubs, tmp_path):
@@ -456,7 +461,7 @@ def test_idle_endpoints_use_the_live_price_cache(aws, tmp_path):
     make_endpoints(boto3.client("sagemaker"), ["c5"], [("AllTraffic", "ml.c5.large", 1)], "c5")
     rc, out, err = run_cli("endpoints", "idle", "--json", "--cache-dir", str(tmp_path))
     (e,) = json.loads(out)["idle"]
-    assert (e["usd_per_day"], e["price_source"], e["price_as_of"]) == (
+    assert (e["per_day"], e["source"], e["as_of"]) == (
         pytest.approx(0.115 * 24),
         "live",
         "2026-11-01",

@@ -232,7 +232,7 @@ def test_notebook_instance_on_moto(moto_endpoint, tmp_path):
     assert env.instance_types() == ["ml.t3.medium"]
     assert env.component == "Notebook"
     price = PriceBook().price("us-east-1", env.component, "ml.t3.medium")
-    assert price.usd_per_hour == 0.05
+    assert price.per_hour == 0.05
     assert env.valid_instance_types() == list(notebook_instance_types())
     done = env.shutdown(IdleContext())
     assert done == "stopped notebook instance dev-alice"

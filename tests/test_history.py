@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from jupyterlab_smcost.history import (
     spend,
     window_summary,
 )
+from jupyterlab_smcost.history.reports import session_cost
 from jupyterlab_smcost.usage import (
     Aggregate,
     GpuReading,
@@ -183,17 +185,44 @@ def test_spans_follow_type_and_price_changes(tmp_path: Path) -> None:
     rec.flush()
     rec.close()
     spans = [s for _, s in rec.store.spans(0)]
-    assert [(s.start, s.end, s.running.usd_per_hour) for s in spans] == [
+    assert [(s.start, s.end, s.running.per_hour) for s in spans] == [
         (T0, T0 + 1800, 0.23),
         (T0 + 1800, T0 + 3600, 0.25),
     ]
     out = spend(spans, date(2027, 1, 15), clock.t)
     [day] = out["days"]
-    assert day["usd"] == pytest.approx(0.5 * 0.23 + 0.5 * 0.25) and day["hours"] == 1.0
-    assert [(p["usd_per_hour"], p["source"], p["as_of"]) for p in day["prices"]] == [
+    assert day["amount"] == pytest.approx(0.5 * 0.23 + 0.5 * 0.25) and day["hours"] == 1.0
+    assert out["currency"] == "USD"
+    quotes = [p["price"] for p in day["prices"]]
+    assert [(q["per_hour"], q["source"], q["as_of"]) for q in quotes] == [
         (0.23, "live", "2026-11-20"),
         (0.25, "live", "2026-12-01"),
     ]
+
+
+def test_cost_since_start_counts_each_span_at_the_price_in_force(tmp_path: Path) -> None:
+    """Half an hour at 0.23, then half an hour at a newer 0.25 (and a second app of the same
+    type and price, a slot of its own, for ten minutes): each at its own price, from memory
+    (no read of the file), whether or not a write happened in between."""
+    clock = Clock(T0)
+    rec = recorder(tmp_path / "h.sqlite", clock)
+    assert session_cost(rec.session_hours()) == 0.0  # nothing billed yet
+    rec.set_running([M5], "ml.m5.xlarge")
+    clock.t += 1800
+    rec.flush()
+    newer = Running("ml.m5.xlarge", "us-east-1", "Studio-JupyterLab", 0.25, "live", "2026-12-01")
+    rec.set_running([newer], "ml.m5.xlarge")
+    clock.t += 1200
+    rec.set_running([newer, replace(newer, slot=1)], None)
+    clock.t += 600
+    rec.set_running([newer], "ml.m5.xlarge")
+    expected = 0.5 * 0.23 + (0.5 + 1 / 6) * 0.25
+    assert session_cost(rec.session_hours()) == pytest.approx(expected, abs=1e-4)
+    unknown = Running("ml.x9.huge", "us-east-1", "Studio-JupyterLab", None, "unknown", None)
+    rec.set_running([G5, unknown], None)
+    clock.t += 60
+    assert session_cost(rec.session_hours()) is None  # some of it ran at an unknown price
+    rec.close()
 
 
 def test_spend_splits_days_counts_unpriced_hours_and_the_month(tmp_path: Path) -> None:
@@ -207,12 +236,12 @@ def test_spend_splits_days_counts_unpriced_hours_and_the_month(tmp_path: Path) -
     out = spend(spans, date(2027, 1, 13), midnight + 6 * HOUR)
     days = {d["date"]: d for d in out["days"]}
     assert list(days) == ["2027-01-13", "2027-01-14", "2027-01-15"]
-    assert days["2027-01-13"]["usd"] == 0.0 and days["2027-01-13"]["prices"] == []
-    assert days["2027-01-14"]["usd"] == pytest.approx(2 * 1.41)
-    assert days["2027-01-15"]["usd"] == pytest.approx(3 * 1.41)
+    assert days["2027-01-13"]["amount"] == 0.0 and days["2027-01-13"]["prices"] == []
+    assert days["2027-01-14"]["amount"] == pytest.approx(2 * 1.41)
+    assert days["2027-01-15"]["amount"] == pytest.approx(3 * 1.41)
     assert days["2027-01-15"]["unpriced_hours"] == 1.0 and days["2027-01-15"]["hours"] == 4.0
     mtd = out["month_to_date"]
-    assert mtd["month"] == "2027-01" and mtd["usd"] == pytest.approx(5 * 1.41)
+    assert mtd["month"] == "2027-01" and mtd["amount"] == pytest.approx(5 * 1.41)
     assert mtd["unpriced_hours"] == 1.0
 
 

@@ -77,10 +77,10 @@ async def test_history_route_returns_kept_usage_and_spend(jp_fetch: Any) -> None
     today = body["spend"]["days"][-1]
     assert today["date"] == datetime.now(timezone.utc).date().isoformat()
     # 90 minutes at $0.922/h (bundled), and whatever this server ran meanwhile
-    kept_usd = sum(p["usd"] for d in body["spend"]["days"] for p in d["prices"])
+    kept_usd = sum(p["amount"] for d in body["spend"]["days"] for p in d["prices"])
     assert kept_usd == pytest.approx(1.5 * 0.922, abs=0.01)
     assert body["spend"]["month_to_date"]["month"] == datetime.now(timezone.utc).strftime("%Y-%m")
-    prices = {p["source"] for d in body["spend"]["days"] for p in d["prices"]}
+    prices = {p["price"]["source"] for d in body["spend"]["days"] for p in d["prices"]}
     assert prices == {"bundled"}
 
 
@@ -242,7 +242,7 @@ def test_history_survives_a_server_restart(tmp_path: Path) -> None:
         assert sum(p["samples"] for p in hist["usage"]) >= 3
         mtd = hist["spend"]["month_to_date"]
         assert mtd["hours"] * 3600 >= ran_s - 5  # the first run's time, and this one's
-        assert mtd["usd"] == pytest.approx(mtd["hours"] * 0.922, abs=1e-4)
+        assert mtd["amount"] == pytest.approx(mtd["hours"] * 0.922, abs=1e-4)
 
 
 # ---------------------------------------------------------------------------- Cost Explorer
@@ -411,14 +411,14 @@ async def test_billed_spend_is_asked_in_the_background_cached_and_kept(
     mtd = (1.25 if today.day > 1 else 0) + (
         2.0 if (today - timedelta(days=1)).month == today.month else 0
     )
-    assert billed["month_to_date_usd"] == pytest.approx(mtd)
+    assert billed["month_to_date"] == pytest.approx(mtd) and billed["currency"] == "USD"
     assert billed["through"] == (today - timedelta(days=1)).isoformat()
     assert "up to a day late" in billed["note"]
     for _ in range(3):
         await fetch_json(jp_fetch, "smcost", "history")
     assert len(smcost_service.env.threads("billed_spend")) == 1  # cached: $0.01 a request
     kept = json.loads(HistoryStore(history_path).get_meta("billed"))
-    assert kept["state"] == "ok" and kept["month_to_date_usd"] == billed["month_to_date_usd"]
+    assert kept["state"] == "ok" and kept["month_to_date"] == billed["month_to_date"]
 
 
 @pytest.mark.parametrize("smcost_config", [{"cost_explorer": True}], indirect=True)

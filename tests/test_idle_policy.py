@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from jupyterlab_smcost.activity import Activity, Busy
+from jupyterlab_smcost.aws.errors import AwsError
+from jupyterlab_smcost.errors import INTERNAL_ERROR
 from jupyterlab_smcost.idle import IdleLoop, decide, effective_timeout
 from jupyterlab_smcost.settings import IdleSettings
 
@@ -155,7 +157,7 @@ async def test_failed_stop_reports_error_and_backs_off() -> None:
     mon = FakeMonitor(T0)
 
     async def act() -> str:
-        raise RuntimeError("AWS denied StopNotebookInstance")
+        raise AwsError("aws_access_denied", "AWS denied StopNotebookInstance")
 
     idle = IdleLoop(
         mon, lambda: S, lambda s: s.timeout_s, act, logging.getLogger("t"), clock=lambda: now["t"]
@@ -167,6 +169,45 @@ async def test_failed_stop_reports_error_and_backs_off() -> None:
     assert idle._armed_for == pytest.approx(asyncio.get_running_loop().time() + 60, abs=0.5)
     st = await idle.status()
     assert st.state == "error"
+    idle.stop()
+
+
+async def test_a_bug_in_the_stop_is_logged_with_its_traceback_and_the_loop_keeps_going(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A programming error in the environment's stop is not an AWS refusal: the log gets its
+    traceback (once per attempt), the status a generic reason, and the next due deadline
+    acts again."""
+    now = {"t": at(700)}
+    mon = FakeMonitor(T0)
+    calls: list[datetime] = []
+
+    async def act() -> str:
+        calls.append(now["t"])
+        if len(calls) == 1:
+            raise KeyError("private detail of a bug")
+        return "stopped"
+
+    idle = IdleLoop(
+        mon, lambda: S, lambda s: s.timeout_s, act, logging.getLogger("t"), clock=lambda: now["t"]
+    )
+    with caplog.at_level(logging.ERROR, logger="t"):
+        idle.start()
+        await settle()
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.exc_info[0] is KeyError
+    assert not idle.state.shutting_down
+    assert idle.state.error == INTERNAL_ERROR
+    st = await idle.status()
+    assert st.state == "error" and st.reasons == (INTERNAL_ERROR,)
+    assert "private" not in " ".join(st.reasons)
+    # backed off, still armed: when the timer fires (the deadline is still due) it acts again
+    assert idle._armed_for == pytest.approx(asyncio.get_running_loop().time() + 60, abs=0.5)
+    now["t"] = at(760)
+    idle._fire()
+    await settle()
+    assert calls == [at(700), at(760)]
+    assert idle.state.error is None and idle.state.shutting_down
     idle.stop()
 
 

@@ -124,22 +124,22 @@ def test_idle_endpoints_paginated_priced_and_batched(fleet):
     assert [(v.name, v.instance_type, v.instance_count) for v in small.variants] == [
         ("AllTraffic", "ml.m5.xlarge", 2)
     ]
-    assert small.usd_per_day == pytest.approx(0.257 * 2 * 24)  # 12.336
-    assert (small.price_source, small.price_as_of) == ("bundled", "2023-12")
-    assert by_name["ab-2"].usd_per_day == pytest.approx((0.821 + 0.257) * 24)  # 25.872
+    assert small.per_day == pytest.approx(0.257 * 2 * 24)  # 12.336
+    assert (small.source, small.as_of) == ("bundled", "2023-12")
+    assert by_name["ab-2"].per_day == pytest.approx((0.821 + 0.257) * 24)  # 25.872
     big = by_name["big-0"]
     # the same type's Studio-JupyterLab price in eu-west-1 (another component)
-    assert big.usd_per_day == pytest.approx(0.514 * 3 * 24)
-    assert big.price_source == "estimated"
+    assert big.per_day == pytest.approx(0.514 * 3 * 24)
+    assert big.source == "estimated"
     odd = by_name["odd-0"]
-    assert odd.usd_per_day is None and odd.price_source == "unknown"
+    assert odd.per_day is None and odd.source == "unknown"
 
     expected = 109 * 0.257 * 2 * 24 + 4 * (0.821 + 0.257) * 24 + 0.514 * 3 * 24
-    assert report.idle_usd_per_day == pytest.approx(expected)
+    assert report.idle_per_day == pytest.approx(expected)
     assert report.idle_unpriced == 1
     doc = report.to_json()
     assert doc["checked"] == 117 and doc["idle_count"] == 115
-    assert doc["idle_usd_per_day"] == pytest.approx(expected)
+    assert doc["idle_per_day"] == pytest.approx(expected)
 
     # smaller batches: the same answer in ceil(122 / 50) = 3 calls
     calls.clear()
@@ -176,14 +176,14 @@ def test_idle_endpoints_in_us_east_1_are_priced_from_bundled_hosting_rates(aws_u
     by_name = {e.name: e for e in report.idle}
     assert set(by_name) == {"llm-0", "xgb-0", "mix-0"}
     for e in by_name.values():
-        assert (e.price_source, e.price_as_of) == ("bundled", "2025-01"), e.name
+        assert (e.source, e.as_of) == ("bundled", "2025-01"), e.name
         for v in e.variants:
-            assert "foundation-model-benchmarking-tool" in v.price_detail
-    assert by_name["llm-0"].usd_per_day == pytest.approx(4.89 * 24)
-    assert by_name["xgb-0"].usd_per_day == pytest.approx(0.23 * 2 * 24)
-    assert by_name["mix-0"].usd_per_day == pytest.approx((0.204 + 3.825) * 24)
+            assert "foundation-model-benchmarking-tool" in v.price.detail
+    assert by_name["llm-0"].per_day == pytest.approx(4.89 * 24)
+    assert by_name["xgb-0"].per_day == pytest.approx(0.23 * 2 * 24)
+    assert by_name["mix-0"].per_day == pytest.approx((0.204 + 3.825) * 24)
     assert report.idle_unpriced == 0
-    assert report.idle_usd_per_day == pytest.approx((4.89 + 0.46 + 0.204 + 3.825) * 24)
+    assert report.idle_per_day == pytest.approx((4.89 + 0.46 + 0.204 + 3.825) * 24)
 
 
 def test_name_filter_and_current_instance_count(fleet):
@@ -203,14 +203,14 @@ def test_name_filter_and_current_instance_count(fleet):
     ab4 = next(e for e in report.endpoints if e.name == "ab-4")
     # the count the endpoint runs now (after scaling), not the config's initial count
     assert [(v.name, v.instance_count) for v in ab4.variants] == [("A", 3), ("B", 1)]
-    assert ab4.usd_per_day == pytest.approx((3 * 0.821 + 0.257) * 24)
+    assert ab4.per_day == pytest.approx((3 * 0.821 + 0.257) * 24)
 
 
 def test_no_endpoints(aws):
     report = endpoints.find_idle_endpoints(
         clients.make_client("sagemaker"), clients.make_client("cloudwatch")
     )
-    assert report.endpoints == [] and report.idle == [] and report.idle_usd_per_day == 0
+    assert report.endpoints == [] and report.idle == [] and report.idle_per_day == 0
 
 
 def test_window_rejects_nonpositive_hours():
@@ -409,7 +409,7 @@ def test_lambda_report_idle_endpoints_publishes(aws, monkeypatch):
 
     assert summary["checked"] == 2 and summary["idle_count"] == 1
     assert [e["name"] for e in summary["idle"]] == ["ep-a"]
-    assert summary["idle_usd_per_day"] == pytest.approx(0.257 * 24)
+    assert summary["idle_per_day"] == pytest.approx(0.257 * 24)
     got = drain(queue)
     assert [m["MessageId"] for m in got] == [summary["message_id"]]
     assert (
@@ -450,13 +450,14 @@ def test_serverless_and_deleted_config_variants(aws):
     assert set(by_name) == {"orphan", "sl"}
     (orphan,) = by_name["orphan"].variants
     assert (orphan.instance_type, orphan.instance_count, orphan.serverless) == (None, 1, False)
-    assert orphan.usd_per_day is None and orphan.price_source == "unknown"
-    assert orphan.price_detail == "endpoint config gone was deleted: type unknown"
+    assert orphan.per_day is None and orphan.price.source == "unknown"
+    assert orphan.price.detail == "endpoint config gone was deleted: type unknown"
     assert orphan.describe() == "AllTraffic: 1 x unknown type"
     (sl,) = by_name["sl"].variants
-    assert (sl.serverless, sl.usd_per_day, sl.price_source) == (True, 0.0, "serverless")
+    assert (sl.serverless, sl.per_day, sl.price.source) == (True, 0.0, "not_billed")
+    assert sl.price.detail == "serverless: billed per request, not per hour"
     assert sl.describe() == "AllTraffic: serverless"
-    assert report.idle_usd_per_day == 0.0 and report.idle_unpriced == 1
+    assert report.idle_per_day == 0.0 and report.idle_unpriced == 1
 
 
 def test_a_failing_describe_stops_the_other_describes(aws):

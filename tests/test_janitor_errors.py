@@ -159,7 +159,7 @@ def test_get_metric_data_request_shape_and_next_token_pages(stubs):
     )
     assert [e.name for e in report.idle] == ["ep-1"]
     assert {e.name: e.invocations for e in report.endpoints} == {"ep-1": 0.0, "ep-2": 3.0}
-    assert report.idle[0].usd_per_day == pytest.approx(0.257 * 2 * 24)
+    assert report.idle[0].per_day == pytest.approx(0.257 * 2 * 24)
 
 
 def test_endpoint_deleted_while_checking_is_skipped(stubs):

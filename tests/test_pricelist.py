@@ -171,7 +171,7 @@ def test_the_fetch_asks_both_kind_attributes_and_keeps_only_region_on_demand_hou
     book = PriceBook(live=LivePriceCache(tmp_path, client_factory=lambda: None))
     book.load_live(REGION, "Studio-JupyterLab")
     p = book.price(REGION, "Studio-JupyterLab", "ml.m5.xlarge")
-    assert (p.usd_per_hour, p.source, p.as_of) == (0.23, "live", "2026-11-20")
+    assert (p.per_hour, p.source, p.as_of) == (0.23, "live", "2026-11-20")
     assert "offer published 2026-11-20" in p.detail and "term effective 2026-11-01" in p.detail
 
 

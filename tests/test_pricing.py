@@ -110,7 +110,7 @@ def book() -> PriceBook:
 
 def test_bundled_price_carries_source_and_date(book: PriceBook) -> None:
     p = book.price("us-east-1", "Studio-JupyterLab", "ml.m5.xlarge")
-    assert (p.usd_per_hour, p.source, p.as_of) == (0.23, "bundled", "2026-09-24")
+    assert (p.per_hour, p.source, p.as_of) == (0.23, "bundled", "2026-09-24")
     assert "price list" in p.detail.lower()
     s = book.specs("ml.m5.xlarge")
     assert (s.vcpu, s.memory_gib, s.gpu_count) == (4, 16.0, 0)
@@ -124,7 +124,7 @@ def test_gpu_specs_come_from_the_bundled_table(book: PriceBook) -> None:
 def test_estimate_from_another_component_is_labelled(book: PriceBook) -> None:
     # us-east-1 has no Studio-Notebook rows; Studio-JupyterLab/Notebook exist for ml.t3.medium
     p = book.price("us-east-1", "Studio-Notebook", "ml.t3.medium")
-    assert (p.usd_per_hour, p.source, p.as_of) == (0.05, "estimated", "2026-09-24")
+    assert (p.per_hour, p.source, p.as_of) == (0.05, "estimated", "2026-09-24")
     assert p.detail.startswith("ml.t3.medium Studio-JupyterLab price in us-east-1 ($0.05/h")
     assert "no Studio-Notebook price in us-east-1 to compare" in p.detail
 
@@ -133,13 +133,13 @@ def test_component_estimate_uses_the_measured_ratio(book: PriceBook) -> None:
     # eu-west-1 Hosting vs Studio-JupyterLab: measured on the GPU types both price
     p = book.price("eu-west-1", "Hosting", "ml.g5.2xlarge")
     assert p.source == "estimated"
-    assert p.usd_per_hour == pytest.approx(1.69 * 7.91 / 7.92, rel=0.01)
+    assert p.per_hour == pytest.approx(1.69 * 7.91 / 7.92, rel=0.01)
     assert "the Hosting / Studio-JupyterLab ratio over the" in p.detail
 
 
 def test_studio_codeeditor_prices_as_jupyterlab(book: PriceBook) -> None:
     p = book.price("ap-northeast-1", "studio-codeeditor", "ml.g5.2xlarge")
-    assert (p.usd_per_hour, p.source) == (2.2, "estimated")
+    assert (p.per_hour, p.source) == (2.2, "estimated")
     assert "ml.g5.2xlarge Studio-JupyterLab price in ap-northeast-1" in p.detail
 
 
@@ -148,11 +148,11 @@ def test_region_estimate_scales_by_the_family_ratio(book: PriceBook) -> None:
     ratio (g5: 1.45), not one ratio for the whole region."""
     g5 = book.price("ap-northeast-1", "Studio-JupyterLab", "ml.g5.4xlarge")
     assert g5.source == "estimated"
-    assert g5.usd_per_hour == pytest.approx(2.03 * 1.45, rel=0.005)
+    assert g5.per_hour == pytest.approx(2.03 * 1.45, rel=0.005)
     assert g5.detail.startswith("ml.g5.4xlarge in us-east-1 ($2.03/h, bundled 2026-09-24) x 1.45")
     assert "the ap-northeast-1 / us-east-1 ratio over the 6 g5 types both price" in g5.detail
     m5 = book.price("ap-northeast-1", "Studio-JupyterLab", "ml.m5.2xlarge")
-    assert m5.usd_per_hour / 0.461 == pytest.approx(1.29, abs=0.02)
+    assert m5.per_hour / 0.461 == pytest.approx(1.29, abs=0.02)
 
 
 def held_out(region: str, component: str, itype: str) -> tuple[PriceBook, float]:
@@ -176,12 +176,12 @@ def test_region_estimate_falls_back_to_the_kind_ratio() -> None:
     book, true = held_out("ap-northeast-2", "Studio-JupyterLab", "ml.p4d.24xlarge")
     p = book.estimate("ap-northeast-2", "Studio-JupyterLab", "ml.p4d.24xlarge")
     assert "GPU types both price" in p.detail
-    assert abs(p.usd_per_hour / true - 1) < 0.15
+    assert abs(p.per_hour / true - 1) < 0.15
 
 
 def test_cpu_family_estimate_is_linear_in_size(book: PriceBook) -> None:
     p = book.price("us-east-1", "Studio-JupyterLab", "ml.m5.8xlarge")
-    assert (p.usd_per_hour, p.source) == (pytest.approx(1.844), "estimated")
+    assert (p.per_hour, p.source) == (pytest.approx(1.844), "estimated")
     assert p.detail.startswith("ml.m5.4xlarge in us-east-1 ($0.922/h, bundled 2026-09-24) x 2")
 
 
@@ -190,7 +190,7 @@ def test_gpu_family_estimate_fits_the_family_not_a_line() -> None:
     from ml.g5.2xlarge would say 3.03 (49% high)."""
     book, true = held_out("us-east-1", "Hosting", "ml.g5.4xlarge")
     p = book.estimate("us-east-1", "Hosting", "ml.g5.4xlarge", rules=("family",))
-    assert abs(p.usd_per_hour / true - 1) < 0.05
+    assert abs(p.per_hour / true - 1) < 0.05
     assert "per GPU" in p.detail and "per vCPU, fitted to the 6 g5 Hosting prices" in p.detail
 
 
@@ -208,7 +208,7 @@ def test_gpu_family_estimate_refuses_what_it_cannot_check(itype: str) -> None:
 
 def test_unknown_when_nothing_to_go_on(book: PriceBook) -> None:
     p = book.price("ap-south-1", "Notebook", "ml.p3.2xlarge")
-    assert (p.usd_per_hour, p.source) == (None, "unknown")
+    assert (p.per_hour, p.source) == (None, "unknown")
     assert "no Notebook price is known for ml.p3.2xlarge in ap-south-1" in p.detail
     assert book.price("us-east-1", "Notebook", "not-a-type").source == "unknown"
 
@@ -223,7 +223,7 @@ def test_rows_with_unstated_region_give_no_price(book: PriceBook) -> None:
 
 def test_hosting_in_us_east_1_is_bundled_with_its_source(book: PriceBook) -> None:
     p = book.price("us-east-1", "Hosting", "ml.g5.xlarge")
-    assert (p.usd_per_hour, p.source, p.as_of) == (1.4084, "bundled", "2025-01")
+    assert (p.per_hour, p.source, p.as_of) == (1.4084, "bundled", "2025-01")
     assert "foundation-model-benchmarking-tool" in p.detail
     assert len(book.table("us-east-1", "Hosting")) == 29
 
@@ -246,12 +246,12 @@ def test_every_type_the_data_names_has_specs(book: PriceBook) -> None:
 
 def test_total_of_several_apps(book: PriceBook) -> None:
     p = book.total("us-east-1", "Studio-Notebook", ["ml.t3.medium", "ml.g5.xlarge"])
-    assert (p.usd_per_hour, p.source) == (pytest.approx(1.46), "estimated")
+    assert (p.per_hour, p.source) == (pytest.approx(1.46), "estimated")
     assert p.detail.startswith("sum of 2 apps: ml.t3.medium $0.05/h estimated")
     one = book.total("us-east-1", "Studio-JupyterLab", ["ml.t3.medium"])
     assert one == book.price("us-east-1", "Studio-JupyterLab", "ml.t3.medium")
     missing = book.total("us-east-1", "Studio-JupyterLab", ["ml.t3.medium", "ml.zz9.large"])
-    assert (missing.usd_per_hour, missing.source) == (None, "unknown")
+    assert (missing.per_hour, missing.source) == (None, "unknown")
     assert "ml.zz9.large" in missing.detail
 
 
@@ -277,9 +277,9 @@ def test_the_book_matches_components_in_any_case(tmp_path: Path) -> None:
     cache = LivePriceCache(tmp_path, client_factory=lambda: None)
     book = PriceBook(live=cache)
     book.load_live("us-east-1", "hosting")
-    assert book.price("us-east-1", "hosting", "ml.g5.xlarge").usd_per_hour == 1.5
+    assert book.price("us-east-1", "hosting", "ml.g5.xlarge").per_hour == 1.5
     assert book.price("us-east-1", "HOSTING", "ml.g5.xlarge").source == "live"
-    assert book.price("us-east-1", "hosting", "ml.g5.2xlarge").usd_per_hour == 1.515
+    assert book.price("us-east-1", "hosting", "ml.g5.2xlarge").per_hour == 1.515
     assert len(book.table("us-east-1", "hosting")) == 29
 
 
@@ -393,7 +393,7 @@ def test_live_fetch_paginates_caches_and_wins_over_bundled(tmp_path: Path) -> No
         # fresh: a second refresh makes no call (the stub has no responses left)
         cache.refresh("us-east-1", "Studio-JupyterLab")
     p = book.price("us-east-1", "Studio-JupyterLab", "ml.m5.xlarge")
-    assert (p.usd_per_hour, p.source, p.as_of) == (0.24, "live", "2026-11-01")
+    assert (p.per_hour, p.source, p.as_of) == (0.24, "live", "2026-11-01")
     assert book.specs("ml.m5.xlarge").vcpu == 4
     # the cache survives a new process (new objects reading the same dir)
     cache2 = LivePriceCache(tmp_path, ttl_s=3600, client_factory=lambda: None, clock=lambda: now[0])

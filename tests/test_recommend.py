@@ -12,7 +12,7 @@ from smcost_testing import fetch_json, validate_response
 from support.environments import KernelsElsewhere, RecordingEnvironment
 from support.usage import SteadyUsage
 
-from jupyterlab_smcost.pricing import Price, PriceBook, Specs
+from jupyterlab_smcost.pricing import PriceBook, Quote, Specs
 from jupyterlab_smcost.recommend import confidence, recommend
 from jupyterlab_smcost.usage import GpuReading, Reading, UsageSummary, UsageWindow
 
@@ -75,9 +75,10 @@ def test_over_provisioned_m5_4xlarge_to_m5_xlarge_exact_savings() -> None:
     # 1.44 of 16 vCPUs and 6 GiB of 64: t3.medium (2 vCPU, 4 GiB) is too small for 6 GiB
     item = only(run(summary(0.09, 6.0, cpu_count=16, mem_total=64), "ml.m5.4xlarge"))
     assert item["type"] == "ml.m5.xlarge" and item["rule"] == "over_provisioned"
-    assert item["usd_per_hour"] == 0.23
-    assert item["savings_usd_per_month"] == 505.16  # (0.922 - 0.23) * 730
-    assert (item["price_source"], item["price_as_of"]) == ("bundled", "2026-09-24")
+    assert item["price"]["per_hour"] == 0.23
+    assert item["savings_per_month"] == 505.16  # (0.922 - 0.23) * 730
+    assert (item["price"]["source"], item["price"]["as_of"]) == ("bundled", "2026-09-24")
+    assert (item["currency"], item["price"]["currency"]) == ("USD", "USD")
     assert item["confidence"] == "high"
     assert (item["vcpu"], item["memory_gib"], item["gpu_count"]) == (4, 16.0, 0)
     assert "saves $505.16/month" in item["reason"]
@@ -85,8 +86,8 @@ def test_over_provisioned_m5_4xlarge_to_m5_xlarge_exact_savings() -> None:
 
 def test_over_provisioned_picks_the_cheapest_that_fits_even_burstable() -> None:
     item = only(run(summary(0.01, 1.0, cpu_count=16, mem_total=64), "ml.m5.4xlarge"))
-    assert item["type"] == "ml.t3.medium" and item["usd_per_hour"] == 0.05
-    assert item["savings_usd_per_month"] == 636.56  # (0.922 - 0.05) * 730
+    assert item["type"] == "ml.t3.medium" and item["price"]["per_hour"] == 0.05
+    assert item["savings_per_month"] == 636.56  # (0.922 - 0.05) * 730
     assert "burstable" in item["reason"]
 
 
@@ -119,7 +120,7 @@ def test_gpu_idle_recommends_the_cheapest_cpu_type_that_fits_memory() -> None:
     item = only(run(s, "ml.g5.xlarge"))
     assert item["rule"] == "gpu_idle" and item["type"] == "ml.m5.xlarge"
     assert item["gpu_count"] == 0
-    assert item["savings_usd_per_month"] == 861.4  # (1.41 - 0.23) * 730
+    assert item["savings_per_month"] == 861.4  # (1.41 - 0.23) * 730
     assert "GPU" in item["reason"]
 
 
@@ -140,7 +141,7 @@ def test_gpu_in_use_keeps_the_gpu() -> None:
     )
     item = only(res)
     assert item["type"] == "ml.g5.xlarge" and item["gpu_model"] == "NVIDIA A10G"
-    assert item["savings_usd_per_month"] > 0
+    assert item["savings_per_month"] > 0
 
 
 def test_gpu_not_measured_is_never_called_idle() -> None:
@@ -164,7 +165,7 @@ def test_cpu_saturated_recommends_a_larger_type_and_says_it_costs_more() -> None
     item = only(run(summary(0.97, 4.0, cpu_count=4, mem_total=16), "ml.m5.xlarge"))
     assert item["rule"] == "under_provisioned"
     assert item["type"] == "ml.m5.4xlarge" and item["vcpu"] > 4
-    assert item["savings_usd_per_month"] == -505.16
+    assert item["savings_per_month"] == -505.16
     assert "costs $505.16/month more" in item["reason"]
 
 
@@ -185,19 +186,19 @@ def test_memory_saturated_recommends_more_memory() -> None:
 def test_under_provisioned_with_estimated_prices_carries_the_source() -> None:
     table = BOOK.table(REGION, COMPONENT, ["ml.m5.8xlarge", "ml.m5.12xlarge"])
     item = only(run(summary(0.95, 4.0, cpu_count=4, mem_total=16), "ml.m5.xlarge", table))
-    assert item["type"] == "ml.m5.8xlarge" and item["price_source"] == "estimated"
-    assert item["usd_per_hour"] == 1.844  # 2 x ml.m5.4xlarge, labelled
+    assert item["type"] == "ml.m5.8xlarge" and item["price"]["source"] == "estimated"
+    assert item["price"]["per_hour"] == 1.844  # 2 x ml.m5.4xlarge, labelled
     assert "estimate" in item["reason"]
 
 
 def test_unknown_price_is_offered_only_when_nothing_priced_fits_and_says_so() -> None:
-    unknown = Price(None, "unknown", None, "no price")
+    unknown = Quote(None, "unknown", None, "no price")
     big = Specs(vcpu=64, memory_gib=256.0)
     table = [("ml.m5.16xlarge", unknown, big)]
     s = summary(0.97, 4.0, cpu_count=4, mem_total=16)
     item = only(run(s, "ml.m5.xlarge", table))
-    assert item["usd_per_hour"] is None and item["savings_usd_per_month"] is None
-    assert item["price_source"] == "unknown" and "unknown" in item["reason"]
+    assert item["price"]["per_hour"] is None and item["savings_per_month"] is None
+    assert item["price"]["source"] == "unknown" and "unknown" in item["reason"]
     # never as a saving: an unpriced small type is not "cheaper"
     small = [("ml.m5.large", unknown, Specs(vcpu=2, memory_gib=8.0))]
     res = run(summary(0.01, 1.0, cpu_count=16, mem_total=64), "ml.m5.4xlarge", small)
@@ -207,13 +208,13 @@ def test_unknown_price_is_offered_only_when_nothing_priced_fits_and_says_so() ->
 def test_current_price_unknown() -> None:
     s = summary(0.01, 1.0, cpu_count=16, mem_total=64)
     res = recommend(
-        s, "ml.x9.huge", Price(None, "unknown"), Specs(16, 64.0), BOOK.table(REGION, COMPONENT)
+        s, "ml.x9.huge", Quote(None, "unknown"), Specs(16, 64.0), BOOK.table(REGION, COMPONENT)
     )
     assert res["items"] == [] and "unknown" in res["reason"]
 
 
 def test_elastic_inference_and_inferentia_are_never_recommended() -> None:
-    cheap = Price(0.01, "bundled", "2026-01-01")
+    cheap = Quote(0.01, "bundled", "2026-01-01")
     table = [
         ("ml.eia2.medium", cheap, Specs(vcpu=64, memory_gib=512.0)),
         ("ml.inf1.xlarge", cheap, Specs(vcpu=64, memory_gib=512.0)),
@@ -234,9 +235,9 @@ def test_too_few_samples_gives_no_items_and_says_why() -> None:
 
 def test_unknown_specs_or_type() -> None:
     s = summary(0.01, 1.0, cpu_count=16, mem_total=64)
-    res = recommend(s, "ml.x9.huge", Price(1.0, "bundled"), None, [])
+    res = recommend(s, "ml.x9.huge", Quote(1.0, "bundled"), None, [])
     assert res["items"] == [] and "no vCPU/memory specs" in res["reason"]
-    assert "not known" in recommend(s, None, Price(None, "unknown"), None, [])["reason"]
+    assert "not known" in recommend(s, None, Quote(None, "unknown"), None, [])["reason"]
 
 
 @pytest.mark.parametrize(
@@ -286,13 +287,11 @@ async def test_recommendations_route(jp_fetch: Any, smcost_service: Any) -> None
     assert body["samples"] == 360 and body["span_s"] == 3590
     u = body["utilization"]
     assert (u["cpu_p50"], u["cpu_p95"], u["mem_p95"], u["gpu_p95"]) == (0.09, 0.09, 0.0938, None)
-    assert body["current"] == {
-        "type": "ml.m5.4xlarge",
-        "usd_per_hour": 0.922,
-        "price_source": "bundled",
-    }
+    current = body["current"]
+    assert current["type"] == "ml.m5.4xlarge"
+    assert (current["price"]["per_hour"], current["price"]["source"]) == (0.922, "bundled")
     [item] = body["items"]
-    assert (item["type"], item["savings_usd_per_month"], item["confidence"]) == (
+    assert (item["type"], item["savings_per_month"], item["confidence"]) == (
         "ml.m5.xlarge",
         505.16,
         "high",
@@ -314,7 +313,7 @@ async def test_recommendations_honour_allowed_types(jp_fetch: Any, smcost_servic
     code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
     validate_response("/recommendations", "get", 200, body)
     [item] = body["items"]
-    assert item["type"] == "ml.m5.2xlarge" and item["price_source"] == "bundled"
+    assert item["type"] == "ml.m5.2xlarge" and item["price"]["source"] == "bundled"
 
 
 @pytest.mark.parametrize("smcost_config", [{"usage_sample_interval": 0}])

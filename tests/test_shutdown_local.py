@@ -124,7 +124,7 @@ def test_command_line_traits_reach_the_extension() -> None:
     ) as server:
         st = server.get("/smcost/status")
         assert st["instance"]["gpu_model"] == "NVIDIA T4"
-        assert (st["price"]["usd_per_hour"], st["price"]["component"]) == (0.736, "Notebook")
+        assert (st["price"]["per_hour"], st["price"]["component"]) == (0.736, "Notebook")
         assert st["idle"]["timeout_s"] == 1800
         code, err = server.request("GET", "/smcost/status", token=None)
         assert code == 403 and err["error"]["code"] == "forbidden"
@@ -153,7 +153,7 @@ def test_config_file_reaches_the_extension(tmp_path: Path) -> None:
     with ServerProcess(env=env) as server:
         st = server.get("/smcost/status")
         assert (st["instance"]["type"], st["instance"]["memory_gib"]) == ("ml.r5.4xlarge", 128.0)
-        assert st["price"]["usd_per_hour"] == 1.21
+        assert st["price"]["per_hour"] == 1.21
         assert (st["idle"]["user_timeout_s"], st["idle"]["timeout_s"]) == (2400, 1200)
 
 

@@ -102,7 +102,7 @@ async def test_status_on_a_notebook_instance(jp_fetch, jp_serverapp):
     assert st["environment"]["can_switch"] is True
     assert st["instance"]["type"] == "ml.t3.medium"
     assert st["price"]["component"] == "Notebook"
-    assert st["price"]["usd_per_hour"] == 0.05
+    assert st["price"]["per_hour"] == 0.05
     assert st["price"]["source"] == "bundled"
 
 
@@ -332,6 +332,27 @@ def expect_classic_switch(stub, *new_app_statuses):
     )
     for status in new_app_statuses:
         stub.add_response("describe_app", kg(NEW, "ml.g4dn.xlarge", status), ident(NEW))
+
+
+async def test_classic_with_no_kernel_app_bills_nothing_and_says_so(
+    classic, jp_fetch, jp_serverapp
+):
+    """No KernelGateway app runs: the price is not a made-up $0 labelled live but
+    ``not_billed``, and nothing is projected."""
+    _, sm, stub = classic
+    svc = await start(jp_serverapp)
+    assert await svc.instance_types() == ["ml.t3.medium"]
+    expect_refresh(stub)  # the JupyterServer app alone
+    assert await svc.refresh_instance_types() == []
+    code, st = await fetch_json(jp_fetch, "status")
+    assert code == 200
+    validate_response("/status", "get", 200, st)
+    assert st["instance"]["types"] == []
+    price = st["price"]
+    assert (price["per_hour"], price["source"], price["instance_type"]) == (0.0, "not_billed", None)
+    assert price["detail"] == "no billed app is running"
+    assert (st["cost"]["projected_per_day"], st["cost"]["projected_per_month"]) == (0.0, 0.0)
+    stub.assert_no_pending_responses()
 
 
 async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_serverapp):

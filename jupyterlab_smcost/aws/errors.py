@@ -1,5 +1,8 @@
 """The package's AWS error type, and botocore exceptions turned into one readable line (with
-an HTTP status for the handlers)."""
+an HTTP status for the handlers).
+
+Only AWS failures are converted (botocore's ``ClientError`` and ``BotoCoreError``, and
+:class:`AwsError` itself): anything else is a bug, and propagates as it is."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ReadTimeoutError,
 )
+
+from ..errors import SmCostError
 
 THROTTLING_CODES = {
     "Throttling",
@@ -42,18 +47,15 @@ ACCESS_CODES = {
 QUOTA_CODES = {"ResourceLimitExceeded", "ServiceQuotaExceededException", "LimitExceededException"}
 
 
-class AwsError(Exception):
-    """A failure a person should read: ``code`` (as :func:`describe_aws_error`), a one-line
-    ``message`` and the HTTP ``status`` the server answers with. The account commands'
-    (:class:`CommandError`), the switcher's and the SageMaker helpers' errors all derive from
-    it."""
+class AwsError(SmCostError):
+    """An AWS failure a person should read: ``code`` (as :func:`describe_aws_error`), a
+    one-line ``message`` and the HTTP ``status`` the server answers with (502 unless said).
+    The account commands' (:class:`CommandError`), the switcher's and the SageMaker helpers'
+    errors all derive from it."""
 
     def __init__(self, code: str, message: str, status: int = 502) -> None:
-        message = " ".join(str(message).split())  # one line, whatever AWS put in it
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        # one line, whatever AWS put in it
+        super().__init__(code, " ".join(str(message).split()), status)
 
 
 class CommandError(AwsError):
@@ -69,8 +71,14 @@ def aws_errors(action: str) -> Iterator[None]:
     try:
         yield
     except (ClientError, BotoCoreError) as exc:
-        code, message, status = describe_aws_error(exc, action)
-        raise AwsError(code, message, status) from exc
+        raise as_aws_error(exc, action) from exc
+
+
+def as_aws_error(exc: AwsFailure, action: str = "") -> AwsError:
+    """The :class:`AwsError` that says what ``exc`` means (``exc`` itself if it is one)."""
+    if isinstance(exc, AwsError):
+        return exc
+    return AwsError(*describe_aws_error(exc, action))
 
 
 def error_code(exc: BaseException) -> Optional[str]:
@@ -83,8 +91,14 @@ def is_throttling(exc: BaseException) -> bool:
     return error_code(exc) in THROTTLING_CODES
 
 
-def describe_aws_error(exc: BaseException, action: str = "") -> tuple[str, str, int]:
-    """(code, message, http_status) for an AWS failure, phrased for a person."""
+#: what :func:`describe_aws_error` turns into a message: nothing else is converted
+AWS_ERRORS = (ClientError, BotoCoreError, AwsError)
+AwsFailure = ClientError | BotoCoreError | AwsError
+
+
+def describe_aws_error(exc: AwsFailure, action: str = "") -> tuple[str, str, int]:
+    """(code, message, http_status) for an AWS failure, phrased for a person. Raises
+    TypeError for anything else: a bug is not an AWS failure."""
     what = f" while trying to {action}" if action else ""
     if isinstance(exc, AwsError):
         return exc.code, exc.message, exc.status
@@ -135,4 +149,4 @@ def describe_aws_error(exc: BaseException, action: str = "") -> tuple[str, str, 
         return ("aws_error", f"AWS error {code} in {op or 'a request'}{what}: {msg}", 502)
     if isinstance(exc, BotoCoreError):
         return ("aws_error", f"AWS client error{what}: {exc}", 502)
-    return ("internal_error", f"Unexpected error{what}: {exc}", 500)
+    raise TypeError(f"not an AWS error: {type(exc).__name__}")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 from botocore.exceptions import ClientError
 
 from ..aws.errors import AwsError, CommandError, aws_errors, error_code
-from ..pricing import HOURS_PER_DAY, PriceBook
+from ..pricing import HOURS_PER_DAY, USD, PriceBook, Quote, money
 
 HOSTING = "Hosting"  # the Price List component of real-time endpoint instances
 NAMESPACE = "AWS/SageMaker"
@@ -41,21 +41,31 @@ class VariantUsage:
     instance_count: int
     serverless: bool = False
     invocations: float = 0.0
-    usd_per_hour: Optional[float] = None  # per instance
-    price_source: str = "unknown"
-    price_as_of: Optional[str] = None
-    price_detail: str = ""
+    #: per instance; until priced, unknown (a serverless variant: billed per request)
+    price: Quote = field(default_factory=lambda: Quote(None, "unknown"))
     shadow: bool = False
 
     @property
-    def usd_per_day(self) -> Optional[float]:
+    def per_day(self) -> Optional[float]:
         if self.serverless:  # billed per request: nothing when idle
             return 0.0
         if self.instance_count == 0:
             return 0.0
-        if self.usd_per_hour is None:
+        if self.price.per_hour is None:
             return None
-        return self.usd_per_hour * self.instance_count * HOURS_PER_DAY
+        return self.price.per_hour * self.instance_count * HOURS_PER_DAY
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "instance_type": self.instance_type,
+            "instance_count": self.instance_count,
+            "serverless": self.serverless,
+            "invocations": self.invocations,
+            "shadow": self.shadow,
+            "price": self.price.to_json(),
+            "per_day": self.per_day,
+        }
 
     def describe(self) -> str:
         if self.serverless:
@@ -80,21 +90,22 @@ class EndpointUsage:
         return self.invocations == 0
 
     @property
-    def usd_per_day(self) -> Optional[float]:
+    def per_day(self) -> Optional[float]:
         """Daily cost at the current instance counts; None when a variant is unpriced."""
-        costs = [v.usd_per_day for v in self.variants]
+        costs = [v.per_day for v in self.variants]
         if any(c is None for c in costs):
             return None
         return round(sum(c for c in costs if c is not None), 4)
 
     @property
-    def price_source(self) -> str:
-        sources = sorted({v.price_source for v in self.variants})
+    def source(self) -> str:
+        """Where the variants' prices come from: one source, or ``mixed: a, b``."""
+        sources = sorted({v.price.source for v in self.variants})
         return sources[0] if len(sources) == 1 else "mixed: " + ", ".join(sources)
 
     @property
-    def price_as_of(self) -> Optional[str]:
-        dates = [v.price_as_of for v in self.variants if v.price_as_of]
+    def as_of(self) -> Optional[str]:
+        dates = [v.price.as_of for v in self.variants if v.price.as_of]
         return max(dates) if dates else None
 
     def to_json(self) -> dict[str, Any]:
@@ -105,10 +116,11 @@ class EndpointUsage:
             "created_at": self.created_at,
             "invocations": self.invocations,
             "idle": self.idle,
-            "usd_per_day": self.usd_per_day,
-            "price_source": self.price_source,
-            "price_as_of": self.price_as_of,
-            "variants": [{**asdict(v), "usd_per_day": v.usd_per_day} for v in self.variants],
+            "per_day": self.per_day,
+            "currency": USD,
+            "source": self.source,
+            "as_of": self.as_of,
+            "variants": [v.to_json() for v in self.variants],
         }
 
 
@@ -126,13 +138,13 @@ class IdleReport:
         return [e for e in self.endpoints if e.idle]
 
     @property
-    def idle_usd_per_day(self) -> float:
+    def idle_per_day(self) -> float:
         """Daily cost of the idle endpoints that have a price (see ``idle_unpriced``)."""
-        return round(sum(e.usd_per_day or 0.0 for e in self.idle), 4)
+        return round(sum(e.per_day or 0.0 for e in self.idle), 4)
 
     @property
     def idle_unpriced(self) -> int:
-        return sum(1 for e in self.idle if e.usd_per_day is None)
+        return sum(1 for e in self.idle if e.per_day is None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -142,7 +154,8 @@ class IdleReport:
             "end": _iso(self.end),
             "checked": len(self.endpoints),
             "idle_count": len(self.idle),
-            "idle_usd_per_day": self.idle_usd_per_day,
+            "idle_per_day": self.idle_per_day,
+            "currency": USD,
             "idle_unpriced": self.idle_unpriced,
             "idle": [e.to_json() for e in self.idle],
             "skipped": self.skipped,
@@ -244,10 +257,14 @@ def describe_endpoint_usage(
                     instance_type=None if serverless else conf.get("InstanceType"),
                     instance_count=0 if serverless else int(count or 0),
                     serverless=serverless,
-                    price_source="serverless" if serverless else "unknown",
-                    price_detail=""
-                    if config
-                    else f"endpoint config {desc['EndpointConfigName']} was deleted: type unknown",
+                    price=Quote(
+                        None,
+                        "unknown",
+                        detail=""
+                        if config
+                        else f"endpoint config {desc['EndpointConfigName']} was deleted: "
+                        "type unknown",
+                    ),
                     shadow=shadow,
                 )
             )
@@ -331,16 +348,18 @@ def price_variants(endpoints: list[EndpointUsage], region: str, book: PriceBook)
     book.load_live(region, HOSTING)
     for e in endpoints:
         for v in e.variants:
-            if v.serverless:
-                v.price_detail = "serverless: billed per request, not per hour"
-                continue
-            if v.instance_type is None:
-                continue  # unknown type: stays unknown, with its reason
-            price = book.price(region, HOSTING, v.instance_type)
-            v.usd_per_hour = price.usd_per_hour
-            v.price_source = price.source
-            v.price_as_of = price.as_of
-            v.price_detail = price.detail
+            if v.serverless:  # nothing billed while idle
+                v.price = Quote(
+                    0.0,
+                    "not_billed",
+                    detail="serverless: billed per request, not per hour",
+                    region=region,
+                    component=HOSTING,
+                )
+            elif v.instance_type is None:  # unknown type: stays unknown, with its reason
+                v.price = replace(v.price, region=region, component=HOSTING)
+            else:
+                v.price = book.price(region, HOSTING, v.instance_type)
 
 
 def find_idle_endpoints(
@@ -387,23 +406,22 @@ def find_idle_endpoints(
     return IdleReport(region, hours, start, end, endpoints, skipped)
 
 
-def _money(value: Optional[float]) -> str:
-    return "price unknown" if value is None else f"${value:,.2f}/day"
+def _money(value: Optional[float], currency: str = USD) -> str:
+    return "price unknown" if value is None else f"{money(value, currency)}/day"
 
 
 def idle_message(report: IdleReport) -> tuple[str, str]:
     """(subject, body) of the SNS notification about idle endpoints."""
-    idle = sorted(report.idle, key=lambda e: (-(e.usd_per_day or 0), e.name))
+    idle = sorted(report.idle, key=lambda e: (-(e.per_day or 0), e.name))
     n = len(idle)
     plural = "s" if n != 1 else ""
     subject = (
-        f"SageMaker: {n} idle endpoint{plural} in {report.region} "
-        f"(${report.idle_usd_per_day:,.2f}/day)"
+        f"SageMaker: {n} idle endpoint{plural} in {report.region} ({_money(report.idle_per_day)})"
     )[:100]
     head = (
         f"{n} SageMaker endpoint{plural} in {report.region} had no invocations in the "
         f"{report.hours:g} h to {_iso(report.end)}; together they cost "
-        f"${report.idle_usd_per_day:,.2f}/day"
+        f"{_money(report.idle_per_day)}"
         + (f" ({report.idle_unpriced} without a known price)" if report.idle_unpriced else "")
         + ".\n\n"
     )
@@ -413,9 +431,9 @@ def idle_message(report: IdleReport) -> tuple[str, str]:
     )
     lines = []
     for e in idle:
-        source = e.price_source + (f" {e.price_as_of}" if e.price_as_of else "")
+        source = e.source + (f" {e.as_of}" if e.as_of else "")
         variants = "; ".join(v.describe() for v in e.variants)
-        lines.append(f"- {e.name}: {_money(e.usd_per_day)} ({variants}; price {source})\n")
+        lines.append(f"- {e.name}: {_money(e.per_day)} ({variants}; price {source})\n")
     body = head
     budget = SNS_MAX_BYTES - len(head.encode()) - len(tail.encode()) - 100
     for i, line in enumerate(lines):

@@ -92,7 +92,7 @@ def report_idle_endpoints(event: Optional[dict] = None, context: Any = None) -> 
         "idle endpoints: %d of %d, $%.2f/day, message %s",
         len(report.idle),
         len(report.endpoints),
-        report.idle_usd_per_day,
+        report.idle_per_day,
         summary["message_id"],
     )
     return summary

@@ -172,10 +172,11 @@ describe('mapSpendSeries', () => {
           note: 'billed by AWS (Cost Explorer): up to a day late; today is not included',
           tag: { key: 'sagemaker:space-arn', value: 'arn:...' },
           days: [
-            { date: '2026-11-25', usd: 0.62, estimated: true },
-            { date: '2026-10-01', usd: 9, estimated: false }
+            { date: '2026-11-25', amount: 0.62, estimated: true },
+            { date: '2026-10-01', amount: 9, estimated: false }
           ],
-          month_to_date_usd: 4.1,
+          currency: 'USD',
+          month_to_date: 4.1,
           through: '2026-11-25',
           fetched_at: '2026-11-26T10:00:00+00:00'
         }

@@ -21,6 +21,23 @@ import {
 
 export const T0 = Date.parse('2026-11-26T12:00:00Z');
 
+/** A price quote: ml.t3.medium's bundled price in us-east-1, unless told. */
+export function makeQuote(quote: Partial<IPrice> = {}): IPrice {
+  return {
+    per_hour: 0.05,
+    currency: 'USD',
+    source: 'bundled',
+    as_of: '2026-09-24',
+    detail: 'AWS pricing page',
+    fix: null,
+    region: 'us-east-1',
+    component: 'Studio-JupyterLab',
+    instance_type: 'ml.t3.medium',
+    parts: null,
+    ...quote
+  };
+}
+
 export interface IStatusOptions {
   idle?: Partial<IIdle>;
   environment?: Partial<IEnvironment>;
@@ -55,18 +72,14 @@ export function makeStatus(options: IStatusOptions = {}): IStatus {
       gpu_model: null,
       ...options.instance
     },
-    price: {
-      usd_per_hour: 0.05,
-      component: 'Studio-JupyterLab',
-      source: 'bundled',
-      as_of: '2026-09-24',
-      ...options.price
-    },
+    price: makeQuote(options.price),
     cost: {
       started_at: new Date(T0).toISOString(),
-      since_start_usd: 0,
-      projected_usd_per_day: 1.2,
-      projected_usd_per_month: 36.5,
+      since_start: 0,
+      projected_per_day: 1.2,
+      projected_per_month: 36.5,
+      currency: 'USD',
+      basis: 'history',
       ...options.cost
     },
     idle: {
@@ -92,9 +105,9 @@ export function makeRecommendation(
     type: 'ml.t3.large',
     rule: 'gpu_idle',
     reason: 'GPU unused for 24 h',
-    usd_per_hour: 0.1,
-    price_source: 'bundled',
-    savings_usd_per_month: 584,
+    price: makeQuote({ per_hour: 0.1, instance_type: 'ml.t3.large' }),
+    savings_per_month: 584,
+    currency: 'USD',
     confidence: 'high',
     ...rec
   };
@@ -177,21 +190,18 @@ export function makeUsagePoint(
 
 /** One day of spend at ml.t3.medium's bundled price. */
 export function makeSpendDay(date: string, hours: number): ISpendDay {
-  const usd = Math.round(hours * 0.05 * 10000) / 10000;
+  const amount = Math.round(hours * 0.05 * 10000) / 10000;
   return {
     date,
-    usd,
+    amount,
     hours,
     unpriced_hours: 0,
     prices: hours
       ? [
           {
-            instance_type: 'ml.t3.medium',
-            usd_per_hour: 0.05,
-            source: 'bundled',
-            as_of: '2026-09-24',
+            price: makeQuote({ detail: 'the price in force while it ran' }),
             hours,
-            usd
+            amount
           }
         ]
       : []
@@ -223,10 +233,11 @@ export function makeHistory(options: IHistoryOptions = {}): IHistory {
     kept_since: new Date(since).toISOString(),
     usage: (options.usage ?? []).map(makeUsagePoint),
     spend: {
+      currency: 'USD',
       days,
       month_to_date: {
         month: '2026-11',
-        usd: options.monthToDate ?? days.reduce((s, d) => s + d.usd, 0),
+        amount: options.monthToDate ?? days.reduce((s, d) => s + d.amount, 0),
         hours: days.reduce((s, d) => s + d.hours, 0),
         unpriced_hours: 0,
         prices: []

@@ -224,7 +224,7 @@ describe('SmCostModel', () => {
       makeRecommendation({
         rule: 'under_provisioned',
         reason: 'memory p95 92%',
-        savings_usd_per_month: -36
+        savings_per_month: -36
       })
     ]);
     expect((await model.loadRecommendations())?.items).toHaveLength(1);

@@ -11,6 +11,7 @@ import { IdleState, IRecommendations, IStatus, ISwitchStatus } from '../tokens';
 import {
   makeHistory,
   makeIdleSettings,
+  makeQuote,
   makeRecommendation,
   makeRecommendations,
   makeStatus,
@@ -41,7 +42,7 @@ function status(canSwitch: boolean, state: IdleState = 'active'): IStatus {
       gpu_memory_gib: 16
     },
     price: {
-      usd_per_hour: 0.9,
+      per_hour: 0.9,
       source: 'estimated',
       as_of: '2026-09-24',
       detail:
@@ -49,9 +50,9 @@ function status(canSwitch: boolean, state: IdleState = 'active'): IStatus {
     },
     cost: {
       started_at: new Date(NOW - 3600_000).toISOString(),
-      since_start_usd: 0.9,
-      projected_usd_per_day: 21.6,
-      projected_usd_per_month: 657
+      since_start: 0.9,
+      projected_per_day: 21.6,
+      projected_per_month: 657
     },
     idle: {
       idle_s: 600,
@@ -171,6 +172,28 @@ describe('SmCostPanel', () => {
     model.dispose();
   });
 
+  it('says why a price is unknown and what would make it known', async () => {
+    const st = makeStatus({
+      price: {
+        per_hour: null,
+        source: 'unknown',
+        as_of: null,
+        detail:
+          'no Studio-JupyterLab price is known for ml.m5.xlarge in af-south-1: the live Price List fetch failed: AWS denied GetProducts',
+        fix: 'allow pricing:GetProducts to the role this server runs as'
+      }
+    });
+    const { panel, model } = await render(st, makeRecommendations([]));
+    const why = panel.node.querySelector('.jp-SmCost-unknownPrice');
+    expect(why?.textContent).toContain('the live Price List fetch failed');
+    expect(why?.textContent).toContain(
+      'To fix: allow pricing:GetProducts to the role'
+    );
+    expect(panel.node.textContent).toContain('price unknown');
+    panel.dispose();
+    model.dispose();
+  });
+
   it('shows recommendations with a Switch button when switching is possible', async () => {
     const { panel, model } = await render(status(true), RECS);
     const section = panel.node.querySelector('.jp-SmCost-recommendations');
@@ -271,7 +294,10 @@ describe('SmCostPanel', () => {
   it('follows a switch that ends in a manual step, then lets the user switch again', async () => {
     const RECS2 = makeRecommendations([
       makeRecommendation(),
-      makeRecommendation({ type: 'ml.m5.large', usd_per_hour: 0.115 })
+      makeRecommendation({
+        type: 'ml.m5.large',
+        price: makeQuote({ per_hour: 0.115, instance_type: 'ml.m5.large' })
+      })
     ]);
     const steps = [
       {

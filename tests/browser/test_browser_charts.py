@@ -49,7 +49,7 @@ def fill(path: Path) -> float:
         cpu_count=4,
         mem_total=16.0,
         end_ago_s=90,
-        usd=price.usd_per_hour,
+        usd=price.per_hour,
         source=price.source,
         spans=spans_of_a_month(),
         spread=0.2,

@@ -1,9 +1,10 @@
-"""What this instance did over time, kept across restarts in one small SQLite file.
+"""The SQLite file that keeps what this instance did over time, across restarts.
 
 Kept:
 
 - **usage**: per minute for 48 hours and per hour for 60 days, per instance type, an
-  :class:`~.usage.Aggregate` of the samples (count, mean and maximum of CPU, memory, GPU);
+  :class:`~jupyterlab_smcost.usage.Aggregate` of the samples (count, mean and maximum of
+  CPU, memory, GPU);
 - **spans**: the time this server ran on an instance type, with its region, component and
   the price in force (with the price's source and date).
 
@@ -26,13 +27,14 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from .usage import Aggregate, Reading, UsageSummary, summarize
+from ..pricing import USD, Quote
+from ..usage import Aggregate
 
 log = logging.getLogger(__name__)
 
@@ -128,16 +130,42 @@ def _agg(row: Sequence[Any]) -> Aggregate:
 
 @dataclass(frozen=True)
 class Running:
-    """One instance type billed now, with the price in force."""
+    """One instance type billed now, with the price in force (in USD: the spans table keeps
+    no currency yet; its columns are usd_per_hour, price_source, price_as_of)."""
 
     instance_type: str
     region: str
     component: str
-    usd_per_hour: Optional[float]
-    price_source: str
-    price_as_of: Optional[str]
+    per_hour: Optional[float]
+    source: str
+    as_of: Optional[str]
     #: apps of the same type billed at once (Studio Classic): 0, 1, ... (not kept)
     slot: int = 0
+
+    @classmethod
+    def of(cls, quote: Quote, slot: int = 0) -> Running:
+        return cls(
+            quote.instance_type or "",
+            quote.region,
+            quote.component,
+            quote.per_hour,
+            quote.source,
+            quote.as_of,
+            slot,
+        )
+
+    def quote(self) -> Quote:
+        """The price that was in force, as a quote."""
+        return Quote(
+            self.per_hour,
+            self.source,
+            self.as_of,
+            "the price in force while it ran",
+            self.region,
+            self.component,
+            self.instance_type,
+            currency=USD,
+        )
 
 
 @dataclass(frozen=True)
@@ -310,9 +338,9 @@ class HistoryStore:
                                 r.instance_type,
                                 r.region,
                                 r.component,
-                                r.usd_per_hour,
-                                r.price_source,
-                                r.price_as_of,
+                                r.per_hour,
+                                r.source,
+                                r.as_of,
                             ),
                         )
                         span_id = int(cur.lastrowid or 0)
@@ -449,342 +477,3 @@ def _damaged(e: BaseException) -> bool:
         return (code & 0xFF) in _CORRUPT_CODES
     # raised by this module (quick_check, schema) or without a code: a plain DatabaseError
     return type(e) is sqlite3.DatabaseError
-
-
-class HistoryRecorder:
-    """Feeds the store: readings (the sampler thread's listener) and what runs at what
-    price (``set_running``, from the event loop). Batches writes: one transaction every
-    ``flush_s`` seconds, from the thread that notices it is due."""
-
-    def __init__(
-        self,
-        store: HistoryStore,
-        clock: Any = time.time,
-        flush_s: float = FLUSH_S,
-        log: logging.Logger = log,
-    ) -> None:
-        self.store = store
-        self._clock = clock
-        self.flush_s = flush_s
-        self.log = log
-        self.started_at = clock()
-        self._lock = threading.Lock()
-        self._flush_lock = threading.Lock()
-        self._pending: dict[BucketKey, Aggregate] = {}
-        self._usage_type = ""
-        self._running: tuple[Running, ...] = ()
-        self._changed_at = self.started_at
-        #: spans this process has open: running -> (id or None until written, start)
-        self._open: dict[Running, tuple[Optional[int], float]] = {}
-        self._last_flush = self.started_at
-        self._last_prune = 0.0
-        self.flushes = 0
-
-    # -- from the event loop (cheap, no I/O)
-    def set_running(self, running: Sequence[Running], usage_type: Optional[str]) -> None:
-        """What is billed now (one per instance type) and the type usage samples are
-        tagged with (None: samples that describe no single billed type, never used for a
-        recommendation)."""
-        with self._lock:
-            new = tuple(running)
-            if new != self._running:
-                self._running = new
-                self._changed_at = self._clock()
-            self._usage_type = usage_type or ""
-
-    # -- from the sampler thread
-    def on_sample(self, ts: float, reading: Reading) -> None:
-        with self._lock:
-            for tier in TIERS:
-                key = (tier, int(ts // tier * tier), self._usage_type)
-                agg = self._pending.get(key)
-                if agg is None:
-                    self._pending[key] = Aggregate.of(reading)
-                else:
-                    agg.add(reading)
-        self.tick()
-
-    def tick(self) -> None:
-        """Write if a flush is due (sampler thread; or a worker when sampling is off)."""
-        if self._clock() - self._last_flush >= self.flush_s:
-            self.flush()
-
-    def flush(self) -> bool:
-        """Write what is pending and the running spans, in one transaction."""
-        with self._flush_lock:
-            now = self._clock()
-            with self._lock:
-                pending, self._pending = self._pending, {}
-                running, changed_at = self._running, self._changed_at
-            spans: list[tuple[Optional[int], Span]] = []
-            closing = [r for r in self._open if r not in running]
-            for r in closing:
-                span_id, start = self._open[r]
-                spans.append((span_id, Span(start, max(start, changed_at), r)))
-            for r in running:
-                span_id, start = self._open.get(r, (None, changed_at))
-                spans.append((span_id, Span(start, now, r)))
-            prune = now if now - self._last_prune >= PRUNE_S else None
-            ids = self.store.write(pending, spans, prune)
-            self._last_flush = now
-            if ids is None:
-                self._keep(pending)
-                return False
-            for r in closing:
-                del self._open[r]
-            for (_, s), span_id in zip(spans[len(closing) :], ids[len(closing) :], strict=True):
-                self._open[s.running] = (span_id, s.start)
-            if prune is not None:
-                self._last_prune = now
-            self.flushes += 1
-            return True
-
-    def _keep(self, pending: dict[BucketKey, Aggregate]) -> None:
-        """Put unwritten aggregates back (bounded: the oldest go first)."""
-        with self._lock:
-            for key, agg in pending.items():
-                mine = self._pending.get(key)
-                if mine is None:
-                    self._pending[key] = agg
-                else:
-                    agg.merge(mine)
-                    self._pending[key] = agg
-            if len(self._pending) > MAX_PENDING:
-                for key in sorted(self._pending, key=lambda k: k[1])[:-MAX_PENDING]:
-                    del self._pending[key]
-
-    def close(self) -> None:
-        self.flush()
-        self.store.close()
-
-    # -- reads (blocking)
-    def pending(self) -> list[tuple[BucketKey, Aggregate]]:
-        with self._lock:
-            return [(k, Aggregate(**vars(a))) for k, a in self._pending.items()]
-
-    def spans(self, since: float) -> list[Span]:
-        """Kept spans from ``since``, the ones open in this process running to now."""
-        with self._flush_lock:  # no write in between: each span counted once
-            now = self._clock()
-            open_ids = {span_id for span_id, _ in self._open.values() if span_id is not None}
-            out = []
-            for span_id, s in self.store.spans(since):
-                out.append(Span(s.start, now, s.running) if span_id in open_ids else s)
-            with self._lock:
-                running, changed_at = self._running, self._changed_at
-            for r in running:  # not written yet
-                if self._open.get(r, (None, 0.0))[0] is None:
-                    out.append(Span(changed_at, now, r))
-            return out
-
-    def kept_window(
-        self, instance_type: str, need_s: float, interval_s: float
-    ) -> list[tuple[int, Aggregate]]:
-        """Kept buckets of ``instance_type`` from before this process started, newest
-        first, until they cover ``need_s`` seconds of running time: minutes, then hours
-        older than the oldest minute. A bucket covers its samples x ``interval_s`` (at
-        most its length). Gaps (the server was not running) are skipped, not counted."""
-        out: list[tuple[int, Aggregate]] = []
-        covered, before = 0.0, self.started_at
-        if need_s <= 0 or not instance_type:
-            return out
-        for tier in TIERS:
-            limit = int(need_s // (min(tier, interval_s) or 1)) + 2
-            for t, agg in self.store.newest_first(tier, instance_type, before, limit):
-                out.append((t, agg))
-                covered += min(float(tier), agg.n * interval_s)
-                before = t
-                if covered >= need_s:
-                    return out
-        return out
-
-
-# ---------------------------------------------------------------------------- pure functions
-
-
-def window_summary(
-    window_s: float,
-    raw: Sequence[tuple[float, Reading]],
-    kept: Sequence[tuple[int, Aggregate]],
-    interval_s: float,
-) -> UsageSummary:
-    """This run's readings (``raw``, oldest first) and kept buckets from before it
-    (``kept``, newest first) as one window. ``span_s`` is the running time covered."""
-    raw_span = raw[-1][0] - raw[0][0] if raw else 0.0
-    kept_s = sum(min(float(HOUR), a.n * interval_s) for _, a in kept)
-    aggs = [a for _, a in reversed(kept)] + [Aggregate.of(r) for _, r in raw]
-    return summarize(window_s, min(window_s, raw_span + kept_s), aggs)
-
-
-#: the steps GET history accepts (seconds): divisors of an hour, then of a day
-STEPS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
-MAX_POINTS = 1500
-
-
-def choose_step(step: int, since: float, until: float) -> int:
-    """``step``, or the smallest accepted step that gives at most MAX_POINTS points."""
-    for s in STEPS:
-        if s >= step and (until - since) / s <= MAX_POINTS:
-            return s
-    return STEPS[-1]
-
-
-def read_usage(
-    store: HistoryStore,
-    pending: Iterable[tuple[BucketKey, Aggregate]],
-    since: float,
-    until: float,
-    step: int,
-) -> list[tuple[int, str, Aggregate]]:
-    """Buckets for a series at ``step``: minutes where kept (when the step is under an
-    hour), hours before that (and for steps of an hour or more), written or pending."""
-    end = math.floor(until) + 1  # the bucket ``until`` falls in counts
-    if step < HOUR:
-        cutoff = max(since, math.ceil((until - KEPT_S[MINUTE]) / HOUR) * HOUR)
-        parts = [(HOUR, since, cutoff), (MINUTE, cutoff, end)]
-    else:
-        parts = [(HOUR, since, end)]
-    # buckets that started before ``since`` but reach into it count too
-    rows: list[tuple[int, str, Aggregate]] = []
-    for tier, a, b in parts:
-        if b <= a:
-            continue
-        start = a // tier * tier
-        rows.extend(store.buckets(tier, start, b, step))
-        rows.extend(
-            (t, itype, agg)
-            for (k_tier, t, itype), agg in pending
-            if k_tier == tier and start <= t < b
-        )
-    return rows
-
-
-def _r(x: Optional[float], n: int = 4) -> Optional[float]:
-    return None if x is None else round(x, n)
-
-
-def series(rows: Iterable[tuple[int, str, Aggregate]], step: int) -> list[dict[str, Any]]:
-    """Points at ``step`` (t: UNIX seconds at the step's start), each with its samples'
-    mean and maximum; steps without samples are left out (the chart shows a gap)."""
-    by_t: dict[int, list[tuple[str, Aggregate]]] = {}
-    for t, itype, agg in rows:
-        by_t.setdefault(t // step * step, []).append((itype, agg))
-    out = []
-    for t in sorted(by_t):
-        parts = by_t[t]
-        if len(parts) == 1:  # the usual case: SQLite merged the step already
-            itype, a = parts[0]
-        else:
-            a, types = Aggregate(), {}
-            for it, agg in sorted(parts, key=lambda p: p[1].n):
-                a.merge(agg)
-                types[it] = types.get(it, 0) + agg.n
-            itype = max(types.items(), key=lambda kv: kv[1])[0]
-        if not a.n:
-            continue
-        out.append(_point(t, itype or None, a))
-    return out
-
-
-def _point(t: int, itype: Optional[str], a: Aggregate) -> dict[str, Any]:
-    total = a.mem_total or 0.0
-    return {
-        "t": t,
-        "instance_type": itype,
-        "samples": a.n,
-        "cpu_count": a.cpu_count,
-        "cpu_mean": round(a.cpu_sum / a.cpu_n, 4) if a.cpu_n else None,
-        "cpu_max": _r(a.cpu_max),
-        "mem_total_gib": _r(a.mem_total, 2),
-        "mem_mean": round(a.mem_sum / a.n / total, 4) if total else None,
-        "mem_max": round(a.mem_max / total, 4) if total and a.mem_max is not None else None,
-        "mem_max_gib": _r(a.mem_max, 2),
-        "gpu_count": a.gpu_count,
-        "gpu_mean": round(a.gpu_sum / a.gpu_n, 4) if a.gpu_n else None,
-        "gpu_max": _r(a.gpu_max),
-        "gpu_mem_max_gib": _r(a.gpu_mem_max, 2),
-        "gpu_mem_total_gib": _r(a.gpu_mem_total, 2),
-    }
-
-
-def _utc_day(ts: float) -> date:
-    return datetime.fromtimestamp(ts, timezone.utc).date()
-
-
-def _day_start(d: date) -> float:
-    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()
-
-
-class _Tally:
-    """Hours and dollars of some spans, with what each price was and where it came from."""
-
-    def __init__(self) -> None:
-        self.hours = 0.0
-        self.unpriced_hours = 0.0
-        self.usd = 0.0
-        self.by_price: dict[Running, list[float]] = {}  # running -> [hours, usd]
-
-    def add(self, r: Running, hours: float) -> None:
-        if hours <= 0:
-            return
-        r = replace(r, slot=0)
-        self.hours += hours
-        row = self.by_price.setdefault(r, [0.0, 0.0])
-        row[0] += hours
-        if r.usd_per_hour is None:
-            self.unpriced_hours += hours
-        else:
-            self.usd += hours * r.usd_per_hour
-            row[1] += hours * r.usd_per_hour
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "usd": round(self.usd, 4),
-            "hours": round(self.hours, 4),
-            "unpriced_hours": round(self.unpriced_hours, 4),
-            "prices": [
-                {
-                    "instance_type": r.instance_type,
-                    "usd_per_hour": r.usd_per_hour,
-                    "source": r.price_source,
-                    "as_of": r.price_as_of,
-                    "hours": round(h, 4),
-                    "usd": None if r.usd_per_hour is None else round(usd, 4),
-                }
-                for r, (h, usd) in sorted(
-                    self.by_price.items(), key=lambda kv: (kv[0].instance_type, -kv[1][0])
-                )
-            ],
-        }
-
-
-def _overlap(s: Span, a: float, b: float) -> float:
-    return max(0.0, min(s.end, b) - max(s.start, a)) / HOUR
-
-
-def spend(spans: Sequence[Span], first_day: date, now: float) -> dict[str, Any]:
-    """Spend per UTC day from ``first_day`` to today (days without spans are zero), and
-    this month to date: each span's hours in the day x the price in force in that span."""
-    today = _utc_day(now)
-    days = []
-    for d in iter_days(first_day, today):
-        a, b = _day_start(d), _day_start(d + timedelta(days=1))
-        tally = _Tally()
-        for s in spans:
-            tally.add(s.running, _overlap(s, a, b))
-        days.append({"date": d.isoformat(), **tally.to_json()})
-    month = today.replace(day=1)
-    mtd = _Tally()
-    for s in spans:
-        mtd.add(s.running, _overlap(s, _day_start(month), now))
-    return {
-        "days": days,
-        "month_to_date": {"month": month.strftime("%Y-%m"), **mtd.to_json()},
-    }
-
-
-def iter_days(first: date, last: date) -> Iterator[date]:
-    d = first
-    while d <= last:
-        yield d
-        d += timedelta(days=1)

@@ -1,0 +1,53 @@
+"""What this instance did over time, kept across restarts in one small SQLite file.
+
+- :mod:`.store`: the SQLite file (usage per minute and per hour, running spans with the price
+  in force), bounded and self-repairing;
+- :mod:`.recorder`: what feeds it (the usage sampler's readings, what is billed now);
+- :mod:`.reports`: what is read back (usage series, the recommendation window, spend).
+"""
+
+from __future__ import annotations
+
+from .recorder import HistoryRecorder
+from .reports import (
+    MAX_POINTS,
+    STEPS,
+    choose_step,
+    iter_days,
+    read_usage,
+    series,
+    spend,
+    window_summary,
+)
+from .store import (
+    DAY,
+    HOUR,
+    KEPT_S,
+    MAX_ROWS,
+    MINUTE,
+    BucketKey,
+    HistoryStore,
+    Running,
+    Span,
+)
+
+__all__ = [
+    "DAY",
+    "HOUR",
+    "KEPT_S",
+    "MAX_POINTS",
+    "MAX_ROWS",
+    "MINUTE",
+    "STEPS",
+    "BucketKey",
+    "HistoryRecorder",
+    "HistoryStore",
+    "Running",
+    "Span",
+    "choose_step",
+    "iter_days",
+    "read_usage",
+    "series",
+    "spend",
+    "window_summary",
+]
