@@ -10,7 +10,10 @@ their ratio (open / closed). Target: at most 1.10 (the panel costs little beyond
 bar while it is open: only the countdown follows the one-second tick). It also prints the main
 thread's CPU time (``ThreadTime``), which counts less of the waits on a busy machine.
 
-    python benchmarks/bench_panel_render.py [--seconds 80] [--rounds 8]
+    python benchmarks/bench_panel_render.py [--seconds 80] [--rounds 8] [--labextension DIR]
+
+``--labextension`` runs another build of the extension (a copy of an older
+``jupyterlab_smcost/labextension``), to compare builds on the same machine.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path[:0] = [str(TESTS), str(TESTS / "browser")]
+import smcost_browser  # noqa: E402
 from smcost_browser import CHROMIUM, CHROMIUM_ARGS, PANEL_ID, LabServer, open_lab  # noqa: E402
 from test_browser_charts import G4, fill  # noqa: E402
 
@@ -38,8 +42,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=80, help="seconds each way (default 80)")
     ap.add_argument("--rounds", type=int, default=8, help="closed/open alternations (default 8)")
+    ap.add_argument("--labextension", type=Path, help="another build (default: this checkout's)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
+
+    if args.labextension:
+        smcost_browser.LABEXTENSION = args.labextension.resolve()
 
     tmp = Path(tempfile.mkdtemp(prefix="smcost-panel-render-"))
     history = tmp / "history.sqlite"
