@@ -22,16 +22,16 @@ import {
   makeSwitch
 } from './fixtures';
 
-const english = nullTranslator.load('jupyterlab_smcost');
+const trans = nullTranslator.load('jupyterlab_smcost');
 const marking = {
   languageCode: 'en',
   load: () => ({
-    ...english,
-    __: (id: string, ...args: any[]) => `«${english.__(id, ...args)}»`,
+    ...trans,
+    __: (id: string, ...args: any[]) => `«${trans.__(id, ...args)}»`,
     _n: (a: string, b: string, n: number, ...args: any[]) =>
-      `«${english._n(a, b, n, ...args)}»`,
+      `«${trans._n(a, b, n, ...args)}»`,
     _p: (c: string, id: string, ...args: any[]) =>
-      `«${english._p(c, id, ...args)}»`
+      `«${trans._p(c, id, ...args)}»`
   })
 };
 
