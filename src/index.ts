@@ -11,26 +11,16 @@ import {
 } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 
-import {
-  describeShutdown,
-  formatClock,
-  formatDuration,
-  formatRate
-} from './format';
+import { Format } from './format';
 import { costIcon } from './icon';
-import { IDeadlineEvent, SmCostModel } from './model';
+import { SmCostModel } from './model';
 import { SmCostPanel } from './panel';
-import { SmCostError } from './request';
+import { IDeadlineEvent, StatusModel } from './status';
 import { SmCostStatusItem } from './statusbar';
-import {
-  CATEGORY,
-  CommandIDs,
-  PANEL_ID,
-  PLUGIN_ID,
-  STATUS_ITEM_ID
-} from './tokens';
+import { CommandIDs, PANEL_ID, PLUGIN_ID, STATUS_ITEM_ID } from './tokens';
 
 /** User display preferences (schema/plugin.json). */
 interface IPreferences {
@@ -51,7 +41,7 @@ const DEFAULTS: IPreferences = {
  */
 export async function saveDirtyDocuments(
   app: JupyterFrontEnd,
-  model?: SmCostModel
+  model?: StatusModel
 ): Promise<number> {
   const contexts = new Set<any>();
   for (const widget of app.shell.widgets('main')) {
@@ -86,36 +76,46 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description:
     'SageMaker cost: instance price, spend, idle-shutdown countdown and warnings.',
   autoStart: true,
-  optional: [ICommandPalette, IStatusBar, ISettingRegistry, ILayoutRestorer],
+  optional: [
+    ICommandPalette,
+    IStatusBar,
+    ISettingRegistry,
+    ILayoutRestorer,
+    ITranslator
+  ],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     statusBar: IStatusBar | null,
     settingRegistry: ISettingRegistry | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null
   ) => {
+    const fmt = new Format(translator ?? nullTranslator);
+    const trans = fmt.trans;
     const prefs: IPreferences = { ...DEFAULTS };
     const prefsChanged = new Signal<any, void>(app);
     const model = new SmCostModel({ interval: prefs.refreshInterval });
+    const status = model.status;
     const { commands } = app;
 
-    const panel = new SmCostPanel(model, commands);
+    const panel = new SmCostPanel(model, commands, fmt);
     app.shell.add(panel, 'left', { rank: 850 });
     if (restorer) {
       restorer.add(panel, PANEL_ID);
     }
 
-    const notify = (promise: Promise<unknown>, what: string) =>
+    /** Tell the user that `what` failed, with the server's message. */
+    const notify = (promise: Promise<unknown>, failed: () => string) =>
       promise.catch(e => {
-        Notification.error(
-          `${what} failed: ${e instanceof SmCostError ? e.message : String(e)}`,
-          { autoClose: 8000 }
-        );
+        Notification.error(trans.__('%1: %2', failed(), fmt.error(e)), {
+          autoClose: 8000
+        });
       });
 
     commands.addCommand(CommandIDs.open, {
-      label: 'Open SageMaker cost panel',
-      caption: 'Show instance cost and the idle-shutdown countdown',
+      label: trans.__('Open SageMaker cost panel'),
+      caption: trans.__('Show instance cost and the idle-shutdown countdown'),
       icon: args => (args['isPalette'] ? undefined : costIcon),
       execute: () => {
         app.shell.activateById(panel.id);
@@ -123,58 +123,64 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     commands.addCommand(CommandIDs.keepRunning, {
-      label: 'Keep running (reset the idle clock)',
-      caption: 'Restart the idle-shutdown countdown',
+      label: trans.__('Keep running (reset the idle clock)'),
+      caption: trans.__('Restart the idle-shutdown countdown'),
       isEnabled: () => {
-        const state = model.status?.idle.state;
+        const state = status.current?.idle.state;
         return state !== 'shutting_down' && state !== 'disabled';
       },
       execute: () =>
         notify(
-          model.keepAlive().then(deadline => {
+          status.keepAlive().then(deadline => {
             Notification.success(
               deadline
-                ? `Keeping it running: idle shutdown now at ${formatClock(deadline)}.`
-                : 'Keeping it running.',
+                ? trans.__(
+                    'Keeping it running: idle shutdown now at %1.',
+                    fmt.clock(deadline)
+                  )
+                : trans.__('Keeping it running.'),
               { autoClose: 4000 }
             );
           }),
-          'Keep running'
+          () => trans.__('Keep running failed')
         )
     });
 
     commands.addCommand(CommandIDs.shutdown, {
-      label: 'Shut down now…',
-      caption: 'Stop this instance/app now (asks first)',
+      label: trans.__('Shut down now…'),
+      caption: trans.__('Stop this instance/app now (asks first)'),
       isEnabled: () =>
-        !!model.status?.environment.can_shutdown &&
-        model.status.idle.state !== 'shutting_down' &&
-        model.configErrors.length === 0,
+        !!status.current?.environment.can_shutdown &&
+        status.current.idle.state !== 'shutting_down' &&
+        status.configErrors.length === 0,
       execute: async () => {
-        const status = model.status;
-        const kind = status?.environment.kind;
+        const current = status.current;
+        const what = fmt.shutdown(current?.environment.kind);
+        const saves = prefs.saveBeforeShutdown
+          ? trans.__('Open documents are saved first.')
+          : trans.__('Unsaved changes in open documents are lost.');
         const result = await showDialog({
-          title: 'Shut down now?',
-          body:
-            `${describeShutdown(kind)}. ` +
-            (prefs.saveBeforeShutdown
-              ? 'Open documents are saved first. '
-              : 'Unsaved changes in open documents are lost. ') +
-            (status
-              ? `It costs ${formatRate(status.price.per_hour)} while running.`
-              : ''),
+          title: trans.__('Shut down now?'),
+          body: current
+            ? trans.__(
+                '%1. %2 It costs %3 while running.',
+                what,
+                saves,
+                fmt.rate(current.price.per_hour, current.price.currency)
+              )
+            : trans.__('%1. %2', what, saves),
           buttons: [
-            Dialog.cancelButton(),
-            Dialog.warnButton({ label: 'Shut down' })
+            Dialog.cancelButton({ label: trans.__('Cancel') }),
+            Dialog.warnButton({ label: trans.__('Shut down') })
           ]
         });
         if (!result.button.accept) {
           return;
         }
         if (prefs.saveBeforeShutdown) {
-          await saveDirtyDocuments(app, model);
+          await saveDirtyDocuments(app, status);
         }
-        await notify(model.shutdown(), 'Shut down');
+        await notify(status.shutdown(), () => trans.__('Shut down failed'));
       }
     });
 
@@ -186,21 +192,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
       ]) {
         palette.addItem({
           command,
-          category: CATEGORY,
+          category: trans.__('SageMaker cost'),
           args: { isPalette: true }
         });
       }
     }
 
-    model.changed.connect(() => {
+    status.stateChanged.connect(() => {
       commands.notifyCommandChanged(CommandIDs.keepRunning);
       commands.notifyCommandChanged(CommandIDs.shutdown);
     });
 
     if (statusBar) {
-      const item = new SmCostStatusItem(model, () => {
-        void commands.execute(CommandIDs.open);
-      });
+      const item = new SmCostStatusItem(
+        status,
+        () => {
+          void commands.execute(CommandIDs.open);
+        },
+        fmt
+      );
       statusBar.registerStatusItem(STATUS_ITEM_ID, {
         item,
         align: 'left',
@@ -219,23 +229,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
         warningId = null;
       }
     };
-    model.deadlineEvent.connect((_, event: IDeadlineEvent) => {
-      const kind = model.status?.environment.kind;
+    status.deadlineEvent.connect((_, event: IDeadlineEvent) => {
+      const what = fmt.shutdown(status.current?.environment.kind);
       switch (event.kind) {
         case 'warning':
           dismissWarning();
           warningId = Notification.warning(
-            `Idle shutdown in ${formatDuration(event.remaining)} ` +
-              `(at ${formatClock(event.deadline)}): ${describeShutdown(kind)}.` +
-              (prefs.saveBeforeShutdown
-                ? ' Open documents will be saved first.'
-                : ''),
+            prefs.saveBeforeShutdown
+              ? trans.__(
+                  'Idle shutdown in %1 (at %2): %3. Open documents will be saved first.',
+                  fmt.duration(event.remaining),
+                  fmt.clock(event.deadline),
+                  what
+                )
+              : trans.__(
+                  'Idle shutdown in %1 (at %2): %3.',
+                  fmt.duration(event.remaining),
+                  fmt.clock(event.deadline),
+                  what
+                ),
             {
               autoClose: false,
               actions: [
                 {
-                  label: 'Keep running',
-                  caption: 'Reset the idle clock',
+                  label: trans.__('Keep running'),
+                  caption: trans.__('Reset the idle clock'),
                   displayType: 'accent',
                   callback: () => {
                     void commands.execute(CommandIDs.keepRunning);
@@ -250,22 +268,29 @@ const plugin: JupyterFrontEndPlugin<void> = {
           break;
         case 'save':
           if (prefs.saveBeforeShutdown) {
-            void saveDirtyDocuments(app, model);
+            void saveDirtyDocuments(app, status);
           }
           break;
         case 'shutting-down': {
           dismissWarning();
           if (prefs.saveBeforeShutdown) {
-            void saveDirtyDocuments(app, model);
+            void saveDirtyDocuments(app, status);
           }
-          const reasons = model.status?.idle.reasons ?? [];
+          const reasons = status.current?.idle.reasons ?? [];
           if (shutdownId) {
             Notification.dismiss(shutdownId);
           }
           shutdownId = Notification.warning(
-            `Shutting down: ${describeShutdown(kind)}.` +
-              (reasons.length ? ` (${reasons.join('; ')})` : '') +
-              ' This page stops working once it is done; reopen it from SageMaker to start again.',
+            reasons.length
+              ? trans.__(
+                  'Shutting down: %1 (%2). This page stops working once it is done; reopen it from SageMaker to start again.',
+                  what,
+                  reasons.join(trans._p('list separator', '; '))
+                )
+              : trans.__(
+                  'Shutting down: %1. This page stops working once it is done; reopen it from SageMaker to start again.',
+                  what
+                ),
             { autoClose: false }
           );
           break;
@@ -281,7 +306,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       prefs.showStatusBar = c.showStatusBar ?? DEFAULTS.showStatusBar;
       prefs.saveBeforeShutdown =
         c.saveBeforeShutdown ?? DEFAULTS.saveBeforeShutdown;
-      model.interval = prefs.refreshInterval;
+      status.interval = prefs.refreshInterval;
       prefsChanged.emit();
     };
     if (settingRegistry) {

@@ -11,18 +11,29 @@ export const NOT_INSTALLED =
   'server extension not installed (or not enabled): no answer from smcost/status';
 
 /**
- * An error from the smcost REST API, carrying the server's code and message
- * (`{"error": {"code", "message"}}`), or a network failure (status 0).
+ * An error from the smcost REST API, carrying the server's code, message and
+ * parameters (`{"error": {"code", "message", "params"}}`), or one of this
+ * client's own (`network_error` with status 0, `not_installed`,
+ * `http_error`), whose English message the views replace with a translated
+ * one made from the code and params.
  */
 export class SmCostError extends Error {
   constructor(
     message: string,
     readonly status: number,
-    readonly code: string
+    readonly code: string,
+    readonly params: Record<string, unknown> = {}
   ) {
     super(message);
     this.name = 'SmCostError';
   }
+}
+
+/** Any rejection as an SmCostError (status 0, code `error`, when it is not one). */
+export function asSmCostError(error: unknown): SmCostError {
+  return error instanceof SmCostError
+    ? error
+    : new SmCostError(String(error), 0, 'error', { detail: String(error) });
 }
 
 /**
@@ -41,10 +52,12 @@ export async function requestAPI<T>(
   try {
     response = await ServerConnection.makeRequest(url, init, settings);
   } catch (error) {
+    const detail = String((error as Error).message ?? error);
     throw new SmCostError(
-      `cannot reach the Jupyter server: ${(error as Error).message ?? error}`,
+      `cannot reach the Jupyter server: ${detail}`,
       0,
-      'network_error'
+      'network_error',
+      { detail }
     );
   }
   const text = await response.text();
@@ -61,10 +74,14 @@ export async function requestAPI<T>(
     const err: Partial<ErrorBody['error']> | null =
       data && typeof data === 'object' ? (data as ErrorBody).error : null;
     if (err && typeof err.message === 'string') {
+      const params = (err as { params?: unknown }).params;
       throw new SmCostError(
         err.message,
         response.status,
-        String(err.code ?? 'error')
+        String(err.code ?? 'error'),
+        params && typeof params === 'object'
+          ? (params as Record<string, unknown>)
+          : {}
       );
     }
     if (response.status === 404) {
@@ -73,7 +90,8 @@ export async function requestAPI<T>(
     throw new SmCostError(
       `the server answered ${response.status} ${response.statusText}`.trim(),
       response.status,
-      'http_error'
+      'http_error',
+      { status: response.status, statusText: response.statusText }
     );
   }
   return data as T;

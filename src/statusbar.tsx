@@ -1,22 +1,24 @@
 /**
  * The status bar item: `ml.t3.medium · $0.05/h · idle stop in 42m` (or busy,
- * stopping, off); a click opens the panel.
+ * stopping, off); a click opens the panel. It follows the status and the
+ * one-second tick, and touches the DOM only when its text changes.
  */
 import { Widget } from '@lumino/widgets';
 
-import { statusBarText } from './format';
-import { SmCostModel } from './model';
+import { Format } from './format';
+import { StatusModel } from './status';
 
 export class SmCostStatusItem extends Widget {
   constructor(
-    private _model: SmCostModel,
-    private _onClick: () => void
+    private _model: StatusModel,
+    private _onClick: () => void,
+    private _fmt: Format = new Format()
   ) {
     super({ node: document.createElement('button') });
     this.addClass('jp-SmCost-status');
     this.node.setAttribute('type', 'button');
     this.node.addEventListener('click', this._onClick);
-    _model.changed.connect(this._update, this);
+    _model.stateChanged.connect(this._update, this);
     _model.ticked.connect(this._update, this);
     this._update();
   }
@@ -32,35 +34,58 @@ export class SmCostStatusItem extends Widget {
   }
 
   private _update(): void {
-    const status = this._model.status;
+    const fmt = this._fmt;
+    const trans = fmt.trans;
+    const status = this._model.current;
     const error = this._model.error;
     let text: string;
     let title: string;
     if (!status) {
-      text = error ? 'SageMaker cost: unavailable' : 'SageMaker cost…';
-      title = error ? error.message : 'Loading';
+      text = error
+        ? trans.__('SageMaker cost: unavailable')
+        : trans.__('SageMaker cost…');
+      title = error ? fmt.error(error) : trans.__('Loading');
     } else {
       const idle = status.idle;
-      text = statusBarText(
+      const { price, environment } = status;
+      text = fmt.statusBarText(
         status.instance.type,
-        status.price.per_hour,
+        fmt.rate(price.per_hour, price.currency),
         idle.state,
         this._model.remaining(),
         this._model.configErrors.length > 0
       );
-      title =
-        `${status.environment.label ?? status.environment.kind}; price source: ` +
-        `${status.price.source}${status.price.as_of ? ` (${status.price.as_of})` : ''}` +
-        (idle.reasons.length ? `\n${idle.reasons.join('\n')}` : '') +
-        (error ? `\nlast refresh failed: ${error.message}` : '') +
-        '\nClick to open the SageMaker cost panel';
+      const where = environment.label ?? environment.kind;
+      const lines = [
+        price.as_of
+          ? trans.__(
+              '%1; price source: %2 (%3)',
+              where,
+              fmt.sourceBadge(price.source),
+              price.as_of
+            )
+          : trans.__(
+              '%1; price source: %2',
+              where,
+              fmt.sourceBadge(price.source)
+            ),
+        ...idle.reasons
+      ];
+      if (error) {
+        lines.push(trans.__('last refresh failed: %1', fmt.error(error)));
+      }
+      lines.push(trans.__('Click to open the SageMaker cost panel'));
+      title = lines.join('\n');
     }
     if (this.node.textContent !== text) {
       this.node.textContent = text;
+      this.node.setAttribute(
+        'aria-label',
+        trans.__('SageMaker cost: %1', text)
+      );
     }
     if (this.node.title !== title) {
       this.node.title = title;
-      this.node.setAttribute('aria-label', `SageMaker cost: ${text}`);
     }
   }
 }

@@ -12,9 +12,6 @@ export const PANEL_ID = 'jupyterlab-smcost-panel';
 /** The id of the status bar item. */
 export const STATUS_ITEM_ID = 'jupyterlab-smcost:status';
 
-/** Palette category of our commands. */
-export const CATEGORY = 'SageMaker cost';
-
 /** Command ids. */
 export namespace CommandIDs {
   export const open = 'smcost:open-panel';

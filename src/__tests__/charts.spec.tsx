@@ -7,13 +7,14 @@ import {
   describeSpend,
   describeUsage,
   mapSpendSeries,
-  mapUsageSeries,
-  SpendChart,
-  UsageChart
-} from '../charts';
+  mapUsageSeries
+} from '../chartData';
+import { SpendChart, UsageChart } from '../charts';
+import { Format } from '../format';
 import { IUtilization } from '../tokens';
 import { makeHistory, makeSpendDay, T0 } from './fixtures';
 
+const fmt = new Format();
 const S0 = T0 / 1000 - 3600; // the window's first minute (UNIX seconds)
 
 /** Minutes `from`..`to` (inclusive) of the window, with these fields. */
@@ -225,7 +226,7 @@ describe('the charts', () => {
 
   it('draws mean and peak per segment, thresholds and p95, and says it in words', async () => {
     const h = makeHistory({ usage: [...minutes(0, 9), ...minutes(30, 59)] });
-    await render(<UsageChart history={h} utilization={UTIL} />);
+    await render(<UsageChart history={h} utilization={UTIL} fmt={fmt} />);
     const cpu = host.querySelector('.jp-SmCost-metric-cpu')!;
     expect(cpu.querySelectorAll('.jp-SmCost-segment')).toHaveLength(2);
     expect(cpu.querySelectorAll('.jp-SmCost-mean')).toHaveLength(2);
@@ -246,7 +247,9 @@ describe('the charts', () => {
   });
 
   it('says there is nothing yet instead of an empty chart', async () => {
-    await render(<UsageChart history={makeHistory()} utilization={null} />);
+    await render(
+      <UsageChart history={makeHistory()} utilization={null} fmt={fmt} />
+    );
     expect(host.querySelector('svg')).toBeNull();
     expect(host.textContent).toContain(
       'No usage kept for the last 60 minutes yet.'
@@ -259,7 +262,7 @@ describe('the charts', () => {
       makeSpendDay('2026-11-25', 10),
       makeSpendDay('2026-11-26', 5)
     ];
-    await render(<SpendChart history={makeHistory({ days })} />);
+    await render(<SpendChart history={makeHistory({ days })} fmt={fmt} />);
     const bars = Array.from(host.querySelectorAll('.jp-SmCost-bar'));
     expect(bars).toHaveLength(2); // no bar for a day without spend
     const heights = bars.map(b => Number(b.getAttribute('height')));

@@ -1,11 +1,7 @@
-import {
-  HISTORY_INTERVAL_S,
-  historyPath,
-  IApi,
-  IDeadlineEvent,
-  IHistoryQuery,
-  SmCostModel
-} from '../model';
+import { historyPath, IApi, IHistoryQuery } from '../client';
+import { HISTORY_INTERVAL_S } from '../history';
+import { SmCostModel } from '../model';
+import { IDeadlineEvent } from '../status';
 import { NOT_INSTALLED, SmCostError } from '../request';
 import { IHistory, IIdle, IStatus } from '../tokens';
 import {
@@ -95,7 +91,7 @@ describe('SmCostModel', () => {
       isHidden: () => false
     });
     events = [];
-    model.deadlineEvent.connect((_, e) => events.push(e.kind));
+    model.status.deadlineEvent.connect((_, e) => events.push(e.kind));
   });
 
   afterEach(() => {
@@ -104,68 +100,68 @@ describe('SmCostModel', () => {
   });
 
   it('fetches the status and counts down locally', async () => {
-    await model.refresh();
-    expect(model.status?.instance.type).toBe('ml.t3.medium');
-    expect(model.error).toBeNull();
-    expect(model.remaining()).toBeCloseTo(3600);
+    await model.status.refresh();
+    expect(model.status.current?.instance.type).toBe('ml.t3.medium');
+    expect(model.status.error).toBeNull();
+    expect(model.status.remaining()).toBeCloseTo(3600);
     now += 61_000;
-    expect(model.remaining()).toBeCloseTo(3539);
+    expect(model.status.remaining()).toBeCloseTo(3539);
     expect(api.status).toHaveBeenCalledTimes(1);
   });
 
   it('corrects for a browser clock that runs behind the server', async () => {
     now = T0 - 120_000; // browser two minutes behind
     api.serverClock = () => now + 120_000;
-    await model.refresh();
-    expect(model.skewMs).toBe(120_000);
-    expect(model.remaining()).toBeCloseTo(3600);
+    await model.status.refresh();
+    expect(model.status.skewMs).toBe(120_000);
+    expect(model.status.remaining()).toBeCloseTo(3600);
   });
 
   it('warns once, saves before the deadline, and again just before it', async () => {
     api.statusReply = makeStatus({ warning_s: 20, timeout_s: 40 });
-    await model.refresh();
+    await model.status.refresh();
     now = T0 + 3600_000 - 21_000;
-    model.tick();
+    model.status.tick();
     expect(events).toEqual([]);
     now += 1_500; // 19.5 s left: warning (status is stale: verify first)
-    model.tick();
-    await model.refresh();
+    model.status.tick();
+    await model.status.refresh();
     expect(api.status).toHaveBeenCalledTimes(2);
-    model.tick();
+    model.status.tick();
     expect(events).toEqual(['warning']);
     now = T0 + 3600_000 - 14_000;
-    model.tick();
-    model.tick();
+    model.status.tick();
+    model.status.tick();
     expect(events).toEqual(['warning', 'save']);
     now = T0 + 3600_000 - 4_000;
-    model.tick();
+    model.status.tick();
     expect(events).toEqual(['warning', 'save', 'save']);
     now = T0 + 3600_000 + 2_000; // passed: nothing new
-    model.tick();
+    model.status.tick();
     expect(events).toEqual(['warning', 'save', 'save']);
   });
 
   it('saves at the warning period when it is shorter than 15 s', async () => {
     api.statusReply = makeStatus({ warning_s: 10 });
-    await model.refresh();
+    await model.status.refresh();
     now = T0 + 3600_000 - 12_000;
-    model.tick();
+    model.status.tick();
     expect(events).toEqual([]);
     now = T0 + 3600_000 - 9_500;
-    await model.refresh(); // fresh status: no verification round trip
+    await model.status.refresh(); // fresh status: no verification round trip
     expect(events).toEqual(['warning', 'save']);
   });
 
   it('clears the warning when Keep running moves the deadline', async () => {
     api.statusReply = makeStatus({ warning_s: 300 });
-    await model.refresh();
+    await model.status.refresh();
     now = T0 + 3600_000 - 100_000;
-    await model.refresh();
+    await model.status.refresh();
     expect(events).toEqual(['warning']);
-    const deadline = await model.keepAlive();
+    const deadline = await model.status.keepAlive();
     expect(deadline).toBe(new Date(T0 + 7200_000).toISOString());
     expect(events).toEqual(['warning', 'clear']);
-    expect(model.remaining()).toBeCloseTo(3700);
+    expect(model.status.remaining()).toBeCloseTo(3700);
   });
 
   it('neither warns nor counts without a deadline (busy, disabled)', async () => {
@@ -174,52 +170,54 @@ describe('SmCostModel', () => {
       deadline: null,
       reasons: ['kernel busy: a.ipynb']
     });
-    await model.refresh();
+    await model.status.refresh();
     now += 10 * 3600_000;
-    model.tick();
-    expect(model.remaining()).toBeNull();
+    model.status.tick();
+    expect(model.status.remaining()).toBeNull();
     expect(events).toEqual([]);
   });
 
   it('announces shutting_down once', async () => {
     api.statusReply = makeStatus({ state: 'shutting_down', deadline: null });
-    await model.refresh();
-    model.tick();
-    await model.refresh();
+    await model.status.refresh();
+    model.status.tick();
+    await model.status.refresh();
     expect(events).toEqual(['shutting-down']);
   });
 
   it('says the server extension is not installed on 404', async () => {
     api.statusReply = new SmCostError(NOT_INSTALLED, 404, 'not_installed');
-    await model.refresh();
-    expect(model.status).toBeNull();
-    expect(model.error?.code).toBe('not_installed');
-    expect(model.error?.message).toMatch(/server extension not installed/);
+    await model.status.refresh();
+    expect(model.status.current).toBeNull();
+    expect(model.status.error?.code).toBe('not_installed');
+    expect(model.status.error?.message).toMatch(
+      /server extension not installed/
+    );
   });
 
   it('keeps the last status when a refresh fails', async () => {
-    await model.refresh();
+    await model.status.refresh();
     api.statusReply = new SmCostError(
       'cannot reach the Jupyter server',
       0,
       'network_error'
     );
-    await model.refresh();
-    expect(model.status).not.toBeNull();
-    expect(model.error?.status).toBe(0);
+    await model.status.refresh();
+    expect(model.status.current).not.toBeNull();
+    expect(model.status.error?.status).toBe(0);
   });
 
   it('hides recommendations on 404 without an error', async () => {
     const warn = jest
       .spyOn(console, 'warn')
       .mockImplementation(() => undefined);
-    expect(await model.loadRecommendations()).toBeNull();
+    expect(await model.recommendations.load()).toBeNull();
     expect(warn).not.toHaveBeenCalled();
-    expect(await model.loadRecommendations()).toBeNull();
+    expect(await model.recommendations.load()).toBeNull();
     expect(api.recommendations).toHaveBeenCalledTimes(1); // not asked again at once
     now += 601_000;
     api.recsReply = makeRecommendations([]);
-    expect(await model.loadRecommendations()).toBeNull();
+    expect(await model.recommendations.load()).toBeNull();
     api.recsReply = makeRecommendations([
       makeRecommendation({
         rule: 'under_provisioned',
@@ -227,14 +225,52 @@ describe('SmCostModel', () => {
         savings_per_month: -36
       })
     ]);
-    expect((await model.loadRecommendations())?.items).toHaveLength(1);
+    expect((await model.recommendations.load())?.items).toHaveLength(1);
     warn.mockRestore();
   });
 
-  it('passes the server validation message through', async () => {
-    await expect(model.saveIdleSettings({ timeout_s: 3 })).rejects.toThrow(
-      'timeout_s 3 is outside the bounds'
+  it('keeps the server validation message of a save, and the fields', async () => {
+    const form = model.idleSettings;
+    await form.load();
+    expect(form.fields.minutes).toBe('60');
+    expect(form.canSave).toBe(true);
+    form.update({ minutes: '0.05' });
+    await form.save();
+    expect(api.putIdle).toHaveBeenCalledWith(
+      expect.objectContaining({ timeout_s: 3, enabled: true })
     );
+    expect(form.outcome).toMatchObject({ kind: 'save-failed' });
+    expect(
+      form.outcome?.kind === 'save-failed' && form.outcome.error.message
+    ).toBe('timeout_s 3 is outside the bounds');
+    expect(form.fields.minutes).toBe('0.05'); // what the user typed stays
+    expect(form.saving).toBe(false);
+  });
+
+  it('applies what the server saved and fetches the status again', async () => {
+    const form = model.idleSettings;
+    await form.load();
+    form.update({ minutes: '90', countBackground: false });
+    const before = api.status.mock.calls.length;
+    await form.save();
+    expect(form.outcome).toEqual({ kind: 'saved' });
+    expect(form.loaded?.timeout_s).toBe(5400);
+    expect(form.fields).toMatchObject({
+      minutes: '90',
+      countBackground: false
+    });
+    expect(api.status.mock.calls.length).toBe(before + 1); // the new deadline
+  });
+
+  it('keeps a failed load and cannot save before one', async () => {
+    const form = model.idleSettings;
+    expect(form.canSave).toBe(false);
+    api.getIdle.mockRejectedValueOnce(
+      new SmCostError('cannot read the settings', 503, 'settings_unreadable')
+    );
+    await form.load();
+    expect(form.outcome).toMatchObject({ kind: 'load-failed' });
+    expect(form.canSave).toBe(false);
   });
 });
 
@@ -289,16 +325,18 @@ describe('announceShutdownSaves', () => {
   it('sends the paths, skips an empty list and never throws', async () => {
     const api = new FakeApi();
     const model = new SmCostModel({ api, autoStart: false });
-    await model.announceShutdownSaves([]);
+    await model.status.announceShutdownSaves([]);
     expect(api.announceShutdownSaves).not.toHaveBeenCalled();
-    await model.announceShutdownSaves(['a.ipynb', 'dir/b.txt']);
+    await model.status.announceShutdownSaves(['a.ipynb', 'dir/b.txt']);
     expect(api.announceShutdownSaves).toHaveBeenCalledWith([
       'a.ipynb',
       'dir/b.txt'
     ]);
     api.announceShutdownSaves.mockRejectedValueOnce(new Error('offline'));
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
-    await expect(model.announceShutdownSaves(['x'])).resolves.toBeUndefined();
+    await expect(
+      model.status.announceShutdownSaves(['x'])
+    ).resolves.toBeUndefined();
     expect(warn).toHaveBeenCalled();
     warn.mockRestore();
     model.dispose();
@@ -343,15 +381,15 @@ describe('SmCostModel history', () => {
   it('fetches the window and 30 days of spend (server days), then slowly', async () => {
     const { api, model } = setup();
     await jest.advanceTimersByTimeAsync(1000); // the first status: clock skew known
-    model.showHistory(true);
+    model.history.show(true);
     await jest.advanceTimersByTimeAsync(1000);
     expect(api.history.mock.calls.map(c => c[0])).toEqual([
       { step: 60 },
       // 30 days, today included, from 00:00 UTC on the server's calendar
       { since: '2026-10-28T00:00:00.000Z', step: 86400 }
     ]);
-    expect(model.usageHistory?.instance_type).toBe('ml.t3.medium');
-    expect(model.spendHistory?.spend?.days.length).toBe(1);
+    expect(model.history.usage?.instance_type).toBe('ml.t3.medium');
+    expect(model.history.spend?.spend?.days.length).toBe(1);
     expect(api.recommendations).toHaveBeenCalled(); // p95 for the chart
     await jest.advanceTimersByTimeAsync(10 * HISTORY_INTERVAL_S * 1000);
     const rounds = api.history.mock.calls.length / 2;
@@ -363,14 +401,14 @@ describe('SmCostModel history', () => {
   it('stands by while the view is hidden or the page is', async () => {
     let pageHidden = false;
     const { api, model } = setup(() => pageHidden);
-    model.showHistory(true);
+    model.history.show(true);
     await jest.advanceTimersByTimeAsync(1000);
     const first = api.history.mock.calls.length;
     expect(first).toBe(2);
-    model.showHistory(false);
+    model.history.show(false);
     await jest.advanceTimersByTimeAsync(5 * HISTORY_INTERVAL_S * 1000);
     expect(api.history.mock.calls.length).toBe(first);
-    model.showHistory(true); // showing it again fetches now
+    model.history.show(true); // showing it again fetches now
     await jest.advanceTimersByTimeAsync(1000);
     expect(api.history.mock.calls.length).toBe(first + 2);
     pageHidden = true;
@@ -382,20 +420,20 @@ describe('SmCostModel history', () => {
   it('stops asking a server without the route (404) and keeps other errors', async () => {
     const { api, model } = setup();
     api.historyReply = new SmCostError(NOT_INSTALLED, 404, 'not_installed');
-    model.showHistory(true);
+    model.history.show(true);
     await jest.advanceTimersByTimeAsync(1000);
     const calls = api.history.mock.calls.length;
     await jest.advanceTimersByTimeAsync(10 * HISTORY_INTERVAL_S * 1000);
     expect(api.history.mock.calls.length).toBe(calls);
-    expect(model.historyError).toBeNull();
+    expect(model.history.error).toBeNull();
     model.dispose();
 
     const other = setup();
     other.api.historyReply = new SmCostError('database busy', 503, 'busy');
-    other.model.showHistory(true);
+    other.model.history.show(true);
     await jest.advanceTimersByTimeAsync(1000);
-    expect(other.model.historyError?.message).toBe('database busy');
-    expect(other.model.usageHistory).toBeNull();
+    expect(other.model.history.error?.message).toBe('database busy');
+    expect(other.model.history.usage).toBeNull();
     other.model.dispose();
   });
 });

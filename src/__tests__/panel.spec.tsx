@@ -3,7 +3,8 @@ import { CommandRegistry } from '@lumino/commands';
 import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { IApi, SmCostModel } from '../model';
+import { IApi } from '../client';
+import { SmCostModel } from '../model';
 import { SmCostPanel } from '../panel';
 import { NOT_INSTALLED, SmCostError } from '../request';
 import { SmCostStatusItem } from '../statusbar';
@@ -106,12 +107,12 @@ async function render(
     api: fakeApi(st, recs, overrides),
     autoStart: false
   });
-  await model.refresh();
+  await model.status.refresh();
   const panel = new SmCostPanel(model, new CommandRegistry());
   Widget.attach(panel, document.body);
   MessageLoop.sendMessage(panel, Widget.Msg.UpdateRequest);
   await settle();
-  await model.loadRecommendations();
+  await model.recommendations.load();
   await settle();
   return { panel, model };
 }
@@ -246,8 +247,8 @@ describe('SmCostPanel', () => {
     const text = panel.node.textContent ?? '';
     expect(text).toContain(work);
     expect(text).toContain('background work: GPU 0 at 95%, for 3 min');
-    const item = new SmCostStatusItem(model, () => undefined);
-    await model.refresh();
+    const item = new SmCostStatusItem(model.status, () => undefined);
+    await model.status.refresh();
     expect(item.text).toBe('ml.g4dn.xlarge · $0.90/h · busy');
     expect(item.node.title).toContain(work);
     item.dispose();
@@ -339,7 +340,7 @@ describe('SmCostPanel', () => {
     await confirmDialog(); // "Switch to ml.t3.large"
     await until(() => startSwitch.mock.calls.length === 1);
     expect(startSwitch).toHaveBeenCalledWith('ml.t3.large');
-    await until(() => model.switchStatus?.state === 'manual', 10_000);
+    await until(() => model.switcher.current?.state === 'manual', 10_000);
     await settle();
 
     const sw = panel.node.querySelector('.jp-SmCost-switch')!;
@@ -360,7 +361,7 @@ describe('SmCostPanel', () => {
     expect(sw.querySelector('.jp-SmCost-copy')?.textContent).toBe('Copy');
     // the switch is over: every Switch button works again, and polling stopped
     expect(switchButtons(panel).every(b => !b.disabled)).toBe(true);
-    expect(model.followingSwitch).toBe(false);
+    expect(model.switcher.following).toBe(false);
     const gets = getSwitch.mock.calls.length;
     await new Promise(resolve => setTimeout(resolve, 3500));
     expect(getSwitch.mock.calls.length).toBe(gets);
@@ -382,7 +383,7 @@ describe('SmCostPanel', () => {
         return answer;
       }
     });
-    await model.startSwitch('ml.t3.large');
+    await model.switcher.start('ml.t3.large');
     await settle();
     expect(switchButtons(panel).every(b => b.disabled)).toBe(true);
     expect(
@@ -392,7 +393,7 @@ describe('SmCostPanel', () => {
       state: 'failed',
       error: 'AccessDenied: not allowed to update the space'
     });
-    await until(() => model.switchStatus?.state === 'failed', 10_000);
+    await until(() => model.switcher.current?.state === 'failed', 10_000);
     await settle();
     expect(
       panel.node.querySelector('.jp-SmCost-switch')?.textContent
@@ -414,7 +415,7 @@ describe('SmCostPanel', () => {
     });
     switchButtons(panel)[0].click();
     await confirmDialog();
-    await until(() => model.switchError !== null);
+    await until(() => model.switcher.error !== null);
     await settle();
     expect(
       panel.node.querySelector('.jp-SmCost-recommendations [role=alert]')
@@ -447,7 +448,7 @@ describe('SmCostPanel', () => {
     );
     expect(shutdown?.disabled).toBe(true);
     expect(switchButtons(panel).every(b => b.disabled)).toBe(true);
-    const item = new SmCostStatusItem(model, () => undefined);
+    const item = new SmCostStatusItem(model.status, () => undefined);
     expect(item.text).toBe('ml.g4dn.xlarge · $0.90/h · config error');
     item.dispose();
     panel.dispose();
@@ -519,7 +520,7 @@ describe('SmCostPanel history', () => {
     const { panel, model } = await render(status(true), RECS, { history });
     expect(history).not.toHaveBeenCalled(); // nothing until the panel is shown
     expect(panel.node.querySelector('.jp-SmCost-usage')).toBeNull();
-    model.showHistory(true);
+    model.history.show(true);
     await until(() => !!panel.node.querySelector('.jp-SmCost-usage'));
     const sections = Array.from(
       panel.node.querySelectorAll('.jp-SmCost-section')
@@ -547,7 +548,7 @@ describe('SmCostPanel history', () => {
     const { panel, model } = await render(status(true), RECS, {
       history: async () => off
     });
-    await model.loadHistory();
+    await model.history.load();
     await settle();
     expect(panel.node.querySelector('.jp-SmCost-usage')).toBeNull();
     expect(panel.node.querySelector('.jp-SmCost-spendHistory')).toBeNull();
@@ -563,9 +564,9 @@ describe('SmCostStatusItem', () => {
       autoStart: false
     });
     const clicks: number[] = [];
-    const item = new SmCostStatusItem(model, () => clicks.push(1));
+    const item = new SmCostStatusItem(model.status, () => clicks.push(1));
     expect(item.text).toBe('SageMaker cost…');
-    await model.refresh();
+    await model.status.refresh();
     expect(item.text).toMatch(
       /^ml\.g4dn\.xlarge · \$0\.90\/h · idle stop in (49|50)m$/
     );
@@ -578,8 +579,8 @@ describe('SmCostStatusItem', () => {
       api: fakeApi(status(true, 'busy'), RECS),
       autoStart: false
     });
-    const item2 = new SmCostStatusItem(busy, () => undefined);
-    await busy.refresh();
+    const item2 = new SmCostStatusItem(busy.status, () => undefined);
+    await busy.status.refresh();
     expect(item2.text).toBe('ml.g4dn.xlarge · $0.90/h · busy');
     item2.dispose();
     busy.dispose();

@@ -4,7 +4,9 @@
  * backoff, standby while the page is hidden.
  */
 import { switchActiveStateValues, switchEndStateValues } from '../api';
-import { IApi, SmCostModel, SWITCH_INTERVAL_S, switchUnderWay } from '../model';
+import { IApi } from '../client';
+import { SmCostModel } from '../model';
+import { SWITCH_INTERVAL_S, switchUnderWay } from '../switch';
 import { SmCostError } from '../request';
 import { ISwitchStatus, SwitchState } from '../tokens';
 import { makeStatus, makeSwitch } from './fixtures';
@@ -93,7 +95,7 @@ describe('SmCostModel follows a switch', () => {
   /** Start a switch the server reports as running; returns the GETs so far. */
   async function startRunning(): Promise<number> {
     server.answers = [makeSwitch({ state: 'running' })];
-    await model.startSwitch('ml.t3.large');
+    await model.switcher.start('ml.t3.large');
     await wait(1);
     return server.gets;
   }
@@ -123,21 +125,21 @@ describe('SmCostModel follows a switch', () => {
   });
 
   it('looks once after the first status, and a 404 (no switch yet) stops it', async () => {
-    await model.refresh();
+    await model.status.refresh();
     await wait(1);
     expect(server.gets).toBe(1);
-    expect(model.switchStatus).toBeNull();
-    expect(model.switchError).toBeNull();
-    expect(model.switchBusy).toBe(false);
-    expect(model.followingSwitch).toBe(false);
-    await model.refresh();
+    expect(model.switcher.current).toBeNull();
+    expect(model.switcher.error).toBeNull();
+    expect(model.switcher.busy).toBe(false);
+    expect(model.switcher.following).toBe(false);
+    await model.status.refresh();
     await wait(60);
     expect(server.gets).toBe(1); // neither polled nor looked again
   });
 
   it('does not look where switching is not available', async () => {
     server.canSwitch = false;
-    await model.refresh();
+    await model.status.refresh();
     await wait(30);
     expect(server.gets).toBe(0);
   });
@@ -153,18 +155,18 @@ describe('SmCostModel follows a switch', () => {
       ];
       server.postAnswer = makeSwitch({ state: 'pending' });
       const busy: boolean[] = [];
-      model.changed.connect(() => busy.push(model.switchBusy));
+      model.switcher.stateChanged.connect(() => busy.push(model.switcher.busy));
       const statusCalls = server.statusCalls;
-      const started = await model.startSwitch('ml.t3.large');
+      const started = await model.switcher.start('ml.t3.large');
       expect(started.state).toBe('pending');
       expect(server.api.startSwitch).toHaveBeenCalledWith('ml.t3.large');
-      expect(model.followingSwitch).toBe(true);
-      expect(model.switchBusy).toBe(true);
+      expect(model.switcher.following).toBe(true);
+      expect(model.switcher.busy).toBe(true);
       await wait(4 * SWITCH_INTERVAL_S + 1);
       expect(server.gets).toBe(4);
-      expect(model.switchStatus?.state).toBe(end);
-      expect(model.followingSwitch).toBe(false);
-      expect(model.switchBusy).toBe(false); // the Switch buttons work again
+      expect(model.switcher.current?.state).toBe(end);
+      expect(model.switcher.following).toBe(false);
+      expect(model.switcher.busy).toBe(false); // the Switch buttons work again
       expect(busy[busy.length - 1]).toBe(false);
       // the end of a switch refreshes the status (type, price, idle state)
       expect(server.statusCalls).toBe(statusCalls + 1);
@@ -175,12 +177,12 @@ describe('SmCostModel follows a switch', () => {
 
   it('GETs about every 3 s while under way', async () => {
     server.answers = [makeSwitch({ state: 'running' })];
-    await model.startSwitch('ml.t3.large');
+    await model.switcher.start('ml.t3.large');
     await wait(60);
     // immediately, then every SWITCH_INTERVAL_S
     expect(server.gets).toBeGreaterThanOrEqual(60 / SWITCH_INTERVAL_S - 1);
     expect(server.gets).toBeLessThanOrEqual(60 / SWITCH_INTERVAL_S + 1);
-    expect(model.switchBusy).toBe(true);
+    expect(model.switcher.busy).toBe(true);
   });
 
   it('stands by while the page is hidden and catches up when shown', async () => {
@@ -191,8 +193,8 @@ describe('SmCostModel follows a switch', () => {
     server.answers = [makeSwitch({ state: 'manual', manual_step: 'do it' })];
     hidden = false;
     await wait(SWITCH_INTERVAL_S + 1);
-    expect(model.switchStatus?.state).toBe('manual');
-    expect(model.followingSwitch).toBe(false);
+    expect(model.switcher.current?.state).toBe('manual');
+    expect(model.switcher.following).toBe(false);
   });
 
   it('picks up a switch under way after a reload and follows it to the end', async () => {
@@ -201,11 +203,11 @@ describe('SmCostModel follows a switch', () => {
       makeSwitch({ state: 'running' }),
       makeSwitch({ state: 'succeeded' })
     ];
-    await model.refresh(); // a new page: only the status is known
+    await model.status.refresh(); // a new page: only the status is known
     await wait(3 * SWITCH_INTERVAL_S + 1);
     expect(server.gets).toBe(3);
-    expect(model.switchStatus?.state).toBe('succeeded');
-    expect(model.followingSwitch).toBe(false);
+    expect(model.switcher.current?.state).toBe('succeeded');
+    expect(model.switcher.following).toBe(false);
   });
 
   it('backs off on errors, shows them, and clears them when the server answers', async () => {
@@ -216,23 +218,23 @@ describe('SmCostModel follows a switch', () => {
     expect(failing).toBeGreaterThanOrEqual(2);
     // 40 GETs in 120 s at the normal interval; backing off makes far fewer
     expect(failing).toBeLessThan(15);
-    expect(model.switchError?.message).toBe('bad gateway');
-    expect(model.switchBusy).toBe(true); // the last known state: still running
-    expect(model.followingSwitch).toBe(true);
+    expect(model.switcher.error?.message).toBe('bad gateway');
+    expect(model.switcher.busy).toBe(true); // the last known state: still running
+    expect(model.switcher.following).toBe(true);
     server.answers = [makeSwitch({ state: 'failed', error: 'it broke' })];
     await wait(70); // at most the maximum backoff
-    expect(model.switchError).toBeNull();
-    expect(model.switchStatus?.error).toBe('it broke');
-    expect(model.followingSwitch).toBe(false);
+    expect(model.switcher.error).toBeNull();
+    expect(model.switcher.current?.error).toBe('it broke');
+    expect(model.switcher.following).toBe(false);
   });
 
   it('forgets the switch when the server no longer knows it (404 after a restart)', async () => {
     server.answers = [makeSwitch({ state: 'running' }), NO_SWITCH];
-    await model.startSwitch('ml.t3.large');
+    await model.switcher.start('ml.t3.large');
     await wait(2 * SWITCH_INTERVAL_S + 1);
-    expect(model.switchStatus).toBeNull();
-    expect(model.switchBusy).toBe(false);
-    expect(model.followingSwitch).toBe(false);
+    expect(model.switcher.current).toBeNull();
+    expect(model.switcher.busy).toBe(false);
+    expect(model.switcher.following).toBe(false);
   });
 
   it('keeps a refused POST as the switch error, and does not poll', async () => {
@@ -241,11 +243,11 @@ describe('SmCostModel follows a switch', () => {
       409,
       'switch_in_progress'
     );
-    await expect(model.startSwitch('ml.t3.large')).rejects.toThrow(
+    await expect(model.switcher.start('ml.t3.large')).rejects.toThrow(
       'already in progress'
     );
-    expect(model.switchError?.status).toBe(409);
-    expect(model.switchBusy).toBe(false);
+    expect(model.switcher.error?.status).toBe(409);
+    expect(model.switcher.busy).toBe(false);
     await wait(30);
     expect(server.gets).toBe(0);
   });
@@ -258,10 +260,10 @@ describe('SmCostModel follows a switch', () => {
     server.answers = [
       makeSwitch({ state: 'manual', steps, manual_step: 'aws sagemaker ...' })
     ];
-    await model.startSwitch('ml.t3.large');
+    await model.switcher.start('ml.t3.large');
     await wait(1);
-    expect(model.switchStatus?.steps).toEqual(steps);
-    expect(model.switchStatus?.manual_step).toBe('aws sagemaker ...');
+    expect(model.switcher.current?.steps).toEqual(steps);
+    expect(model.switcher.current?.manual_step).toBe('aws sagemaker ...');
   });
 
   it('stops polling when disposed', async () => {

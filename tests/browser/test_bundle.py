@@ -19,6 +19,7 @@ FLOOR_44 = {
     "@jupyterlab/services": (7, 4, 0),
     "@jupyterlab/settingregistry": (4, 4, 0),
     "@jupyterlab/statusbar": (4, 4, 0),
+    "@jupyterlab/translation": (4, 4, 0),
     "@jupyterlab/ui-components": (4, 4, 0),
     "@lumino/commands": (2, 3, 2),
     "@lumino/coreutils": (2, 2, 1),

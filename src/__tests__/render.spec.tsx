@@ -1,0 +1,113 @@
+/**
+ * The panel re-renders only what changed: the one-second tick moves the
+ * countdown and nothing else; a new status redraws the sections that show
+ * it, not the charts; new history redraws the charts.
+ */
+import { CommandRegistry } from '@lumino/commands';
+import { MessageLoop } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { IApi } from '../client';
+import { SmCostModel } from '../model';
+import { SmCostPanel } from '../panel';
+import { SmCostError } from '../request';
+import {
+  makeHistory,
+  makeIdleSettings,
+  makeRecommendations,
+  makeStatus
+} from './fixtures';
+
+// count the charts' renders (a function component runs once per render)
+jest.mock('../charts', () => {
+  const actual = jest.requireActual('../charts');
+  return {
+    ...actual,
+    UsageChart: jest.fn(actual.UsageChart),
+    SpendChart: jest.fn(actual.SpendChart)
+  };
+});
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const charts = require('../charts') as {
+  UsageChart: jest.Mock;
+  SpendChart: jest.Mock;
+};
+
+const settle = () => new Promise(resolve => setTimeout(resolve, 50));
+
+describe('SmCostPanel renders', () => {
+  let now: number;
+  let model: SmCostModel;
+  let panel: SmCostPanel;
+  let history: jest.Mock;
+
+  beforeEach(async () => {
+    now = Date.now();
+    const t0 = now;
+    const usage = Array.from({ length: 60 }, (_, i) => ({
+      t: Math.floor(t0 / 1000) - 3600 + 60 * i
+    }));
+    history = jest.fn(async () => makeHistory({ until: t0, usage }));
+    const api: IApi = {
+      status: async () => makeStatus({ serverTime: t0 }),
+      keepAlive: jest.fn(),
+      announceShutdownSaves: jest.fn(),
+      shutdown: jest.fn(),
+      getIdle: async () => makeIdleSettings(),
+      putIdle: jest.fn(),
+      recommendations: async () => makeRecommendations(),
+      startSwitch: jest.fn(),
+      getSwitch: async () => {
+        throw new SmCostError('no switch has been started', 404, 'no_switch');
+      },
+      history
+    };
+    model = new SmCostModel({ api, autoStart: false, now: () => now });
+    await model.status.refresh();
+    panel = new SmCostPanel(model, new CommandRegistry());
+    Widget.attach(panel, document.body);
+    MessageLoop.sendMessage(panel, Widget.Msg.UpdateRequest);
+    await settle();
+    await model.history.load();
+    await settle();
+    charts.UsageChart.mockClear();
+    charts.SpendChart.mockClear();
+  });
+
+  afterEach(() => {
+    panel.dispose();
+    model.dispose();
+    document.body.innerHTML = '';
+  });
+
+  const clock = () => panel.node.querySelector('.jp-SmCost-clock')?.textContent;
+
+  it('moves only the countdown on every tick', async () => {
+    expect(panel.node.querySelector('.jp-SmCost-usage svg')).not.toBeNull();
+    expect(panel.node.querySelector('.jp-SmCost-bar')).not.toBeNull();
+    const first = clock();
+    const seen = new Set([first]);
+    for (let i = 0; i < 10; i++) {
+      now += 1000;
+      model.status.tick();
+      await settle();
+      seen.add(clock());
+    }
+    expect(seen.size).toBe(11); // the countdown followed every tick
+    expect(charts.UsageChart).not.toHaveBeenCalled();
+    expect(charts.SpendChart).not.toHaveBeenCalled();
+  });
+
+  it('redraws the charts when the history changes, not when the status does', async () => {
+    await model.status.refresh();
+    await settle();
+    expect(charts.UsageChart).not.toHaveBeenCalled();
+    expect(charts.SpendChart).not.toHaveBeenCalled();
+    await model.history.load();
+    await settle();
+    // the new history, then the recommendations fetched with it (the p95 lines)
+    expect(charts.SpendChart).toHaveBeenCalledTimes(1);
+    expect(charts.UsageChart.mock.calls.length).toBeGreaterThanOrEqual(1);
+    expect(charts.UsageChart.mock.calls.length).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Every string of the panel and the status bar item comes from the
+ * translator: with a translator that marks what it translates («...»), the
+ * headings, labels, buttons, states, chart summaries and the status bar text
+ * all come out marked (what the server sends is shown as it comes).
+ */
+import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import { MessageLoop } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { IApi } from '../client';
+import { Format } from '../format';
+import { SmCostModel } from '../model';
+import { SmCostPanel } from '../panel';
+import { SmCostStatusItem } from '../statusbar';
+import {
+  makeHistory,
+  makeIdleSettings,
+  makeRecommendations,
+  makeStatus,
+  makeSwitch
+} from './fixtures';
+
+const trans = nullTranslator.load('jupyterlab_smcost');
+const marking = {
+  languageCode: 'en',
+  load: () => ({
+    ...trans,
+    __: (id: string, ...args: any[]) => `«${trans.__(id, ...args)}»`,
+    _n: (a: string, b: string, n: number, ...args: any[]) =>
+      `«${trans._n(a, b, n, ...args)}»`,
+    _p: (c: string, id: string, ...args: any[]) =>
+      `«${trans._p(c, id, ...args)}»`
+  })
+};
+
+const settle = () => new Promise(resolve => setTimeout(resolve, 50));
+
+it('renders the panel and the status bar item through the translator', async () => {
+  const now = Date.now();
+  const usage = Array.from({ length: 60 }, (_, i) => ({
+    t: Math.floor(now / 1000) - 3600 + 60 * i
+  }));
+  const api: IApi = {
+    status: async () =>
+      makeStatus({
+        serverTime: now,
+        environment: { can_switch: true, kind: 'notebook-instance' }
+      }),
+    keepAlive: jest.fn(),
+    announceShutdownSaves: jest.fn(),
+    shutdown: jest.fn(),
+    getIdle: async () => makeIdleSettings(),
+    putIdle: jest.fn(),
+    recommendations: async () => makeRecommendations(),
+    startSwitch: jest.fn(),
+    getSwitch: async () =>
+      makeSwitch({
+        state: 'manual',
+        steps: [{ name: 'describe', status: 'done', detail: 'nb is here' }],
+        manual_step: 'stop it, change its type, start it'
+      }),
+    history: async () => makeHistory({ until: now, usage })
+  };
+  const fmt = new Format(marking as any);
+  const model = new SmCostModel({ api, autoStart: false });
+  await model.status.refresh();
+  const panel = new SmCostPanel(model, new CommandRegistry(), fmt);
+  Widget.attach(panel, document.body);
+  MessageLoop.sendMessage(panel, Widget.Msg.UpdateRequest);
+  await settle();
+  await model.history.load();
+  await settle();
+  await settle();
+
+  const ours = [
+    'h2',
+    'h3',
+    'button',
+    'label',
+    '.jp-SmCost-label',
+    '.jp-SmCost-badge-bundled',
+    '.jp-SmCost-stateLabel',
+    '.jp-SmCost-srOnly',
+    '.jp-SmCost-metricFigures',
+    '.jp-SmCost-key',
+    '.jp-SmCost-switchState',
+    '.jp-SmCost-stepStatus',
+    '.jp-SmCost-manualTitle',
+    '.jp-SmCost-price'
+  ];
+  let checked = 0;
+  for (const selector of ours) {
+    const nodes = Array.from(panel.node.querySelectorAll(selector));
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const node of nodes) {
+      expect([selector, node.textContent?.trim()]).toEqual([
+        selector,
+        expect.stringMatching(/^«/)
+      ]);
+      checked++;
+    }
+  }
+  expect(checked).toBeGreaterThan(30);
+  // the server's words stay as they come
+  expect(panel.node.querySelector('.jp-SmCost-reasons li')?.textContent).toBe(
+    'last activity: server start'
+  );
+  for (const button of Array.from(panel.node.querySelectorAll('[title]'))) {
+    if (button.tagName === 'BUTTON') {
+      expect(button.getAttribute('title')).toMatch(/^«/);
+    }
+  }
+
+  const item = new SmCostStatusItem(model.status, () => undefined, fmt);
+  expect(item.text).toMatch(/^ml\.t3\.medium · «\$0\.05\/h» · «idle stop in /);
+  expect(item.node.getAttribute('aria-label')).toMatch(/^«SageMaker cost: /);
+  expect(item.node.title.split('\n').pop()).toBe(
+    '«Click to open the SageMaker cost panel»'
+  );
+  item.dispose();
+  panel.dispose();
+  model.dispose();
+});

@@ -1,0 +1,395 @@
+/**
+ * What the charts draw, from the API's shapes: the usage series (CPU, memory
+ * and GPU over the recommendation window, mean and peak per step, with the
+ * thresholds the right-sizing rules use and the window's p95) and the spend
+ * series (spend per day, the month to date, what AWS billed), and each as a
+ * paragraph for screen readers. Pure: jest tests it (charts.spec.tsx).
+ */
+import { Format, USD } from './format';
+import { IHistory, IUtilization } from './tokens';
+
+/** One step: the mean and the peak of its samples (fractions 0..1). */
+export interface IChartPoint {
+  /** Step start, ms since the epoch. */
+  t: number;
+  mean: number | null;
+  max: number | null;
+}
+
+/** Consecutive steps of one instance type (a gap or a type change starts a new one). */
+export interface ISegment {
+  instanceType: string | null;
+  /** Whether it ran on another type than the one running now. */
+  other: boolean;
+  points: IChartPoint[];
+}
+
+export interface IThreshold {
+  value: number;
+  label: string;
+}
+
+export interface IUsageMetric {
+  key: 'cpu' | 'mem' | 'gpu';
+  label: string;
+  /** What 100% is, e.g. "of 4 vCPUs". */
+  of: string;
+  segments: ISegment[];
+  thresholds: IThreshold[];
+  /** The recommendation window's p95, when one was computed. */
+  p95: number | null;
+  /** Mean of the steps' means, weighted by samples; null without data. */
+  mean: number | null;
+  /** The highest peak; null without data. */
+  peak: number | null;
+}
+
+export interface IUsageSeries {
+  /** ms since the epoch */
+  from: number;
+  to: number;
+  stepS: number;
+  samples: number;
+  metrics: IUsageMetric[];
+  /** Types other than the current one that ran in the window. */
+  otherTypes: string[];
+}
+
+/** The usage series as drawn: three metrics (GPU only when measured). */
+export function mapUsageSeries(
+  h: IHistory,
+  util: IUtilization | null = null,
+  fmt: Format = new Format()
+): IUsageSeries {
+  const trans = fmt.trans;
+  const from = Date.parse(h.since);
+  const to = Date.parse(h.until);
+  const step = h.step_s;
+  const current = h.instance_type;
+  const points = [...h.usage].sort((a, b) => a.t - b.t);
+  const last = points[points.length - 1];
+  const otherTypes = Array.from(
+    new Set(
+      points
+        .map(p => p.instance_type)
+        .filter((t): t is string => !!t && !!current && t !== current)
+    )
+  );
+
+  const segmentsOf = (
+    mean: (p: IHistory['usage'][number]) => number | null | undefined,
+    max: (p: IHistory['usage'][number]) => number | null | undefined
+  ): ISegment[] => {
+    const out: ISegment[] = [];
+    let prev: IHistory['usage'][number] | null = null;
+    for (const p of points) {
+      const m = mean(p) ?? null;
+      const x = max(p) ?? null;
+      if (m === null && x === null) {
+        prev = null; // no figure for this measure: a gap
+        continue;
+      }
+      const gap = prev === null || p.t - prev.t > step * 1.5;
+      const typeChanged =
+        prev !== null && prev.instance_type !== p.instance_type;
+      if (gap || typeChanged || !out.length) {
+        out.push({
+          instanceType: p.instance_type,
+          other: !!current && !!p.instance_type && p.instance_type !== current,
+          points: []
+        });
+      }
+      out[out.length - 1].points.push({ t: p.t * 1000, mean: m, max: x });
+      prev = p;
+    }
+    return out;
+  };
+
+  const summary = (
+    segments: ISegment[],
+    weight: (t: number) => number
+  ): { mean: number | null; peak: number | null } => {
+    let sum = 0;
+    let n = 0;
+    let peak: number | null = null;
+    for (const s of segments) {
+      for (const p of s.points) {
+        const w = weight(p.t);
+        if (p.mean !== null) {
+          sum += p.mean * w;
+          n += w;
+        }
+        if (p.max !== null) {
+          peak = peak === null ? p.max : Math.max(peak, p.max);
+        }
+      }
+    }
+    return { mean: n ? sum / n : null, peak };
+  };
+  const samplesAt = new Map(points.map(p => [p.t * 1000, p.samples]));
+  const weight = (t: number) => samplesAt.get(t) ?? 1;
+
+  const th = h.thresholds;
+  type Point = IHistory['usage'][number];
+  const metric = (
+    key: IUsageMetric['key'],
+    label: string,
+    of: string,
+    mean: (p: Point) => number | null | undefined,
+    max: (p: Point) => number | null | undefined,
+    threshold: IThreshold,
+    p95: number | null | undefined
+  ): IUsageMetric => {
+    const segments = segmentsOf(mean, max);
+    return {
+      key,
+      label,
+      of,
+      segments,
+      thresholds: [threshold],
+      p95: p95 ?? null,
+      ...summary(segments, weight)
+    };
+  };
+  const gpuCount = Math.max(0, ...points.map(p => p.gpu_count ?? 0));
+  const metrics: IUsageMetric[] = [
+    metric(
+      'cpu',
+      trans.__('CPU'),
+      last?.cpu_count
+        ? trans._n('of %1 vCPU', 'of %1 vCPUs', last.cpu_count)
+        : '',
+      p => p.cpu_mean,
+      p => p.cpu_max,
+      { value: th.cpu_saturated, label: trans.__('short of CPU above') },
+      util?.cpu_p95
+    ),
+    metric(
+      'mem',
+      trans.__('Memory'),
+      last?.mem_total_gib
+        ? trans.__('of %1', formatGib(last.mem_total_gib, fmt))
+        : '',
+      p => p.mem_mean,
+      p => p.mem_max,
+      { value: th.mem_saturated, label: trans.__('short of memory above') },
+      util?.mem_p95
+    ),
+    metric(
+      'gpu',
+      trans.__('GPU'),
+      gpuCount > 1
+        ? trans._n('busiest of %1 GPU', 'busiest of %1 GPUs', gpuCount)
+        : trans.__('of the GPU'),
+      p => p.gpu_mean,
+      p => p.gpu_max,
+      { value: th.gpu_idle, label: trans.__('idle below') },
+      util?.gpu_p95
+    )
+  ].filter(m => m.key !== 'gpu' || m.segments.length > 0);
+  return {
+    from,
+    to,
+    stepS: step,
+    samples: points.reduce((n, p) => n + p.samples, 0),
+    metrics,
+    otherTypes
+  };
+}
+
+function formatGib(gib: number, fmt: Format): string {
+  return gib < 10 ? fmt.gib(gib, 1, 1) : fmt.gib(Math.round(gib), 0);
+}
+
+/** The usage chart as one paragraph (its screen-reader summary). */
+export function describeUsage(
+  s: IUsageSeries,
+  fmt: Format = new Format()
+): string {
+  const trans = fmt.trans;
+  const span = fmt.span(s.to - s.from);
+  if (!s.samples) {
+    return trans.__('No usage kept for the last %1 yet.', span);
+  }
+  const parts = s.metrics.map(m => {
+    const th = fmt.list(
+      m.thresholds.map(t =>
+        trans._p('threshold', '%1 %2', t.label, fmt.percent(t.value))
+      )
+    );
+    const figures =
+      m.p95 !== null
+        ? trans.__(
+            'averaged %1, peaked at %2, p95 %3 (%4)',
+            fmt.percent(m.mean),
+            fmt.percent(m.peak),
+            fmt.percent(m.p95),
+            th
+          )
+        : trans.__(
+            'averaged %1, peaked at %2 (%3)',
+            fmt.percent(m.mean),
+            fmt.percent(m.peak),
+            th
+          );
+    return m.of
+      ? trans._p('metric', '%1 (%2) %3', m.label, m.of, figures)
+      : trans._p('metric', '%1 %2', m.label, figures);
+  });
+  const summary = trans._n(
+    'Usage over the last %2, %1 sample: %3.',
+    'Usage over the last %2, %1 samples: %3.',
+    s.samples,
+    span,
+    parts.join(trans._p('list separator', '; '))
+  );
+  return s.otherTypes.length
+    ? trans.__(
+        '%1 Includes time on %2, which the recommendation does not count.',
+        summary,
+        fmt.list(s.otherTypes)
+      )
+    : summary;
+}
+
+// ---------------------------------------------------------------------------- spend
+
+export interface ISpendBar {
+  date: string;
+  usd: number;
+  hours: number;
+  unpricedHours: number;
+  /** What AWS billed that day (Cost Explorer), when known. */
+  billed: number | null;
+  billedEstimated: boolean;
+}
+
+export interface ISpendSeries {
+  /** The currency of every amount (ISO 4217). */
+  currency: string;
+  days: ISpendBar[];
+  /** The tallest bar (estimate or billed), for the scale. */
+  maxUsd: number;
+  total: number;
+  unpricedHours: number;
+  month: string;
+  monthToDate: number;
+  monthUnpricedHours: number;
+  /** Where the prices came from, e.g. "bundled 2026-09-24". */
+  sources: string[];
+  billed: {
+    state: string;
+    message: string | null;
+    monthToDate: number | null;
+    through: string | null;
+    note: string;
+  } | null;
+}
+
+/** Spend per day as drawn (empty when history is off). */
+export function mapSpendSeries(
+  h: IHistory,
+  fmt: Format = new Format()
+): ISpendSeries {
+  const billedDays = new Map(
+    (h.billed?.days ?? []).map(d => [d.date, d] as const)
+  );
+  const spend = h.spend;
+  const days: ISpendBar[] = (spend?.days ?? []).map(d => {
+    const b = billedDays.get(d.date);
+    return {
+      date: d.date,
+      usd: d.amount,
+      hours: d.hours,
+      unpricedHours: d.unpriced_hours,
+      billed: b ? b.amount : null,
+      billedEstimated: b ? b.estimated : false
+    };
+  });
+  const sources = new Set<string>();
+  for (const d of spend?.days ?? []) {
+    for (const p of d.prices) {
+      const q = p.price;
+      const badge = fmt.sourceBadge(q.source);
+      sources.add(
+        q.as_of
+          ? fmt.trans._p('price source and date', '%1 %2', badge, q.as_of)
+          : badge
+      );
+    }
+  }
+  const mtd = spend?.month_to_date;
+  return {
+    currency: spend?.currency ?? USD,
+    days,
+    maxUsd: Math.max(0, ...days.map(d => Math.max(d.usd, d.billed ?? 0))),
+    total: days.reduce((sum, d) => sum + d.usd, 0),
+    unpricedHours: days.reduce((sum, d) => sum + d.unpricedHours, 0),
+    month: mtd?.month ?? '',
+    monthToDate: mtd?.amount ?? 0,
+    monthUnpricedHours: mtd?.unpriced_hours ?? 0,
+    sources: Array.from(sources).sort(),
+    billed: h.billed
+      ? {
+          state: h.billed.state,
+          message: h.billed.message,
+          monthToDate: h.billed.month_to_date,
+          through: h.billed.through,
+          note: h.billed.note
+        }
+      : null
+  };
+}
+
+/** The spend chart as one paragraph (its screen-reader summary). */
+export function describeSpend(
+  s: ISpendSeries,
+  fmt: Format = new Format()
+): string {
+  const trans = fmt.trans;
+  if (!s.days.length) {
+    return trans.__('No spend kept yet.');
+  }
+  const money = (v: number | null) => fmt.money(v, s.currency);
+  const top = s.days.reduce((a, b) => (b.usd > a.usd ? b : a), s.days[0]);
+  const first = fmt.shortDate(s.days[0].date);
+  const last = fmt.shortDate(s.days[s.days.length - 1].date);
+  const sentences = [
+    top.usd > 0
+      ? trans.__(
+          'Spend per day from %1 to %2, from the time this server ran and the price in force: %3 in all, the most %4 on %5.',
+          first,
+          last,
+          money(s.total),
+          money(top.usd),
+          fmt.shortDate(top.date)
+        )
+      : trans.__(
+          'Spend per day from %1 to %2, from the time this server ran and the price in force: %3 in all.',
+          first,
+          last,
+          money(s.total)
+        ),
+    s.monthUnpricedHours > 0
+      ? trans.__(
+          'This month to date: %1 and %2 at an unknown price.',
+          money(s.monthToDate),
+          fmt.hours(s.monthUnpricedHours)
+        )
+      : trans.__('This month to date: %1.', money(s.monthToDate))
+  ];
+  if (s.sources.length) {
+    sentences.push(trans.__('Prices: %1.', fmt.list(s.sources)));
+  }
+  const b = s.billed;
+  if (b && b.state === 'ok' && b.monthToDate !== null) {
+    sentences.push(
+      trans.__(
+        'Billed by AWS this month through %1: %2.',
+        fmt.shortDate(b.through ?? ''),
+        money(b.monthToDate)
+      )
+    );
+  }
+  return sentences.join(trans._p('sentence separator', ' '));
+}

@@ -1,0 +1,144 @@
+/**
+ * The history model: a slow Poll GETs smcost/history (usage over the
+ * recommendation window, spend per day over SPEND_DAYS days) every
+ * HISTORY_INTERVAL_S, only while a view shows it and the page is visible
+ * (standby otherwise). A 404 (a server without the route) stops it.
+ */
+import { VDomModel } from '@jupyterlab/ui-components';
+import { Poll } from '@lumino/polling';
+
+import { IApi, restApi } from './client';
+import { asSmCostError, SmCostError } from './request';
+import { MAX_BACKOFF_S } from './status';
+import { IHistory } from './tokens';
+
+/** Seconds between GET smcost/history while a view shows it. */
+export const HISTORY_INTERVAL_S = 60;
+/** Days of spend the history asks for (today included). */
+export const SPEND_DAYS = 30;
+/** Seconds per usage point. */
+export const USAGE_STEP_S = 60;
+
+export namespace HistoryModel {
+  export interface IOptions {
+    api?: IApi;
+    /** The server's clock, in ms (the days of spend are the server's UTC days). */
+    serverNow?: () => number;
+    /** Whether the page is hidden (the poll stands by). */
+    isHidden?: () => boolean;
+    /** Run after every successful fetch, before the poll's next tick. */
+    fetched?: () => Promise<unknown>;
+  }
+}
+
+export class HistoryModel extends VDomModel {
+  constructor(options: HistoryModel.IOptions = {}) {
+    super();
+    this._api = options.api ?? restApi;
+    this._serverNow = options.serverNow ?? (() => Date.now());
+    this._fetched = options.fetched ?? (() => Promise.resolve());
+    const isHidden =
+      options.isHidden ??
+      (() => typeof document !== 'undefined' && document.hidden);
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this._fetch(),
+      frequency: {
+        interval: HISTORY_INTERVAL_S * 1000,
+        backoff: true,
+        max: MAX_BACKOFF_S * 1000
+      },
+      name: 'jupyterlab-smcost:history',
+      standby: () => isHidden() || !this._shown
+    });
+  }
+
+  /** Usage over the recommendation window (null until fetched). */
+  get usage(): IHistory | null {
+    return this._usage;
+  }
+  /** Spend per day over the last SPEND_DAYS days (null until fetched). */
+  get spend(): IHistory | null {
+    return this._spend;
+  }
+  /** Why the last fetch failed (null after a success). */
+  get error(): SmCostError | null {
+    return this._error;
+  }
+
+  /**
+   * Whether a view shows the history: while one does (and the page is
+   * visible), it is fetched every HISTORY_INTERVAL_S; showing it fetches now.
+   */
+  show(shown: boolean): void {
+    this._shown = shown;
+    if (!shown || this._absent) {
+      return;
+    }
+    if (this._poll.state.phase === 'constructed') {
+      void this._poll.start();
+    } else {
+      void this._poll.refresh();
+    }
+  }
+
+  /** Fetch now (what the poll does); rejects on errors but 404. */
+  async load(): Promise<void> {
+    await this._fetch();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._poll.dispose();
+    super.dispose();
+  }
+
+  /**
+   * The poll's factory: the usage window (the server's default since) and
+   * SPEND_DAYS days of spend from the start of a UTC day (server time).
+   */
+  private async _fetch(): Promise<void> {
+    const serverNow = new Date(this._serverNow());
+    const since = new Date(
+      Date.UTC(
+        serverNow.getUTCFullYear(),
+        serverNow.getUTCMonth(),
+        serverNow.getUTCDate() - (SPEND_DAYS - 1)
+      )
+    ).toISOString();
+    try {
+      const [usage, spend] = await Promise.all([
+        this._api.history({ step: USAGE_STEP_S }),
+        this._api.history({ since, step: 86400 })
+      ]);
+      this._usage = usage;
+      this._spend = spend;
+      this._error = null;
+    } catch (error) {
+      if (error instanceof SmCostError && error.status === 404) {
+        this._absent = true;
+        this._error = null;
+        this.stateChanged.emit();
+        void this._poll.stop();
+        return;
+      }
+      this._error = asSmCostError(error);
+      this.stateChanged.emit();
+      throw this._error;
+    }
+    this.stateChanged.emit();
+    await this._fetched();
+  }
+
+  private _api: IApi;
+  private _serverNow: () => number;
+  private _fetched: () => Promise<unknown>;
+  private _poll: Poll;
+  private _shown = false;
+  private _absent = false;
+  private _usage: IHistory | null = null;
+  private _spend: IHistory | null = null;
+  private _error: SmCostError | null = null;
+}
