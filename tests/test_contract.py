@@ -70,7 +70,7 @@ def test_configuration_reference_has_every_trait_with_its_type_default_and_help(
         text = section(page, f"config-{name}")
         assert f"### `SmCostApp.{name}`" in text
         assert type(trait).__name__ in text
-        assert trait.default_value_repr() in text, f"{name}: default missing"
+        assert smcost_docs.default_repr(trait) in text, f"{name}: default missing"
         assert smcost_docs.escape(trait.help) in text, f"{name}: help missing"
 
 

@@ -77,6 +77,14 @@ def trait_type(trait: Any) -> str:
     return kind
 
 
+def default_repr(trait: Any) -> str:
+    """The trait's default as the reference writes it (traitlets' own repr, or ``None``:
+    a ``Type`` trait whose default is decided at start asserts in ``default_value_repr``)."""
+    if getattr(trait, "default_value", None) is None:
+        return "None"
+    return trait.default_value_repr()
+
+
 def config_reference() -> str:
     """The configuration reference page's body (Markdown)."""
     traits = config_traits()
@@ -87,7 +95,7 @@ def config_reference() -> str:
     for name, trait in traits:
         out.append(
             f"| [{code(name)}](#config-{name}) | {type(trait).__name__} "
-            f"| {code(trait.default_value_repr())} |"
+            f"| {code(default_repr(trait))} |"
         )
     out.append("")
     for name, trait in traits:
@@ -95,7 +103,7 @@ def config_reference() -> str:
             f"(config-{name})=",
             f"### `SmCostApp.{name}`",
             "",
-            f"{trait_type(trait)}, default {code(trait.default_value_repr())}",
+            f"{trait_type(trait)}, default {code(default_repr(trait))}",
             "",
             escape(trait.help) if trait.help.strip() else "*(no help text)*",
             "",
