@@ -175,12 +175,12 @@ async def test_the_server_and_the_cli_keep_state_in_the_same_place(
     code, body = await fetch_json(jp_fetch, "smcost", "prices")
     assert code == 200, body
     row = next(i for i in body["items"] if i["type"] == M5)
-    assert (row["usd_per_hour"], row["source"]) == (CACHED, "live")
+    assert (row["price"]["per_hour"], row["price"]["source"]) == (CACHED, "live")
     args = ["--component", body["component"]]
     if case == "configured":  # the CLI knows no SmCostApp configuration: it is told
         args += ["--cache-dir", str(kept / "prices")]
     item = cli_price(*args, metadata_path=smcost_config.get("metadata_path") or tmp_path / "none")
-    assert (item["usd_per_hour"], item["source"]) == (CACHED, "live")
+    assert (item["price"]["per_hour"], item["price"]["source"]) == (CACHED, "live")
     # the users' settings and the history are kept there too
     code, _ = await fetch_json(jp_fetch, "smcost", "idle", method="PUT", body={"timeout_s": 900})
     assert code == 200
