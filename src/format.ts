@@ -163,6 +163,24 @@ export class Format {
   }
 
   /** A ticking clock: `4:07`, `59:59`, `1:02:03`; negative -> `0:00`; null -> `—`. */
+  /**
+   * The panel's clock: whole minutes (rounded up) while the deadline is more
+   * than `fineFrom` seconds away, seconds from then on. A clock whose digits
+   * change every second costs the browser a frame every second for as long as
+   * the panel is open; minutes say the same thing until the warning period.
+   */
+  panelClock(seconds: number | null | undefined, fineFrom: number): string {
+    if (
+      seconds === null ||
+      seconds === undefined ||
+      !Number.isFinite(seconds) ||
+      seconds <= Math.max(fineFrom, 60)
+    ) {
+      return this.countdown(seconds);
+    }
+    return this.duration(Math.ceil(seconds / 60) * 60);
+  }
+
   countdown(seconds: number | null | undefined): string {
     if (
       seconds === null ||

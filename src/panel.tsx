@@ -204,7 +204,7 @@ function Countdown(props: { status: StatusModel; idle: IIdle; fmt: Format }) {
   return (
     <>
       <span className="jp-SmCost-clock" role="timer" aria-hidden="true">
-        {counting ? fmt.countdown(remaining) : '\u2014'}
+        {counting ? fmt.panelClock(remaining, idle.warning_s) : '\u2014'}
       </span>
       <span className="jp-SmCost-srOnly" aria-live="polite" aria-atomic="true">
         {spoken}

@@ -11,6 +11,7 @@ import { IApi } from '../client';
 import { SmCostModel } from '../model';
 import { SmCostPanel } from '../panel';
 import { SmCostError } from '../request';
+import { IStatus } from '../tokens';
 import {
   makeHistory,
   makeIdleSettings,
@@ -40,6 +41,7 @@ describe('SmCostPanel renders', () => {
   let model: SmCostModel;
   let panel: SmCostPanel;
   let history: jest.Mock;
+  let status: IStatus;
 
   beforeEach(async () => {
     now = Date.now();
@@ -48,8 +50,9 @@ describe('SmCostPanel renders', () => {
       t: Math.floor(t0 / 1000) - 3600 + 60 * i
     }));
     history = jest.fn(async () => makeHistory({ until: t0, usage }));
+    status = makeStatus({ serverTime: t0 });
     const api: IApi = {
-      status: async () => makeStatus({ serverTime: t0 }),
+      status: async () => status,
       keepAlive: jest.fn(),
       announceShutdownSaves: jest.fn(),
       shutdown: jest.fn(),
@@ -82,18 +85,39 @@ describe('SmCostPanel renders', () => {
 
   const clock = () => panel.node.querySelector('.jp-SmCost-clock')?.textContent;
 
-  it('moves only the countdown on every tick', async () => {
-    expect(panel.node.querySelector('.jp-SmCost-usage svg')).not.toBeNull();
-    expect(panel.node.querySelector('.jp-SmCost-bar')).not.toBeNull();
-    const first = clock();
-    const seen = new Set([first]);
-    for (let i = 0; i < 10; i++) {
+  const ticks = async (n: number): Promise<Set<string | null | undefined>> => {
+    const seen = new Set([clock()]);
+    for (let i = 0; i < n; i++) {
       now += 1000;
       model.status.tick();
       await settle();
       seen.add(clock());
     }
-    expect(seen.size).toBe(11); // the countdown followed every tick
+    return seen;
+  };
+
+  it('changes no text on a tick until the warning period', async () => {
+    expect(panel.node.querySelector('.jp-SmCost-usage svg')).not.toBeNull();
+    expect(panel.node.querySelector('.jp-SmCost-bar')).not.toBeNull();
+    // an hour away: the clock shows whole minutes, so 10 ticks change it at
+    // most once (a minute boundary), and nothing else renders
+    expect((await ticks(10)).size).toBeLessThanOrEqual(2);
+    expect(charts.UsageChart).not.toHaveBeenCalled();
+    expect(charts.SpendChart).not.toHaveBeenCalled();
+  });
+
+  it('moves only the countdown on every tick within the warning period', async () => {
+    // into the warning period (4 minutes left, 5 of warning): seconds show
+    status = makeStatus({
+      serverTime: now,
+      idle: { deadline: new Date(now + 240_000).toISOString() }
+    });
+    await model.status.refresh();
+    await settle();
+    charts.UsageChart.mockClear();
+    charts.SpendChart.mockClear();
+    expect(clock()).toMatch(/^\d:\d\d$/);
+    expect((await ticks(10)).size).toBe(11); // the countdown followed every tick
     expect(charts.UsageChart).not.toHaveBeenCalled();
     expect(charts.SpendChart).not.toHaveBeenCalled();
   });

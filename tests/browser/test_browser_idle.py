@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import datetime
 from typing import Any
 
 import pytest
-from smcost_browser import open_lab, output_dir
+from smcost_browser import open_lab, open_panel, output_dir
 
 pytestmark = pytest.mark.browser
 
@@ -56,11 +57,18 @@ def test_warning_and_save_before_idle_shutdown(lab_server: Any, page: Any) -> No
     page.keyboard.type(EDIT)
     page.locator(".jp-mod-dirty").first.wait_for()  # edited, not saved
     assert EDIT not in nb.read_text()
+    panel = open_panel(page)
 
     # the warning notification; its Keep running action moves the deadline
     toast = page.locator(".Toastify__toast", has_text="Idle shutdown in")
     toast.wait_for(timeout=75_000)
     assert "Open documents will be saved first" in toast.inner_text()
+    # within the warning period the panel's clock shows seconds, ticking locally
+    first = panel.locator(".jp-SmCost-clock").inner_text()
+    assert re.fullmatch(r"0:[0-2]\d", first), first
+    page.wait_for_function(
+        "(t) => document.querySelector('.jp-SmCost-clock').textContent !== t", arg=first
+    )
     page.wait_for_timeout(800)  # let the toast finish sliding in
     page.screenshot(path=str(output_dir() / "idle-warning.png"))
     before = server.api("smcost/status")["idle"]["deadline"]
