@@ -22,7 +22,7 @@ from .activity import ActivityMonitor, Busy, utcnow
 from .aws.errors import as_aws_error
 from .background import BackgroundDetector
 from .environments import Environment, IdleContext, SwitchProgress
-from .errors import SmCostError, bad_input, conflict, excerpt, log_bug, unavailable
+from .errors import SmCostError, bad_input, conflict, log_bug, unavailable
 from .history import HistoryRecorder, Running, window_summary
 from .history.reports import history_head, history_span, iso, read_history, session_cost
 from .idle import IdleLoop, IdleStatus, effective_timeout
@@ -36,12 +36,17 @@ from .pricing import (
     price_row,
 )
 from .recommend import recommend
+from .requests import (
+    HistoryQuery,
+    IdleSettingsUpdate,
+    ShutdownSaves,
+    SwitchRequest,
+    excerpt_name,
+)
 from .settings import IdleSettings, SettingsStore
 from .usage import UsageSampler, UsageSummary
 
 T = TypeVar("T")
-#: the longest document path an announcement may name (Linux PATH_MAX)
-MAX_PATH = 4096
 
 
 class SmCostService:
@@ -378,8 +383,8 @@ class SmCostService:
             "bounds": {"min_timeout_s": b.min_timeout_s, "max_timeout_s": b.max_timeout_s or None},
         }
 
-    async def put_idle(self, body: Any) -> dict[str, Any]:
-        await self.run_blocking(self.store.update, body, action="save settings")
+    async def put_idle(self, update: IdleSettingsUpdate) -> dict[str, Any]:
+        await self.run_blocking(self.store.update, update, action="save settings")
         self.idle.poke()
         idle = await self.idle.status()
         return {**self._settings_json(), "deadline": idle.to_json()["deadline"]}
@@ -390,21 +395,9 @@ class SmCostService:
         idle = await self.idle.status()
         return {"deadline": idle.to_json()["deadline"], "idle": self._idle_json(idle)}
 
-    async def shutdown_saves(self, body: Any) -> dict[str, Any]:
-        refuse_unknown_fields(body, ("paths",))
-        paths = body.get("paths") if isinstance(body, dict) else None
-        if (
-            not isinstance(paths, list)
-            or len(paths) > 1000
-            or not all(isinstance(p, str) and len(p) <= MAX_PATH and p.strip("/") for p in paths)
-        ):
-            raise bad_input(
-                'the body must be {"paths": [...]} with up to 1000 document paths '
-                f"(each 1 to {MAX_PATH} characters)",
-                "invalid_paths",
-            )
-        until = self.monitor.expect_shutdown_saves(paths)
-        return {"paths": len(paths), "until": until.isoformat()}
+    async def shutdown_saves(self, saves: ShutdownSaves) -> dict[str, Any]:
+        until = self.monitor.expect_shutdown_saves(list(saves.paths))
+        return {"paths": len(saves.paths), "until": until.isoformat()}
 
     async def shutdown(self) -> dict[str, Any]:
         self._check_configured("shutting down")
@@ -452,14 +445,11 @@ class SmCostService:
             loop.time() - self._switch_started < self.SWITCH_EXTERNAL_S
         )
 
-    async def start_switch(self, body: Any) -> dict[str, Any]:
+    async def start_switch(self, request: SwitchRequest) -> dict[str, Any]:
         """Validate the target (400) and the state (409) before anything changes; then run
         the switch in a worker thread, the idle loop held busy meanwhile."""
-        refuse_unknown_fields(body, ("instance_type",))
-        if not isinstance(body, dict) or not isinstance(body.get("instance_type"), str):
-            raise bad_input('the body must be {"instance_type": "ml...."}')
         self._check_configured("switching")
-        target = body["instance_type"].strip()
+        target = request.instance_type
         info = self.env.info()
         if not info.can_switch:
             raise conflict(
@@ -627,16 +617,15 @@ class SmCostService:
         single = len(self._types) == 1 and self.env.usage_measures_instance
         self.history.set_running(running, self._types[0] if single else None)
 
-    async def get_history(self, since: Optional[datetime], step: int) -> dict[str, Any]:
+    async def get_history(self, query: HistoryQuery) -> dict[str, Any]:
         """Usage at ``step`` from ``since`` (default: the recommendation window) to now,
         spend per day from ``since``'s day, and this month to date."""
         types = await self.instance_types()
         sampler = self.usage_sampler
         window_s = sampler.window.window_s if sampler else None
         until = utcnow().timestamp()
-        start, step = history_span(
-            since.timestamp() if since is not None else None, until, step, window_s
-        )
+        since = query.since.timestamp() if query.since is not None else None
+        start, step = history_span(since, until, query.step, window_s)
         single = types[0] if len(types) == 1 else None
         out = history_head(start, until, step, window_s, single, self.history is not None)
         if self.history is None:
@@ -729,24 +718,6 @@ class SmCostService:
             "background_quiet_samples": self.background.skipped if self.background else None,
             "background_scan_seconds": self.background.scan_seconds if self.background else None,
         }
-
-
-def refuse_unknown_fields(body: Any, known: tuple[str, ...]) -> None:
-    """400 ``unknown_field`` for a field the contract does not define (openapi.yaml says
-    ``additionalProperties: false`` on every request body)."""
-    if not isinstance(body, dict):
-        return
-    unknown = sorted(set(body) - set(known))
-    if unknown:
-        raise bad_input(
-            f"unknown field(s): {excerpt(', '.join(unknown))}; known: {', '.join(known)}",
-            "unknown_field",
-        )
-
-
-def excerpt_name(text: str) -> str:
-    """A user-given name as it reads in a message: itself when short, else an excerpt."""
-    return text if len(text) <= 80 else excerpt(text)
 
 
 def _billed_empty(state: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from jupyterlab_smcost.environments import (
 )
 from jupyterlab_smcost.errors import SmCostError
 from jupyterlab_smcost.pricing import PriceBook
+from jupyterlab_smcost.requests import IdleSettingsUpdate, SwitchRequest
 
 
 def test_by_price_keys_become_floats() -> None:
@@ -45,11 +46,11 @@ def test_routes_never_start_the_service_the_start_hook_does(
     async def use_every_route() -> None:
         await svc.status()
         await svc.keepalive()
-        await svc.put_idle({"timeout_s": 600})
+        await svc.put_idle(IdleSettingsUpdate(timeout_s=600))
         await svc.price_table()
         await svc.recommendations()
         with pytest.raises(SmCostError):
-            await svc.start_switch({"instance_type": "ml.m5.large"})  # local: 409
+            await svc.start_switch(SwitchRequest("ml.m5.large"))  # local: 409
 
     jp_asyncio_loop.run_until_complete(use_every_route())
     assert not svc._started and not svc.idle._running

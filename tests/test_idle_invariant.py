@@ -28,6 +28,7 @@ from jupyterlab_smcost.environments.base import Environment, EnvironmentInfo, Id
 from jupyterlab_smcost.errors import SmCostError
 from jupyterlab_smcost.idle import IdleStatus
 from jupyterlab_smcost.pricing import PriceBook
+from jupyterlab_smcost.requests import IdleSettingsUpdate
 from jupyterlab_smcost.service import SmCostService
 from jupyterlab_smcost.settings import Bounds, IdleSettings, SettingsStore
 
@@ -192,9 +193,9 @@ class Scenario:
         elif event == "settings":
             update = rng.choice(
                 [
-                    {"timeout_s": rng.choice([30, 60, 120, 600, 3600])},
-                    {"enabled": rng.random() < 0.8},
-                    {"warning_s": rng.choice([0, 5, 20])},
+                    IdleSettingsUpdate(timeout_s=rng.choice([30, 60, 120, 600, 3600])),
+                    IdleSettingsUpdate(enabled=rng.random() < 0.8),
+                    IdleSettingsUpdate(warning_s=rng.choice([0, 5, 20])),
                 ]
             )
             try:

@@ -1,4 +1,5 @@
-"""Users' idle settings: validation, admin bounds, atomic persistence."""
+"""Users' idle settings: parsed from a request body, validated against the admin's bounds,
+persisted atomically."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from jupyterlab_smcost.errors import SmCostError
+from jupyterlab_smcost.requests import parse_idle_update
 from jupyterlab_smcost.settings import Bounds, IdleSettings, SettingsStore
 
 D = IdleSettings(
@@ -39,7 +41,7 @@ def test_bad_updates_are_refused_and_change_nothing(tmp_path: Path, update, code
     path = tmp_path / "s.json"
     store = SettingsStore(path, D, B)
     with pytest.raises(SmCostError) as info:
-        store.update(update)
+        store.update(parse_idle_update(update))
     assert info.value.status == 400 and info.value.code == code
     assert words in info.value.message
     assert store.settings == D and not path.exists()
@@ -48,7 +50,9 @@ def test_bad_updates_are_refused_and_change_nothing(tmp_path: Path, update, code
 def test_update_persists_atomically_and_reloads(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "s.json"
     store = SettingsStore(path, D, B)
-    new = store.update({"timeout_s": 1800, "count_terminals": False, "warning_s": 60})
+    new = store.update(
+        parse_idle_update({"timeout_s": 1800, "count_terminals": False, "warning_s": 60})
+    )
     assert (new.timeout_s, new.count_terminals, new.warning_s) == (1800, False, 60)
     assert json.loads(path.read_text())["timeout_s"] == 1800
     assert [p.name for p in path.parent.iterdir()] == ["s.json"]
@@ -76,8 +80,8 @@ def test_unreadable_file_falls_back_to_defaults(tmp_path: Path) -> None:
 
 def test_no_upper_bound_allows_off(tmp_path: Path) -> None:
     store = SettingsStore(tmp_path / "s.json", D, Bounds(60, 0))
-    assert store.update({"enabled": False}).enabled is False
-    assert store.update({"timeout_s": 10**6}).timeout_s == 10**6
+    assert store.update(parse_idle_update({"enabled": False})).enabled is False
+    assert store.update(parse_idle_update({"timeout_s": 10**6})).timeout_s == 10**6
 
 
 @pytest.mark.parametrize(
@@ -122,7 +126,7 @@ def test_leftover_temp_files_of_a_killed_writer_are_removed(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == [".settings-now.tmp", "notes.tmp"]
     # and the next save cleans what has gone stale since
     os.utime(fresh, (time.time() - 3600, time.time() - 3600))
-    SettingsStore(path, D, B).update({"timeout_s": 1200})
+    SettingsStore(path, D, B).update(parse_idle_update({"timeout_s": 1200}))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp", "s.json"]
 
 
@@ -131,7 +135,7 @@ def test_unwritable_settings_dir_is_503_and_changes_nothing(tmp_path: Path) -> N
     blocker.write_text("a file where the settings directory should be")
     store = SettingsStore(blocker / "smcost" / "s.json", D, B)
     with pytest.raises(SmCostError) as info:
-        store.update({"timeout_s": 1200})
+        store.update(parse_idle_update({"timeout_s": 1200}))
     assert (info.value.status, info.value.code) == (503, "settings_unwritable")
     assert "nothing was changed" in info.value.message
     assert store.settings == D

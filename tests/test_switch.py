@@ -339,7 +339,7 @@ async def test_classic_with_no_kernel_app_bills_nothing_and_says_so(
 ):
     """No KernelGateway app runs: the price is not a made-up $0 labelled live but
     ``not_billed``, and nothing is projected."""
-    _, sm, stub = classic
+    _, sm, stub, _ = classic
     svc = await start(jp_serverapp)
     assert await svc.instance_types() == ["ml.t3.medium"]
     expect_refresh(stub)  # the JupyterServer app alone
