@@ -307,7 +307,7 @@ def test_price_known_late_rearms_without_any_reader() -> None:
             sc.service.store._settings = IdleSettings(True, 3600, True, True, 10)
             sc.service.start()
             await sc.settle()
-            assert sc.service._types is None  # the first read failed: price unknown
+            assert sc.service.types.known is None  # the first read failed: price unknown
             await sc.advance(5)
             await sc.service.refresh_instance_types()  # the type becomes known
             await sc.advance(14)

@@ -395,7 +395,7 @@ async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_se
     }
     gate.set()
     await until(lambda: svc.switch.state == "succeeded")
-    await until(lambda: svc._types == ["ml.g4dn.xlarge"])
+    await until(lambda: svc.types.known == ["ml.g4dn.xlarge"])
     code, done = await fetch_json(jp_fetch, "switch")
     assert [(s["name"], s["status"]) for s in done["steps"]] == [
         ("find_app", "done"),
@@ -496,11 +496,11 @@ async def test_classic_kernels_are_read_on_the_loop_only(
     assert code == 202
     await until(lambda: svc.switch.state == "succeeded")
     assert svc.switch.steps[-1]["status"] == "waiting"  # the kernel still runs on OLD
-    await svc._run_housekeeping()  # a round while it runs: nothing deleted
+    await svc.housekeeping.run_once()  # a round while it runs: nothing deleted
     assert svc.env.retiring == {OLD: {kid}}
     await jp_fetch("api", "kernels", kid, method="DELETE")
     stub.add_response("delete_app", {}, ident(OLD))
-    await svc._run_housekeeping()  # the kernel has gone: so does the old app
+    await svc.housekeeping.run_once()  # the kernel has gone: so does the old app
     assert svc.env.retiring == {}
     # the idle stop: kernels are listed on the loop and shut down from the worker
     r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
