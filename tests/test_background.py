@@ -505,18 +505,19 @@ def test_the_log_says_when_work_becomes_busy_and_when_its_run_ends(caplog: Any) 
 
 def test_the_app_builds_the_detector_only_where_it_measures_this_instance(caplog: Any) -> None:
     from jupyterlab_smcost.app import SmCostApp
+    from jupyterlab_smcost.build import background_detector
     from jupyterlab_smcost.usage import UsageSampler, UsageWindow
 
     app = SmCostApp()
     log = logging.getLogger("test-app")
     sampler = UsageSampler(SystemSource(gpus=NvmlGpus(nvml=FakeNvml())), UsageWindow(60), 10)
-    det = app._background_detector(True, sampler, log)
+    det = background_detector(app, True, sampler, log)
     assert det is not None and det.on_reading in sampler._listeners
     assert det.rules == Rules(0.5, 0.5, 120, frozenset(app.background_ignore))
     # Studio Classic: the kernels run on other instances than this server's
-    assert app._background_detector(False, sampler, log) is None
+    assert background_detector(app, False, sampler, log) is None
     with caplog.at_level(logging.WARNING, logger="test-app"):
-        assert app._background_detector(True, None, log) is None  # sampling off
+        assert background_detector(app, True, None, log) is None  # sampling off
     assert "background work is not detected" in caplog.text
     app.background_cpu_threshold = app.background_gpu_threshold = 0
-    assert app._background_detector(True, sampler, log) is None
+    assert background_detector(app, True, sampler, log) is None

@@ -76,23 +76,23 @@ def test_each_mistake_is_recorded_and_the_rest_of_the_policy_kept(
     config: dict[str, Any], error: str
 ) -> None:
     app = load({"dry_run": True, "instance_type": "ml.m5.large", **config})
-    assert app._check_config() == [error]
+    assert app.check_config() == [error]
     assert app.dry_run is True and app.instance_type == "ml.m5.large"
 
 
 def test_a_later_good_value_clears_the_error_and_bounds_are_checked_together() -> None:
     app = load({"idle_timeout": "abc"})
     app.update_config(Config({"SmCostApp": {"idle_timeout": 1800}}))
-    assert app.idle_timeout == 1800 and app._check_config() == []
+    assert app.idle_timeout == 1800 and app.check_config() == []
     app = load({"min_idle_timeout": 600, "max_idle_timeout": 60})
-    assert app._check_config() == [
+    assert app.check_config() == [
         "SmCostApp.max_idle_timeout: 60 is below SmCostApp.min_idle_timeout (600)"
     ]
 
 
 def test_messages_quote_a_long_value_short() -> None:
     app = load({"region": 5, "instance_type": ["x" * 10_000]})
-    (message,) = [m for m in app._check_config() if "instance_type" in m]
+    (message,) = [m for m in app.check_config() if "instance_type" in m]
     assert len(message) < 300 and message.endswith("…")
 
 
