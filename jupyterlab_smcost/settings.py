@@ -25,7 +25,7 @@ class IdleSettings:
     ignore_connections: bool
     count_terminals: bool
     warning_s: int
-    #: sustained CPU/GPU work outside kernels and terminals blocks shutdown (background.py)
+    #: sustained CPU/GPU work outside kernels and terminals blocks shutdown (background/)
     count_background: bool = True
 
     def to_json(self) -> dict[str, Any]:

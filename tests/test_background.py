@@ -1,5 +1,5 @@
-"""Background work (background.py): the window rule with an injected clock (no sleeping), the
-scan gate, the GPU rule through a fake NVML, and the reasons the idle policy shows."""
+"""Background work: the window rule with an injected clock (no sleeping), the scan gate, the
+GPU rule through a fake NVML, and the reasons the idle policy shows."""
 
 from __future__ import annotations
 

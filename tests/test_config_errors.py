@@ -60,7 +60,7 @@ def load(config: dict[str, Any]) -> SmCostApp:
         (
             {"usage_source_class": "jupyterlab_smcost.usage.Reading"},
             "SmCostApp.usage_source_class: expected a subclass of "
-            "'jupyterlab_smcost.usage.Source', not the Reading Reading",
+            "'jupyterlab_smcost.usage.readings.Source', not the Reading Reading",
         ),
         (
             {"aws_client_factory": "boto3.client"},

@@ -35,6 +35,7 @@ from sandbox import Sandbox
 
 from jupyterlab_smcost import cli
 from jupyterlab_smcost.aws import lifecycle as lc
+from jupyterlab_smcost.aws import lifecycle_script as lcs
 from jupyterlab_smcost.aws.errors import CommandError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,7 +61,7 @@ def attach_domain(*extra: str) -> tuple[int, str, str]:
 
 
 def script(target: str, policy: dict[str, Any] = POLICY, source: str = SOURCE) -> str:
-    return lc.render(lc.Settings(target, source, policy))
+    return lcs.render(lcs.Settings(target, source, policy))
 
 
 def b64(text: str) -> str:
@@ -122,32 +123,32 @@ def never_sleep(seconds: float) -> None:
 
 
 def test_render_fills_the_settings_and_reads_them_back() -> None:
-    settings = lc.Settings(
+    settings = lcs.Settings(
         "jupyterlab", "s3://bucket/wheels/", {"idle_timeout": 900}, "/home/p.json"
     )
-    text = lc.render(settings)
-    assert lc.parse(text) == settings
+    text = lcs.render(settings)
+    assert lcs.parse(text) == settings
     assert subprocess.run(["bash", "-n"], input=text, text=True).returncode == 0
     # explanations dropped (the API's 16384 characters are tight), the settings block kept
     lines = text.splitlines()
     assert lines[0] == "#!/bin/bash" and "# >>> smcost settings" in lines
     assert "# <<< smcost settings" in lines
     assert not [x for x in lines[3:] if x.lstrip().startswith("# ") and "smcost settings" not in x]
-    assert len(lc.encode(text)) <= lc.MAX_CONTENT
-    assert lc.parse("#!/bin/bash\necho someone else's script\n") is None
+    assert len(lcs.encode(text)) <= lcs.MAX_CONTENT
+    assert lcs.parse("#!/bin/bash\necho someone else's script\n") is None
 
 
 def test_the_script_command_prints_what_is_uploaded() -> None:
     rc, out, err = run_cli("lifecycle", "script", "--target", "notebook-instance", *POLICY_ARGS)
     assert (rc, err) == (0, "")
     assert out == script("notebook-instance")
-    assert lc.script_path() == REPO / "deploy" / "lifecycle" / "smcost-lifecycle.sh"
+    assert lcs.script_path() == REPO / "deploy" / "lifecycle" / "smcost-lifecycle.sh"
 
 
 def test_a_policy_too_long_for_sagemaker_is_refused() -> None:
     big = {"allowed_instance_types": [f"ml.type{i}.xlarge" for i in range(300)]}
     with pytest.raises(CommandError, match=r"is \d+ characters in base64; SageMaker takes 16384"):
-        lc.encode(script("jupyterlab", big))
+        lcs.encode(script("jupyterlab", big))
 
 
 def test_policy_mistakes_are_sentences(tmp_path: Path) -> None:
@@ -168,7 +169,7 @@ def test_policy_mistakes_are_sentences(tmp_path: Path) -> None:
     rc, out, _err = run_cli(
         "lifecycle", "script", "--policy", str(good), "--set", "idle_timeout=900"
     )
-    assert rc == 0 and lc.parse(out).policy == {"idle_timeout": 900, "dry_run": True}
+    assert rc == 0 and lcs.parse(out).policy == {"idle_timeout": 900, "dry_run": True}
 
 
 def test_the_script_says_why_it_does_nothing(tmp_path: Path) -> None:
@@ -191,7 +192,7 @@ def test_notebook_config_created_then_left_alone(aws) -> None:
     found = boto3.client("sagemaker").describe_notebook_instance_lifecycle_config(
         NotebookInstanceLifecycleConfigName="smcost"
     )
-    assert lc.decode(found["OnStart"][0]["Content"]) == script("notebook-instance")
+    assert lcs.decode(found["OnStart"][0]["Content"]) == script("notebook-instance")
     again = lc.Lifecycle(boto3.client("sagemaker"))
     assert again.ensure_notebook_config("smcost", script("notebook-instance")) == "unchanged"
     assert again.changes == []

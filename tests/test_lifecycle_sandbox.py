@@ -44,7 +44,7 @@ from sandbox import (
     snapshot,
 )
 
-from jupyterlab_smcost.aws import lifecycle as lc
+from jupyterlab_smcost.aws import lifecycle_script as lcs
 
 pytestmark = needs_sandbox
 
@@ -99,7 +99,7 @@ def test_notebook_instance_on_start_offline_from_s3(tmp_path: Path, aws: str) ->
         "SMCOST_OS_RELEASE": str(tmp_path / "os-release"),
     }
     user_config = (box.home / ".jupyter" / "jupyter_server_config.json").read_text()
-    script = lc.render(lc.Settings("notebook-instance", source, NI_POLICY))
+    script = lcs.render(lcs.Settings("notebook-instance", source, NI_POLICY))
 
     out = box.run_script(script, env)
     assert "installed jupyterlab-smcost 0.1.0 (before: none)" in out
@@ -164,7 +164,7 @@ def test_notebook_instance_amazon_linux_1_policy_file_in_background(tmp_path: Pa
         "SMCOST_OS_RELEASE": str(tmp_path / "os-release"),
         "SMCOST_WAIT_S": "0",
     }
-    script = lc.render(lc.Settings("notebook-instance", str(wheel), NI_POLICY, str(policy_file)))
+    script = lcs.render(lcs.Settings("notebook-instance", str(wheel), NI_POLICY, str(policy_file)))
 
     def finished() -> str:
         rc = Path(f"{box.log}.rc")
@@ -213,7 +213,7 @@ def test_studio_jupyterlab_space(tmp_path: Path) -> None:
         }
     )
     # target auto: the script finds out from the metadata
-    script = lc.render(lc.Settings("auto", f"{wheels}/", STUDIO_POLICY))
+    script = lcs.render(lcs.Settings("auto", f"{wheels}/", STUDIO_POLICY))
     out = box.run_script(script, {"SMCOST_ENV_PREFIX": str(venv)})
     assert "target jupyterlab" in out
     assert "no Jupyter server is running yet: it will start with jupyterlab-smcost" in out
@@ -285,7 +285,7 @@ def test_studio_classic_jupyter_server(tmp_path: Path, aws: str) -> None:
             "ResourceName": "default",
         }
     )
-    script = lc.render(lc.Settings("auto", "s3://smcost-wheels/lcc/", {"idle_timeout": 3000}))
+    script = lcs.render(lcs.Settings("auto", "s3://smcost-wheels/lcc/", {"idle_timeout": 3000}))
     out = box.run_script(script, {**aws_env(aws), "SMCOST_ENV_PREFIX": str(venv)})
     assert "target jupyter-server" in out and "smcost-lifecycle: done" in out
     assert_enabled(venv, box.env)
@@ -297,7 +297,7 @@ def test_a_broken_source_never_fails_the_start(tmp_path: Path, aws: str) -> None
     venv = platform_env()
     box = Sandbox(tmp_path)
     missing = "s3://no-such-bucket/wheels/jupyterlab_smcost-0.1.0-py3-none-any.whl"
-    script = lc.render(lc.Settings("notebook-instance", missing, NI_POLICY))
+    script = lcs.render(lcs.Settings("notebook-instance", missing, NI_POLICY))
     out = box.run_script(script, {**aws_env(aws), "SMCOST_ENV_PREFIX": str(venv)})
     assert f"ERROR: cannot fetch {missing}: An error occurred (404)" in out
     assert "FAILED (see above): Jupyter starts without these changes" in out

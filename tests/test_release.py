@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sandbox import REPO, built_dists, must, needs_sandbox
 
-from jupyterlab_smcost.aws import lifecycle as lc
+from jupyterlab_smcost.aws import lifecycle_script as lcs
 
 pytestmark = needs_sandbox
 
@@ -116,7 +116,7 @@ def test_the_wheel_installs_without_nodejs(tmp_path: Path, capsys) -> None:
         env=env,
         cwd=tmp_path,
     )
-    assert lc.parse(out) == lc.Settings("jupyterlab", f"jupyterlab-smcost=={version}", {}, "")
+    assert lcs.parse(out) == lcs.Settings("jupyterlab", f"jupyterlab-smcost=={version}", {}, "")
 
 
 def test_a_stray_install_json_does_not_break_the_wheel(tmp_path: Path) -> None:
