@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 import pytest
+from support.service import Kernel, KernelManager, Sessions
 
 from jupyterlab_smcost.activity import ActivityMonitor, Busy
 from jupyterlab_smcost.environments.base import Environment, EnvironmentInfo, IdleContext
@@ -62,26 +63,6 @@ class InlineExecutor(Executor):
         except BaseException as e:
             f.set_exception(e)
         return f
-
-
-class Kernel:
-    def __init__(self, last_activity: datetime) -> None:
-        self.execution_state = "idle"
-        self.last_activity = last_activity
-
-
-class KernelManager:
-    def __init__(self) -> None:
-        self._kernels: dict[str, Kernel] = {}
-        self._kernel_connections: dict[str, int] = {}
-
-    def list_kernel_ids(self) -> list[str]:
-        return list(self._kernels)
-
-
-class Sessions:
-    async def list_sessions(self) -> list[dict]:
-        return []
 
 
 class FakeEnvironment(Environment):

@@ -11,14 +11,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from smcost_testing import fetch_json, validate_response
+from support.environments import BuggyShutdown, BuggyValidTypes, DeniedValidTypes
 
 from jupyterlab_smcost.errors import INTERNAL_ERROR
 
 GENERIC = {"error": {"code": "internal_error", "message": INTERNAL_ERROR}}
-
-
-def _bug(*args: Any) -> Any:
-    raise KeyError("private detail of a bug")
 
 
 def _tracebacks(caplog: pytest.LogCaptureFixture, kind: type[BaseException]) -> list[Any]:
@@ -33,28 +30,23 @@ async def _until(check: Any, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.parametrize("smcost_config", [{"environment_class": BuggyValidTypes}])
 async def test_a_bug_in_a_route_answers_a_generic_500_and_logs_the_traceback(
-    jp_fetch: Any, smcost_service: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+    jp_fetch: Any, smcost_service: Any, caplog: Any
 ) -> None:
     """The environment's code runs in a worker thread (run_blocking): a KeyError there reaches
     the handler's internal-error branch as it is, not as a message quoting it."""
-    monkeypatch.setattr(smcost_service.env, "valid_instance_types", _bug)
     with caplog.at_level(logging.ERROR):
         code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
     assert (code, body) == (500, GENERIC)
     assert _tracebacks(caplog, KeyError), "no traceback in the server log"
+    assert smcost_service.env.threads("valid_instance_types")  # it was the one that failed
 
 
+@pytest.mark.parametrize("smcost_config", [{"environment_class": DeniedValidTypes}])
 async def test_an_aws_failure_in_a_route_still_reads_as_a_sentence(
-    jp_fetch: Any, smcost_service: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+    jp_fetch: Any, caplog: Any
 ) -> None:
-    def denied(*args: Any) -> Any:
-        raise ClientError(
-            {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}},
-            "ListApps",
-        )
-
-    monkeypatch.setattr(smcost_service.env, "valid_instance_types", denied)
     with caplog.at_level(logging.WARNING):
         code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
     assert code == 502 and body["error"]["code"] == "aws_access_denied"
@@ -62,25 +54,19 @@ async def test_an_aws_failure_in_a_route_still_reads_as_a_sentence(
     assert not _tracebacks(caplog, ClientError)  # a sentence in the log, no traceback
 
 
+@pytest.mark.parametrize("smcost_config", [{"environment_class": BuggyShutdown}])
 async def test_a_bug_in_the_shutdown_is_logged_and_the_idle_loop_backs_off(
-    jp_fetch: Any, smcost_service: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+    jp_fetch: Any, smcost_service: Any, caplog: Any
 ) -> None:
     """POST shutdown answers 202 and the stop runs in the background (it may end this
     server): its KeyError goes to the log with its traceback, the status shows a generic
     reason, and the loop is armed to try again after its backoff."""
-    calls: list[int] = []
-
-    def shutdown(*args: Any) -> str:
-        calls.append(1)
-        raise KeyError("private detail of a bug")
-
-    monkeypatch.setattr(smcost_service.env, "shutdown", shutdown)
     with caplog.at_level(logging.ERROR):
         code, body = await fetch_json(jp_fetch, "smcost", "shutdown", method="POST")
         assert code == 202
         validate_response("/shutdown", "post", 202, body)
         await _until(lambda: smcost_service.idle.state.error is not None)
-    assert calls == [1]
+    assert len(smcost_service.env.threads("shutdown")) == 1
     assert len(_tracebacks(caplog, KeyError)) == 1
     code, status = await fetch_json(jp_fetch, "smcost", "status")
     assert code == 200
