@@ -7,18 +7,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from .activity import utcnow
+from .aws.errors import RunBlocking
 from .environments import Environment
 from .errors import SmCostError, log_bug
 from .history import HistoryRecorder
 from .pricing import USD
-
-#: runs a blocking call in the service's pool (``SmCostService.run_blocking``)
-RunBlocking = Callable[..., Awaitable[Any]]
 
 
 def billed_empty(state: str) -> dict[str, Any]:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, Optional
+from collections.abc import Callable
+from typing import Optional
 
+from .aws.errors import RunBlocking
 from .environments import Environment, IdleContext
 from .errors import SmCostError, log_bug
 from .history import HistoryRecorder
-
-#: runs a blocking call in the service's pool (``SmCostService.run_blocking``)
-RunBlocking = Callable[..., Awaitable[Any]]
 
 
 class Housekeeping:

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, Optional
 
+from .aws.errors import RunBlocking
 from .environments import Environment
 from .errors import SmCostError, log_bug
 from .history import Running
 from .pricing import PriceBook, Quote
-
-#: runs a blocking call in the service's pool (``SmCostService.run_blocking``)
-RunBlocking = Callable[..., Awaitable[Any]]
 
 
 class InstanceTypes:

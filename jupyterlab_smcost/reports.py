@@ -6,11 +6,11 @@ are in :mod:`.history.reports`."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Optional
 
 from .activity import utcnow
+from .aws.errors import RunBlocking
 from .background import BackgroundDetector
 from .billed import BilledSpend
 from .environments import Environment
@@ -21,9 +21,6 @@ from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, USD, PriceBook, Quote, pric
 from .recommend import recommend
 from .requests import HistoryQuery
 from .usage import UsageSampler, UsageSummary
-
-#: runs a blocking call in the service's pool (``SmCostService.run_blocking``)
-RunBlocking = Callable[..., Awaitable[Any]]
 
 
 def instance_json(types: list[str], book: PriceBook) -> dict[str, Any]:

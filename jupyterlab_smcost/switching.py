@@ -10,13 +10,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
 from .activity import Busy
+from .aws.errors import RunBlocking
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict, log_bug
 from .idle import IdleLoop
 from .requests import SwitchRequest, excerpt_name
-
-#: runs a blocking call in the service's pool (``SmCostService.run_blocking``)
-RunBlocking = Callable[..., Awaitable[Any]]
 
 
 def progress_json(progress: SwitchProgress) -> dict[str, Any]:

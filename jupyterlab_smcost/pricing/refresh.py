@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, Optional
 
+from ..aws.errors import RunBlocking
 from ..errors import SmCostError, log_bug
 from . import LivePriceCache, PriceBook
-
-#: runs a blocking call in a pool (``SmCostService.run_blocking``)
-RunBlocking = Callable[..., Awaitable[Any]]
 
 
 class PriceRefresher:
