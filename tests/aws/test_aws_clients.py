@@ -1,5 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
-"""One AWS client factory (issue 8 point 11) with bounded time (point 5): every client the
+"""One AWS client factory, with bounded time: every client the
 package makes carries the timeouts, the retries and the User-Agent, and a Price List API that
 never answers fails a refresh in bounded time with a readable message."""
 
@@ -14,8 +13,8 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from moto_server import aws_env, no_aws, patched_environ  # noqa: F401  (no_aws is a fixture)
-from silent_endpoint import SilentEndpoint
+from support.moto_server import aws_env, patched_environ
+from support.silent_endpoint import SilentEndpoint
 
 import jupyterlab_smcost
 from jupyterlab_smcost import cli

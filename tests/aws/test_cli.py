@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
 """``jupyter smcost`` end to end: tables, --json, prices, exit codes (moto and Stubber)."""
 
 from __future__ import annotations
@@ -12,18 +11,13 @@ import sys
 
 import boto3
 import pytest
-from moto_server import (  # noqa: F401  (aws, moto_url, no_aws, stubs are fixtures)
-    ACCOUNT,
-    aws,
+from support.moto_server import (
     aws_env,
     make_endpoints,
     make_notebooks,
-    moto_url,
-    no_aws,
     put_invocations,
-    stubs,
 )
-from smcost_testing import write_price_cache
+from support.rest import write_price_cache
 
 from jupyterlab_smcost import cli
 

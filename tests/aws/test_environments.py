@@ -7,13 +7,13 @@ from pathlib import Path
 
 import botocore.session
 import pytest
-from env_helpers import (
+from support.env_helpers import (
     REGION,
     create_notebook_instance,
     notebook_metadata,
     write_metadata,
 )
-from sm_stub import client_error, factory, stubbed
+from support.sm_stub import client_error, factory, stubbed
 
 from jupyterlab_smcost.aws.sagemaker import (
     app_instance_types,
@@ -33,7 +33,6 @@ from jupyterlab_smcost.environments import (
 )
 from jupyterlab_smcost.pricing import PriceBook
 
-pytest_plugins = ("moto_env",)
 LOG = logging.getLogger("test-smcost")
 NB_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:notebook-instance/dev-alice"
 CLASSIC = {

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY
-from sm_stub import REGION, app, client_error, factory, stubbed
+from support.sm_stub import REGION, app, client_error, factory, stubbed
 
 from jupyterlab_smcost.environments import (
     IdleContext,

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
 """Account janitor against a moto server: idle endpoints, SNS, notebook start/stop, Lambdas."""
 
 from __future__ import annotations
@@ -9,14 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
-from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
-    ACCOUNT,
+from support.moto_server import (
     REGION,
-    aws,
     aws_env,
     make_endpoints,
     make_notebooks,
-    moto_url,
     patched_environ,
     put_invocations,
     reset,

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
 """Failures and paging through botocore's Stubber (checked against the real API model).
 
 The CLI must exit non-zero with one readable line; the Lambda handlers must raise.
@@ -11,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 from botocore.stub import ANY, Stubber
-from moto_server import aws_env, no_aws, patched_environ, stubs  # noqa: F401  (fixtures)
+from support.moto_server import aws_env, patched_environ
 
 from jupyterlab_smcost import cli
 from jupyterlab_smcost.aws import clients

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
 """deploy/janitor.yaml: cfn-lint clean, the three functions, schedules, least privilege.
 
 The IAM check is behavioural: each handler runs against moto with its AWS calls recorded,
@@ -16,19 +15,16 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
-    ACCOUNT,
-    aws,
+from support.moto_server import (
     make_endpoints,
     make_notebooks,
-    moto_url,
     put_invocations,
 )
 
 from jupyterlab_smcost.aws import clients
 from jupyterlab_smcost.janitor import lambdas
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "janitor.yaml"
+TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "janitor.yaml"
 
 
 class _CfnLoader(yaml.SafeLoader):

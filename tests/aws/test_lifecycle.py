@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
 """``jupyter smcost lifecycle``: the script's settings, and the AWS calls that create, attach,
 show and remove the lifecycle configurations.
 
@@ -22,23 +21,19 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto_server import (  # noqa: F401  (aws, moto_url, no_aws, stubs are fixtures)
+from support.moto_server import (
     ACCOUNT,
     REGION,
-    aws,
     make_notebooks,
-    moto_url,
-    no_aws,
-    stubs,
 )
-from sandbox import Sandbox
+from support.sandbox import Sandbox
 
 from jupyterlab_smcost import cli
 from jupyterlab_smcost.aws import lifecycle as lc
 from jupyterlab_smcost.aws import lifecycle_script as lcs
 from jupyterlab_smcost.aws.errors import CommandError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SOURCE = "jupyterlab-smcost==0.1.0"
 POLICY = {"idle_timeout": 1800, "max_idle_timeout": 7200}
 DOMAIN = "d-abc123"

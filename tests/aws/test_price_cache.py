@@ -1,6 +1,5 @@
-# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
-"""The live price cache: a file of the wrong shape is no cache (issue 8 point 4), lookups never
-read the disk and the server never reads it on the event loop (point 6)."""
+"""The live price cache: a file of the wrong shape is no cache, lookups never read the disk,
+and the server never reads it on the event loop."""
 
 from __future__ import annotations
 
@@ -16,10 +15,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
-from moto_server import aws_env, patched_environ
-from smcost_testing import fetch_json
 from support.aws import StubbedClients
-from test_pricing import _stubbed_client, add_price_list, product
+from support.moto_server import aws_env, patched_environ
+from support.pricelist import add_price_list, product, stubbed_pricing_client
+from support.rest import fetch_json
 
 from jupyterlab_smcost.aws.clients import make_client
 from jupyterlab_smcost.pricing import LivePriceCache, PriceBook
@@ -81,7 +80,7 @@ def good_cache(fetched_at: float, usd: float = 0.3) -> str:
 def stubbed_price_list(usd: str) -> tuple[Any, Any]:
     """A pricing client whose one fetch (two get_products calls) answers ml.m5.xlarge at
     ``usd``."""
-    client, stub = _stubbed_client()
+    client, stub = stubbed_pricing_client()
     add_price_list(stub, REGION, COMPONENT, [product(REGION, COMPONENT, "ml.m5.xlarge", usd)])
     return client, stub
 

@@ -1,4 +1,4 @@
-"""Live price refreshes never hold the user up (issue 8 point 5): against a Price List API
+"""Live price refreshes never hold the user up: against a Price List API
 that accepts connections and never answers, concurrent ``GET prices?refresh=true`` share one
 refresh, which fails in bounded time with a readable message, while ``PUT idle``, keep-alive
 and status answer at once. (The delay is measured in benchmarks/bench_price_refresh.py.)"""
@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto_server import aws_env, patched_environ
-from silent_endpoint import SilentEndpoint
-from smcost_testing import fetch_json, write_price_cache
+from support.moto_server import aws_env, patched_environ
+from support.rest import fetch_json, write_price_cache
+from support.silent_endpoint import SilentEndpoint
 
 from jupyterlab_smcost.aws import clients
 

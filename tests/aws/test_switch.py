@@ -9,14 +9,12 @@ import threading
 
 import boto3
 import pytest
-from env_helpers import create_notebook_instance, notebook_metadata, write_metadata
-from sm_stub import REGION as SREGION
-from sm_stub import app, client_error, stubbed
-from smcost_testing import validate_response
 from support.aws import StubbedClients
+from support.env_helpers import create_notebook_instance, notebook_metadata, write_metadata
+from support.rest import validate_response
+from support.sm_stub import REGION as SREGION
+from support.sm_stub import app, client_error, stubbed
 from tornado.httpclient import HTTPClientError
-
-pytest_plugins = ("pytest_jupyter.jupyter_server", "moto_env")
 
 NB_REGION = "us-east-1"  # the bundled snapshot has us-east-1 Notebook prices
 

@@ -14,18 +14,17 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
-from env_helpers import (
+from support.env_helpers import (
     ACCOUNT,
     REGION,
     create_notebook_instance,
 )
-from sm_stub import client_error, stubbed
+from support.sm_stub import client_error, stubbed
 
 from jupyterlab_smcost.aws import clients, switcher
 from jupyterlab_smcost.aws.switcher import Switch, SwitchError, handler, run, validate_event
 
-pytest_plugins = ("moto_env",)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NB = {"NotebookInstanceName": "dev-alice"}
 D = "d-abc123"
 IMAGE = f"arn:aws:sagemaker:{REGION}:885854791233:image/sagemaker-distribution-cpu"

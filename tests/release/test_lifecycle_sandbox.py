@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from moto_server are redefined as arguments)
 """The lifecycle script, run for real in sandboxes with the shape of each platform.
 
 What stands in for what (see sandbox.py):
@@ -24,16 +23,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import boto3
-from moto_server import (  # noqa: F401  (aws, moto_url are fixtures)
+from support.moto_server import (
     ACCOUNT,
     REGION,
-    aws,
     aws_env,
     make_notebooks,
-    moto_url,
 )
-from sagemaker_standin import SageMakerStandin
-from sandbox import (
+from support.sagemaker_standin import SageMakerStandin
+from support.sandbox import (
     POLICY_FILE,
     LabProcess,
     Sandbox,

@@ -15,7 +15,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from sandbox import REPO, built_dists, must, needs_sandbox
+from support.sandbox import REPO, built_dists, must, needs_sandbox
 
 from jupyterlab_smcost.aws import lifecycle_script as lcs
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from smcost_testing import fetch_json
+from support.rest import fetch_json
 
 from jupyterlab_smcost.activity import utcnow
 
@@ -215,7 +215,7 @@ async def test_shutdown_saves_expire_by_time_and_are_bounded() -> None:
 
     now = [utcnow()]
     mon = ActivityMonitor(_NoKernels(), lambda: None, None, now[0], 300, clock=lambda: now[0])
-    # the load: 200 announcements of 1000 paths of 1 KB each (200 MB of paths)
+    # a heavy load: 200 announcements of 1000 paths of 1 KB each (200 MB of paths)
     for i in range(200):
         mon.expect_shutdown_saves([f"{i:03d}/{j:04d}-" + "p" * 1000 for j in range(1000)])
         count, chars = mon.shutdown_saves_size()

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from smcost_testing import fetch_json, validate_response
+from support.rest import fetch_json, validate_response
 from tornado.httpclient import HTTPClientError
 
 from jupyterlab_smcost.errors import SmCostError
@@ -70,7 +70,7 @@ async def test_unknown_type_says_unknown(jp_fetch: Any) -> None:
 
 async def test_cost_since_start_comes_from_the_history(jp_fetch: Any) -> None:
     """History on (the default): spend since start is counted from its running spans (at
-    their prices: tests/test_service.py), a few seconds' worth here."""
+    their prices: unit/test_service.py), a few seconds' worth here."""
     code, body = await fetch_json(jp_fetch, "smcost", "status")
     validate_response("/status", "get", 200, body)
     assert body["cost"]["basis"] == "history"

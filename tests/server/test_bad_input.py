@@ -1,5 +1,4 @@
-"""Bad input gets a 400 (or 413) with a short message, and changes nothing
-(issue 8, point 3; CONTRACT-8 #3)."""
+"""Bad input gets a 400 (or 413) with a short message, and changes nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from smcost_testing import fetch_json, validate_response
+from support.rest import fetch_json, validate_response
 
 BODY_ROUTES = [
     (("smcost", "idle"), "PUT", "/idle", "put"),

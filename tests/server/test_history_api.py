@@ -1,6 +1,6 @@
 """GET smcost/history and the recommendation reading the kept history, through a real
-jupyter_server (validated against openapi.yaml); history across a real server restart;
-billed spend from Cost Explorer (botocore Stubber, exact parameters)."""
+jupyter_server (validated against openapi.yaml); billed spend asked in the background,
+cached and kept (Cost Explorer itself: aws/test_billed_spend.py)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from history_fill import fill_history
-from server_proc import ServerProcess
-from sm_stub import REGION, client_error, factory, stubbed
-from smcost_testing import fetch_json, validate_response
 from support.environments import RecordingEnvironment
+from support.history_fill import fill_history
+from support.rest import fetch_json, validate_response
+from support.sm_stub import REGION
 
-from jupyterlab_smcost.aws.costs import BilledDay, cost_and_usage_request
-from jupyterlab_smcost.environments import (
-    NotebookInstanceEnvironment,
-    StudioClassicEnvironment,
-    StudioSpaceEnvironment,
-)
+from jupyterlab_smcost.aws.costs import BilledDay
 from jupyterlab_smcost.environments.base import BilledSpend
 from jupyterlab_smcost.errors import SmCostError
 from jupyterlab_smcost.history import HistoryStore
@@ -205,154 +199,7 @@ async def test_history_is_written_off_the_event_loop(jp_fetch: Any, smcost_servi
     assert any(p["samples"] for p in body["usage"])
 
 
-# ---------------------------------------------------------------------------- restart
-
-
-def test_history_survives_a_server_restart(tmp_path: Path) -> None:
-    """Two real servers, one after the other, on the same files: the second recommends at
-    once from what the first measured, and counts what the first ran in today's spend."""
-    args = (
-        "--SmCostApp.usage_sample_interval=0.5",
-        "--SmCostApp.recommend_min_samples=3",
-        f"--SmCostApp.instance_type={M54}",
-    )
-    first = ServerProcess(*args, workdir=tmp_path)
-    try:
-        first.wait_ready()
-        started = time.time()
-        # the kept minutes a restart may use end before it starts: run past a minute's end
-        boundary = (started // 60 + 1) * 60
-        if boundary - started < 3:  # too few samples before it: take the next one
-            boundary += 60
-        time.sleep(boundary - time.time() + 1.5)
-        code, rec = first.request("GET", "/smcost/recommendations")
-        assert code == 200 and rec["kept"]["samples"] == 0
-    finally:
-        first.stop()  # a clean stop writes the last samples and the span's end
-    ran_s = time.time() - started
-    with ServerProcess(*args, workdir=tmp_path) as second:
-        code, rec = second.request("GET", "/smcost/recommendations")
-        assert code == 200, rec
-        validate_response("/recommendations", "get", 200, rec)
-        assert rec["kept"]["samples"] >= 3 and rec["kept"]["instance_type"] == M54
-        assert rec["samples"] >= rec["kept"]["samples"]
-        assert "collecting usage" not in (rec["reason"] or "")
-        code, hist = second.request("GET", "/smcost/history?step=60")
-        validate_response("/history", "get", 200, hist)
-        assert sum(p["samples"] for p in hist["usage"]) >= 3
-        mtd = hist["spend"]["month_to_date"]
-        assert mtd["hours"] * 3600 >= ran_s - 5  # the first run's time, and this one's
-        assert mtd["amount"] == pytest.approx(mtd["hours"] * 0.922, abs=1e-4)
-
-
-# ---------------------------------------------------------------------------- Cost Explorer
-
-
-def ce_day(day: str, amount: str, estimated: bool = False) -> dict[str, Any]:
-    end = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
-    return {
-        "TimePeriod": {"Start": day, "End": end},
-        "Total": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}},
-        "Groups": [],
-        "Estimated": estimated,
-    }
-
-
 SPACE_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:space/d-abc123/alice-space"
-PROFILE_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:user-profile/d-abc123/alice"
-
-
-def stubbed_space(space: str) -> tuple[Any, Any, Any, Any]:
-    """Stubbed SageMaker (DescribeSpace answered once) and Cost Explorer clients."""
-    sm, sm_stub = stubbed("sagemaker")
-    ce, ce_stub = stubbed("ce", "us-east-1")
-    sm_stub.add_response(
-        "describe_space",
-        {"DomainId": "d-abc123", "SpaceArn": SPACE_ARN, "SpaceName": space},
-        {"DomainId": "d-abc123", "SpaceName": space},
-    )
-    return sm, sm_stub, ce, ce_stub
-
-
-def test_billed_spend_of_a_space_exact_requests_and_pages() -> None:
-    sm, sm_stub, ce, ce_stub = stubbed_space("alice-space")
-    start, end = date(2026, 10, 28), date(2026, 11, 27)
-    want = {
-        "TimePeriod": {"Start": "2026-10-28", "End": "2026-11-27"},
-        "Granularity": "DAILY",
-        "Metrics": ["UnblendedCost"],
-        "Filter": {
-            "Tags": {
-                "Key": "sagemaker:space-arn",
-                "Values": [SPACE_ARN],
-                "MatchOptions": ["EQUALS"],
-            }
-        },
-    }
-    assert cost_and_usage_request("sagemaker:space-arn", SPACE_ARN, start, end) == want
-    ce_stub.add_response(
-        "get_cost_and_usage",
-        {"ResultsByTime": [ce_day("2026-10-28", "1.5")], "NextPageToken": "p2"},
-        want,
-    )
-    ce_stub.add_response(
-        "get_cost_and_usage",
-        {"ResultsByTime": [ce_day("2026-11-26", "0.25", estimated=True)]},
-        {**want, "NextPageToken": "p2"},
-    )
-    env = StudioSpaceEnvironment(
-        REGION, "d-abc123", "alice-space", client_factory=factory(sagemaker=sm, ce=ce)
-    )
-    got = env.billed_spend(start, end)
-    assert (got.tag_key, got.tag_value) == ("sagemaker:space-arn", SPACE_ARN)
-    assert [(d.day, d.usd, d.estimated) for d in got.days] == [
-        (date(2026, 10, 28), 1.5, False),
-        (date(2026, 11, 26), 0.25, True),
-    ]
-    # the space's ARN is read once
-    ce_stub.add_response("get_cost_and_usage", {"ResultsByTime": []}, want)
-    assert env.billed_spend(start, end).days == ()
-    sm_stub.assert_no_pending_responses()
-    ce_stub.assert_no_pending_responses()
-
-
-def test_billed_spend_of_a_studio_classic_user_uses_the_profile_tag() -> None:
-    sm, sm_stub = stubbed("sagemaker")
-    ce, ce_stub = stubbed("ce", "us-east-1")
-    sm_stub.add_response(
-        "describe_user_profile",
-        {"DomainId": "d-abc123", "UserProfileArn": PROFILE_ARN, "UserProfileName": "alice"},
-        {"DomainId": "d-abc123", "UserProfileName": "alice"},
-    )
-    start, end = date(2026, 11, 1), date(2026, 11, 27)
-    ce_stub.add_response(
-        "get_cost_and_usage",
-        {"ResultsByTime": [ce_day("2026-11-02", "3.1")]},
-        cost_and_usage_request("sagemaker:user-profile-arn", PROFILE_ARN, start, end),
-    )
-    env = StudioClassicEnvironment(
-        REGION, "d-abc123", user_profile="alice", client_factory=factory(sagemaker=sm, ce=ce)
-    )
-    got = env.billed_spend(start, end)
-    assert got.tag_key == "sagemaker:user-profile-arn" and got.days[0].usd == 3.1
-
-
-def test_cost_explorer_refusals_are_readable() -> None:
-    sm, _, ce, ce_stub = stubbed_space("s")
-    client_error(ce_stub, "get_cost_and_usage", "AccessDeniedException", "not authorized")
-    env = StudioSpaceEnvironment(
-        REGION, "d-abc123", "s", client_factory=factory(sagemaker=sm, ce=ce)
-    )
-    with pytest.raises(Exception) as info:
-        env.billed_spend(date(2026, 11, 1), date(2026, 11, 27))
-    assert "GetCostAndUsage" in str(info.value) and "IAM" in str(info.value)
-
-
-def test_notebook_instances_and_local_mode_say_why_there_is_no_billed_spend() -> None:
-    env = NotebookInstanceEnvironment(REGION, "nb", client_factory=factory())
-    with pytest.raises(SmCostError) as info:
-        env.billed_spend(date(2026, 11, 1), date(2026, 11, 27))
-    assert info.value.code == "billed_unavailable" and "cost allocation tag" in info.value.message
 
 
 class SlowlyBilledSpace(RecordingEnvironment):

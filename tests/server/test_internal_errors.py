@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from smcost_testing import fetch_json, validate_response
 from support.environments import BuggyShutdown, BuggyValidTypes, DeniedValidTypes
+from support.rest import fetch_json, validate_response
 
 from jupyterlab_smcost.errors import INTERNAL_ERROR
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from smcost_testing import validate_response
+from support.rest import validate_response
 from tornado.httpclient import HTTPClientError
 
 

@@ -19,8 +19,9 @@ from typing import Any, Optional
 
 import psutil
 import pytest
-from server_proc import TOKEN, ServerProcess, config_env, kernel_client
-from smcost_testing import fetch_json
+from support import SUPPORT
+from support.rest import fetch_json
+from support.server_proc import TOKEN, ServerProcess, config_env, kernel_client
 
 TIMEOUT = 4
 FAST = [
@@ -198,7 +199,7 @@ def test_gpu_busy_holds_then_stops_one_timeout_after(tmp_path: Path) -> None:
     """The GPU rule through the real sampler and NVML reader, with a fake ``pynvml``."""
     state = tmp_path / "nvml.json"
     state.write_text(json.dumps({"util": 0}))
-    fake = Path(__file__).resolve().parent / "fake_nvml"
+    fake = SUPPORT / "fake_nvml"
     env = {"PYTHONPATH": str(fake), "SMCOST_FAKE_NVML": str(state)}
     # the CPU rule off: this test is about the GPU alone, whatever else the machine runs
     with ServerProcess(*FAST, "--SmCostApp.background_cpu_threshold=0", env=env) as server:

@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from server_proc import ServerProcess, config_env, kernel_client
+from support.server_proc import ServerProcess, config_env, kernel_client
 
 SHORT = ["--SmCostApp.min_idle_timeout=1", "--SmCostApp.warning_period=1"]
 

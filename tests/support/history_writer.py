@@ -1,6 +1,6 @@
 """A process that writes usage history as fast as it can, for the kill -9 test.
 
-    python tests/history_writer.py FILE START_SAMPLE
+    python tests/support/history_writer.py FILE START_SAMPLE
 
 Writes one reading per simulated 10 s and flushes after each (one transaction per sample),
 then prints ``flushed N`` once that transaction is committed (N: samples written so far

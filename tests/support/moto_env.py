@@ -1,7 +1,7 @@
 """A moto server for the environment tests, reached only through AWS_ENDPOINT_URL.
 
-Use it as a plugin from a test module: ``pytest_plugins = ("moto_env",)``; the helpers are
-in ``env_helpers``.
+Its fixtures (``moto_server``, ``moto_endpoint``) reach every test: tests/conftest.py loads
+this module as a plugin. The helpers are in :mod:`.env_helpers`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from env_helpers import REGION
+
+from .env_helpers import REGION
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,8 @@
 
 boto3 reaches it only through the standard resolution: ``AWS_ENDPOINT_URL``, dummy
 credentials, ``AWS_DEFAULT_REGION``; retries are set to one attempt because moto answers
-HTTP 500 for what it does not implement. Use it from a test module with::
-
-    from moto_server import aws, moto_url  # noqa: F401  (pytest fixtures)
+HTTP 500 for what it does not implement. Its fixtures (``aws``, ``moto_url``) reach every
+test: tests/conftest.py loads this module as a plugin.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-OPENAPI = Path(__file__).resolve().parent.parent / "jupyterlab_smcost" / "data" / "openapi.yaml"
+OPENAPI = Path(__file__).resolve().parents[2] / "jupyterlab_smcost" / "data" / "openapi.yaml"
 
 
 def _openapi() -> dict[str, Any]:

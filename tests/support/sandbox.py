@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
-from server_proc import free_port
 
-REPO = Path(__file__).resolve().parent.parent
+from .server_proc import free_port
+
+REPO = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("SMCOST_COMPAT_DIR", Path.home() / ".cache" / "smcost-compat"))
 POLICY_FILE = "etc/jupyter/jupyter_jupyterlab_smcost_config.json"
 FAKES = ("systemctl", "initctl", "restart-jupyter-server", "supervisorctl")

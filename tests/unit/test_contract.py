@@ -17,7 +17,7 @@ from openapi_spec_validator import validate
 from jupyterlab_smcost.app import SmCostApp
 from jupyterlab_smcost.handlers import ROUTES, BaseHandler
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOC = yaml.safe_load((ROOT / "jupyterlab_smcost" / "data" / "openapi.yaml").read_text())
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 import smcost_docs  # noqa: E402

@@ -6,10 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import signal
-import sqlite3
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -43,7 +39,6 @@ from jupyterlab_smcost.usage import (
     weighted_percentile,
 )
 
-HERE = Path(__file__).resolve().parent
 T0 = 1_800_000_000.0  # 2027-01-15T08:00:00Z, on a whole hour
 G5 = Running("ml.g5.xlarge", "us-east-1", "Studio-JupyterLab", 1.41, "bundled", "2026-09-24")
 M5 = Running("ml.m5.xlarge", "us-east-1", "Studio-JupyterLab", 0.23, "live", "2026-11-20")
@@ -312,41 +307,6 @@ def test_row_caps_hold_when_the_clock_jumps(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- crashes
-
-
-def test_kill_9_mid_write_loses_nothing_acknowledged(tmp_path: Path) -> None:
-    """A real process writing one transaction per sample, killed with SIGKILL three times
-    at arbitrary moments; each time the file reopens clean (no damage, no warning) with
-    every sample it had acknowledged, and the next run goes on writing to it."""
-    path = tmp_path / "h.sqlite"
-    acknowledged = 0
-    for round_ in range(3):
-        proc = subprocess.Popen(
-            [sys.executable, str(HERE / "history_writer.py"), str(path), str(acknowledged)],
-            stdout=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert proc.stdout is not None
-        target = acknowledged + 150 + 37 * round_
-        for line in proc.stdout:
-            acknowledged = int(line.split()[1])
-            if acknowledged >= target:
-                break
-        os.kill(proc.pid, signal.SIGKILL)  # while it writes the next ones
-        proc.wait(10)
-        assert proc.returncode == -signal.SIGKILL
-        for line in proc.stdout.read().splitlines():  # what it acknowledged before dying
-            acknowledged = int(line.split()[1])
-        with sqlite3.connect(path) as conn:
-            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            [(written,)] = conn.execute("SELECT sum(n) FROM usage WHERE tier = 60")
-        # every acknowledged sample, and at most the one committed as it was killed
-        assert acknowledged <= written <= acknowledged + 1
-        acknowledged = written
-        store = HistoryStore(path)
-        assert store.counts()["spans"] >= 1 and store.moved_aside is None
-        store.close()
 
 
 def test_a_garbage_file_is_moved_aside_with_one_warning(tmp_path: Path, caplog: Any) -> None:

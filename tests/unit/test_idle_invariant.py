@@ -1,4 +1,4 @@
-"""The idle loop and the status never disagree (issue 8, point 1).
+"""The idle loop and the status never disagree.
 
 Randomized, seeded sequences of events drive a real SmCostService (real IdleLoop, real
 ActivityMonitor over fake kernel managers, real price book) on an event loop whose clock is
@@ -275,8 +275,8 @@ def test_loop_and_status_never_disagree(block: int) -> None:
 
 
 def test_price_known_late_rearms_without_any_reader() -> None:
-    """The issue's case: the type (so the price, so the timeout by price) is unknown when the
-    loop first arms; once known, the shorter deadline holds with nobody polling."""
+    """The type (so the price, so the timeout by price) is unknown when the loop first
+    arms; once known, the shorter deadline holds with nobody polling."""
     loop = VirtualTimeLoop()
     asyncio.set_event_loop(loop)
     try:

@@ -1,14 +1,12 @@
-"""Price book: bundled snapshot, estimates, unknown, and the live Price List path (Stubber)."""
+"""Price book: bundled snapshot, estimates, unknown (the live path: aws/test_price_fetch.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.stub import Stubber
-from smcost_testing import write_price_cache
+from support.pricelist import product
+from support.rest import write_price_cache
 
 from jupyterlab_smcost.pricing import (
     LivePriceCache,
@@ -19,88 +17,7 @@ from jupyterlab_smcost.pricing import (
     size_units,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def product(region: str, component: str, itype: str, usd: str, unit: str = "Hrs") -> str:
-    """A Price List API product in the shape get_products returns (a JSON string)."""
-    sku = f"SKU{abs(hash((region, component, itype))) % 10**8:08d}"
-    return json.dumps(
-        {
-            "product": {
-                "productFamily": "ML Instance",
-                "attributes": {
-                    "regionCode": region,
-                    "servicecode": "AmazonSageMaker",
-                    "location": "US East (N. Virginia)",
-                    "locationType": "AWS Region",
-                    "instanceName": itype,
-                    "component": component,
-                    "computeType": "Standard Instances",
-                    "vCpu": "16",  # deliberately wrong: specs must not come from here
-                    "memory": "64 GiB",
-                    "usagetype": f"USE1-{component}:{itype}",
-                    "operation": "RunInstance",
-                    "platoinstancetype": component,
-                    "platoinstancename": itype,
-                },
-                "sku": sku,
-            },
-            "serviceCode": "AmazonSageMaker",
-            "terms": {
-                "OnDemand": {
-                    f"{sku}.JRTCKXETXF": {
-                        "priceDimensions": {
-                            f"{sku}.JRTCKXETXF.6YS6EN2CT7": {
-                                "unit": unit,
-                                "endRange": "Inf",
-                                "description": f"${usd} per {component} {itype} hour",
-                                "appliesTo": [],
-                                "rateCode": f"{sku}.JRTCKXETXF.6YS6EN2CT7",
-                                "beginRange": "0",
-                                "pricePerUnit": {"USD": usd},
-                            }
-                        },
-                        "sku": sku,
-                        "effectiveDate": "2026-11-01T00:00:00Z",
-                        "offerTermCode": "JRTCKXETXF",
-                        "termAttributes": {},
-                    }
-                }
-            },
-            "version": "20261101000000",
-            "publicationDate": "2026-11-01T00:00:00Z",
-        }
-    )
-
-
-def expected_params(
-    region: str, component: str, token: str | None = None, field: str = "platoinstancetype"
-) -> dict:
-    """One get_products call: the region and one of the two kind attributes."""
-    params = {
-        "ServiceCode": "AmazonSageMaker",
-        "Filters": [
-            {"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
-            {"Type": "TERM_MATCH", "Field": field, "Value": component},
-        ],
-        "FormatVersion": "aws_v1",
-        "MaxResults": 100,
-    }
-    if token:
-        params["NextToken"] = token
-    return params
-
-
-def add_price_list(stub: Stubber, region: str, component: str, products: list[str]) -> None:
-    """One fetch: the platoinstancetype call answers ``products``, the component call the
-    same products again (a product names its kind both ways)."""
-    for field in ("platoinstancetype", "component"):
-        stub.add_response(
-            "get_products",
-            {"PriceList": products, "FormatVersion": "aws_v1"},
-            expected_params(region, component, field=field),
-        )
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -343,78 +260,6 @@ def test_parse_ignores_non_hourly_and_zero() -> None:
         is None
     )
     assert parse_price_list_item(product("us-east-1", "Notebook", "ml.t3.medium", "0.0")) is None
-
-
-def _stubbed_client():
-    client = boto3.client(
-        "pricing", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    return client, Stubber(client)
-
-
-def test_live_fetch_paginates_caches_and_wins_over_bundled(tmp_path: Path) -> None:
-    client, stub = _stubbed_client()
-    stub.add_response(
-        "get_products",
-        {
-            "PriceList": [
-                product("us-east-1", "Studio-JupyterLab", "ml.m5.xlarge", "0.2400000000"),
-                product("us-east-1", "Studio-JupyterLab", "ml.t3.medium", "0.0500000000"),
-            ],
-            "FormatVersion": "aws_v1",
-            "NextToken": "page2",
-        },
-        expected_params("us-east-1", "Studio-JupyterLab"),
-    )
-    stub.add_response(
-        "get_products",
-        {
-            "PriceList": [
-                product("us-east-1", "Studio-JupyterLab", "ml.g5.xlarge", "1.4100000000"),
-                product("us-east-1", "Studio-JupyterLab", "ml.m5.xlarge", "0.1", "GB-Mo"),
-            ],
-            "FormatVersion": "aws_v1",
-        },
-        expected_params("us-east-1", "Studio-JupyterLab", "page2"),
-    )
-    stub.add_response(
-        "get_products",
-        {"PriceList": [], "FormatVersion": "aws_v1"},
-        expected_params("us-east-1", "Studio-JupyterLab", field="component"),
-    )
-    now = [1_000_000.0]
-    cache = LivePriceCache(
-        tmp_path, ttl_s=3600, client_factory=lambda: client, clock=lambda: now[0]
-    )
-    book = PriceBook(live=cache)
-    with stub:
-        cache.refresh("us-east-1", "Studio-JupyterLab")
-        stub.assert_no_pending_responses()
-        # fresh: a second refresh makes no call (the stub has no responses left)
-        cache.refresh("us-east-1", "Studio-JupyterLab")
-    p = book.price("us-east-1", "Studio-JupyterLab", "ml.m5.xlarge")
-    assert (p.per_hour, p.source, p.as_of) == (0.24, "live", "2026-11-01")
-    assert book.specs("ml.m5.xlarge").vcpu == 4
-    # the cache survives a new process (new objects reading the same dir)
-    cache2 = LivePriceCache(tmp_path, ttl_s=3600, client_factory=lambda: None, clock=lambda: now[0])
-    book2 = PriceBook(live=cache2)
-    book2.load_live("us-east-1", "Studio-JupyterLab")
-    assert book2.price("us-east-1", "Studio-JupyterLab", "ml.g5.xlarge").source == "live"
-    assert cache2.is_fresh("us-east-1", "Studio-JupyterLab")
-    now[0] += 3601
-    assert not cache2.is_fresh("us-east-1", "Studio-JupyterLab")
-    assert not list(tmp_path.glob(".prices-*"))  # atomic write left no temp file
-
-
-def test_live_error_propagates_and_bundled_still_answers(tmp_path: Path) -> None:
-    client, stub = _stubbed_client()
-    stub.add_client_error("get_products", "AccessDeniedException", "not allowed", 400)
-    cache = LivePriceCache(tmp_path, client_factory=lambda: client)
-    with stub, pytest.raises(Exception) as info:
-        cache.refresh("us-east-1", "Notebook")
-    assert "AccessDenied" in str(info.value)
-    book = PriceBook(live=cache)
-    assert book.price("us-east-1", "Notebook", "ml.t3.medium").source == "bundled"
 
 
 def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:

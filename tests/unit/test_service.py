@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from smcost_testing import validate_response
+from support.rest import validate_response
 from support.service import make_service
 
 from jupyterlab_smcost.history import HistoryRecorder, HistoryStore, Running
