@@ -21,7 +21,8 @@ export default tseslint.config(
       'jupyterlab_smcost',
       '*.config.js',
       '*.config.mjs',
-      'src/api.ts'
+      'src/api.ts',
+      'docs/_build'
     ]
   },
   js.configs.recommended,
