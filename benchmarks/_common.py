@@ -7,4 +7,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from server_proc import TOKEN, ServerProcess, kernel_client  # noqa: E402,F401
+from support.server_proc import TOKEN, ServerProcess, kernel_client  # noqa: E402,F401

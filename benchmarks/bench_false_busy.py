@@ -31,8 +31,8 @@ import psutil
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path[:0] = [str(TESTS), str(TESTS / "browser")]
-from server_proc import server_pid  # noqa: E402
 from smcost_browser import CHROMIUM, CHROMIUM_ARGS, LabServer, open_lab, open_panel  # noqa: E402
+from support.server_proc import server_pid  # noqa: E402
 
 NOTEBOOK = (
     '{"cells": [{"cell_type": "code", "execution_count": null, "id": "c1", "metadata": {},'

@@ -29,7 +29,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the moto helper shared with the tests
 sys.path.insert(0, str(ROOT))
 
-from moto_server import aws_env, make_endpoints, moto_server, patched_environ, put_invocations  # noqa: E402
+from support.moto_server import (  # noqa: E402
+    aws_env,
+    make_endpoints,
+    moto_server,
+    patched_environ,
+    put_invocations,
+)
 
 from jupyterlab_smcost.aws import clients  # noqa: E402
 from jupyterlab_smcost.janitor import endpoints  # noqa: E402

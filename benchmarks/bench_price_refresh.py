@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 from _common import TOKEN, ServerProcess
-from silent_endpoint import SilentEndpoint
+from support.silent_endpoint import SilentEndpoint
 
 from jupyterlab_smcost.aws import clients
 

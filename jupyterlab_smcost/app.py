@@ -1,4 +1,6 @@
-"""SmCostApp: the server extension. Admin policy lives in these traits."""
+"""SmCostApp: the server extension. Admin policy lives in these traits (and only here); the
+service is built from them in :mod:`.build`, and configuration mistakes are collected by
+:mod:`.config_errors`."""
 
 from __future__ import annotations
 
@@ -6,9 +8,7 @@ import asyncio
 import inspect
 import logging
 import math
-import re
-from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import (
@@ -24,50 +24,18 @@ from traitlets import (
     Unicode,
     validate,
 )
-from traitlets.config import Config
 
 from . import metrics
-from .activity import ActivityMonitor, utcnow
 from .aws.clients import make_client
-from .background import BackgroundDetector, Rules
-from .environments import (
-    KINDS,
-    METADATA_PATH,
-    EnvConfig,
-    Environment,
-    build_environment,
-    detect_environment,
-)
+from .build import build_service
+from .config_errors import CollectConfigErrors
+from .environments import KINDS, METADATA_PATH, Environment
 from .handlers import handlers
-from .history import HistoryRecorder, HistoryStore
-from .pricing import PRICING_API_REGION, LivePriceCache, PriceBook, load_bundled
-from .service import SmCostService
-from .settings import MAX_TIMEOUT_S, Bounds, IdleSettings, SettingsStore
-from .state import state_path
-from .usage import Source, SystemSource, UsageSampler, UsageWindow
-
-#: how long a configuration error message may get (it quotes the admin's value)
-_CONFIG_MESSAGE_CHARS = 240
-_TRAIT_ERROR = re.compile(
-    r"^The '(?P<name>\w+)' trait of (?:an? \w+|<[^>]*>) instance (?P<rest>.*)$", re.S
-)
+from .settings import MAX_TIMEOUT_S
+from .usage import Source, SystemSource
 
 
-def _config_message(name: str, error: Exception) -> str:
-    """``SmCostApp.<name>: <what is wrong>``, short, from a traitlets or validator error."""
-    text = str(error).strip()
-    m = _TRAIT_ERROR.match(text)
-    if m:
-        text = m.group("rest")
-    elif text.startswith(f"{name} "):
-        text = text[len(name) + 1 :]
-    text = " ".join(text.split()).rstrip(".")
-    if len(text) > _CONFIG_MESSAGE_CHARS:
-        text = text[: _CONFIG_MESSAGE_CHARS - 1] + "…"
-    return f"SmCostApp.{name}: {text}"
-
-
-class SmCostApp(ExtensionApp):
+class SmCostApp(CollectConfigErrors, ExtensionApp):
     name = "jupyterlab_smcost"
     # config files named jupyter_smcost_config.py/json are read too
     extension_url = "/smcost/status"
@@ -287,7 +255,7 @@ class SmCostApp(ExtensionApp):
     )
 
     # Validators raise TraitError: traitlets then rolls the trait back to its previous value
-    # (see _load_config for what becomes of the error).
+    # (config_errors.CollectConfigErrors records it).
     @validate("idle_timeout_by_price")
     def _check_by_price(self, proposal: Any) -> dict:
         out: dict[float, int] = {}
@@ -343,62 +311,26 @@ class SmCostApp(ExtensionApp):
             raise TraitError(f"must not be negative, not {value}")
         return value
 
-    # -- configuration mistakes: collected, never fatal, never silently dropped
-    @property
-    def config_errors(self) -> dict[str, str]:
-        """Trait name -> what is wrong with the value the configuration gave it."""
-        return self.__dict__.setdefault("_smcost_config_errors", {})
-
-    def _load_config(
-        self,
-        cfg: Config,
-        section_names: Optional[list[str]] = None,
-        traits: Optional[dict[str, Any]] = None,
-    ) -> None:
-        """Load config trait by trait: a bad value (wrong type, failed validation, a flag
-        given twice) leaves that trait at its previous value and is recorded in
-        ``config_errors`` instead of failing the whole extension (jupyter_server would
-        then run it with every trait at its default, the admin's policy dropped)."""
-        if traits is None:
-            traits = self.traits(config=True)
-        own = type(self).__name__
-        named = cfg[own] if cfg._has_section(own) else Config()
-        for name, value in self._find_my_config(cfg).items():
-            if name not in traits:
-                if name in named and not isinstance(value, Config):
-                    self.config_errors[name] = (
-                        f"SmCostApp.{name}: not an option of this extension"
-                        + _did_you_mean(name, self.class_own_traits(config=True))
-                    )
-                continue
-            try:
-                super()._load_config(Config({own: {name: value}}), section_names, traits)
-            except (TraitError, ValueError, TypeError) as e:
-                self.config_errors[name] = _config_message(name, e)
-            else:
-                self.config_errors.pop(name, None)
-
-    def _check_config(self) -> list[str]:
-        """Every configuration error, per trait and across traits."""
-        errors = dict(self.config_errors)
+    # -- configuration mistakes: collected, never fatal (config_errors.py loads them)
+    def cross_trait_errors(self) -> dict[str, str]:
         if self.max_idle_timeout and self.min_idle_timeout > self.max_idle_timeout:
-            errors["max_idle_timeout"] = (
-                f"SmCostApp.max_idle_timeout: {self.max_idle_timeout} is below "
-                f"SmCostApp.min_idle_timeout ({self.min_idle_timeout})"
-            )
-        return [errors[k] for k in sorted(errors)]
+            return {
+                "max_idle_timeout": f"SmCostApp.max_idle_timeout: {self.max_idle_timeout} is "
+                f"below SmCostApp.min_idle_timeout ({self.min_idle_timeout})"
+            }
+        return {}
 
     def initialize_settings(self) -> None:
         log = self.log if isinstance(self.log, logging.Logger) else logging.getLogger(__name__)
-        errors = self._check_config()
+        errors = self.check_config()
         try:
-            self.service = self._build_service(log, errors)
+            self.service = build_service(self, log, errors)
         except Exception as e:  # the routes must answer whatever the configuration says
             log.exception("smcost: cannot start with this configuration")
             errors.append(f"SmCostApp: cannot start with this configuration: {e}"[:300])
             for name in self.class_own_traits(config=True):
                 self.set_trait(name, self.trait_defaults(name))
-            self.service = self._build_service(log, errors)
+            self.service = build_service(self, log, errors)
         for message in errors:
             log.error(
                 "smcost: configuration error: %s (idle shutdown and switching are off until "
@@ -408,163 +340,6 @@ class SmCostApp(ExtensionApp):
         self.settings.update({"smcost_service": self.service})
         metrics.install(self.service.metrics_snapshot)
 
-    def _build_service(self, log: logging.Logger, config_errors: list[str]) -> SmCostService:
-        serverapp = self.serverapp
-        started_at = utcnow()
-        book = PriceBook(load_bundled())
-        # where state lives follows the machine (what the metadata says), as for the CLI
-        detected = detect_environment(self.environment, self.metadata_path, log)
-        kind = detected.kind
-        aws_client = self.aws_client_factory
-        env = build_environment(
-            EnvConfig(
-                environment=self.environment,
-                metadata_path=self.metadata_path,
-                instance_type=self.instance_type,
-                region=self.region,
-                local_component=self.local_price_component,
-                switcher_function=self.switcher_function,
-            ),
-            stop_server=self._stop_server,
-            log=log,
-            # local mode accepts any type we know the specs of
-            valid_local_types=book.known_types(),
-            detected=detected,
-            environment_class=self.environment_class,
-            aws_client_factory=aws_client,
-            shutdown_kernel=self._shutdown_kernel_threadsafe,
-        )
-        live = self.live_prices if self.live_prices is not None else env.kind != "local"
-        if live:
-            book.live = LivePriceCache(
-                state_path(self.price_cache_dir, kind, "prices"),
-                self.price_cache_ttl,
-                client_factory=lambda: aws_client("pricing", PRICING_API_REGION),
-            )
-        bounds = Bounds(self.min_idle_timeout, self.max_idle_timeout)
-        defaults = IdleSettings(
-            enabled=self.shutdown_enabled,
-            timeout_s=bounds.clamp(self.idle_timeout),
-            ignore_connections=self.ignore_connections,
-            count_terminals=self.count_terminals,
-            warning_s=self.warning_period,
-            count_background=self.count_background,
-        )
-        store = SettingsStore(
-            state_path(self.settings_file, kind, "idle-settings.json"), defaults, bounds
-        )
-        base_url = serverapp.base_url.rstrip("/")
-        sampler = self._usage_sampler(log)
-        background = self._background_detector(env.usage_measures_instance, sampler, log)
-        monitor = ActivityMonitor(
-            kernel_manager=serverapp.kernel_manager,
-            terminal_manager=lambda: serverapp.web_app.settings.get("terminal_manager"),
-            session_manager=serverapp.session_manager,
-            started_at=started_at,
-            stuck_kernel_timeout_s=self.stuck_kernel_timeout,
-            # JupyterLab PUTs its workspace (layout state) by itself every few seconds
-            api_prefix_excluded=(f"{base_url}/smcost", f"{base_url}/lab/api/workspaces"),
-            contents_prefix=f"{base_url}/api/contents/",
-            background=background.state if background else None,
-        )
-        history = None
-        history_path = self._history_path(kind)
-        if history_path is not None:
-            history = HistoryRecorder(HistoryStore(history_path, log), log=log)
-            if sampler is not None:
-                sampler.add_listener(history.on_sample)
-        service = SmCostService(
-            env,
-            book,
-            store,
-            monitor,
-            log,
-            started_at=started_at,
-            allowed_instance_types=self.allowed_instance_types,
-            idle_timeout_by_price=self.idle_timeout_by_price,
-            shutdown_enabled=self.shutdown_enabled,
-            dry_run=self.dry_run,
-            live_prices=live,
-            usage_sampler=sampler,
-            recommend_min_samples=self.recommend_min_samples,
-            config_errors=tuple(config_errors),
-            background=background,
-            history=history,
-            cost_explorer=self.cost_explorer,
-        )
-        self._watch_requests(monitor, log)
-        log.info(
-            "smcost: environment %s, region %s, component %s, idle timeout %d s%s",
-            env.kind,
-            env.region,
-            env.component,
-            store.settings.timeout_s,
-            " (dry run)" if self.dry_run else "",
-        )
-        return service
-
-    def _usage_sampler(self, log: logging.Logger) -> Optional[UsageSampler]:
-        if self.usage_sample_interval <= 0:
-            return None
-        return UsageSampler(
-            self.usage_source_class(),
-            UsageWindow(self.usage_window),
-            self.usage_sample_interval,
-            log=log,
-        )
-
-    def _background_detector(
-        self, measures_instance: bool, sampler: Optional[UsageSampler], log: logging.Logger
-    ) -> Optional[BackgroundDetector]:
-        """The process/GPU scan, on the usage sampler's thread (one scan per sample)."""
-        if self.background_cpu_threshold <= 0 and self.background_gpu_threshold <= 0:
-            return None
-        if not measures_instance:
-            return None  # the kernels run on other instances: this machine is not theirs
-        if sampler is None:
-            log.warning(
-                "smcost: background work is not detected: it is measured on each usage "
-                "sample, and SmCostApp.usage_sample_interval is 0"
-            )
-            return None
-        rules = Rules(
-            cpu_threshold=self.background_cpu_threshold,
-            gpu_threshold=self.background_gpu_threshold,
-            window_s=self.background_window,
-            ignore=frozenset(n.strip() for n in self.background_ignore if n.strip()),
-        )
-        source = sampler.source
-        gpus = source.gpus if isinstance(source, SystemSource) else None
-        detector = BackgroundDetector(
-            rules, gpu_users=gpus.processes if gpus else lambda index: [], log=log
-        )
-        sampler.add_listener(detector.on_reading)
-        return detector
-
-    def _history_path(self, kind: str) -> Optional[Path]:
-        """Where the history lives (None: history off, the trait set to "")."""
-        if self.history_file is not None and not self.history_file.strip():
-            return None
-        return state_path(self.history_file, kind, "history.sqlite")
-
-    def _watch_requests(self, monitor: ActivityMonitor, log: logging.Logger) -> None:
-        """Count successful PUT/POST/PATCH/DELETE requests as activity (never GET polling)."""
-        # ExtensionApp copies self.settings into the web app's settings after this method
-        original = self.settings.get("log_function") or self.serverapp.web_app.settings.get(
-            "log_function"
-        )
-
-        def log_function(handler: Any) -> None:
-            try:
-                request = handler.request
-                if monitor.observe_request(request.method, request.path, handler.get_status()):
-                    log.debug("smcost: activity: %s %s", request.method, request.path)
-            finally:
-                if original:
-                    original(handler)
-
-        self.settings["log_function"] = log_function
-
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())
 
@@ -573,7 +348,7 @@ class SmCostApp(ExtensionApp):
         self._loop = asyncio.get_running_loop()
         self.service.start()
 
-    def _shutdown_kernel_threadsafe(self, kernel_id: str) -> None:
+    def shutdown_kernel_threadsafe(self, kernel_id: str) -> None:
         """Shut a kernel down from a worker thread (Studio Classic idle clean-up)."""
         km = self.serverapp.kernel_manager
 
@@ -585,7 +360,7 @@ class SmCostApp(ExtensionApp):
         loop = getattr(self, "_loop", None) or self.serverapp.io_loop.asyncio_loop
         asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=120)
 
-    def _stop_server(self) -> None:
+    def stop_server(self) -> None:
         """Thread-safe: stop the Jupyter server from its own event loop."""
         serverapp = self.serverapp
         serverapp.io_loop.add_callback(serverapp.stop)
@@ -594,10 +369,3 @@ class SmCostApp(ExtensionApp):
         if getattr(self, "service", None):
             self.service.stop()
             metrics.install(None)
-
-
-def _did_you_mean(name: str, options: Any) -> str:
-    from difflib import get_close_matches
-
-    close = get_close_matches(name, list(options), n=1)
-    return f" (did you mean {close[0]}?)" if close else ""

@@ -1,5 +1,6 @@
 """``jupyter smcost lifecycle ...``: install jupyterlab-smcost on SageMaker with lifecycle
-configurations (aws/lifecycle.py does the work; this is the command line).
+configurations (aws/lifecycle.py makes the calls, aws/lifecycle_script.py renders the
+script; this is the command line).
 
     jupyter smcost lifecycle script [--target T] [POLICY]
     jupyter smcost lifecycle create --target T [--name N] [POLICY] [--dry-run]
@@ -23,6 +24,7 @@ from typing import Any, Optional, TextIO
 from . import __version__
 from .aws import clients
 from .aws import lifecycle as lc
+from .aws import lifecycle_script as lcs
 from .aws.errors import CommandError
 
 APPS = {"jupyterlab": "JupyterLab", "jupyter-server": "JupyterServer"}
@@ -33,7 +35,7 @@ def default_source() -> str:
     return f"jupyterlab-smcost=={__version__}" if __version__[:1].isdigit() else "jupyterlab-smcost"
 
 
-def settings_from(args: argparse.Namespace, target: str) -> lc.Settings:
+def settings_from(args: argparse.Namespace, target: str) -> lcs.Settings:
     policy: dict[str, Any] = {}
     if args.policy:
         path = Path(args.policy)
@@ -41,12 +43,12 @@ def settings_from(args: argparse.Namespace, target: str) -> lc.Settings:
             text = path.read_text()
         except OSError as e:
             raise CommandError("bad_policy", f"cannot read {path}: {e.strerror}") from e
-        policy = lc.policy_from_json(text, str(path))
-    policy = lc.parse_policy(args.set or [], policy)
-    problems = lc.policy_problems(policy)
+        policy = lcs.policy_from_json(text, str(path))
+    policy = lcs.parse_policy(args.set or [], policy)
+    problems = lcs.policy_problems(policy)
     if problems:
         raise CommandError("bad_policy", "The policy is not valid: " + "; ".join(problems))
-    return lc.Settings(target, args.source or default_source(), policy, args.policy_uri or "")
+    return lcs.Settings(target, args.source or default_source(), policy, args.policy_uri or "")
 
 
 def _target(args: argparse.Namespace) -> str:
@@ -102,15 +104,15 @@ def _ensure(tool: lc.Lifecycle, target: str, name: str, script: str) -> tuple[st
 
 
 def cmd_script(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    script = lc.render(settings_from(args, args.target), strip=not args.keep_comments)
-    lc.encode(script)  # the length check
+    script = lcs.render(settings_from(args, args.target), strip=not args.keep_comments)
+    lcs.encode(script)  # the length check
     out.write(script)
     return 0
 
 
 def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = args.target
-    script = lc.render(settings_from(args, target))
+    script = lcs.render(settings_from(args, target))
     tool = _tool(args, out)
     name, arn, state = _ensure(tool, target, _name(args, target), script)
     what = (
@@ -123,7 +125,7 @@ def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_attach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = _target(args)
-    script = lc.render(settings_from(args, target))
+    script = lcs.render(settings_from(args, target))
     tool = _tool(args, out)
     name, arn, state = _ensure(tool, target, _name(args, target), script)
     emit = _emitter(args, out)

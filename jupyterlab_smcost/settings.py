@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import SmCostError, bad_input, excerpt, unavailable
+from .errors import SmCostError, bad_input, unavailable
+from .requests import MAX_SECONDS, IdleSettingsUpdate, parse_idle_update
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +25,15 @@ class IdleSettings:
     ignore_connections: bool
     count_terminals: bool
     warning_s: int
-    #: sustained CPU/GPU work outside kernels and terminals blocks shutdown (background.py)
+    #: sustained CPU/GPU work outside kernels and terminals blocks shutdown (background/)
     count_background: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-#: no timeout may exceed this (a year): beyond it a deadline can leave the calendar
-#: (datetime overflows) and "off" is what such a user means
-MAX_TIMEOUT_S = 366 * 24 * 3600
+#: no timeout may exceed this: a year, the longest span a request may give
+MAX_TIMEOUT_S = MAX_SECONDS
 
 
 @dataclass(frozen=True)
@@ -53,51 +53,12 @@ class Bounds:
         return f"at least {self.min_timeout_s} seconds (and at most {MAX_TIMEOUT_S}, a year)"
 
 
-_BOOL_FIELDS = ("enabled", "ignore_connections", "count_terminals", "count_background")
-_INT_FIELDS = ("timeout_s", "warning_s")
-FIELDS = _BOOL_FIELDS + _INT_FIELDS
-
-
-def _as_int(name: str, value: Any) -> int:
-    # bool is an int subclass in Python: reject it explicitly
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise bad_input(
-            f"{name} must be a number of seconds, got {excerpt(value)}", "invalid_setting"
-        )
-    if isinstance(value, float) and not value.is_integer():
-        raise bad_input(
-            f"{name} must be a whole number of seconds, got {excerpt(value)}", "invalid_setting"
-        )
-    if not -MAX_TIMEOUT_S <= value <= MAX_TIMEOUT_S:
-        raise bad_input(
-            f"{name} must be at most {MAX_TIMEOUT_S} seconds (a year), got {excerpt(value)}",
-            "invalid_setting",
-        )
-    return int(value)
-
-
-def validate_update(current: IdleSettings, update: Any, bounds: Bounds) -> IdleSettings:
-    """Apply a (partial) update from a user; raise a 400 SmCostError when invalid."""
-    if not isinstance(update, dict):
-        raise bad_input("the body must be a JSON object of idle settings", "invalid_setting")
-    unknown = sorted(set(update) - set(FIELDS))
-    if unknown:
-        raise bad_input(
-            f"unknown setting(s): {excerpt(', '.join(unknown))}; known: {', '.join(FIELDS)}",
-            "unknown_field",
-        )
-    changes: dict[str, Any] = {}
-    for name in _BOOL_FIELDS:
-        if name in update:
-            if not isinstance(update[name], bool):
-                raise bad_input(
-                    f"{name} must be true or false, got {excerpt(update[name])}",
-                    "invalid_setting",
-                )
-            changes[name] = update[name]
-    for name in _INT_FIELDS:
-        if name in update:
-            changes[name] = _as_int(name, update[name])
+def validate_update(
+    current: IdleSettings, update: IdleSettingsUpdate, bounds: Bounds
+) -> IdleSettings:
+    """Apply a user's (partial) update, parsed at the edge (:mod:`.requests`); raise a 400
+    SmCostError when the result breaks the idle settings' rules or the admin's bounds."""
+    changes = update.changes()
     new = replace(current, **changes)
     if "timeout_s" in changes:
         t = new.timeout_s
@@ -144,9 +105,9 @@ class SettingsStore:
         if self.path and self.path.exists():
             try:
                 raw = json.loads(self.path.read_text())
-                # validated exactly as a PUT would be, except for the admin's bounds, which
-                # may have changed since the user saved: those clamp below, never fail
-                loaded = validate_update(defaults, raw, Bounds(min_timeout_s=1))
+                # parsed and validated exactly as a PUT would be, except for the admin's
+                # bounds, which may have changed since the user saved: those clamp below
+                loaded = validate_update(defaults, parse_idle_update(raw), Bounds(1))
             except (OSError, ValueError, RecursionError, SmCostError) as e:
                 reason = e.message if isinstance(e, SmCostError) else str(e)
                 log.warning(
@@ -160,7 +121,7 @@ class SettingsStore:
         warning = min(max(loaded.warning_s, 0), max(timeout - 1, 0))
         return replace(loaded, timeout_s=timeout, enabled=enabled, warning_s=warning)
 
-    def update(self, update: Any) -> IdleSettings:
+    def update(self, update: IdleSettingsUpdate) -> IdleSettings:
         with self._lock:
             new = validate_update(self._settings, update, self.bounds)
             try:

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from server_proc import TOKEN, ServerProcess  # noqa: E402
+from support.server_proc import TOKEN, ServerProcess  # noqa: E402
 
 OPENAPI = ROOT / "jupyterlab_smcost" / "data" / "openapi.yaml"
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need (Python and npm packages, Debian chromium) and runs
-# every test: lint, jest, pytest (server, AWS doubles, real browser) and the docs build.
+# every test: lint, jest, the docs build, and pytest tier by tier (unit, server, subprocess,
+# aws, release, browser: docs/contributors/tests.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +26,29 @@ jlpm test
 echo "== docs: Sphinx from a clean build, warnings are errors, every internal link must resolve"
 rm -rf docs/_build
 python -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
-echo "== pytest: server, AWS doubles, CLI, lifecycle sandboxes, release artifacts (SMCOST_SANDBOX=0 skips the last two)"
-python -m pytest -q tests --ignore=tests/browser "$@"
-echo "== pytest: real browser, incl. the wheel in JupyterLab 4.4/4.5/4.6 (SMCOST_COMPAT=0 skips)"
+# one pytest process per tier (tests/<tier>/), each named in the output; every tier runs
+# even when an earlier one fails, and the failed ones are listed at the end. Arguments go to
+# each run (a tier where none is selected, pytest's exit status 5, is not a failure).
+failed=()
+tier() {
+  local name=$1
+  shift
+  echo "== pytest: $name"
+  local rc=0
+  python -m pytest -q "$@" || rc=$?
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then failed+=("$name"); fi
+}
+tier "unit (pure: no server, no subprocess, no AWS double)" tests/unit "$@"
+tier "server (a jupyter_server in this process, pytest-jupyter)" tests/server "$@"
+tier "subprocess (real jupyter server and other processes)" tests/subprocess "$@"
+tier "aws (a moto server, botocore Stubber doubles)" tests/aws "$@"
+tier "release (lifecycle sandboxes, wheel and sdist, setup twice; SMCOST_SANDBOX=0 skips)" \
+  tests/release "$@"
 # own process: playwright's sync API owns this thread's event loop
-SMCOST_COMPAT=${SMCOST_COMPAT:-1} python -m pytest -q tests/browser "$@"
+SMCOST_COMPAT=${SMCOST_COMPAT:-1} tier \
+  "browser (Chromium; the wheel in JupyterLab 4.4/4.5/4.6 unless SMCOST_COMPAT=0)" \
+  tests/browser "$@"
+if [ "${#failed[@]}" -gt 0 ]; then
+  printf '== failed: %s\n' "${failed[@]}" >&2
+  exit 1
+fi

@@ -1,5 +1,5 @@
 /**
- * Shared identifiers and the shapes of the server's REST API (DESIGN.md §5).
+ * Shared identifiers and the shapes of the server's REST API (jupyterlab_smcost/data/openapi.yaml).
  */
 import type { components, paths } from './api';
 

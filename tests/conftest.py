@@ -1,7 +1,11 @@
-"""Shared fixtures: a real jupyter_server (pytest-jupyter) with the extension enabled.
+"""Shared fixtures for every tier: a real jupyter_server (pytest-jupyter) with the extension
+enabled, and the moto servers of tests/support (``moto_endpoint``, ``aws``...).
 
-Helpers live in smcost_testing.py (a uniquely named module: tests/browser has its own
-conftest, and two modules named conftest cannot both be imported by name)."""
+The tiers: unit/ (pure, no server), server/ (in-process server), subprocess/ (real server
+and other processes), aws/ (moto and Stubber doubles), release/ (packages, sandboxes),
+browser/ (Chromium; its own conftest, run in its own process). Helpers live in
+tests/support/, a package imported as ``support`` (this folder is on the path: pytest puts
+a rootdir conftest's folder there), so that no two modules share a name."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+pytest_plugins = ("pytest_jupyter.jupyter_server", "support.moto_env", "support.moto_server")
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ Only AWS failures are converted (botocore's ``ClientError`` and ``BotoCoreError`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Optional
+from typing import Any, Optional
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -22,6 +22,11 @@ from botocore.exceptions import (
 )
 
 from ..errors import SmCostError
+
+#: what the server's pieces are given to run blocking work (``SmCostService.run_blocking``):
+#: ``await run(fn, *args, action=..., executor=None)`` runs ``fn`` in a thread pool, AWS
+#: failures raised as :class:`AwsError` s that say what was being done (``action``)
+RunBlocking = Callable[..., Awaitable[Any]]
 
 THROTTLING_CODES = {
     "Throttling",

@@ -1,10 +1,11 @@
 """SageMaker lifecycle configurations that install jupyterlab-smcost (``jupyter smcost lifecycle``).
 
 One script (``deploy/lifecycle/smcost-lifecycle.sh``, carried in the wheel) serves the three
-places SageMaker runs Jupyter; :func:`render` fills in its settings (target, where the wheel
-comes from, the admin policy). :class:`Lifecycle` creates or updates the configuration and
-attaches it, idempotently: it reads first and changes only what differs, so a second run
-makes no change. With ``dry_run`` it reads, and lists the changes it would make.
+places SageMaker runs Jupyter; :func:`.lifecycle_script.render` fills in its settings
+(target, where the wheel comes from, the admin policy). :class:`Lifecycle` creates or
+updates the configuration and attaches it, idempotently: it reads first and changes only
+what differs, so a second run makes no change. With ``dry_run`` it reads, and lists the
+changes it would make.
 
 - notebook instance: one configuration (default name ``smcost``) whose OnStart is the script;
   SageMaker attaches a configuration only to a stopped instance (``restart`` stops it,
@@ -16,27 +17,23 @@ makes no change. With ``dry_run`` it reads, and lists the changes it would make.
   configuration (domain default, shared spaces' default when the domain has one, or a user
   profile), then deletes the superseded ones that nothing uses any more.
 
-boto3 only; every AWS failure becomes a :class:`~.errors.CommandError` with one sentence.
+boto3 only, through :class:`.lifecycle_calls.SageMakerCalls`: every AWS failure becomes a
+:class:`~.errors.CommandError` with one sentence.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import re
-import shlex
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Optional
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from .errors import ACCESS_CODES, CommandError, describe_aws_error, error_code
-from .sagemaker import Clock, Sleep, WaitTimeout, wait_for
+from .errors import CommandError, error_code
+from .lifecycle_calls import SageMakerCalls
+from .lifecycle_script import decode, encode, parse
+from .sagemaker import WaitTimeout, wait_for
 
 #: target -> Studio app type (None: notebook instance)
 TARGETS = {"notebook-instance": None, "jupyterlab": "JupyterLab", "jupyter-server": "JupyterServer"}
@@ -46,162 +43,6 @@ DEFAULT_NAMES = {
     "jupyterlab": "smcost-jupyterlab",
     "jupyter-server": "smcost-jupyterserver",
 }
-#: the API's limit on a configuration's (base64) content
-MAX_CONTENT = 16384
-MARKER = "# >>> smcost settings"
-HEADER = (
-    "# jupyterlab-smcost lifecycle configuration, explained in its deploy/lifecycle/"
-    "smcost-lifecycle.sh;\n# `jupyter smcost lifecycle show` reads its settings back.\n"
-)
-_BLOCK_RE = re.compile(r"# >>> smcost settings\n.*?# <<< smcost settings\n", re.S)
-_SCRIPT = "smcost-lifecycle.sh"
-_NOT_FOUND = re.compile(r"does not exist|not found|cannot find", re.I)
-
-
-def script_path() -> Path:
-    """The script: in the wheel (``jupyterlab_smcost/data/lifecycle``), else the checkout's."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (
-        here / "data" / "lifecycle" / _SCRIPT,
-        here.parent / "deploy" / "lifecycle" / _SCRIPT,
-    ):
-        if candidate.is_file():
-            return candidate
-    raise CommandError("missing_script", f"the lifecycle script {_SCRIPT} is not installed")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What ``jupyter smcost lifecycle`` fills into the script."""
-
-    target: str = "auto"
-    source: str = "jupyterlab-smcost"
-    policy: dict[str, Any] = field(default_factory=dict)
-    policy_uri: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "source": self.source,
-            "policy": self.policy,
-            "policy_uri": self.policy_uri,
-        }
-
-
-def render(settings: Settings, template: Optional[str] = None, strip: bool = True) -> str:
-    """The script with ``settings`` in its settings block (comment lines dropped if ``strip``:
-    the content limit is tight)."""
-    text = template if template is not None else script_path().read_text()
-    policy = json.dumps(settings.policy, indent=2, sort_keys=True)
-    block = (
-        f"{MARKER}\n"
-        f"SMCOST_TARGET={shlex.quote(settings.target)}\n"
-        f"SMCOST_SOURCE={shlex.quote(settings.source)}\n"
-        f"SMCOST_POLICY_URI={shlex.quote(settings.policy_uri) if settings.policy_uri else ''}\n"
-        f"SMCOST_POLICY=$(cat <<'SMCOST_POLICY_END'\n{policy}\nSMCOST_POLICY_END\n)\n"
-        "# <<< smcost settings\n"
-    )
-    if not _BLOCK_RE.search(text):
-        raise CommandError("bad_script", f"{_SCRIPT} has no settings block")
-    text = _BLOCK_RE.sub(lambda _m: block, text, count=1)
-    if strip:
-        lines = text.splitlines(keepends=True)
-        keep = [lines[0], HEADER] + [
-            line
-            for line in lines[1:]
-            if not re.match(r"\s*#( |$)", line) or "smcost settings" in line
-        ]
-        text = "".join(keep)
-    return text
-
-
-def parse(script: str) -> Optional[Settings]:
-    """The settings of a rendered script, or None if it is not this project's script."""
-    m = _BLOCK_RE.search(script)
-    if not m:
-        return None
-    values: dict[str, str] = {}
-    for name in ("TARGET", "SOURCE", "POLICY_URI"):
-        found = re.search(rf"^SMCOST_{name}=(.*)$", m.group(0), re.M)
-        words = shlex.split(found.group(1)) if found else []
-        values[name] = words[0] if words else ""
-    body = re.search(r"<<'SMCOST_POLICY_END'\n(.*?)\nSMCOST_POLICY_END", m.group(0), re.S)
-    try:
-        policy = json.loads(body.group(1)) if body else {}
-    except ValueError:
-        policy = {}
-    return Settings(values["TARGET"], values["SOURCE"], policy, values["POLICY_URI"])
-
-
-def encode(script: str) -> str:
-    """Base64 content for the API, checked against its length limit."""
-    content = base64.b64encode(script.encode()).decode()
-    if len(content) > MAX_CONTENT:
-        raise CommandError(
-            "script_too_long",
-            f"The lifecycle script is {len(content)} characters in base64; SageMaker takes "
-            f"{MAX_CONTENT}. Shorten the policy, or keep it in a file (--policy-uri).",
-        )
-    return content
-
-
-def decode(content: Optional[str]) -> str:
-    try:
-        return base64.b64decode(content or "").decode()
-    except ValueError:
-        return ""
-
-
-def parse_policy(pairs: list[str], base: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-    """``key=value`` pairs (values parsed as JSON when they are JSON) over ``base``."""
-    policy = dict(base or {})
-    for pair in pairs:
-        name, sep, raw = pair.partition("=")
-        if not sep or not name.strip():
-            raise CommandError("bad_policy", f"--set wants name=value, not {pair!r}")
-        try:
-            policy[name.strip()] = json.loads(raw)
-        except ValueError:
-            policy[name.strip()] = raw
-    return policy
-
-
-def policy_from_json(text: str, where: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(text)
-    except ValueError as e:
-        raise CommandError("bad_policy", f"{where} is not JSON: {e}") from e
-    if isinstance(doc, dict) and list(doc) == ["SmCostApp"]:
-        doc = doc["SmCostApp"]
-    if not isinstance(doc, dict):
-        raise CommandError("bad_policy", f"{where} must be a JSON object of SmCostApp traits")
-    return doc
-
-
-def policy_problems(policy: dict[str, Any]) -> list[str]:
-    """Unknown traits and values of the wrong type (checked against SmCostApp when the server
-    extension can be imported here; empty otherwise)."""
-    try:
-        from traitlets import HasTraits, TraitError
-
-        from ..app import SmCostApp
-    except ImportError:  # pragma: no cover - the CLI runs where the package is installed
-        return []
-    traits = SmCostApp.class_traits(config=True)
-    problems = []
-    probe = HasTraits()
-    for name, value in policy.items():
-        trait = traits.get(name)
-        if trait is None:
-            problems.append(f"SmCostApp has no setting {name!r}")
-            continue
-        try:
-            if value is not None or not trait.allow_none:
-                trait.validate(probe, value)
-        except TraitError as e:
-            why = re.sub(r"^The '\w+' trait of an? \w+ instance ", "", " ".join(str(e).split()))
-            problems.append(f"SmCostApp.{name}: {why[:160].rstrip('.')}")
-    return problems
 
 
 def studio_name(base: str, content: str) -> str:
@@ -217,98 +58,8 @@ def is_ours(arn_or_name: str, base: str) -> bool:
     return re.fullmatch(rf"{re.escape(base[:54])}-[0-9a-f]{{8}}", arn_name(arn_or_name)) is not None
 
 
-@dataclass
-class Change:
-    """One AWS call that changes something (made, or with dry_run only planned)."""
-
-    operation: str
-    params: dict[str, Any]
-
-    def describe(self) -> str:
-        """``sagemaker.update_domain(DomainId='d-1', ...)``, scripts shown by their length."""
-
-        def show(value: Any, key: str = "") -> str:
-            if key in ("Content", "StudioLifecycleConfigContent"):
-                return repr(f"<{len(value)} characters>")
-            if isinstance(value, dict):
-                return "{" + ", ".join(f"{k!r}: {show(v, k)}" for k, v in value.items()) + "}"
-            if isinstance(value, list):
-                return "[" + ", ".join(show(v, key) for v in value) + "]"
-            return repr(value)
-
-        args = ", ".join(f"{k}={show(v, k)}" for k, v in self.params.items())
-        return f"sagemaker.{_snake(self.operation)}({args})"
-
-
-class Lifecycle:
+class Lifecycle(SageMakerCalls):
     """Create, attach, show and remove the lifecycle configurations on one SageMaker client."""
-
-    def __init__(
-        self,
-        sm: Any,
-        *,
-        dry_run: bool = False,
-        sleep: Sleep = time.sleep,
-        clock: Clock = time.monotonic,
-        wait_timeout_s: float = 1200.0,
-        say: Callable[[str], None] = lambda _line: None,
-    ) -> None:
-        self.sm = sm
-        self.dry_run = dry_run
-        self.sleep = sleep
-        self.clock = clock
-        self.wait_timeout_s = wait_timeout_s
-        self.say = say
-        self.changes: list[Change] = []
-
-    # -- calls
-    @contextmanager
-    def _errors(self, operation: str, action: str) -> Iterator[None]:
-        try:
-            yield
-        except ClientError as e:
-            if error_code(e) in ACCESS_CODES:
-                msg = " ".join(str(e.response.get("Error", {}).get("Message", "")).split())
-                raise CommandError(
-                    "aws_access_denied",
-                    f"AWS denied sagemaker:{operation} while trying to {action}: {msg}. The "
-                    f"identity running this command needs the IAM action sagemaker:{operation} "
-                    "(see the IAM page of the documentation).",
-                ) from e
-            code, message, _status = describe_aws_error(e, action)
-            raise CommandError(code, message) from e
-        except BotoCoreError as e:
-            code, message, _status = describe_aws_error(e, action)
-            raise CommandError(code, message) from e
-
-    def _read(self, operation: str, action: str, **params: Any) -> dict[str, Any]:
-        method = getattr(self.sm, _snake(operation))
-        with self._errors(operation, action):
-            return method(**params)
-
-    def _change(self, operation: str, action: str, **params: Any) -> dict[str, Any]:
-        change = Change(operation, params)
-        self.changes.append(change)
-        if self.dry_run:
-            self.say(f"would call {change.describe()}")
-            return {}
-        return self._read(operation, action, **params)
-
-    def _missing(self, operation: str, action: str, **params: Any) -> Optional[dict[str, Any]]:
-        """The description, or None when SageMaker does not know the resource."""
-        try:
-            return self._read(operation, action, **params)
-        except CommandError as e:
-            cause = e.__cause__
-            if isinstance(cause, ClientError) and (
-                error_code(cause) in ("ResourceNotFound", "ResourceNotFoundException")
-                or (
-                    error_code(cause) == "ValidationException"
-                    and _NOT_FOUND.search(cause.response.get("Error", {}).get("Message", ""))
-                )
-            ):
-                return None
-            raise
 
     # -- configurations
     def ensure_notebook_config(self, name: str, script: str) -> str:
@@ -685,7 +436,3 @@ class Lifecycle:
                         {"settings": group, "app_type": app_type, "configs": configs}
                     )
         return out
-
-
-def _snake(operation: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()

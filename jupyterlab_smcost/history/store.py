@@ -13,9 +13,9 @@ and writes them once a minute in one transaction, with the running spans' ends. 
 WAL mode with ``synchronous=NORMAL``: a committed transaction survives the process being
 killed (kill -9 loses at most the minute not yet written), and a transaction is all or
 nothing. Rows older than the tiers' spans are pruned every hour, and each table has a hard
-row cap whatever the clock does, so the file stays bounded (README: size measured for 60
-days). A file SQLite cannot read, or whose ``quick_check`` fails, is moved aside with one
-warning and a new one started.
+row cap whatever the clock does, so the file stays bounded (benchmarks/README.md: the size
+measured for 60 days). A file SQLite cannot read, or whose ``quick_check`` fails, is moved
+aside with one warning and a new one started.
 
 Every method that touches the file blocks: callers run them off the event loop.
 """

@@ -17,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from server_proc import pid_namespace, stop_process  # noqa: E402
+from support.server_proc import pid_namespace, stop_process  # noqa: E402
 
 LABEXTENSION = REPO / "jupyterlab_smcost" / "labextension"
 OUTPUT = REPO / "test-output"

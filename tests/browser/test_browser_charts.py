@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from history_fill import fill_history
 from smcost_browser import open_lab, open_panel, output_dir
+from support.history_fill import fill_history
 
 from jupyterlab_smcost.pricing import PriceBook
 

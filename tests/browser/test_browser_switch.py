@@ -9,9 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
-from env_helpers import create_notebook_instance, notebook_metadata
-from moto_server import aws_env, moto_server, patched_environ
 from smcost_browser import PANEL_ID, open_lab, open_panel, output_dir, screenshot_panel
+from support.env_helpers import create_notebook_instance, notebook_metadata
+from support.moto_server import aws_env, moto_server, patched_environ
 
 pytestmark = pytest.mark.browser
 

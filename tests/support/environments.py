@@ -6,6 +6,8 @@ import threading
 from datetime import date
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from jupyterlab_smcost.environments import EnvSetup, IdleContext, LocalEnvironment
 from jupyterlab_smcost.environments.base import BilledSpend
 
@@ -66,3 +68,30 @@ class BrokenEnvironment(RecordingEnvironment):
 def broken_environment(message: str = BrokenEnvironment.message) -> type[BrokenEnvironment]:
     """A fresh :class:`BrokenEnvironment` class (its own ``attempts``)."""
     return type("BrokenEnvironment", (BrokenEnvironment,), {"attempts": [], "message": message})
+
+
+class BuggyValidTypes(RecordingEnvironment):
+    """Listing the valid instance types hits a bug (a ``KeyError`` in a worker thread)."""
+
+    def valid_instance_types(self) -> list[str]:
+        self.record("valid_instance_types")
+        raise KeyError("private detail of a bug")
+
+
+class DeniedValidTypes(RecordingEnvironment):
+    """AWS refuses the call behind the valid instance types (``AccessDeniedException`` on
+    ``ListApps``), as botocore raises it."""
+
+    def valid_instance_types(self) -> list[str]:
+        self.record("valid_instance_types")
+        raise ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "ListApps"
+        )
+
+
+class BuggyShutdown(RecordingEnvironment):
+    """The stop hits a bug (a ``KeyError``); ``calls`` shows how often it was tried."""
+
+    def shutdown(self, context: IdleContext) -> str:
+        self.record("shutdown", context)
+        raise KeyError("private detail of a bug")

@@ -1,0 +1,293 @@
+"""Request bodies and query strings, parsed into typed values at the handler edge.
+
+As jupyter-scheduler's handlers build a ``CreateJob`` from the body before the scheduler sees
+it, the handlers here turn what a client sent into one of the frozen dataclasses below (or
+answer 400 ``{"error": {"code", "message"}}`` with a sentence saying what is wrong), so the
+service takes typed arguments, never raw JSON. What the values mean for the domain (the
+administrator's bounds, a warning shorter than the timeout, a type the environment accepts)
+is checked once, where that domain lives (``settings.py``, ``switching.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from .errors import SmCostError, bad_input, excerpt
+
+#: request bodies are small JSON objects: anything larger is refused unread
+MAX_BODY_BYTES = 64 * 1024
+#: deeper JSON than this is not a request body of this API
+MAX_JSON_DEPTH = 32
+#: no span of seconds a request gives may exceed this (a year): beyond it a deadline can
+#: leave the calendar (datetime overflows), and "off" is what such a user means
+MAX_SECONDS = 366 * 24 * 3600
+#: the longest document path an announcement may name (Linux PATH_MAX)
+MAX_PATH = 4096
+#: the most documents one shutdown-saves announcement may name
+MAX_PATHS = 1000
+
+
+# -- the typed values
+@dataclass(frozen=True)
+class IdleSettingsUpdate:
+    """``PUT idle`` (and the saved settings file): the settings given; None is unchanged."""
+
+    enabled: Optional[bool] = None
+    ignore_connections: Optional[bool] = None
+    count_terminals: Optional[bool] = None
+    count_background: Optional[bool] = None
+    timeout_s: Optional[int] = None
+    warning_s: Optional[int] = None
+
+    def changes(self) -> dict[str, Any]:
+        """The settings given, by name."""
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+
+@dataclass(frozen=True)
+class SwitchRequest:
+    """``POST switch``: the instance type to switch to (surrounding blanks removed)."""
+
+    instance_type: str
+
+
+@dataclass(frozen=True)
+class ShutdownSaves:
+    """``POST idle/shutdown-saves``: the documents the frontend is about to save because a
+    shutdown is near."""
+
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """``GET history``: from when (None: the recommendation window), at which step."""
+
+    since: Optional[datetime]
+    step: int
+
+
+# -- JSON bodies
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests containers more than ``limit`` deep (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The request body as JSON: 413 when too large; 400 ``invalid_json`` when empty,
+    malformed, non-standard (NaN, Infinity) or nested too deeply."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise SmCostError(
+            "body_too_large",
+            f"the request body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted",
+            413,
+        )
+    if not raw.strip():
+        raise bad_input("a JSON body is required", "invalid_json")
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError as e:
+        raise bad_input("the body is not valid JSON: nested too deeply", "invalid_json") from e
+    except (UnicodeDecodeError, ValueError) as e:
+        raise bad_input(f"the body is not valid JSON: {str(e)[:80]}", "invalid_json") from e
+    if _too_deep(value, MAX_JSON_DEPTH):
+        raise bad_input(
+            f"the body is not valid JSON for this API: nested more than {MAX_JSON_DEPTH} deep",
+            "invalid_json",
+        )
+    return value
+
+
+def refuse_unknown_fields(body: Any, known: tuple[str, ...]) -> None:
+    """400 ``unknown_field`` for a field the contract does not define (openapi.yaml says
+    ``additionalProperties: false`` on every request body)."""
+    if not isinstance(body, dict):
+        return
+    unknown = sorted(set(body) - set(known))
+    if unknown:
+        raise bad_input(
+            f"unknown field(s): {excerpt(', '.join(unknown))}; known: {', '.join(known)}",
+            "unknown_field",
+        )
+
+
+def excerpt_name(text: str) -> str:
+    """A user-given name as it reads in a message: itself when short, else an excerpt."""
+    return text if len(text) <= 80 else excerpt(text)
+
+
+_BOOL_SETTINGS = ("enabled", "ignore_connections", "count_terminals", "count_background")
+_SECONDS_SETTINGS = ("timeout_s", "warning_s")
+#: the idle settings a body may give, in the order messages list them
+IDLE_SETTINGS = _BOOL_SETTINGS + _SECONDS_SETTINGS
+
+
+def _seconds(name: str, value: Any) -> int:
+    # bool is an int subclass in Python: reject it explicitly
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad_input(
+            f"{name} must be a number of seconds, got {excerpt(value)}", "invalid_setting"
+        )
+    if isinstance(value, float) and not value.is_integer():
+        raise bad_input(
+            f"{name} must be a whole number of seconds, got {excerpt(value)}", "invalid_setting"
+        )
+    if not -MAX_SECONDS <= value <= MAX_SECONDS:
+        raise bad_input(
+            f"{name} must be at most {MAX_SECONDS} seconds (a year), got {excerpt(value)}",
+            "invalid_setting",
+        )
+    return int(value)
+
+
+def parse_idle_update(body: Any) -> IdleSettingsUpdate:
+    """A (partial) idle settings object: each field of its type, none unknown (400
+    ``invalid_setting`` / ``unknown_field``). Bounds and relations are the settings'."""
+    if not isinstance(body, dict):
+        raise bad_input("the body must be a JSON object of idle settings", "invalid_setting")
+    unknown = sorted(set(body) - set(IDLE_SETTINGS))
+    if unknown:
+        raise bad_input(
+            f"unknown setting(s): {excerpt(', '.join(unknown))}; known: "
+            + ", ".join(IDLE_SETTINGS),
+            "unknown_field",
+        )
+    given: dict[str, Any] = {}
+    for name in _BOOL_SETTINGS:
+        if name in body:
+            if not isinstance(body[name], bool):
+                raise bad_input(
+                    f"{name} must be true or false, got {excerpt(body[name])}",
+                    "invalid_setting",
+                )
+            given[name] = body[name]
+    for name in _SECONDS_SETTINGS:
+        if name in body:
+            given[name] = _seconds(name, body[name])
+    return IdleSettingsUpdate(**given)
+
+
+def parse_switch(body: Any) -> SwitchRequest:
+    """``{"instance_type": "ml...."}`` (400 ``unknown_field`` / ``invalid_input``)."""
+    refuse_unknown_fields(body, ("instance_type",))
+    if not isinstance(body, dict) or not isinstance(body.get("instance_type"), str):
+        raise bad_input('the body must be {"instance_type": "ml...."}')
+    return SwitchRequest(body["instance_type"].strip())
+
+
+def parse_shutdown_saves(body: Any) -> ShutdownSaves:
+    """``{"paths": [...]}``: up to :data:`MAX_PATHS` document paths, each 1 to
+    :data:`MAX_PATH` characters, none only slashes (400 ``invalid_paths``)."""
+    refuse_unknown_fields(body, ("paths",))
+    paths = body.get("paths") if isinstance(body, dict) else None
+    if (
+        not isinstance(paths, list)
+        or len(paths) > MAX_PATHS
+        or not all(isinstance(p, str) and len(p) <= MAX_PATH and p.strip("/") for p in paths)
+    ):
+        raise bad_input(
+            f'the body must be {{"paths": [...]}} with up to {MAX_PATHS} document paths '
+            f"(each 1 to {MAX_PATH} characters)",
+            "invalid_paths",
+        )
+    return ShutdownSaves(tuple(paths))
+
+
+# -- query strings
+def parse_bool(name: str, raw: Optional[str], default: bool) -> bool:
+    """A boolean query parameter (``true`` or ``false``, as openapi.yaml declares)."""
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise bad_input(f"{name} must be true or false, got {excerpt(raw)}", "invalid_parameter")
+    return value == "true"
+
+
+def parse_since(raw: Optional[str]) -> Optional[datetime]:
+    """An RFC 3339 date-time with a time zone (``2026-11-27T09:00:00Z``), or None."""
+    if raw is None:
+        return None
+    text = raw.strip().upper()
+    if len(text) > 64:
+        raise bad_input(f"since is not a date-time: {excerpt(raw)}", "invalid_parameter")
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    leap = re.match(r"^(.{17})60(.*)$", text)  # RFC 3339 allows a leap second: :60
+    try:
+        value = datetime.fromisoformat(leap.expand(r"\g<1>59\2") if leap else text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None or "T" not in text:
+        raise bad_input(
+            f"since must be an RFC 3339 date-time with a time zone, e.g. "
+            f"2026-11-27T09:00:00Z; got {excerpt(raw)}",
+            "invalid_parameter",
+        )
+    try:
+        value.timestamp()
+    except (OverflowError, ValueError, OSError):  # e.g. 0001-01-01T00:00:00+23:59
+        value = datetime(1970 if value.year < 5000 else 9999, 1, 1, tzinfo=timezone.utc)
+    return value
+
+
+def parse_step(raw: Optional[str], steps: tuple[int, ...], default: int) -> int:
+    """One of ``steps`` (seconds)."""
+    if raw is None:
+        return default
+    text = raw.strip()
+    if not text.isdigit() or int(text) not in steps:
+        raise bad_input(
+            f"step must be one of {', '.join(map(str, steps))} (seconds), got {excerpt(raw)}",
+            "invalid_parameter",
+        )
+    return int(text)
+
+
+#: the parameters ``GET history`` takes
+HISTORY_PARAMETERS = ("since", "step")
+
+
+def parse_history_query(
+    arguments: Mapping[str, list[bytes]],
+    get: Callable[[str], Optional[str]],
+    steps: tuple[int, ...],
+) -> HistoryQuery:
+    """``?since=...&step=...``: ``arguments`` as tornado holds them (to find unknown and
+    repeated names), ``get(name)`` the decoded value (tornado's ``get_query_argument``).
+    400 ``unknown_parameter`` / ``invalid_parameter``."""
+    args = {
+        k: v
+        for k, v in arguments.items()
+        # JupyterLab's ServerConnection appends a bare timestamp to GETs (cache buster)
+        if not (k.isdigit() and v == [b""])
+    }
+    unknown = sorted(set(args) - set(HISTORY_PARAMETERS))
+    if unknown:
+        raise bad_input(
+            f"unknown parameter(s): {excerpt(', '.join(unknown))}; known: "
+            + ", ".join(HISTORY_PARAMETERS),
+            "unknown_parameter",
+        )
+    repeated = sorted(k for k, v in args.items() if len(v) > 1)
+    if repeated:
+        raise bad_input(f"{repeated[0]} is given more than once", "invalid_parameter")
+    return HistoryQuery(parse_since(get("since")), parse_step(get("step"), steps, steps[0]))
