@@ -80,8 +80,11 @@ def trait_type(trait: Any) -> str:
 def default_repr(trait: Any) -> str:
     """The trait's default as the reference writes it (traitlets' own repr, or ``None``:
     a ``Type`` trait whose default is decided at start asserts in ``default_value_repr``)."""
-    if getattr(trait, "default_value", None) is None:
+    value = getattr(trait, "default_value", None)
+    if value is None:
         return "None"
+    if callable(value) and hasattr(value, "__qualname__"):  # a function or class: its name
+        return f"{value.__module__}.{value.__qualname__}"
     return trait.default_value_repr()
 
 
