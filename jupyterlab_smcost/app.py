@@ -144,7 +144,8 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
         {},
         config=True,
         help="Shorter timeouts on expensive instances: {usd_per_hour_threshold: seconds}, "
-        "e.g. {'2.0': 900} stops instances over $2/h after 15 idle minutes.",
+        "e.g. {'2.0': 900} stops instances over $2/h after 15 idle minutes. Thresholds are "
+        "in the region's currency: USD, CNY in the AWS China regions.",
     )
     shutdown_enabled = Bool(
         True,

@@ -12,13 +12,14 @@ from typing import Any, Optional
 
 from .activity import utcnow
 from .aws.errors import RunBlocking
+from .aws.partitions import currency_of
 from .environments import Environment
 from .errors import SmCostError, log_bug
 from .history import HistoryRecorder
 from .pricing import USD
 
 
-def billed_empty(state: str) -> dict[str, Any]:
+def billed_empty(state: str, currency: str = USD) -> dict[str, Any]:
     """The billed spend's JSON with no figures (``state``: pending, unavailable, error)."""
     return {
         "state": state,
@@ -26,7 +27,8 @@ def billed_empty(state: str) -> dict[str, Any]:
         "note": "billed by AWS (Cost Explorer): up to a day late; today is not included",
         "tag": None,
         "days": [],
-        "currency": USD,  # Cost Explorer's unit (aws.costs refuses any other)
+        # Cost Explorer's unit, the partition's (aws.costs refuses any other): CNY in China
+        "currency": currency,
         "month_to_date": None,
         "through": None,
         "fetched_at": None,
@@ -91,8 +93,11 @@ class BilledSpend:
         if (age is None or age >= ttl) and not running:
             self._task = asyncio.ensure_future(self.refresh())
         if billed is None:
-            return {**billed_empty("pending"), "message": "asking Cost Explorer"}
+            return {**self._empty("pending"), "message": "asking Cost Explorer"}
         return billed
+
+    def _empty(self, state: str) -> dict[str, Any]:
+        return billed_empty(state, currency_of(self.env.region) or USD)
 
     async def refresh(self) -> None:
         today = utcnow().date()
@@ -105,20 +110,24 @@ class BilledSpend:
             state = "unavailable" if e.code == "billed_unavailable" else "error"
             if state == "error":
                 self.log.warning("smcost: %s", e.message)
-            self._billed = {**billed_empty(state), "message": e.message}
+            self._billed = {**self._empty(state), "message": e.message}
         except Exception as e:  # a bug: retried like an AWS failure (RETRY_S)
             message = log_bug(self.log, "reading billed spend", e)
-            self._billed = {**billed_empty("error"), "message": message}
+            self._billed = {**self._empty("error"), "message": message}
         else:
             month = today.replace(day=1)
             self._billed = {
-                **billed_empty("ok"),
+                **self._empty("ok"),
                 "tag": {"key": got.tag_key, "value": got.tag_value},
                 "days": [
-                    {"date": d.day.isoformat(), "amount": round(d.usd, 4), "estimated": d.estimated}
+                    {
+                        "date": d.day.isoformat(),
+                        "amount": round(d.amount, 4),
+                        "estimated": d.estimated,
+                    }
                     for d in got.days
                 ],
-                "month_to_date": round(sum(d.usd for d in got.days if d.day >= month), 4),
+                "month_to_date": round(sum(d.amount for d in got.days if d.day >= month), 4),
                 "through": (today - timedelta(days=1)).isoformat(),
             }
         self._billed["fetched_at"] = utcnow().isoformat()

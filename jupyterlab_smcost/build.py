@@ -12,7 +12,7 @@ from .activity import ActivityMonitor, utcnow
 from .background import BackgroundDetector, Rules
 from .environments import EnvConfig, build_environment, detect_environment
 from .history import HistoryRecorder, HistoryStore
-from .pricing import PRICING_API_REGION, LivePriceCache, PriceBook, load_bundled
+from .pricing import LivePriceCache, PriceBook, load_bundled
 from .service import SmCostService
 from .settings import Bounds, IdleSettings, SettingsStore
 from .state import state_path
@@ -54,7 +54,7 @@ def build_service(app: SmCostApp, log: logging.Logger, config_errors: list[str])
         book.live = LivePriceCache(
             state_path(app.price_cache_dir, kind, "prices"),
             app.price_cache_ttl,
-            client_factory=lambda: aws_client("pricing", PRICING_API_REGION),
+            client_for=lambda api_region: aws_client("pricing", api_region),
         )
     bounds = Bounds(app.min_idle_timeout, app.max_idle_timeout)
     defaults = IdleSettings(

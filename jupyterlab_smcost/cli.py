@@ -127,7 +127,7 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
             [
                 e.name,
                 "; ".join(v.describe() for v in e.variants),
-                money(e.per_day, USD),
+                money(e.per_day, e.currency or report.currency),
                 _source(e.source, e.as_of),
                 (e.created_at or "")[:16].replace("T", " "),
             ]
@@ -135,7 +135,7 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
         ]
         out.write(
             table(
-                ["ENDPOINT", "VARIANTS", _per("DAY"), "PRICE", "CREATED (UTC)"],
+                ["ENDPOINT", "VARIANTS", _per("DAY", report.currency), "PRICE", "CREATED (UTC)"],
                 rows,
                 right=frozenset({2}),
             )
@@ -145,7 +145,7 @@ def cmd_endpoints_idle(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     out.write(
         f"{len(idle)} of {len(report.endpoints)} InService endpoints in {report.region} "
         f"had no invocations in the last {report.hours:g} h"
-        + (f": {money(report.idle_per_day, USD)}/day{unpriced}" if idle else "")
+        + (f": {money(report.idle_per_day, report.currency)}/day{unpriced}" if idle else "")
         + ".\n"
     )
     for s in report.skipped:

@@ -18,8 +18,8 @@ import { IdleState, IInstance, PriceSource, SwitchState } from './tokens';
 export const DOMAIN = 'jupyterlab_smcost';
 
 /**
- * The currency of the amounts the REST API sends today (its fields say
- * `usd`); each amount will carry its own currency code, passed to `money`.
+ * The currency assumed where a response carries none; every amount the REST
+ * API sends has its `currency` next to it (CNY in the AWS China regions).
  */
 export const USD = 'USD';
 
@@ -97,6 +97,8 @@ export class Format {
       this._nf(`${currency}${digits}`, {
         style: 'currency',
         currency,
+        // `¥` for CNY (the AWS China regions), `$` for USD, in every locale
+        currencyDisplay: 'narrowSymbol',
         minimumFractionDigits: Math.min(digits, 2),
         maximumFractionDigits: digits
       });

@@ -25,7 +25,7 @@ MAX_PAGES = 10
 @dataclass(frozen=True)
 class BilledDay:
     day: date
-    usd: float
+    amount: float  # in the partition's currency: USD, CNY in the China regions
     estimated: bool  # Cost Explorer says the figure may still change
 
 
@@ -40,8 +40,11 @@ def cost_and_usage_request(key: str, value: str, start: date, end: date) -> dict
     }
 
 
-def billed_days(ce: Any, key: str, value: str, start: date, end: date) -> list[BilledDay]:
-    """Daily billed spend (USD) of the resources tagged ``key`` = ``value``."""
+def billed_days(
+    ce: Any, key: str, value: str, start: date, end: date, currency: str = "USD"
+) -> list[BilledDay]:
+    """Daily billed spend of the resources tagged ``key`` = ``value``, in ``currency`` (the
+    partition's: an account in the China regions is billed in CNY)."""
     params = cost_and_usage_request(key, value, start, end)
     out: list[BilledDay] = []
     with aws_errors("read billed spend from Cost Explorer"):
@@ -49,10 +52,10 @@ def billed_days(ce: Any, key: str, value: str, start: date, end: date) -> list[B
             resp = ce.get_cost_and_usage(**params)
             for item in resp.get("ResultsByTime", []):
                 total = (item.get("Total") or {}).get(METRIC) or {}
-                unit = total.get("Unit", "USD")
-                if unit != "USD":
+                unit = total.get("Unit", currency)
+                if unit != currency:
                     raise AwsError(
-                        "billed_currency", f"Cost Explorer answered in {unit}, not USD", 502
+                        "billed_currency", f"Cost Explorer answered in {unit}, not {currency}", 502
                     )
                 out.append(
                     BilledDay(

@@ -33,6 +33,7 @@ from botocore.exceptions import ClientError
 from .errors import CommandError, error_code
 from .lifecycle_calls import SageMakerCalls
 from .lifecycle_script import decode, encode, parse
+from .partitions import build_arn
 from .sagemaker import WaitTimeout, wait_for
 
 #: target -> Studio app type (None: notebook instance)
@@ -129,8 +130,8 @@ class Lifecycle(SageMakerCalls):
             StudioLifecycleConfigAppType=app_type,
         )
         # (dry run: an ARN of the right shape, for the plan)
-        arn = made.get("StudioLifecycleConfigArn") or (
-            f"arn:aws:sagemaker:{self.sm.meta.region_name}:ACCOUNT:studio-lifecycle-config/{name}"
+        arn = made.get("StudioLifecycleConfigArn") or build_arn(
+            "sagemaker", self.sm.meta.region_name, "ACCOUNT", f"studio-lifecycle-config/{name}"
         )
         return name, arn, "created"
 

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from ..aws.clients import ClientFactory, default_factory
 from ..aws.costs import billed_days
+from ..aws.partitions import currency_of
 from ..aws.sagemaker import Clock, Sleep, call
 from ..errors import SmCostError
 from .base import BilledSpend, Environment, EnvSetup, SwitchProgress
@@ -111,7 +112,8 @@ class SageMakerEnvironment(Environment):
 
     def billed_spend(self, start: date, end: date) -> BilledSpend:
         key, value = self.cost_allocation_tag()
-        days = billed_days(self.client("ce"), key, value, start, end)
+        currency = currency_of(self.region) or "USD"
+        days = billed_days(self.client("ce"), key, value, start, end, currency)
         return BilledSpend(key, value, tuple(days))
 
     def close(self) -> None:

@@ -131,10 +131,12 @@ def _day_start(d: date) -> float:
 
 
 class Tally:
-    """Hours and what they cost (in USD) of some spans, with what each price was and where it
-    came from."""
+    """Hours and what they cost (in ``currency``) of some spans, with what each price was and
+    where it came from. Hours priced in another currency count as unpriced: amounts are never
+    summed across currencies."""
 
-    def __init__(self) -> None:
+    def __init__(self, currency: str = USD) -> None:
+        self.currency = currency
         self.hours = 0.0
         self.unpriced_hours = 0.0
         self.amount = 0.0
@@ -147,7 +149,7 @@ class Tally:
         self.hours += hours
         row = self.by_price.setdefault(r, [0.0, 0.0])
         row[0] += hours
-        if r.per_hour is None:
+        if r.per_hour is None or r.currency != self.currency:
             self.unpriced_hours += hours
         else:
             self.amount += hours * r.per_hour
@@ -173,8 +175,9 @@ class Tally:
 
 def session_cost(hours: Iterable[tuple[Running, float]]) -> Optional[float]:
     """What this server's running time cost, each span at the price in force then (None
-    when some of it ran at an unknown price)."""
-    tally = Tally()
+    when some of it ran at an unknown price, or in two currencies)."""
+    hours = list(hours)
+    tally = Tally(hours[-1][0].currency if hours else USD)
     for r, h in hours:
         tally.add(r, h)
     return None if tally.unpriced_hours else round(tally.amount, 4)
@@ -188,19 +191,21 @@ def spend(spans: Sequence[Span], first_day: date, now: float) -> dict[str, Any]:
     """Spend per UTC day from ``first_day`` to today (days without spans are zero), and
     this month to date: each span's hours in the day x the price in force in that span."""
     today = _utc_day(now)
+    # one server runs in one region: the latest span's currency (CNY in China)
+    currency = max(spans, key=lambda s: s.end).running.currency if spans else USD
     days = []
     for d in iter_days(first_day, today):
         a, b = _day_start(d), _day_start(d + timedelta(days=1))
-        tally = Tally()
+        tally = Tally(currency)
         for s in spans:
             tally.add(s.running, _overlap(s, a, b))
         days.append({"date": d.isoformat(), **tally.to_json()})
     month = today.replace(day=1)
-    mtd = Tally()
+    mtd = Tally(currency)
     for s in spans:
         mtd.add(s.running, _overlap(s, _day_start(month), now))
     return {
-        "currency": USD,
+        "currency": currency,
         "days": days,
         "month_to_date": {"month": month.strftime("%Y-%m"), **mtd.to_json()},
     }

@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
+from ..aws.partitions import currency_of
 from ..pricing import USD, Quote
 from ..usage import Aggregate
 
@@ -130,8 +131,9 @@ def _agg(row: Sequence[Any]) -> Aggregate:
 
 @dataclass(frozen=True)
 class Running:
-    """One instance type billed now, with the price in force (in USD: the spans table keeps
-    no currency yet; its columns are usd_per_hour, price_source, price_as_of)."""
+    """One instance type billed now, with the price in force, in its region's currency (CNY
+    in the China regions: a region's prices are all in its partition's currency, so the
+    spans table's ``usd_per_hour`` column, named before China, holds that currency)."""
 
     instance_type: str
     region: str
@@ -141,6 +143,10 @@ class Running:
     as_of: Optional[str]
     #: apps of the same type billed at once (Studio Classic): 0, 1, ... (not kept)
     slot: int = 0
+
+    @property
+    def currency(self) -> str:
+        return currency_of(self.region) or USD
 
     @classmethod
     def of(cls, quote: Quote, slot: int = 0) -> Running:
@@ -164,7 +170,7 @@ class Running:
             self.region,
             self.component,
             self.instance_type,
-            currency=USD,
+            currency=self.currency,
         )
 
 

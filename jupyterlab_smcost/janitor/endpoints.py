@@ -16,6 +16,7 @@ from typing import Any, Optional
 from botocore.exceptions import ClientError
 
 from ..aws.errors import AwsError, CommandError, aws_errors, error_code
+from ..aws.partitions import currency_of, parse_arn
 from ..pricing import HOURS_PER_DAY, USD, PriceBook, Quote, money
 
 HOSTING = "Hosting"  # the Price List component of real-time endpoint instances
@@ -93,9 +94,15 @@ class EndpointUsage:
     def per_day(self) -> Optional[float]:
         """Daily cost at the current instance counts; None when a variant is unpriced."""
         costs = [v.per_day for v in self.variants]
-        if any(c is None for c in costs):
-            return None
+        if any(c is None for c in costs) or self.currency is None:
+            return None  # unpriced, or variants in two currencies (never summed)
         return round(sum(c for c in costs if c is not None), 4)
+
+    @property
+    def currency(self) -> Optional[str]:
+        """The variants' currency (CNY in the China regions); None if they differ."""
+        currencies = {v.price.currency for v in self.variants}
+        return currencies.pop() if len(currencies) == 1 else None
 
     @property
     def source(self) -> str:
@@ -108,6 +115,11 @@ class EndpointUsage:
         dates = [v.price.as_of for v in self.variants if v.price.as_of]
         return max(dates) if dates else None
 
+    @property
+    def arn_region(self) -> Optional[str]:
+        found = parse_arn(self.arn)
+        return found.region if found else None
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -117,7 +129,7 @@ class EndpointUsage:
             "invocations": self.invocations,
             "idle": self.idle,
             "per_day": self.per_day,
-            "currency": USD,
+            "currency": self.currency or currency_of(self.arn_region) or USD,
             "source": self.source,
             "as_of": self.as_of,
             "variants": [v.to_json() for v in self.variants],
@@ -138,13 +150,22 @@ class IdleReport:
         return [e for e in self.endpoints if e.idle]
 
     @property
+    def currency(self) -> str:
+        """The region's currency: ``USD``, ``CNY`` in the China regions."""
+        return currency_of(self.region) or USD
+
+    def _priced(self, e: EndpointUsage) -> bool:
+        return e.per_day is not None and e.currency == self.currency
+
+    @property
     def idle_per_day(self) -> float:
-        """Daily cost of the idle endpoints that have a price (see ``idle_unpriced``)."""
-        return round(sum(e.per_day or 0.0 for e in self.idle), 4)
+        """Daily cost of the idle endpoints that have a price in the region's currency (see
+        ``idle_unpriced``): never a sum across currencies."""
+        return round(sum(e.per_day or 0.0 for e in self.idle if self._priced(e)), 4)
 
     @property
     def idle_unpriced(self) -> int:
-        return sum(1 for e in self.idle if e.per_day is None)
+        return sum(1 for e in self.idle if not self._priced(e))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -155,7 +176,7 @@ class IdleReport:
             "checked": len(self.endpoints),
             "idle_count": len(self.idle),
             "idle_per_day": self.idle_per_day,
-            "currency": USD,
+            "currency": self.currency,
             "idle_unpriced": self.idle_unpriced,
             "idle": [e.to_json() for e in self.idle],
             "skipped": self.skipped,
@@ -416,12 +437,13 @@ def idle_message(report: IdleReport) -> tuple[str, str]:
     n = len(idle)
     plural = "s" if n != 1 else ""
     subject = (
-        f"SageMaker: {n} idle endpoint{plural} in {report.region} ({_money(report.idle_per_day)})"
+        f"SageMaker: {n} idle endpoint{plural} in {report.region} "
+        f"({_money(report.idle_per_day, report.currency)})"
     )[:100]
     head = (
         f"{n} SageMaker endpoint{plural} in {report.region} had no invocations in the "
         f"{report.hours:g} h to {_iso(report.end)}; together they cost "
-        f"{_money(report.idle_per_day)}"
+        f"{_money(report.idle_per_day, report.currency)}"
         + (f" ({report.idle_unpriced} without a known price)" if report.idle_unpriced else "")
         + ".\n\n"
     )
@@ -433,7 +455,8 @@ def idle_message(report: IdleReport) -> tuple[str, str]:
     for e in idle:
         source = e.source + (f" {e.as_of}" if e.as_of else "")
         variants = "; ".join(v.describe() for v in e.variants)
-        lines.append(f"- {e.name}: {_money(e.per_day)} ({variants}; price {source})\n")
+        cost = _money(e.per_day, e.currency or report.currency)
+        lines.append(f"- {e.name}: {cost} ({variants}; price {source})\n")
     body = head
     budget = SNS_MAX_BYTES - len(head.encode()) - len(tail.encode()) - 100
     for i, line in enumerate(lines):

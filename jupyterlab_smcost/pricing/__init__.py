@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any, Optional
 
+from ..aws.partitions import currency_of, is_china, price_list_api_region
 from .estimate import ESTIMATE_RULES, Estimator, PriceIndex
 from .pricelist import (
     PRICING_API_REGION,
@@ -89,7 +90,7 @@ def price_row(instance_type: str, price: Quote, specs: Optional[Specs]) -> dict[
 def _live_quote(region: str, component: str, itype: str, item: dict[str, Any]) -> Quote:
     effective = item.get("effective_date")
     return Quote(
-        float(item["usd_per_hour"]),
+        float(item["per_hour"]),
         "live",
         item.get("as_of"),
         f"AWS Price List API, {region}, {component}"
@@ -98,6 +99,7 @@ def _live_quote(region: str, component: str, itype: str, item: dict[str, Any]) -
         region,
         component,
         itype,
+        currency=item["currency"],
     )
 
 
@@ -132,7 +134,7 @@ class PriceBook:
         self._bundled: dict[tuple[str, str, str], Quote] = {}
         for p in snap.get("prices", []):
             key = (p["region"], p["component"], p["type"])
-            self._bundled[key] = Quote(
+            self._bundled[key] = Quote(  # bundled prices are USD (no China price is bundled)
                 float(p["usd_per_hour"]), "bundled", p.get("as_of"), p.get("source", ""), *key
             )
         self._family_kinds: dict[str, set[str]] = {}
@@ -220,11 +222,27 @@ class PriceBook:
         elif self.live is None:
             detail = f"{what}: none is bundled for {region}, and live prices are off"
             fix = "turn live prices on (SmCostApp.live_prices; the role needs pricing:GetProducts)"
+            if is_china(region):
+                detail = (
+                    f"{what}: no China (CNY) price is bundled, a USD price is never "
+                    "converted, and live prices are off"
+                )
+                fix += f", served for China from {price_list_api_region(region)}"
         elif self.live.cached(region, component) is None:
             detail = f"{what}: none is bundled for {region}, and none was fetched live yet"
         else:
             detail = f"{what}: neither the bundled snapshot nor the Price List has any"
-        return Quote(None, "unknown", None, detail, region, component, instance_type, fix=fix)
+        return Quote(
+            None,
+            "unknown",
+            None,
+            detail,
+            region,
+            component,
+            instance_type,
+            currency=currency_of(region) or USD,
+            fix=fix,
+        )
 
     def total(self, region: str, component: str, instance_types: list[str]) -> Quote:
         """What the apps billed at once cost together: nothing billed runs (``not_billed``)
@@ -233,10 +251,21 @@ class PriceBook:
         component = component_key(component)
         parts = tuple(self.price(region, component, t) for t in instance_types)
         if not parts:
-            return Quote(0.0, "not_billed", None, "no billed app is running", region, component)
+            return Quote(
+                0.0,
+                "not_billed",
+                None,
+                "no billed app is running",
+                region,
+                component,
+                currency=currency_of(region) or USD,
+            )
         if len(parts) == 1:
             return parts[0]
         missing = [p for p in parts if p.per_hour is None]
+        currency = parts[0].currency
+        if not missing and any(p.currency != currency for p in parts):
+            missing = [p for p in parts if p.currency != currency]  # never summed across
         if missing:
             names = ", ".join(str(p.instance_type) for p in missing)
             return Quote(
@@ -246,6 +275,7 @@ class PriceBook:
                 f"the price of {names} is unknown: {missing[0].detail}",
                 region,
                 component,
+                currency=currency,
                 fix=missing[0].fix,
                 parts=parts,
             )
@@ -259,6 +289,7 @@ class PriceBook:
             + "; ".join(f"{p.instance_type} {p.describe()}" for p in parts),
             region,
             component,
+            currency=currency,
             parts=parts,
         )
 

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, Optional
 
-from .quote import COMPONENTS, Quote, Specs, family, size_units
+from ..aws.partitions import currency_of
+from .quote import COMPONENTS, Quote, Specs, currency_symbol, family, size_units
 
 #: estimate rules, in the order they are tried
 ESTIMATE_RULES = ("component", "region", "family")
@@ -183,6 +184,7 @@ class Estimator:
             "estimated",
             base.as_of,
             f"{itype} {other} price in {region} ({base.describe()}) {how}",
+            currency=base.currency,
         )
 
     def _region_ratio(
@@ -217,9 +219,12 @@ class Estimator:
         if not fam:
             return None
         kind = self.kind(itype)
+        currency = currency_of(region)
         options = []
         for other in idx.by_region:
-            if other == region:
+            # a ratio between regions billed in two currencies would be an exchange rate:
+            # a China (CNY) price is never derived from a USD one
+            if other == region or currency is None or currency_of(other) != currency:
                 continue
             base = idx.prices.get((other, component, itype)) or self._by_component(
                 idx, other, component, itype
@@ -243,6 +248,7 @@ class Estimator:
             base.as_of,
             f"{itype} in {other} ({base.describe()}) x {value:.2f}, the {region} / {other} "
             f"ratio over the {_plural(shared, over + ' type')} both price",
+            currency=base.currency,
         )
 
     def _by_family(
@@ -269,6 +275,7 @@ class Estimator:
                 base.as_of,
                 f"{sib} in {region} ({base.describe()}) x {factor:g}: CPU types of a family "
                 "are priced in proportion to their size",
+                currency=base.currency,
             )
         return self._fit_family(region, component, itype, fam, siblings)
 
@@ -297,11 +304,18 @@ class Estimator:
             return None
         a, b = ab
         unit = "GPU" if target.gpu_count else "accelerator"
+        currencies = {p.currency for _, p in siblings}
+        if len(currencies) != 1:
+            return None
+        currency = currencies.pop()
+        sym = currency_symbol(currency)
         dates = [p.as_of for _, p in siblings if p.as_of]
         return Quote(
             round(a * target.accelerators + b * target.vcpu, 4),
             "estimated",
             min(dates) if dates else None,
-            f"${a:.4g} per {unit} + ${b:.4g} per vCPU, fitted to the {len(points)} {fam} "
-            f"{component} prices in {region}, each predicted within {check:.1%} when left out",
+            f"{sym}{a:.4g} per {unit} + {sym}{b:.4g} per vCPU, fitted to the {len(points)} "
+            f"{fam} {component} prices in {region}, each predicted within {check:.1%} when "
+            "left out",
+            currency=currency,
         )

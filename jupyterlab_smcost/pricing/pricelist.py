@@ -20,11 +20,16 @@ from typing import Any, Optional
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..aws.errors import as_aws_error
-from .quote import TYPE_RE
+from ..aws.partitions import currency_of, price_list_api_region
+from .quote import TYPE_RE, USD
 
 log = logging.getLogger(__name__)
 
-PRICING_API_REGION = "us-east-1"  # the Price List API is served from a few regions only
+#: the Price List API region of the ``aws`` partition (China's: ``cn-northwest-1``, see
+#: :func:`..aws.partitions.price_list_api_region`)
+PRICING_API_REGION = "us-east-1"
+#: the currencies a price dimension is read in (``pricePerUnit`` keys), by partition
+PRICE_CURRENCIES = ("USD", "CNY")
 
 
 #: the product attributes that name the kind of a SageMaker product: a public refresher
@@ -40,7 +45,8 @@ class PriceListEntry:
     region: str
     component: str  # as the product spells it
     instance_type: str
-    usd_per_hour: float
+    per_hour: float
+    currency: str  # the pricePerUnit key read: USD, or CNY in the China regions
     as_of: Optional[str]  # the offer's publication date
     effective_date: Optional[str]  # the term's effectiveDate, kept apart
     sku: str
@@ -66,14 +72,14 @@ def _instance_name(attrs: dict[str, Any]) -> Optional[str]:
     return None
 
 
-def _hourly_usd(term: dict[str, Any]) -> Optional[float]:
+def _hourly_price(term: dict[str, Any], currency: str) -> Optional[float]:
     for dim in (term.get("priceDimensions") or {}).values():
         if str(dim.get("unit", "")).lower() not in _HOURLY_UNITS:
             continue
         if str(dim.get("beginRange", "0")) != "0":
             continue  # a tier above the first hours
         try:
-            value = float((dim.get("pricePerUnit") or {}).get("USD"))
+            value = float((dim.get("pricePerUnit") or {}).get(currency))
         except (TypeError, ValueError):
             continue
         if math.isfinite(value) and value > 0:
@@ -86,7 +92,8 @@ def parse_price_list_item(
 ) -> Optional[PriceListEntry]:
     """One Price List API product (the JSON get_products returns) -> its on-demand hourly
     price, or None for anything else: another kind than ``component`` (any case), an
-    Outposts or Local Zone location, no hourly USD OnDemand term, no instance name."""
+    Outposts or Local Zone location, no hourly OnDemand term in the region's currency (USD;
+    CNY in the China regions), no instance name."""
     doc = json.loads(item) if isinstance(item, str) else item
     if not isinstance(doc, dict):
         return None
@@ -99,14 +106,18 @@ def parse_price_list_item(
     region = attrs.get("regionCode")
     if not (kind and itype and isinstance(region, str) and region):
         return None
+    currency = currency_of(region)
+    if currency not in PRICE_CURRENCIES:
+        return None
     for term in ((doc.get("terms") or {}).get("OnDemand") or {}).values():
-        usd = _hourly_usd(term)
-        if usd is not None:
+        value = _hourly_price(term, currency)
+        if value is not None:
             return PriceListEntry(
                 region=region,
                 component=kind,
                 instance_type=itype,
-                usd_per_hour=usd,
+                per_hour=value,
+                currency=currency,
                 as_of=(str(doc.get("publicationDate") or "")[:10]) or None,
                 effective_date=(str(term.get("effectiveDate") or "")[:10]) or None,
                 sku=str(product.get("sku") or ""),
@@ -142,8 +153,10 @@ def _number(value: Any) -> bool:
 def validate_table(doc: Any, region: str, component: str) -> dict[str, Any]:
     """A cached price table as read from disk, checked; raises ValueError saying what is wrong.
 
-    Shape: ``{"region", "component", "fetched_at": seconds, "items": {type: {"usd_per_hour":
-    positive number, "as_of": date or null, "effective_date": date or null (optional)}}}``.
+    Shape: ``{"region", "component", "fetched_at": seconds, "items": {type: {"per_hour":
+    positive number, "currency": "USD"/"CNY", "as_of": date or null, "effective_date": date
+    or null (optional)}}}``. A file of an earlier version (``usd_per_hour``, no currency) is
+    read as USD; a currency that is not the region's is refused.
     """
     if not isinstance(doc, dict):
         raise ValueError(f"expected a JSON object, found {type(doc).__name__}")
@@ -158,11 +171,27 @@ def validate_table(doc: Any, region: str, component: str) -> dict[str, Any]:
     clean: dict[str, dict[str, Any]] = {}
     for itype, item in items.items():
         item = item if isinstance(item, dict) else {}
-        usd = item.get("usd_per_hour")
+        legacy = "per_hour" not in item and "usd_per_hour" in item
+        value = item.get("usd_per_hour") if legacy else item.get("per_hour")
+        currency = USD if legacy else item.get("currency")
         dates = (item.get("as_of"), item.get("effective_date"))
-        if not _number(usd) or usd <= 0 or not all(d is None or isinstance(d, str) for d in dates):
-            raise ValueError(f"the item {itype[:40]!r} is not {{usd_per_hour, as_of}}")
-        clean[itype] = {"usd_per_hour": float(usd), "as_of": dates[0], "effective_date": dates[1]}
+        if (
+            not _number(value)
+            or value <= 0
+            or not all(d is None or isinstance(d, str) for d in dates)
+        ):
+            raise ValueError(f"the item {itype[:40]!r} is not {{per_hour, currency, as_of}}")
+        if currency != currency_of(region):
+            raise ValueError(
+                f"the item {itype[:40]!r} is in {str(currency)[:8]!r}, not {region}'s "
+                f"{currency_of(region)}"
+            )
+        clean[itype] = {
+            "per_hour": float(value),
+            "currency": currency,
+            "as_of": dates[0],
+            "effective_date": dates[1],
+        }
     return {
         "region": region,
         "component": component,
@@ -171,17 +200,29 @@ def validate_table(doc: Any, region: str, component: str) -> dict[str, Any]:
     }
 
 
-#: what would make live prices reachable, by the code of the AWS failure that stopped them
+def fix_for(code: str, region: str) -> Optional[str]:
+    """What would make live prices of ``region`` reachable, by the code of the AWS failure
+    that stopped them (None when nothing but time would, e.g. throttling)."""
+    api = price_list_api_region(region)
+    host = f"api.pricing.{api}.amazonaws.com" + (".cn" if api.startswith("cn-") else "")
+    fixes = {
+        "aws_access_denied": f"allow pricing:GetProducts to the role this server runs as (the "
+        f"Price List API is served from {api} whatever the region priced)",
+        "aws_unreachable": f"a route from this network to the Price List API in {api} "
+        f"({host}): a NAT gateway, or an interface VPC endpoint (AWS PrivateLink) for the "
+        "Price List API",
+        "aws_no_credentials": "AWS credentials for this server: a role attached to the "
+        "instance, or credentials in its environment",
+    }
+    fixes["aws_timeout"] = fixes["aws_unreachable"]
+    return fixes.get(code)
+
+
+#: what would make live prices reachable in the ``aws`` partition (see :func:`fix_for`)
 FIXES = {
-    "aws_access_denied": f"allow pricing:GetProducts to the role this server runs as (the "
-    f"Price List API is served from {PRICING_API_REGION} whatever the region priced)",
-    "aws_unreachable": f"a route from this network to the Price List API in "
-    f"{PRICING_API_REGION} (api.pricing.{PRICING_API_REGION}.amazonaws.com): a NAT gateway, "
-    "or an interface VPC endpoint (AWS PrivateLink) for the Price List API",
-    "aws_no_credentials": "AWS credentials for this server: a role attached to the instance, "
-    "or credentials in its environment",
+    code: fix_for(code, PRICING_API_REGION)
+    for code in ("aws_access_denied", "aws_unreachable", "aws_no_credentials", "aws_timeout")
 }
-FIXES["aws_timeout"] = FIXES["aws_unreachable"]
 
 
 @dataclass(frozen=True)
@@ -196,14 +237,17 @@ class FetchFailure:
     @classmethod
     def of(cls, exc: ClientError | BotoCoreError, region: str, component: str) -> FetchFailure:
         error = as_aws_error(exc, f"fetch {component} prices for {region} (Price List API)")
-        return cls(error.code, error.message, FIXES.get(error.code))
+        return cls(error.code, error.message, fix_for(error.code, region))
 
 
 class LivePriceCache:
     """Fetches (region, component) price tables from the Price List API, cached on disk.
 
-    ``client_factory`` returns a boto3 ``pricing`` client (tests pass one wrapped in a
-    botocore Stubber). Disk writes are atomic. A file is read at most once per process
+    ``client_for(api_region)`` returns a boto3 ``pricing`` client in the region whose Price
+    List API serves the region priced (``cn-northwest-1`` for China, see
+    :func:`..aws.partitions.price_list_api_region`); ``client_factory()``, the older form,
+    one client for every region (tests pass one wrapped in a botocore Stubber).
+    Disk writes are atomic. A file is read at most once per process
     (:meth:`load`; a missing or unusable file is remembered as such, and an unusable one is
     warned about once) until :meth:`refresh` replaces it; :meth:`cached` never reads it.
     ``version`` changes whenever what is in memory does.
@@ -215,10 +259,13 @@ class LivePriceCache:
         ttl_s: float = 7 * 24 * 3600,
         client_factory: Optional[Callable[[], Any]] = None,
         clock: Callable[[], float] = time.time,
+        client_for: Optional[Callable[[str], Any]] = None,
     ) -> None:
         self.cache_dir = Path(cache_dir)
         self.ttl_s = ttl_s
-        self._client_factory = client_factory or _default_pricing_client
+        if client_for is None:
+            client_for = (lambda _: client_factory()) if client_factory else _default_pricing_client
+        self._client_for = client_for
         self._clock = clock
         #: what was loaded or fetched; None: no usable file (a miss, remembered)
         self._mem: dict[tuple[str, str], Optional[dict[str, Any]]] = {}
@@ -307,7 +354,7 @@ class LivePriceCache:
     def fetch(self, region: str, component: str) -> dict[str, dict[str, Any]]:
         """The on-demand hourly prices of one (region, component) from the Price List API,
         keyed by instance type. Blocking."""
-        client = self._client_factory()
+        client = self._client_for(price_list_api_region(region))
         items: dict[str, dict[str, Any]] = {}
         skus: dict[str, str] = {}
         for kwargs in price_list_requests(region, component):
@@ -321,7 +368,8 @@ class LivePriceCache:
                     if seen is None:
                         skus[entry.instance_type] = entry.sku
                         items[entry.instance_type] = {
-                            "usd_per_hour": entry.usd_per_hour,
+                            "per_hour": entry.per_hour,
+                            "currency": entry.currency,
                             "as_of": entry.as_of,
                             "effective_date": entry.effective_date,
                         }
@@ -354,7 +402,7 @@ class LivePriceCache:
             raise
 
 
-def _default_pricing_client() -> Any:
+def _default_pricing_client(api_region: str) -> Any:
     from ..aws import clients
 
-    return clients.make_client("pricing", PRICING_API_REGION)
+    return clients.make_client("pricing", api_region)

@@ -218,7 +218,7 @@ describe('the UI locale', () => {
 
   it('formats money with the currency and the locale, not a hard-coded $', () => {
     expect(new Format(undefined, 'zh-CN').money(0.05, 'CNY')).toBe('¥0.05');
-    expect(fmt.money(0.05, 'CNY')).toBe('CN¥0.05');
+    expect(fmt.money(0.05, 'CNY')).toBe('¥0.05'); // the issue: ¥ in China
     expect(new Format(undefined, 'de-DE').money(1234.4, 'EUR')).toBe(
       '1.234\u00a0€'
     );

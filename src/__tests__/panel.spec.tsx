@@ -587,3 +587,49 @@ describe('SmCostStatusItem', () => {
     busy.dispose();
   });
 });
+
+describe('SmCostPanel in an AWS China region', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('shows CNY prices and costs with ¥, never $', async () => {
+    const st = status(true);
+    st.environment.region = 'cn-north-1';
+    st.price = makeQuote({
+      per_hour: 1.2345,
+      currency: 'CNY',
+      source: 'live',
+      as_of: '2026-11-20',
+      detail: 'AWS Price List API, cn-north-1, Studio-JupyterLab',
+      region: 'cn-north-1',
+      instance_type: 'ml.g4dn.xlarge'
+    });
+    st.cost = { ...st.cost, currency: 'CNY', projected_per_month: 901.19 };
+    const recs = makeRecommendations([
+      makeRecommendation({
+        price: makeQuote({
+          per_hour: 0.7,
+          currency: 'CNY',
+          source: 'live',
+          region: 'cn-north-1',
+          instance_type: 'ml.t3.large'
+        }),
+        savings_per_month: 390.09,
+        currency: 'CNY'
+      })
+    ]);
+    const { panel, model } = await render(st, recs);
+    const text = panel.node.textContent ?? '';
+    expect(text).toContain('¥1.23/h');
+    expect(text).toContain('¥0.70/h');
+    expect(text).toContain('saves ¥390.09/month');
+    expect(text).toContain('¥901.19');
+    expect(text).not.toMatch(/\$\d/);
+    const item = new SmCostStatusItem(model.status, () => undefined);
+    expect(item.text).toMatch(/^ml\.g4dn\.xlarge · ¥1\.23\/h · /);
+    item.dispose();
+    panel.dispose();
+    model.dispose();
+  });
+});

@@ -75,7 +75,7 @@ def test_billed_spend_of_a_space_exact_requests_and_pages() -> None:
     )
     got = env.billed_spend(start, end)
     assert (got.tag_key, got.tag_value) == ("sagemaker:space-arn", SPACE_ARN)
-    assert [(d.day, d.usd, d.estimated) for d in got.days] == [
+    assert [(d.day, d.amount, d.estimated) for d in got.days] == [
         (date(2026, 10, 28), 1.5, False),
         (date(2026, 11, 26), 0.25, True),
     ]
@@ -104,7 +104,7 @@ def test_billed_spend_of_a_studio_classic_user_uses_the_profile_tag() -> None:
         REGION, "d-abc123", user_profile="alice", client_factory=factory(sagemaker=sm, ce=ce)
     )
     got = env.billed_spend(start, end)
-    assert got.tag_key == "sagemaker:user-profile-arn" and got.days[0].usd == 3.1
+    assert got.tag_key == "sagemaker:user-profile-arn" and got.days[0].amount == 3.1
 
 
 def test_cost_explorer_refusals_are_readable() -> None:

@@ -284,7 +284,7 @@ async def test_forced_refresh_repairs_the_cache_on_the_server(
     m5 = next(i for i in body["items"] if i["type"] == "ml.m5.xlarge")
     assert (m5["price"]["per_hour"], m5["price"]["source"]) == (0.24, "live")
     saved = json.loads((tmp_path / "smcost" / "prices" / CACHE_NAME).read_text())
-    assert saved["items"]["ml.m5.xlarge"]["usd_per_hour"] == 0.24
+    assert saved["items"]["ml.m5.xlarge"]["per_hour"] == 0.24
     code, body = await fetch_json(jp_fetch, "smcost", "status")
     assert (body["price"]["per_hour"], body["price"]["source"]) == (0.24, "live")
 

@@ -118,17 +118,20 @@ def test_the_fetch_asks_both_kind_attributes_and_keeps_only_region_on_demand_hou
         stub.assert_no_pending_responses()
     assert data["items"] == {
         "ml.m5.xlarge": {
-            "usd_per_hour": 0.23,
+            "per_hour": 0.23,
+            "currency": "USD",
             "as_of": "2026-11-20",
             "effective_date": "2026-11-01",
         },
         "ml.t3.medium": {
-            "usd_per_hour": 0.05,
+            "per_hour": 0.05,
+            "currency": "USD",
             "as_of": "2026-11-20",
             "effective_date": "2026-11-01",
         },
         "ml.g5.xlarge": {
-            "usd_per_hour": 1.41,
+            "per_hour": 1.41,
+            "currency": "USD",
             "as_of": "2026-11-20",
             "effective_date": "2026-11-01",
         },
@@ -153,7 +156,7 @@ def test_a_spot_training_sku_does_not_overwrite_training(tmp_path: Path) -> None
     cache = LivePriceCache(tmp_path, client_factory=lambda: client)
     with stub:
         items = cache.refresh(REGION, "Training", force=True)["items"]
-    assert items["ml.m5.xlarge"]["usd_per_hour"] == 0.23
+    assert items["ml.m5.xlarge"]["per_hour"] == 0.23
 
 
 def test_a_hosting_fetch_keys_on_the_instance_name(tmp_path: Path) -> None:

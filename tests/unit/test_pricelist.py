@@ -22,7 +22,7 @@ REGION = "us-east-1"
 def test_a_plain_product_gives_its_hourly_price_and_both_dates() -> None:
     entry = parse_price_list_item(recorded("jupyterlab-m5-xlarge"), "Studio-JupyterLab")
     assert entry is not None
-    assert (entry.region, entry.component, entry.instance_type, entry.usd_per_hour) == (
+    assert (entry.region, entry.component, entry.instance_type, entry.per_hour) == (
         REGION,
         "Studio-JupyterLab",
         "ml.m5.xlarge",
@@ -40,7 +40,7 @@ def test_a_spot_training_sku_is_not_training() -> None:
     # component says Training, platoinstancetype says SpotTraining: the kinds disagree
     assert parse_price_list_item(recorded("spottraining-m5-xlarge"), "Training") is None
     assert parse_price_list_item(recorded("spottraining-m5-xlarge")) is None
-    assert parse_price_list_item(recorded("training-m5-xlarge"), "Training").usd_per_hour == 0.23
+    assert parse_price_list_item(recorded("training-m5-xlarge"), "Training").per_hour == 0.23
 
 
 def test_the_type_is_the_instance_name_not_the_suffixed_instance_type() -> None:
@@ -51,14 +51,14 @@ def test_the_type_is_the_instance_name_not_the_suffixed_instance_type() -> None:
 @pytest.mark.parametrize("asked", ["Studio-JupyterLab", "studio-jupyterlab", "STUDIO-JUPYTERLAB"])
 def test_the_kind_matches_in_any_case(asked: str) -> None:
     entry = parse_price_list_item(recorded("jupyterlab-t3-medium-lowercase-component"), asked)
-    assert (entry.instance_type, entry.usd_per_hour) == ("ml.t3.medium", 0.05)
+    assert (entry.instance_type, entry.per_hour) == ("ml.t3.medium", 0.05)
 
 
 def test_a_product_with_only_platoinstancetype_is_read() -> None:
     entry = parse_price_list_item(
         recorded("jupyterlab-g5-xlarge-platoinstancetype-only"), "Studio-JupyterLab"
     )
-    assert (entry.component, entry.instance_type, entry.usd_per_hour) == (
+    assert (entry.component, entry.instance_type, entry.per_hour) == (
         "Studio-JupyterLab",
         "ml.g5.xlarge",
         1.41,

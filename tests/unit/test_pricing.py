@@ -252,7 +252,7 @@ def test_the_build_stops_on_bad_sources(
 
 def test_parse_ignores_non_hourly_and_zero() -> None:
     assert (
-        parse_price_list_item(product("us-east-1", "Notebook", "ml.t3.medium", "0.05")).usd_per_hour
+        parse_price_list_item(product("us-east-1", "Notebook", "ml.t3.medium", "0.05")).per_hour
         == 0.05
     )
     assert (
