@@ -68,3 +68,26 @@ def test_cfn_lint_clean_on_plain_template():
         pytest.skip("cfn-lint is not installed (pip install -e '.[test]')")
     done = subprocess.run([exe, str(PLAIN)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+ORG_TOPIC = ROOT / "deploy" / "org-topic.yaml"
+
+
+def test_org_topic_policy_only_lets_the_organisation_publish():
+    tpl = gen.load_sam(ORG_TOPIC)
+    assert "Transform" not in tpl
+    policy = tpl["Resources"]["OrganisationTopicPolicy"]["Properties"]["PolicyDocument"]
+    (statement,) = policy["Statement"]
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Resource"] == {"Ref": "OrganisationTopic"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}
+    }
+
+
+def test_cfn_lint_clean_on_org_topic():
+    exe = shutil.which("cfn-lint") or str(Path(sys.executable).parent / "cfn-lint")
+    if not Path(exe).exists():
+        pytest.skip("cfn-lint is not installed (pip install -e '.[test]')")
+    done = subprocess.run([exe, str(ORG_TOPIC)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
