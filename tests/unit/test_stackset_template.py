@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cfn import cfn_lint
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "stackset_template.py"
@@ -62,15 +60,13 @@ def test_every_sam_function_and_schedule_agrees():
             assert plain[name] == res
 
 
-def test_cfn_lint_clean_on_plain_template():
-    exe = shutil.which("cfn-lint") or str(Path(sys.executable).parent / "cfn-lint")
-    if not Path(exe).exists():
-        pytest.skip("cfn-lint is not installed (pip install -e '.[test]')")
-    done = subprocess.run([exe, str(PLAIN)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 ORG_TOPIC = ROOT / "deploy" / "org-topic.yaml"
+
+
+@pytest.mark.parametrize("template", [PLAIN, ORG_TOPIC], ids=lambda p: p.name)
+def test_cfn_lint_clean(template: Path):
+    done = cfn_lint(template)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_org_topic_policy_only_lets_the_organisation_publish():
@@ -83,11 +79,3 @@ def test_org_topic_policy_only_lets_the_organisation_publish():
     assert statement["Condition"] == {
         "StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}
     }
-
-
-def test_cfn_lint_clean_on_org_topic():
-    exe = shutil.which("cfn-lint") or str(Path(sys.executable).parent / "cfn-lint")
-    if not Path(exe).exists():
-        pytest.skip("cfn-lint is not installed (pip install -e '.[test]')")
-    done = subprocess.run([exe, str(ORG_TOPIC)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
