@@ -5,6 +5,7 @@
     jupyter smcost prices [--region R] [--component C] [--type T ...] [--refresh]
                           [--cache-dir D] [--json]
     jupyter smcost lifecycle script|create|attach|show|remove ...   (see lifecycle_cli.py)
+    jupyter smcost fleet --domain d-... [--json] [--html FILE] [--publish s3://...]  (fleet_cli.py)
 
 Exit status: 0 on success, 1 on a failure (one line on stderr: no credentials, access denied,
 throttled, ...), 2 on bad usage, 141 (128 + SIGPIPE, quietly) when the reader of the output
@@ -23,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional, TextIO
 
-from . import lifecycle_cli
+from . import fleet_cli, lifecycle_cli
 from .aws import clients
 from .aws.errors import AwsError, CommandError, aws_errors
 from .environments.detection import METADATA_PATH, detect_environment
@@ -384,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prices.set_defaults(func=cmd_prices)
     lifecycle_cli.add_parser(sub, common)
+    fleet_cli.add_parser(sub, common)
     return parser
 
 

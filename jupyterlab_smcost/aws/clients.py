@@ -47,15 +47,16 @@ def default_region(region: Optional[str] = None) -> Optional[str]:
     return found or os.environ.get("AWS_REGION") or None
 
 
-def client_config(botocore_session: Any, max_attempts: int) -> Any:
-    """Timeouts, User-Agent, pool size, and retries unless the configuration sets them."""
+def client_config(botocore_session: Any, max_attempts: int, retry_mode: str = "standard") -> Any:
+    """Timeouts, User-Agent, pool size, and retries unless the configuration sets them
+    (``retry_mode`` ``adaptive`` adds client-side rate limiting, for long listings)."""
     from botocore.config import Config
 
     retries: dict[str, Any] = {}
     if not (
         os.environ.get("AWS_RETRY_MODE") or botocore_session.get_scoped_config().get("retry_mode")
     ):
-        retries["mode"] = "standard"
+        retries["mode"] = retry_mode
     if botocore_session.get_config_variable("max_attempts") is None:
         retries["total_max_attempts"] = max_attempts
     return Config(
@@ -68,7 +69,11 @@ def client_config(botocore_session: Any, max_attempts: int) -> Any:
 
 
 def make_client(
-    service: str, region: Optional[str] = None, *, max_attempts: int = INTERACTIVE_MAX_ATTEMPTS
+    service: str,
+    region: Optional[str] = None,
+    *,
+    max_attempts: int = INTERACTIVE_MAX_ATTEMPTS,
+    retry_mode: str = "standard",
 ) -> Any:
     """A boto3 client for ``service`` in ``region`` (else the configured one).
 
@@ -83,7 +88,9 @@ def make_client(
         botocore_session = _botocore_session()
         session = boto3.session.Session(botocore_session=botocore_session)
         return session.client(
-            service, region_name=region, config=client_config(botocore_session, max_attempts)
+            service,
+            region_name=region,
+            config=client_config(botocore_session, max_attempts, retry_mode),
         )
 
 
