@@ -99,6 +99,7 @@ class FleetReport:
     retried_calls: int = 0
     #: Cost Explorer, last 30 days per user profile: {"users": [...], "currency", "note"}
     billed: Optional[dict[str, Any]] = None
+    domain_arn: Optional[str] = None
 
     @property
     def uncovered(self) -> list[FleetApp]:
@@ -285,4 +286,5 @@ def build_report(
         truncated=list(data.truncated),
         problems=list(data.problems),
         retried_calls=data.retried_calls,
+        domain_arn=data.domain.get("DomainArn"),
     )

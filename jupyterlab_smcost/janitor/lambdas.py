@@ -21,6 +21,7 @@ from typing import Any, Optional
 
 from ..aws import clients
 from ..aws.errors import CommandError
+from ..fleet.lambdas import report_fleet  # noqa: F401 (the template's handler)
 from . import endpoints, notebooks
 
 log = logging.getLogger(__name__)

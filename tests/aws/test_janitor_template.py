@@ -61,6 +61,7 @@ FUNCTIONS = {
         "EndpointCheckSchedule",
         "cron(0 8 * * ? *)",
     ),
+    "ReportFleetFunction": ("report_fleet", "FleetSchedule", "cron(0 9 ? * MON-FRI *)"),
 }
 
 
@@ -92,7 +93,7 @@ def test_functions_handlers_and_schedules(template):
         }
     assert res["JanitorTopic"]["Type"] == "AWS::SNS::Topic"
     alarms = [v for v in res.values() if v["Type"] == "AWS::CloudWatch::Alarm"]
-    assert len(alarms) == 3
+    assert len(alarms) == len(FUNCTIONS)
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": "JanitorTopic"}] for a in alarms)
 
 

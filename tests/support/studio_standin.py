@@ -187,6 +187,10 @@ class StudioStandin:
                 if all(a.get(k) == v for k, v in p.items()):
                     return a
             raise NotFound(f"app {p}")
+        if op == "ListDomains":
+            keys = ("DomainId", "DomainArn", "DomainName", "Status", "CreationTime")
+            items = [{k: d[k] for k in keys} for d in self.domains.values()]
+            return self._page(items, p, "Domains")
         if op == "ListUserProfiles":
             items = [
                 {k: u[k] for k in ("DomainId", "UserProfileName", "Status", "CreationTime")}
