@@ -6,6 +6,7 @@ script; this is the command line).
     jupyter smcost lifecycle create --target T [--name N] [POLICY] [--dry-run]
     jupyter smcost lifecycle attach --notebook-instance NAME... [--restart] [--replace] [POLICY]
     jupyter smcost lifecycle attach --domain D [--user-profile U] [--app A] [--replace] [POLICY]
+                                    [--native-idle-timeout MINUTES]
     jupyter smcost lifecycle show (--notebook-instance NAME | --domain D [--user-profile U])
     jupyter smcost lifecycle remove (--notebook-instance NAME... [--restart] |
                                      --domain D [--user-profile U] [--app A]) [--delete]
@@ -125,6 +126,8 @@ def cmd_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_attach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = _target(args)
+    if getattr(args, "native_idle_timeout", None) is not None:
+        _check_native_idle(args.native_idle_timeout, target)  # before any change
     script = lcs.render(settings_from(args, target))
     tool = _tool(args, out)
     name, arn, state = _ensure(tool, target, _name(args, target), script)
@@ -152,7 +155,44 @@ def cmd_attach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for n, state_ in deleted.items():
             emit(f"superseded {n}: {state_}")
         emit(f"It runs when a {app} app starts: running apps get it when they restart.")
+    if getattr(args, "native_idle_timeout", None) is not None:
+        _native_idle(args, tool, target, doc, emit)
     return _finish(args, tool, doc, out)
+
+
+def _check_native_idle(minutes: int, target: str) -> None:
+    from .aws.native_idle import MAX_MINUTES, MIN_MINUTES
+
+    if target != "jupyterlab":
+        raise CommandError(
+            "not_supported",
+            "--native-idle-timeout applies to JupyterLab spaces (--domain, --app jupyterlab): "
+            "SageMaker's built-in idle shutdown is for JupyterLab and Code Editor apps.",
+        )
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise CommandError(
+            "bad_timeout",
+            f"--native-idle-timeout {minutes}: SageMaker accepts {MIN_MINUTES} to "
+            f"{MAX_MINUTES} minutes.",
+        )
+
+
+def _native_idle(
+    args: argparse.Namespace,
+    tool: lc.Lifecycle,
+    target: str,
+    doc: dict[str, Any],
+    emit: Callable[[str], None],
+) -> None:
+    """``--native-idle-timeout``: SageMaker's built-in idle shutdown as a backstop."""
+    from .aws.native_idle import set_native_idle
+
+    minutes = args.native_idle_timeout
+    doc["native_idle"] = set_native_idle(tool, args.domain, minutes, args.user_profile)
+    emit(
+        f"SageMaker's built-in idle shutdown, {minutes} min: {doc['native_idle']} (it does not "
+        "stop a JupyterLab app while any kernel or terminal session is open)"
+    )
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -329,6 +369,14 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="replace another lifecycle configuration: in place (notebook instance), as the "
         "default (Studio)",
+    )
+    p.add_argument(
+        "--native-idle-timeout",
+        type=int,
+        metavar="MINUTES",
+        help="with --domain: also turn on SageMaker's built-in idle shutdown for JupyterLab "
+        "apps after MINUTES (60-525600), a backstop; it does not act while any kernel or "
+        "terminal session is open",
     )
     p.set_defaults(func=cmd_attach)
 

@@ -57,7 +57,8 @@ class StudioStandin:
         self._throttle_next: dict[str, int] = {}
         self._throttle_after: dict[str, int] = {}
         self._rate = rate
-        self._tokens = rate or 0.0
+        self._burst = max(1.0, (rate or 0.0) / 10)  # a tenth of a second's worth
+        self._tokens = self._burst
         self._last = time.monotonic()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -256,7 +257,7 @@ class StudioStandin:
             if self._rate is None:
                 return True
             now = time.monotonic()
-            self._tokens = min(self._rate, self._tokens + (now - self._last) * self._rate)
+            self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
             self._last = now
             if self._tokens < 1:
                 return False
@@ -309,6 +310,7 @@ class StudioStandin:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each answer waits for a delayed ACK
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 target = self.headers.get("X-Amz-Target", "")
