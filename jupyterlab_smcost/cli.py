@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional, TextIO
 
-from . import fleet_cli, lifecycle_cli
+from . import deploy_cli, fleet_cli, lifecycle_cli
 from .aws import clients
 from .aws.errors import AwsError, CommandError, aws_errors
 from .environments.detection import METADATA_PATH, detect_environment
@@ -386,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     prices.set_defaults(func=cmd_prices)
     lifecycle_cli.add_parser(sub, common)
     fleet_cli.add_parser(sub, common)
+    deploy_cli.add_parser(sub, common)
     return parser
 
 

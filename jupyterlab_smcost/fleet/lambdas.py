@@ -41,6 +41,12 @@ def _client(service: str) -> Any:
     )
 
 
+def _client_in(service: str, region: str) -> Any:
+    return clients.make_client(
+        service, region, max_attempts=clients.BATCH_MAX_ATTEMPTS, retry_mode="adaptive"
+    )
+
+
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
     try:
@@ -129,7 +135,10 @@ def report_fleet(event: Optional[dict] = None, context: Any = None) -> dict[str,
                 TopicArn=topic, Subject=subject[:SUBJECT_MAX], Message=digest_text(reports)
             )["MessageId"]
     if org_topic:
-        summary["org_message_id"] = publish_to_org(sns, org_topic, account, region, summary)
+        # SNS takes a topic's messages in the topic's own region
+        org_region = (org_topic.split(":") + [""] * 4)[3] or None
+        org_sns = sns if org_region in (None, region) else _client_in("sns", org_region)
+        summary["org_message_id"] = publish_to_org(org_sns, org_topic, account, region, summary)
     log.info(
         "fleet: %d domains, message %s, organisation message %s",
         len(reports),
