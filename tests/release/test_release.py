@@ -57,6 +57,7 @@ def test_sdist_and_wheel(capsys) -> None:
     assert f"{data}{LABEXT}/schemas/jupyterlab-smcost/plugin.json" in names
     assert "jupyterlab_smcost/data/lifecycle/smcost-lifecycle.sh" in names
     assert "jupyterlab_smcost/data/openapi.yaml" in names
+    assert "jupyterlab_smcost/data/janitor-stackset.json" in names  # `jupyter smcost deploy`
     assert server_config == {"ServerApp": {"jpserver_extensions": {"jupyterlab_smcost": True}}}
     assert labext_package["version"] == version
     assert re.search(rf"^Version: {re.escape(version)}$", meta, re.M)
