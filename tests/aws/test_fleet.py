@@ -299,3 +299,29 @@ def test_cli_unknown_domain_is_one_line(aws, standin):
         "jupyter smcost: error: AWS rejected DescribeDomain while trying to read domain d-nope"
     )
     assert err.count("\n") == 1
+
+
+def test_what_went_away_meanwhile_is_left_out(standin):
+    populate(standin)
+    standin.gone = {("DescribeSpace", "b-gpu"), ("DescribeUserProfile", "alice")}
+    report = fleet_report(sm_client(standin), "d-1", PriceBook(), now=NOW)
+    apps = {a.space: a for a in report.apps}
+    assert set(apps) == {"a-lab", "b-gpu", "c-code", "team"}
+    assert apps["b-gpu"].owner == "bob"  # from the listing's ownership summary
+    assert apps["a-lab"].cover.mechanism == "smcost"
+
+
+def test_the_standin_checks_requests_against_the_model():
+    import urllib.error
+    import urllib.request
+
+    with StudioStandin() as st:
+        req = urllib.request.Request(
+            st.url,
+            data=json.dumps({"DomainIdEquals": "d-1", "MaxResults": "many"}).encode(),
+            headers={"X-Amz-Target": "SageMaker.ListSpaces"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(req, timeout=10)  # noqa: S310 (127.0.0.1)
+    assert info.value.code == 400
+    assert st.problems and st.problems[0].startswith("ListSpaces: ")

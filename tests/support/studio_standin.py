@@ -53,6 +53,8 @@ class StudioStandin:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.throttled: list[tuple[str, dict[str, Any]]] = []
         self.problems: list[str] = []
+        #: (operation, name) answered ResourceNotFound: gone between a listing and a describe
+        self.gone: set[tuple[str, str]] = set()
         self.check_responses = check_responses
         self._throttle_next: dict[str, int] = {}
         self._throttle_after: dict[str, int] = {}
@@ -175,6 +177,9 @@ class StudioStandin:
 
     def _op(self, op: str, p: dict[str, Any]) -> dict[str, Any]:
         dom = p.get("DomainIdEquals")
+        for key in ("SpaceName", "UserProfileName", "AppName"):
+            if (op, p.get(key)) in self.gone:
+                raise NotFound(f"{p.get(key)}")
         if op == "DescribeDomain":
             return self._get(self.domains, p["DomainId"])
         if op == "DescribeUserProfile":
