@@ -304,9 +304,8 @@ class JobService:
             "cost_before": cost_before(
                 price, record["instance_count"], record["max_runtime_s"], record["spot"]
             ),
-            "cost_after": cost_after(describe or {"ResourceConfig": {}}, price)
-            if describe
-            else None,
+            # all null until SageMaker reports billable time
+            "cost_after": cost_after(describe or {}, price),
             "logs": {"group": LOG_GROUP, "stream_prefix": f"{record['name']}/"},
             "outputs": record.get("outputs"),
         }
