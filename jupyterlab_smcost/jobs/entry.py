@@ -29,6 +29,8 @@ from typing import Any, Optional
 SAVE_GRACE_S = 90
 #: kernelspec names the job's image is not expected to have, mapped to the one it has
 FALLBACK_KERNEL = "python3"
+#: the cells papermill adds (its error banner, the injected parameters)
+PAPERMILL_TAGS = {"papermill-error-cell-tag", "injected-parameters"}
 
 
 class Paths:
@@ -80,10 +82,15 @@ def first_error(notebook: Path) -> Optional[str]:
         nb = json.loads(notebook.read_text())
     except (OSError, ValueError):
         return None
-    for i, cell in enumerate(nb.get("cells", [])):
+    number = 0
+    for cell in nb.get("cells", []):
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        if cell.get("cell_type") != "code" or set(tags) & PAPERMILL_TAGS:
+            continue  # numbered as the user's notebook numbers its code cells
+        number += 1
         for out in cell.get("outputs", []) or []:
             if out.get("output_type") == "error":
-                return f"cell {i + 1}: {out.get('ename')}: {out.get('evalue')}"
+                return f"code cell {number}: {out.get('ename')}: {out.get('evalue')}"
     return None
 
 
