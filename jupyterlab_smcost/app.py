@@ -256,6 +256,15 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
         "sagemaker-<region>-<account> (created if missing, as the SDK does), prefix "
         "smcost-jobs.",
     )
+    job_records_file = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="JSON file listing the training jobs started from this server (so they are "
+        "listed, and their outputs downloaded, across restarts). Default: "
+        "<jupyter data dir>/smcost/jobs.json, except on notebook instances: "
+        "/home/ec2-user/SageMaker/.smcost/jobs.json.",
+    )
     offload_after = Int(
         1800,
         config=True,

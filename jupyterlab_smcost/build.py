@@ -144,7 +144,7 @@ def job_service(
         env,
         book,
         TrainingJobs(regional(app.aws_client_factory, env.region), env.region),
-        JobRecords(state_path(None, kind, "jobs.json"), log),
+        JobRecords(state_path(app.job_records_file, kind, "jobs.json"), log),
         Path(app.serverapp.root_dir),
         config,
         service.run_blocking,

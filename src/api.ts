@@ -1052,7 +1052,7 @@ export interface components {
             started_at: string;
             elapsed_s: number | null;
             cost_before: components["schemas"]["JobCostBefore"];
-            cost_after: components["schemas"]["JobCostAfter"] | null;
+            cost_after: components["schemas"]["JobCostAfter"];
             logs: {
                 group: string;
                 stream_prefix: string;

@@ -59,6 +59,7 @@ def jp_server_config(moto_endpoint, training, tmp_path):
             "live_prices": False,
             "settings_file": str(tmp_path / "idle-settings.json"),
             "history_file": "",
+            "job_records_file": str(tmp_path / "jobs.json"),
             "aws_client_factory": factory,
         },
     }

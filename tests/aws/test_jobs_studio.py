@@ -80,6 +80,7 @@ def jp_server_config(stubs, tmp_path, monkeypatch):
             "live_prices": False,
             "settings_file": str(tmp_path / "idle-settings.json"),
             "history_file": "",
+            "job_records_file": str(tmp_path / "jobs.json"),
             "job_s3_uri": "s3://team-bucket/jobs",
             "aws_client_factory": factory,
         },
