@@ -139,6 +139,7 @@ def job_service(
         image=app.job_image.strip(),
         role_arn=app.job_role_arn.strip(),
         s3_uri=app.job_s3_uri,
+        offload_after=app.offload_after,
     )
     return JobService(
         env,

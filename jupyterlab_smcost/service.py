@@ -347,7 +347,19 @@ class SmCostService:
 
     async def recommendations(self) -> dict[str, Any]:
         types = await self.instance_types()
-        return await self.reports.recommendations(types, self.current_price(types))
+        out = await self.reports.recommendations(types, self.current_price(types))
+        if self.jobs is not None and self.background is not None and len(types) == 1:
+            # sustained work on an expensive instance: propose a job (issue 17)
+            item = self.jobs.offload(
+                self.background.state().busy,
+                types[0],
+                self.current_price(types),
+                self._clock().timestamp(),
+                self.allowed,
+            )
+            if item is not None:
+                out["items"] = [*out["items"], item]
+        return out
 
     async def get_history(self, query: HistoryQuery) -> dict[str, Any]:
         types = await self.instance_types()

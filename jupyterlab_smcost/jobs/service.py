@@ -9,7 +9,7 @@ import logging
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -19,6 +19,7 @@ from ..activity import utcnow
 from ..aws.errors import RunBlocking
 from ..aws.sagemaker import training_instance_types
 from ..aws.training import TrainingJobs, split_s3_uri
+from ..background.work import Work
 from ..environments import Environment, JobPlace
 from ..errors import SmCostError, bad_input
 from ..pricing import PriceBook, Quote
@@ -26,6 +27,7 @@ from ..requests import JobRequest
 from .cost import TRAINING, cost_after, cost_before
 from .files import Shipment, collect
 from .images import distribution_image
+from .offload import offload_item, smallest_priced
 from .plan import JobPlan, job_document, job_kernel, job_name, training_job_request
 from .records import JobRecords
 
@@ -44,6 +46,8 @@ class JobConfig:
     image: str = ""
     role_arn: str = ""
     s3_uri: str = ""
+    #: seconds of sustained work before the ``offload`` rule proposes a job (0: off)
+    offload_after: int = 1800
 
 
 class JobService:
@@ -102,6 +106,22 @@ class JobService:
             except SmCostError as e:
                 return e.message
         return None
+
+    def offload(
+        self, busy: Sequence[Work], instance_type: str, price: Quote, now: float, allowed: list[str]
+    ) -> Optional[dict[str, Any]]:
+        """The ``offload`` recommendation for the work busy now (None: nothing to propose)."""
+        rows = self.prices.table(self.env.region, self.env.component, allowed or None)
+        training = self.price(instance_type) if instance_type in training_instance_types() else None
+        return offload_item(
+            busy,
+            now,
+            instance_type,
+            price,
+            training,
+            smallest_priced(rows),
+            after_s=self.config.offload_after,
+        )
 
     # -- routes
     def estimate(self, request: JobRequest) -> dict[str, Any]:

@@ -122,3 +122,21 @@ async def test_delete_of_an_unknown_job_is_404_and_needs_auth(jp_fetch, http_ser
                 headers={"Authorization": "token wrong"},
             )
         assert info.value.code == 403
+
+
+@pytest.mark.parametrize(
+    "smcost_config", [{"instance_type": "ml.g5.12xlarge", "offload_after": 600}]
+)
+async def test_offload_is_recommended_for_sustained_work(jp_fetch, smcost_service, monkeypatch):
+    import time
+
+    from jupyterlab_smcost.background.work import BackgroundState, Work
+
+    assert smcost_service.background is not None
+    work = Work("process", "pgid:812", 0.97, time.time() - 3600, pid=812, command="python3 t.py")
+    monkeypatch.setattr(smcost_service.background, "state", lambda: BackgroundState(busy=(work,)))
+    code, body = await fetch_json(jp_fetch, "smcost", "recommendations")
+    validate_response("/recommendations", "get", code, body)
+    [item] = [i for i in body["items"] if i["rule"] == "offload"]
+    assert item["reason"].startswith("python3 t.py kept ml.g5.12xlarge busy for 60 min")
+    assert "up to 90% less on Spot" in item["reason"]
