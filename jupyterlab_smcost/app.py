@@ -227,6 +227,52 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
         "ce:GetCostAndUsage; each request costs $0.01 (at most one per 12 hours per server).",
     )
 
+    # -- training jobs (issue 17)
+    job_instance_types = List(
+        Unicode(),
+        [],
+        config=True,
+        help="If not empty, the only instance types users may run SageMaker training jobs on "
+        "(smcost/jobs). Default: every type CreateTrainingJob accepts (botocore's model).",
+    )
+    job_image = Unicode(
+        "",
+        config=True,
+        help="ECR image URI training jobs run on. Default: a Studio space's own image "
+        "(SAGEMAKER_INTERNAL_IMAGE_URI), else the region's SageMaker Distribution image.",
+    )
+    job_role_arn = Unicode(
+        "",
+        config=True,
+        help="Execution role training jobs run with (the server's role needs iam:PassRole on "
+        "it). Default: the space's user profile's or domain's role, or the notebook "
+        "instance's role. Set, it also lets jobs start in local mode.",
+    )
+    job_s3_uri = Unicode(
+        "",
+        config=True,
+        help="s3://bucket/prefix where jobs' inputs, outputs and checkpoints go (under "
+        "<prefix>/<job name>/). Default: the SageMaker default bucket "
+        "sagemaker-<region>-<account> (created if missing, as the SDK does), prefix "
+        "smcost-jobs.",
+    )
+    job_records_file = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="JSON file listing the training jobs started from this server (so they are "
+        "listed, and their outputs downloaded, across restarts). Default: "
+        "<jupyter data dir>/smcost/jobs.json, except on notebook instances: "
+        "/home/ec2-user/SageMaker/.smcost/jobs.json.",
+    )
+    offload_after = Int(
+        1800,
+        config=True,
+        help="Seconds of sustained background work on an instance priced at 1 per hour or "
+        "more (in its currency) after which the 'offload' recommendation proposes running it "
+        "as a SageMaker training job; 0 turns the rule off.",
+    )
+
     # -- the swappable parts (as jupyter-scheduler's scheduler_class): tests set fakes here
     environment_class = Type(
         None,
@@ -277,6 +323,13 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
                 )
             out[threshold] = seconds
         return out
+
+    @validate("job_s3_uri")
+    def _check_s3_uri(self, proposal: Any) -> str:
+        value = proposal["value"].strip()
+        if value and (not value.startswith("s3://") or len(value) <= 5):
+            raise TraitError(f"must be an s3://bucket/prefix URI, not {value!r}")
+        return value
 
     @validate(
         "idle_timeout",

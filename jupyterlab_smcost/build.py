@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from .activity import ActivityMonitor, utcnow
+from .aws.training import TrainingJobs
 from .background import BackgroundDetector, Rules
 from .environments import EnvConfig, build_environment, detect_environment
 from .history import HistoryRecorder, HistoryStore
+from .jobs import JobConfig, JobService
+from .jobs.records import JobRecords
 from .pricing import LivePriceCache, PriceBook, load_bundled
 from .service import SmCostService
 from .settings import Bounds, IdleSettings, SettingsStore
@@ -107,6 +110,7 @@ def build_service(app: SmCostApp, log: logging.Logger, config_errors: list[str])
         history=history,
         cost_explorer=app.cost_explorer,
     )
+    service.jobs = job_service(app, service, env, book, kind, log)
     watch_requests(app, monitor, log)
     log.info(
         "smcost: environment %s, region %s, component %s, idle timeout %d s%s",
@@ -117,6 +121,36 @@ def build_service(app: SmCostApp, log: logging.Logger, config_errors: list[str])
         " (dry run)" if app.dry_run else "",
     )
     return service
+
+
+def job_service(
+    app: SmCostApp,
+    service: SmCostService,
+    env: Any,
+    book: PriceBook,
+    kind: str,
+    log: logging.Logger,
+) -> JobService:
+    """The training jobs' service (issue 17): the server root, the admin's job traits."""
+    from .aws.clients import regional
+
+    config = JobConfig(
+        instance_types=tuple(t.strip() for t in app.job_instance_types if t.strip()),
+        image=app.job_image.strip(),
+        role_arn=app.job_role_arn.strip(),
+        s3_uri=app.job_s3_uri,
+        offload_after=app.offload_after,
+    )
+    return JobService(
+        env,
+        book,
+        TrainingJobs(regional(app.aws_client_factory, env.region), env.region),
+        JobRecords(state_path(app.job_records_file, kind, "jobs.json"), log),
+        Path(app.serverapp.root_dir),
+        config,
+        service.run_blocking,
+        log,
+    )
 
 
 def usage_sampler(app: SmCostApp, log: logging.Logger) -> Optional[UsageSampler]:

@@ -19,10 +19,12 @@ from tornado import web
 
 from .errors import SmCostError
 from .history import STEPS
+from .jobs import JobService
 from .requests import (
     parse_bool,
     parse_history_query,
     parse_idle_update,
+    parse_job_request,
     parse_json_body,
     parse_shutdown_saves,
     parse_switch,
@@ -179,6 +181,50 @@ class HistoryHandler(BaseHandler):
         await self._run(lambda: self.service.get_history(query))
 
 
+class _JobsRoute(BaseHandler):
+    """The training jobs' routes (issue 17): over the jobs service."""
+
+    @property
+    def jobs(self) -> JobService:
+        assert self.service.jobs is not None  # build.py always sets it
+        return self.service.jobs
+
+
+class JobsHandler(_JobsRoute):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._run(self.jobs.list)
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = parse_job_request(self.json_body())
+        await self._run(lambda: self.jobs.submit(request), status=202)
+
+
+class JobEstimateHandler(_JobsRoute):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = parse_job_request(self.json_body())
+        await self._run(lambda: self.jobs.estimate(request))
+
+
+class JobTypesHandler(_JobsRoute):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._run(self.jobs.types)
+
+
+class JobHandler(_JobsRoute):
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str) -> None:
+        await self._run(lambda: self.jobs.stop(name), status=202)
+
+
 ROUTES = [
     ("status", StatusHandler),
     ("idle", IdleHandler),
@@ -189,6 +235,10 @@ ROUTES = [
     ("switch", SwitchHandler),
     ("recommendations", RecommendationsHandler),
     ("history", HistoryHandler),
+    ("jobs", JobsHandler),
+    ("jobs/estimate", JobEstimateHandler),
+    ("jobs/types", JobTypesHandler),
+    (r"jobs/(?P<name>[A-Za-z0-9-]{1,63})", JobHandler),
 ]
 
 

@@ -291,3 +291,119 @@ def parse_history_query(
     if repeated:
         raise bad_input(f"{repeated[0]} is given more than once", "invalid_parameter")
     return HistoryQuery(parse_since(get("since")), parse_step(get("step"), steps, steps[0]))
+
+
+# -- jobs (issue 17)
+#: the most files or folders ``include`` may name, and the most parameters a notebook takes
+MAX_INCLUDE = 100
+MAX_PARAMETERS = 100
+#: SageMaker's own bound on MaxRuntimeInSeconds for training jobs (28 days)
+MAX_JOB_RUNTIME_S = 28 * 24 * 3600
+#: training jobs accept at most this many instances here (more is a cluster: not for a notebook)
+MAX_JOB_INSTANCES = 20
+JOB_FIELDS = (
+    "path",
+    "instance_type",
+    "instance_count",
+    "spot",
+    "max_runtime_s",
+    "max_wait_s",
+    "parameters",
+    "include",
+    "requirements",
+)
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """``POST jobs`` (and ``POST jobs/estimate``): a notebook or script under the server root
+    to run as a training job. Paths are as given (relative to the root); the jobs service
+    resolves and checks them."""
+
+    path: str
+    instance_type: str
+    instance_count: int = 1
+    spot: bool = True
+    max_runtime_s: int = 3600
+    max_wait_s: Optional[int] = None
+    parameters: tuple[tuple[str, Any], ...] = ()
+    include: tuple[str, ...] = ()
+    requirements: Optional[str] = None
+
+
+def _job_seconds(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise bad_input(f"{name} must be a whole number of seconds, got {excerpt(value)}")
+    if not 1 <= value <= MAX_JOB_RUNTIME_S:
+        raise bad_input(
+            f"{name} must be from 1 to {MAX_JOB_RUNTIME_S} seconds (28 days, SageMaker's "
+            f"limit), got {excerpt(value)}"
+        )
+    return int(value)
+
+
+def _job_path(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_PATH:
+        raise bad_input(f"{name} must be a path under the server root, got {excerpt(value)}")
+    return value.strip()
+
+
+def parse_job_request(body: Any) -> JobRequest:
+    """The body of ``POST jobs``: each field of its type (400 ``invalid_input`` /
+    ``unknown_field``). Whether the files exist, the type is accepted and the sizes are
+    within bounds is the jobs service's check (still before anything is uploaded)."""
+    refuse_unknown_fields(body, JOB_FIELDS)
+    if not isinstance(body, dict):
+        raise bad_input("the body must be a JSON object describing the job")
+    path = _job_path("path", body.get("path"))
+    itype = body.get("instance_type")
+    if not isinstance(itype, str) or not itype.strip():
+        raise bad_input(
+            f"instance_type must be a type name like ml.g5.xlarge, got {excerpt(itype)}"
+        )
+    count = body.get("instance_count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_JOB_INSTANCES:
+        raise bad_input(
+            f"instance_count must be a whole number from 1 to {MAX_JOB_INSTANCES}, got "
+            f"{excerpt(count)}"
+        )
+    spot = body.get("spot", True)
+    if not isinstance(spot, bool):
+        raise bad_input(f"spot must be true or false, got {excerpt(spot)}")
+    runtime = _job_seconds("max_runtime_s", body.get("max_runtime_s", 3600))
+    wait = body.get("max_wait_s")
+    if wait is not None:
+        if not spot:
+            raise bad_input(
+                "max_wait_s is for Spot jobs only (AWS rejects MaxWaitTimeInSeconds without "
+                "managed Spot training): drop it or set spot to true"
+            )
+        wait = _job_seconds("max_wait_s", wait)
+        if wait < runtime:
+            raise bad_input(
+                f"max_wait_s ({wait}) must be at least max_runtime_s ({runtime}): it is the "
+                "run time plus the time spent waiting for Spot capacity"
+            )
+    params = body.get("parameters") or {}
+    if not isinstance(params, dict) or len(params) > MAX_PARAMETERS:
+        raise bad_input(
+            f"parameters must be an object of at most {MAX_PARAMETERS} papermill parameters"
+        )
+    for key in params:
+        if not key.isidentifier():
+            raise bad_input(f"parameter names must be Python identifiers, got {excerpt(key)}")
+    include = body.get("include") or []
+    if not isinstance(include, list) or len(include) > MAX_INCLUDE:
+        raise bad_input(f"include must be a list of at most {MAX_INCLUDE} paths")
+    requirements = body.get("requirements")
+    return JobRequest(
+        path=path,
+        instance_type=itype.strip(),
+        instance_count=count,
+        spot=spot,
+        max_runtime_s=runtime,
+        max_wait_s=wait,
+        parameters=tuple(sorted(params.items())),
+        include=tuple(_job_path("include", p) for p in include),
+        requirements=None if requirements is None else _job_path("requirements", requirements),
+    )

@@ -31,6 +31,7 @@ from .history.reports import session_cost
 from .housekeeping import Housekeeping
 from .idle import IdleLoop, IdleStatus, effective_timeout
 from .instances import InstanceTypes
+from .jobs import JobService
 from .pricing import PriceBook, Quote
 from .pricing.refresh import PriceRefresher
 from .reports import UsageReports, cost_json, instance_json, metrics_json, price_table_json
@@ -129,6 +130,8 @@ class SmCostService:
             context=self._context,
         )
         self.billed = BilledSpend(env, history, log, self.run_blocking, enabled=cost_explorer)
+        #: training jobs (issue 17); set by build.py
+        self.jobs: Optional[JobService] = None
         self.reports = UsageReports(
             env,
             prices,
@@ -178,6 +181,8 @@ class SmCostService:
             asyncio.ensure_future(self.refresh_prices(force=False))
 
     def stop(self) -> None:
+        if self.jobs is not None:
+            self.jobs.training.close()
         self.idle.stop()
         self.housekeeping.stop()
         if self.usage_sampler:
@@ -342,7 +347,19 @@ class SmCostService:
 
     async def recommendations(self) -> dict[str, Any]:
         types = await self.instance_types()
-        return await self.reports.recommendations(types, self.current_price(types))
+        out = await self.reports.recommendations(types, self.current_price(types))
+        if self.jobs is not None and self.background is not None and len(types) == 1:
+            # sustained work on an expensive instance: propose a job (issue 17)
+            item = self.jobs.offload(
+                self.background.state().busy,
+                types[0],
+                self.current_price(types),
+                self._clock().timestamp(),
+                self.allowed,
+            )
+            if item is not None:
+                out["items"] = [*out["items"], item]
+        return out
 
     async def get_history(self, query: HistoryQuery) -> dict[str, Any]:
         types = await self.instance_types()

@@ -452,6 +452,207 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The SageMaker training jobs started from this server, with their cost
+         * @description Each job's state, secondary status, elapsed time, cost before (the worst case) and after (`BillableTimeInSeconds` x count x the Training price, with the price's source), the Spot saving, where its logs are, and, once it ended, its outputs unpacked into a folder next to the notebook (`<notebook>-<job name>/`, never overwriting a file). `available` is false where jobs cannot start here, and `unavailable_reason` says why.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The jobs, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Jobs"];
+                    };
+                };
+                403: components["responses"]["Error"];
+                502: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        /**
+         * Run a notebook or script from the server root as a SageMaker training job
+         * @description Checked before anything is uploaded (400 with a sentence): the path must be a notebook or script under the server root, the type one CreateTrainingJob accepts (botocore's model) and SmCostApp.job_instance_types allows, what it ships within the bounds, `max_wait_s` only with Spot and at least `max_runtime_s`. Where jobs cannot run (local mode without SmCostApp.job_role_arn) 409 `jobs_unavailable`. The server reads the file as it is on disk (the frontend saves it first).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["JobRequest"];
+                };
+            };
+            responses: {
+                /** @description The job was created */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                413: components["responses"]["Error"];
+                502: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a job would cost, before it is submitted
+         * @description The same body as POST jobs (its files are not read). The on-demand Training price of the type in this region with its source, and the worst case (`max_runtime_s` x count x price). For Spot no Spot price is given: only billable seconds are paid, up to `spot_up_to` less; the real saving is known when the job ends.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["JobRequest"];
+                };
+            };
+            responses: {
+                /** @description The cost before */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobCostBefore"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                413: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The instance types a job may run on, each with its Training price */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Types with prices */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobTypes"];
+                    };
+                };
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop a job started from this server (StopTrainingJob) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Stopping; the job as SageMaker describes it now */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
+                    };
+                };
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                502: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -650,7 +851,7 @@ export interface components {
         Recommendation: {
             type: string;
             /** @enum {string} */
-            rule: "over_provisioned" | "gpu_idle" | "under_provisioned";
+            rule: "over_provisioned" | "gpu_idle" | "under_provisioned" | "offload";
             reason: string;
             price: components["schemas"]["PriceQuote"];
             /** @description (current - this) x 730 h; negative when it costs more; null if unknown */
@@ -784,6 +985,96 @@ export interface components {
             } | null;
             billed: components["schemas"]["Billed"];
         };
+        JobRequest: {
+            /**
+             * @description a .ipynb or .py file, relative to the server root
+             * @example train.ipynb
+             */
+            path: string;
+            /** @example ml.g5.xlarge */
+            instance_type: string;
+            /** @default 1 */
+            instance_count: number;
+            /**
+             * @description managed Spot training
+             * @default true
+             */
+            spot: boolean;
+            /** @default 3600 */
+            max_runtime_s: number;
+            /** @description Spot only, at least max_runtime_s (default: twice it) */
+            max_wait_s?: number;
+            /** @description papermill parameters (notebooks only) */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @description files or folders under the root to ship with it (at most 2000 files, 512 MiB) */
+            include?: string[];
+            /** @description a requirements file installed first */
+            requirements?: string;
+        };
+        JobCostBefore: {
+            price: components["schemas"]["PriceQuote"];
+            instance_count: number;
+            max_runtime_s: number;
+            /** @description max_runtime_s x count x the on-demand price (null: price unknown) */
+            worst_case: number | null;
+            currency: components["schemas"]["Currency"];
+            spot: boolean;
+            /** @description Spot: the most AWS says managed Spot training saves (a bound, not a price) */
+            spot_up_to: number | null;
+        };
+        JobCostAfter: {
+            billable_s: number | null;
+            training_s: number | null;
+            /** @description BillableTimeInSeconds x count x the Training price (null: not yet, or price unknown) */
+            amount: number | null;
+            currency: components["schemas"]["Currency"];
+            price: components["schemas"]["PriceQuote"];
+            /** @description Spot: 1 - billable / training time */
+            spot_saving: number | null;
+            /** @description Spot: what the unbilled seconds would have cost */
+            saved: number | null;
+        };
+        Job: {
+            name: string;
+            path: string;
+            /** @enum {string} */
+            kind: "notebook" | "script";
+            instance_type: string;
+            instance_count: number;
+            spot: boolean;
+            /** @description TrainingJobStatus (InProgress, Completed, Failed, Stopping, Stopped), or Unknown when SageMaker no longer knows it */
+            state: string;
+            secondary_status: string | null;
+            failure_reason: string | null;
+            /** Format: date-time */
+            started_at: string;
+            elapsed_s: number | null;
+            cost_before: components["schemas"]["JobCostBefore"];
+            cost_after: components["schemas"]["JobCostAfter"];
+            logs: {
+                group: string;
+                stream_prefix: string;
+            };
+            outputs: {
+                /** @description the folder next to the notebook, relative to the root */
+                dir: string | null;
+                files: string[];
+                note: string | null;
+            } | null;
+        };
+        Jobs: {
+            available: boolean;
+            unavailable_reason: string | null;
+            jobs: components["schemas"]["Job"][];
+        };
+        JobTypes: {
+            types: {
+                instance_type: string;
+                price: components["schemas"]["PriceQuote"];
+            }[];
+        };
     };
     responses: {
         /** @description An error a person can read */
@@ -835,6 +1126,12 @@ export type SchemaSpendTally = components['schemas']['SpendTally'];
 export type SchemaBilledState = components['schemas']['BilledState'];
 export type SchemaBilled = components['schemas']['Billed'];
 export type SchemaHistory = components['schemas']['History'];
+export type SchemaJobRequest = components['schemas']['JobRequest'];
+export type SchemaJobCostBefore = components['schemas']['JobCostBefore'];
+export type SchemaJobCostAfter = components['schemas']['JobCostAfter'];
+export type SchemaJob = components['schemas']['Job'];
+export type SchemaJobs = components['schemas']['Jobs'];
+export type SchemaJobTypes = components['schemas']['JobTypes'];
 export type ResponseError = components['responses']['Error'];
 export type ResponseMisconfigured = components['responses']['Misconfigured'];
 export type $defs = Record<string, never>;
@@ -856,7 +1153,8 @@ export const idleStateValues: ReadonlyArray<FlattenedDeepRequired<components>["s
 export const switchStepsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Switch"]["steps"]["status"]> = ["done", "running", "waiting", "manual", "failed"];
 export const switchActiveStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SwitchActiveState"]> = ["pending", "running"];
 export const switchEndStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SwitchEndState"]> = ["waiting_external", "manual", "succeeded", "failed"];
-export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned"];
+export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned", "offload"];
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
 export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
+export const jobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Job"]["kind"]> = ["notebook", "script"];
 export type operations = Record<string, never>;

@@ -18,6 +18,7 @@ import { Format } from './format';
 import { costIcon } from './icon';
 import { SmCostModel } from './model';
 import { SmCostPanel } from './panel';
+import { registerJobCommands } from './jobsCommands';
 import { IDeadlineEvent, StatusModel } from './status';
 import { SmCostStatusItem } from './statusbar';
 import { CommandIDs, PANEL_ID, PLUGIN_ID, STATUS_ITEM_ID } from './tokens';
@@ -309,6 +310,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       status.interval = prefs.refreshInterval;
       prefsChanged.emit();
     };
+    // training jobs (issue 17)
+    registerJobCommands(
+      app,
+      model.jobs,
+      fmt,
+      () => status.current?.price ?? null,
+      palette
+    );
+
     if (settingRegistry) {
       settingRegistry
         .load(PLUGIN_ID)

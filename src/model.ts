@@ -7,7 +7,8 @@
  * - `history`: usage and spend per day, polled slowly while shown
  *   (history.ts);
  * - `recommendations`: right-sizing recommendations (recommendations.ts);
- * - `idleSettings`: the idle settings form (idleSettings.ts).
+ * - `idleSettings`: the idle settings form (idleSettings.ts);
+ * - `jobs`: the training jobs started from here (jobs.ts).
  *
  * This facade only wires them: after the first status of an environment
  * that can switch, look for a switch under way; when a switch ends, fetch
@@ -20,6 +21,7 @@ import { IDisposable } from '@lumino/disposable';
 import { IApi, restApi } from './client';
 import { HistoryModel } from './history';
 import { IdleSettingsModel } from './idleSettings';
+import { JobsModel } from './jobs';
 import { RecommendationsModel } from './recommendations';
 import { StatusModel } from './status';
 import { SwitchModel } from './switch';
@@ -50,6 +52,7 @@ export class SmCostModel implements IDisposable {
       api,
       saved: () => this.status.refresh()
     });
+    this.jobs = new JobsModel({ isHidden });
     this.status.stateChanged.connect(this._onStatus, this);
     this.switcher.ended.connect(this._onSwitchEnded, this);
   }
@@ -59,6 +62,7 @@ export class SmCostModel implements IDisposable {
   readonly history: HistoryModel;
   readonly recommendations: RecommendationsModel;
   readonly idleSettings: IdleSettingsModel;
+  readonly jobs: JobsModel;
 
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -74,6 +78,7 @@ export class SmCostModel implements IDisposable {
     this.history.dispose();
     this.recommendations.dispose();
     this.idleSettings.dispose();
+    this.jobs.dispose();
   }
 
   private _onStatus(): void {

@@ -19,6 +19,7 @@ import { Row, Section, useSignals } from './components';
 import { countsDown } from './clock';
 import { Format } from './format';
 import { HistoryModel } from './history';
+import { JobsSection } from './jobsView';
 import { costIcon } from './icon';
 import { SmCostModel } from './model';
 import { RecommendationsModel } from './recommendations';
@@ -339,6 +340,7 @@ function PanelView(props: {
             status={status}
             fmt={fmt}
           />
+          <JobsSection jobs={model.jobs} commands={commands} fmt={fmt} />
         </>
       ) : error ? null : (
         <div className="jp-SmCost-detail">{trans.__('Loading…')}</div>
@@ -366,11 +368,13 @@ export class SmCostPanel extends ReactWidget {
     super.onAfterShow(msg);
     void this._model.recommendations.load();
     this._model.history.show(true);
+    this._model.jobs.show(true);
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
     this._model.history.show(false);
+    this._model.jobs.show(false);
   }
 
   render(): JSX.Element {

@@ -32,6 +32,7 @@ def jp_server_config(tmp_path: Path, smcost_config: dict[str, Any]) -> dict[str,
         "settings_file": str(tmp_path / "smcost" / "idle-settings.json"),
         "price_cache_dir": str(tmp_path / "smcost" / "prices"),
         "history_file": str(tmp_path / "smcost" / "history.sqlite"),
+        "job_records_file": str(tmp_path / "smcost" / "jobs.json"),
         "metadata_path": str(tmp_path / "no-such-metadata.json"),
     }
     cfg.update(smcost_config)

@@ -129,6 +129,14 @@ def describe_aws_error(exc: AwsFailure, action: str = "") -> tuple[str, str, int
         code = error_code(exc) or "Unknown"
         msg = exc.response.get("Error", {}).get("Message", "") or str(exc)
         op = getattr(exc, "operation_name", "") or ""
+        if code in ACCESS_CODES and "iam:PassRole" in msg:
+            return (
+                "aws_pass_role",
+                f"AWS denied {op or 'the request'}{what}: this server's role may not pass "
+                f"the execution role to SageMaker ({msg}). Allow iam:PassRole on that role "
+                "for sagemaker.amazonaws.com (see the IAM page of the documentation).",
+                502,
+            )
         if code in ACCESS_CODES:
             return (
                 "aws_access_denied",

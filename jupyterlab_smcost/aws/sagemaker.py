@@ -62,6 +62,12 @@ def region_from_arn(arn: Optional[str]) -> Optional[str]:
     return m.group("region") if m and m.group("region") else None
 
 
+def account_from_arn(arn: Optional[str]) -> Optional[str]:
+    """``arn:aws:sagemaker:eu-west-1:123:...`` -> ``123`` (None when not an ARN)."""
+    m = ARN_RE.match(arn or "") if isinstance(arn, str) else None
+    return m.group("account") if m and m.group("account") else None
+
+
 # -- instance types, from botocore's service model (never a copied list)
 @functools.lru_cache(maxsize=1)
 def _service_model() -> Any:
@@ -80,6 +86,14 @@ def notebook_instance_types() -> tuple[str, ...]:
     """Instance types a notebook instance accepts: CreateNotebookInstance's InstanceType enum."""
     shape = _service_model().operation_model("CreateNotebookInstance").input_shape
     return tuple(t for t in shape.members["InstanceType"].enum if t.startswith("ml."))
+
+
+@functools.lru_cache(maxsize=1)
+def training_instance_types() -> tuple[str, ...]:
+    """Instance types a training job accepts: CreateTrainingJob's ResourceConfig enum."""
+    shape = _service_model().operation_model("CreateTrainingJob").input_shape
+    enum = shape.members["ResourceConfig"].members["InstanceType"].enum
+    return tuple(t for t in enum if t.startswith("ml."))
 
 
 # -- retries

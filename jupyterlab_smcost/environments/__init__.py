@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from ..aws.clients import AwsClientFactory, default_region, make_client, regional
 from ..aws.errors import AwsError
-from .base import Environment, EnvironmentInfo, EnvSetup, IdleContext, SwitchProgress
+from .base import Environment, EnvironmentInfo, EnvSetup, IdleContext, JobPlace, SwitchProgress
 from .detection import (
     CLASSIC_APP_TYPES,
     KINDS,
@@ -37,6 +37,7 @@ __all__ = [
     "Environment",
     "EnvironmentInfo",
     "IdleContext",
+    "JobPlace",
     "SwitchProgress",
     "LocalEnvironment",
     "NotebookInstanceEnvironment",

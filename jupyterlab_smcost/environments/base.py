@@ -158,6 +158,16 @@ class Environment(abc.ABC):
             409,
         )
 
+    def job_place(self) -> JobPlace:
+        """Where a training job started from here runs: its role, image, account and tags
+        (blocking). Raises ``SmCostError("jobs_unavailable")`` where it cannot be known."""
+        raise SmCostError(
+            "jobs_unavailable",
+            f"{self.kind}: this environment does not know which role and image a training "
+            "job would run with; set SmCostApp.job_role_arn (and job_image)",
+            409,
+        )
+
     def close(self) -> None:
         """Release resources (called when the extension stops)."""
 
@@ -169,3 +179,17 @@ class BilledSpend:
     tag_key: str
     tag_value: str
     days: tuple[BilledDay, ...]
+
+
+@dataclass(frozen=True)
+class JobPlace:
+    """What the environment knows of where a training job started from it runs (issue 17).
+    None: not known here (the administrator's traits or the region's defaults fill it)."""
+
+    role_arn: Optional[str] = None
+    #: an ECR image URI (the space's own image), and how it was found
+    image: Optional[str] = None
+    image_source: str = ""
+    account: Optional[str] = None
+    #: tags every job started from here carries (attribution to the space or user profile)
+    tags: tuple[tuple[str, str], ...] = ()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .base import Environment, EnvironmentInfo, EnvSetup, IdleContext
+from ..errors import SmCostError
+from .base import Environment, EnvironmentInfo, EnvSetup, IdleContext, JobPlace
 
 
 class LocalEnvironment(Environment):
@@ -58,3 +59,12 @@ class LocalEnvironment(Environment):
     def shutdown(self, context: IdleContext) -> str:
         self._stop_server()
         return "stopped the Jupyter server"
+
+    def job_place(self) -> JobPlace:
+        raise SmCostError(
+            "jobs_unavailable",
+            "Not on SageMaker: there is no AWS role or image to run a training job with. "
+            "Open this notebook in SageMaker Studio or on a notebook instance, or set "
+            "SmCostApp.job_role_arn (with AWS credentials) to run jobs from here.",
+            409,
+        )

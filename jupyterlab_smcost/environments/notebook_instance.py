@@ -5,10 +5,10 @@ from __future__ import annotations
 import shlex
 from typing import Any, Optional
 
-from ..aws.sagemaker import notebook_instance_types
+from ..aws.sagemaker import account_from_arn, notebook_instance_types
 from ..errors import SmCostError
 from .aws_base import SageMakerEnvironment
-from .base import EnvironmentInfo, EnvSetup, IdleContext, SwitchProgress
+from .base import EnvironmentInfo, EnvSetup, IdleContext, JobPlace, SwitchProgress
 
 
 class NotebookInstanceEnvironment(SageMakerEnvironment):
@@ -100,3 +100,13 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
         progress.manual_step = self.manual_step(target)
         progress.step("stop_update_start", "manual", "needs the step described in manual_step")
         progress.state = "manual"
+
+    def job_place(self) -> JobPlace:
+        """The notebook instance's own role; jobs are tagged with the instance's ARN."""
+        d = self.describe()
+        arn = d.get("NotebookInstanceArn") or ""
+        return JobPlace(
+            role_arn=d.get("RoleArn"),
+            account=account_from_arn(arn),
+            tags=(("smcost:notebook-instance-arn", arn),) if arn else (),
+        )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Optional
 
 from botocore.exceptions import ClientError
 
 from ..aws.costs import SPACE_TAG
 from ..aws.errors import describe_aws_error
-from ..aws.sagemaker import app_ident, app_instance_types, image_spec
+from ..aws.sagemaker import account_from_arn, app_ident, app_instance_types, image_spec
 from ..aws.switcher import SPACE_SETTINGS_KEY
 from .aws_base import SageMakerEnvironment
-from .base import EnvironmentInfo, EnvSetup, IdleContext, SwitchProgress
+from .base import EnvironmentInfo, EnvSetup, IdleContext, JobPlace, SwitchProgress
 
 COMPONENTS = {"JupyterLab": "Studio-JupyterLab", "CodeEditor": "studio-codeeditor"}
 
@@ -150,3 +151,34 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
             "you: SmCostApp.switcher_function.)"
         )
         progress.state = "manual"
+
+    def job_place(self) -> JobPlace:
+        """The space's own image (``SAGEMAKER_INTERNAL_IMAGE_URI``), the execution role of its
+        owner's user profile, else the domain's default (shared spaces: the domain's default
+        space role); jobs are tagged with the space's ARN."""
+        space = self.call(
+            self.sm.describe_space, DomainId=self.domain_id, SpaceName=self.space_name
+        )
+        self._space_arn = space.get("SpaceArn") or self._space_arn
+        role = None
+        owner = (space.get("OwnershipSettings") or {}).get("OwnerUserProfileName")
+        if owner:
+            profile = self.call(
+                self.sm.describe_user_profile, DomainId=self.domain_id, UserProfileName=owner
+            )
+            role = (profile.get("UserSettings") or {}).get("ExecutionRole")
+        if not role:
+            domain = self.call(self.sm.describe_domain, DomainId=self.domain_id)
+            defaults = "DefaultUserSettings" if owner else "DefaultSpaceSettings"
+            role = (domain.get(defaults) or {}).get("ExecutionRole") or (
+                domain.get("DefaultUserSettings") or {}
+            ).get("ExecutionRole")
+        image = os.environ.get("SAGEMAKER_INTERNAL_IMAGE_URI") or None
+        arn = self._space_arn or ""
+        return JobPlace(
+            role_arn=role,
+            image=image,
+            image_source="this space's image (SAGEMAKER_INTERNAL_IMAGE_URI)" if image else "",
+            account=account_from_arn(arn),
+            tags=(("smcost:space-arn", arn),) if arn else (),
+        )

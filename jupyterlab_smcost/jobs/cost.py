@@ -1,0 +1,59 @@
+"""A job's cost before it runs (the worst case at the Training price) and after (billable
+seconds x count x price, the Spot saving). Pure: quotes and DescribeTrainingJob answers in,
+JSON out. No Spot price is ever made up: before a Spot job ends its saving is "up to"."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..pricing import Quote
+
+TRAINING = "Training"
+#: AWS's own figure for managed Spot training ("up to 90%"), a bound, never a price
+SPOT_UP_TO = 0.9
+
+
+def cost_before(price: Quote, instance_count: int, max_runtime_s: int, spot: bool) -> dict:
+    """The REST API's ``JobCostBefore``: the on-demand Training price, the worst case (the
+    whole run time on every instance, on demand), and for Spot that only billable seconds
+    are paid, up to :data:`SPOT_UP_TO` less, known when the job ends."""
+    hours = max_runtime_s / 3600
+    worst = price.for_hours(hours * instance_count)
+    return {
+        "price": price.to_json(),
+        "instance_count": instance_count,
+        "max_runtime_s": max_runtime_s,
+        "worst_case": worst,
+        "currency": price.currency,
+        "spot": spot,
+        "spot_up_to": SPOT_UP_TO if spot else None,
+    }
+
+
+def _seconds(value: Any) -> Optional[int]:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def cost_after(describe: dict[str, Any], price: Quote) -> dict[str, Any]:
+    """The REST API's ``JobCostAfter`` from a DescribeTrainingJob answer: what the job
+    cost (``BillableTimeInSeconds`` x count x price; None until SageMaker reports billable
+    time, or when the price is unknown), and on Spot the saving
+    ``1 - billable / training time`` and what that saved at the same price."""
+    count = int((describe.get("ResourceConfig") or {}).get("InstanceCount") or 1)
+    billable = _seconds(describe.get("BillableTimeInSeconds"))
+    training = _seconds(describe.get("TrainingTimeInSeconds"))
+    spot = bool(describe.get("EnableManagedSpotTraining"))
+    amount = None if billable is None else price.for_hours(billable / 3600 * count)
+    saving = saved = None
+    if spot and billable is not None and training:
+        saving = round(max(0.0, 1 - billable / training), 4)
+        saved = price.for_hours(max(0, training - billable) / 3600 * count)
+    return {
+        "billable_s": billable,
+        "training_s": training,
+        "amount": amount,
+        "currency": price.currency,
+        "price": price.to_json(),
+        "spot_saving": saving,
+        "saved": saved,
+    }

@@ -1,0 +1,78 @@
+"""The ``offload`` recommendation rule (issue 17): sustained background work on an expensive
+instance is work a training job could do while this notebook runs on a small type. Pure
+(the clock is the caller's ``now``).
+
+What is known is the notebook's price and how long the work ran: the item says what those
+hours cost here, that a job bills the same hours on demand at the Training price and up to
+90% less on Spot (a bound, never a made-up Spot price), and what the smallest type costs
+meanwhile. Its ``savings_per_month`` is null: the real saving depends on Spot and on how long
+the notebook would have idled on the large type, neither of which is measured."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Optional
+
+from ..background.work import Work, duration
+from ..pricing import Quote, money
+from .cost import SPOT_UP_TO
+
+#: below this price per hour moving the work out saves too little to propose it
+OFFLOAD_MIN_PER_HOUR = 1.0
+
+
+def offload_item(
+    busy: Sequence[Work],
+    now: float,
+    instance_type: Optional[str],
+    price: Quote,
+    training: Optional[Quote],
+    smallest: Optional[tuple[str, Quote]],
+    *,
+    after_s: float,
+    min_per_hour: float = OFFLOAD_MIN_PER_HOUR,
+) -> Optional[dict[str, Any]]:
+    """The item, or None: no work busy for ``after_s``, or the instance is cheap (or its
+    price unknown)."""
+    if not busy or not instance_type or after_s <= 0:
+        return None
+    if price.per_hour is None or price.per_hour < min_per_hour:
+        return None
+    work = min(busy, key=lambda w: w.since)  # the longest-running
+    ran = now - work.since
+    if ran < after_s:
+        return None
+    what = work.command or work.key
+    cur = price.currency
+    spent = price.for_hours(ran / 3600, 2)
+    reason = (
+        f"{what} kept {instance_type} busy for {duration(ran)} "
+        f"({money(spent, cur)} at {money(price.per_hour, cur, significant=4)}/h); as a "
+        f"SageMaker job on {instance_type} it bills the same hours on demand"
+    )
+    if training is not None and training.per_hour is not None:
+        reason += f" ({money(training.per_hour, training.currency, significant=4)}/h Training)"
+    reason += f", up to {round(SPOT_UP_TO * 100)}% less on Spot"
+    target, target_price = instance_type, price
+    if smallest is not None and smallest[0] != instance_type:
+        target, target_price = smallest
+        reason += (
+            f", and this notebook could run on {target} "
+            f"({money(target_price.per_hour, target_price.currency, significant=4)}/h) "
+            "meanwhile"
+        )
+    return {
+        "type": target,
+        "rule": "offload",
+        "reason": reason,
+        "price": target_price.to_json(),
+        "savings_per_month": None,
+        "currency": cur,
+        "confidence": "medium",
+    }
+
+
+def smallest_priced(rows: Sequence[tuple[str, Quote, Any]]) -> Optional[tuple[str, Quote]]:
+    """The cheapest type whose price is known, from the price book's table rows."""
+    priced = [(t, q) for t, q, _ in rows if q.per_hour is not None]
+    return min(priced, key=lambda tq: (tq[1].per_hour, tq[0])) if priced else None

@@ -1,0 +1,142 @@
+/**
+ * "Run as SageMaker job…" (issue 17): the command (palette, the notebook's and
+ * the Python editor's toolbars), which saves the document first, asks for the
+ * type, count, Spot and run time with the cost before, and starts the job.
+ * Where jobs cannot run (local mode, no AWS) it says why instead.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Dialog,
+  ICommandPalette,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+import { CommandToolbarButton } from '@jupyterlab/ui-components';
+
+import { Format } from './format';
+import { costIcon } from './icon';
+import { JobsModel } from './jobs';
+import { JobDialogBody } from './jobsView';
+import { IPrice, PANEL_ID } from './tokens';
+
+export const RUN_AS_JOB = 'smcost:run-as-job';
+const RUNNABLE = /\.(ipynb|py)$/i;
+
+/** The document a widget shows, if it has a context (notebooks, editors). */
+function contextOf(widget: unknown): any {
+  const context = (widget as any)?.context;
+  return context && !context.isDisposed ? context : null;
+}
+
+export function registerJobCommands(
+  app: JupyterFrontEnd,
+  jobs: JobsModel,
+  fmt: Format,
+  notebookPrice: () => IPrice | null,
+  palette: ICommandPalette | null
+): void {
+  const trans = fmt.trans;
+  const { commands } = app;
+  const current = () => contextOf(app.shell.currentWidget);
+
+  commands.addCommand(RUN_AS_JOB, {
+    label: trans.__('Run as SageMaker job…'),
+    caption: trans.__(
+      'Run this notebook or script as a SageMaker training job (Spot by default), with its cost before and after'
+    ),
+    icon: args => (args['isPalette'] ? undefined : costIcon),
+    isEnabled: args => {
+      const path = (args['path'] as string) ?? current()?.path ?? '';
+      return RUNNABLE.test(path);
+    },
+    execute: async args => {
+      const path = (args['path'] as string) ?? current()?.path ?? '';
+      const context = current()?.path === path ? current() : null;
+      if (jobs.available === null) {
+        await jobs.refresh();
+      }
+      if (jobs.available === false) {
+        await showDialog({
+          title: trans.__('SageMaker jobs are unavailable here'),
+          body: jobs.unavailableReason ?? fmt.error(jobs.error),
+          buttons: [Dialog.okButton()]
+        });
+        return;
+      }
+      if (context?.model?.dirty) {
+        await context.save(); // the server reads the file as it is on disk
+      }
+      let types;
+      try {
+        types = await jobs.api.types();
+      } catch (e) {
+        Notification.error(fmt.error(e), { autoClose: 8000 });
+        return;
+      }
+      const body = new JobDialogBody(
+        path,
+        types,
+        r => jobs.api.estimate(r),
+        fmt,
+        notebookPrice()
+      );
+      const result = await showDialog({
+        title: trans.__('Run as SageMaker job'),
+        body,
+        buttons: [
+          Dialog.cancelButton(),
+          Dialog.okButton({ label: trans.__('Start job') })
+        ]
+      });
+      if (!result.button.accept || !result.value) {
+        return;
+      }
+      try {
+        const job = await jobs.submit(result.value);
+        Notification.success(
+          trans.__(
+            'Job %1 started; follow it in the SageMaker cost panel.',
+            job.name
+          ),
+          { autoClose: 6000 }
+        );
+        app.shell.activateById(PANEL_ID);
+      } catch (e) {
+        Notification.error(
+          trans.__('The job did not start: %1', fmt.error(e)),
+          {
+            autoClose: false
+          }
+        );
+      }
+    }
+  });
+
+  if (palette) {
+    palette.addItem({
+      command: RUN_AS_JOB,
+      category: trans.__('SageMaker cost'),
+      args: { isPalette: true }
+    });
+  }
+
+  // a toolbar button on notebooks and on Python editors
+  for (const factory of ['Notebook', 'Editor']) {
+    app.docRegistry.addWidgetExtension(factory, {
+      createNew: (widget: any, context: any) => {
+        if (factory === 'Editor' && !RUNNABLE.test(context.path)) {
+          return { dispose: () => undefined, isDisposed: false } as any;
+        }
+        const button = new CommandToolbarButton({
+          commands,
+          id: RUN_AS_JOB,
+          args: { path: context.path },
+          label: trans.__('Run as job')
+        });
+        button.addClass('jp-SmCost-runAsJob');
+        widget.toolbar?.insertItem(10, 'smcostRunAsJob', button);
+        return button;
+      }
+    });
+  }
+}

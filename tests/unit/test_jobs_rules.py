@@ -1,0 +1,118 @@
+"""The jobs' pure parts: the offload rule (injected clock), cost before and after (unknown
+prices stay unknown), job names, the kernel mapping and the CreateTrainingJob request."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from jupyterlab_smcost.background.work import Work
+from jupyterlab_smcost.jobs.cost import cost_after, cost_before
+from jupyterlab_smcost.jobs.offload import offload_item, smallest_priced
+from jupyterlab_smcost.jobs.plan import JobPlan, job_kernel, job_name, training_job_request
+from jupyterlab_smcost.pricing import Quote
+from jupyterlab_smcost.requests import JobRequest
+
+BIG = Quote(7.09, "bundled", "2026-09-24", region="us-east-1", instance_type="ml.g5.12xlarge")
+SMALL = Quote(0.05, "bundled", "2026-09-24", region="us-east-1", instance_type="ml.t3.medium")
+UNKNOWN = Quote(None, "unknown", detail="no price")
+NOW = 1_800_000_000.0
+
+
+def train(since: float) -> Work:
+    return Work("process", "pgid:812", 0.97, since, pid=812, command="python3 train.py (pid 812)")
+
+
+def test_offload_after_sustained_work_on_an_expensive_instance():
+    item = offload_item(
+        [train(NOW - 7800)],
+        NOW,
+        "ml.g5.12xlarge",
+        BIG,
+        Quote(7.09, "bundled"),
+        ("ml.t3.medium", SMALL),
+        after_s=1800,
+    )
+    assert item is not None and item["rule"] == "offload" and item["type"] == "ml.t3.medium"
+    assert item["reason"] == (
+        "python3 train.py (pid 812) kept ml.g5.12xlarge busy for 2 h 10 min ($15.36 at "
+        "$7.09/h); as a SageMaker job on ml.g5.12xlarge it bills the same hours on demand "
+        "($7.09/h Training), up to 90% less on Spot, and this notebook could run on "
+        "ml.t3.medium ($0.05/h) meanwhile"
+    )
+    assert item["savings_per_month"] is None  # Spot is "up to": never a made-up saving
+
+
+@pytest.mark.parametrize(
+    "busy, price, after",
+    [
+        ([train(NOW - 1700)], BIG, 1800),  # not long enough yet
+        ([], BIG, 1800),  # nothing busy
+        ([train(NOW - 7800)], SMALL, 1800),  # a cheap instance
+        ([train(NOW - 7800)], UNKNOWN, 1800),  # price unknown: not proposed
+        ([train(NOW - 7800)], BIG, 0),  # rule off
+    ],
+)
+def test_no_offload(busy, price, after):
+    assert offload_item(busy, NOW, "ml.g5.12xlarge", price, None, None, after_s=after) is None
+
+
+def test_smallest_priced_skips_unknown_prices():
+    rows = [("ml.x", UNKNOWN, None), ("ml.g5.12xlarge", BIG, None), ("ml.t3.medium", SMALL, None)]
+    assert smallest_priced(rows) == ("ml.t3.medium", SMALL)
+    assert smallest_priced([("ml.x", UNKNOWN, None)]) is None
+
+
+def test_costs_with_an_unknown_price_stay_unknown():
+    before = cost_before(UNKNOWN, 2, 3600, True)
+    assert before["worst_case"] is None and before["spot_up_to"] == 0.9
+    after = cost_after(
+        {
+            "BillableTimeInSeconds": 600,
+            "TrainingTimeInSeconds": 1800,
+            "EnableManagedSpotTraining": True,
+            "ResourceConfig": {"InstanceCount": 2},
+        },
+        UNKNOWN,
+    )
+    assert after["amount"] is None and after["saved"] is None
+    assert after["spot_saving"] == pytest.approx(0.6667)  # a ratio needs no price
+
+
+def test_on_demand_cost_after_has_no_spot_saving():
+    after = cost_after(
+        {"BillableTimeInSeconds": 1800, "TrainingTimeInSeconds": 1800, "ResourceConfig": {}},
+        BIG,
+    )
+    assert after["amount"] == pytest.approx(3.545) and after["spot_saving"] is None
+
+
+def test_job_names_fit_sagemakers_pattern():
+    now = datetime(2026, 12, 3, 10, 45, 1, tzinfo=timezone.utc)
+    assert job_name("work/My Train (v2).ipynb", now) == "smcost-My-Train-v2-20261203-104501"
+    long = job_name("x" * 200 + ".py", now)
+    assert len(long) <= 63 and long.endswith("-20261203-104501")
+    assert job_name("___.py", now) == "smcost-job-20261203-104501"
+
+
+def test_kernel_mapping():
+    assert job_kernel("python3__SAGEMAKER_INTERNAL__kernel")[0] == "python3"
+    assert job_kernel("conda-env-base-py")[0] == "python3"
+    assert job_kernel("python3") == ("python3", "")
+    assert job_kernel("ir") == ("ir", "")
+    assert job_kernel(None) == (None, "")
+
+
+def test_spot_wait_defaults_to_twice_the_run_time_within_the_limit():
+    def plan(req: JobRequest) -> JobPlan:
+        return JobPlan("n", req, "script", "a.py", "img", "role", "b", "p/n", ())
+
+    sc = training_job_request(plan(JobRequest("a.py", "ml.m5.xlarge", max_runtime_s=600)))
+    assert sc["StoppingCondition"] == {"MaxRuntimeInSeconds": 600, "MaxWaitTimeInSeconds": 1200}
+    long = 20 * 24 * 3600
+    sc = training_job_request(plan(JobRequest("a.py", "ml.m5.xlarge", max_runtime_s=long)))
+    assert sc["StoppingCondition"]["MaxWaitTimeInSeconds"] == 28 * 24 * 3600
+    od = training_job_request(plan(JobRequest("a.py", "ml.m5.xlarge", spot=False)))
+    assert "EnableManagedSpotTraining" not in od and "CheckpointConfig" not in od
+    assert od["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
