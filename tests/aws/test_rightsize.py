@@ -474,3 +474,32 @@ def test_access_denied_names_the_action(stubs):
 def test_days_must_be_positive():
     with pytest.raises(AwsError, match="--days"):
         rightsize.rightsize_window(0)
+
+
+def test_lambda_publishes_the_digest(fleet, monkeypatch):
+    from jupyterlab_smcost.janitor import lambdas
+
+    sns = boto3.client("sns")
+    sqs = boto3.client("sqs")
+    topic = sns.create_topic(Name="digest")["TopicArn"]
+    queue = sqs.create_queue(QueueName="digest-q")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+    monkeypatch.setenv("TOPIC_ARN", topic)
+    monkeypatch.setenv("DAYS", "2")
+    monkeypatch.setenv("TAGS", "team=ml")
+
+    summary = lambdas.report_rightsize_endpoints({}, None)
+
+    assert [i["endpoint"] for i in summary["items"]] == ["big"]
+    assert summary["message_id"]
+    (msg,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    body = json.loads(msg["Body"])["Message"]
+    assert "- big/AllTraffic: 2 x ml.m5.4xlarge" in body and "fewer_instances" in body
+    json.dumps(summary)
+
+    monkeypatch.setenv("DAYS", "0")
+    with pytest.raises(AwsError, match="DAYS"):
+        lambdas.report_rightsize_endpoints({}, None)
