@@ -170,7 +170,10 @@ def main() -> int:
             f"(setup {time.perf_counter() - t0:.1f} s)"
         )
         runs = []
-        for label, fn in (("batched (find_rightsizing)", batched), ("naive per-metric loop", naive)):
+        for label, fn in (
+            ("batched (find_rightsizing)", batched),
+            ("naive per-metric loop", naive),
+        ):
             calls: Counter = Counter()
             t = time.perf_counter()
             figures = fn(args.days, calls)
