@@ -111,9 +111,7 @@ def _env_days() -> float:
     return days
 
 
-def report_rightsize_endpoints(
-    event: Optional[dict] = None, context: Any = None
-) -> dict[str, Any]:
+def report_rightsize_endpoints(event: Optional[dict] = None, context: Any = None) -> dict[str, Any]:
     """Size the InService endpoints over DAYS; publish the recommendations to TOPIC_ARN."""
     days = _env_days()
     tags = [t for t in os.environ.get("TAGS", "").split(",") if t.strip()]
