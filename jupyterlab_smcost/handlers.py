@@ -21,6 +21,7 @@ from .errors import SmCostError
 from .history import STEPS
 from .requests import (
     parse_bool,
+    parse_elsewhere_stop,
     parse_history_query,
     parse_idle_update,
     parse_json_body,
@@ -179,6 +180,21 @@ class HistoryHandler(BaseHandler):
         await self._run(lambda: self.service.get_history(query))
 
 
+class ElsewhereHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._run(self.service.elsewhere.get)
+
+
+class ElsewhereStopHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = parse_elsewhere_stop(self.json_body())
+        await self._run(lambda: self.service.elsewhere.stop(request))
+
+
 ROUTES = [
     ("status", StatusHandler),
     ("idle", IdleHandler),
@@ -189,6 +205,8 @@ ROUTES = [
     ("switch", SwitchHandler),
     ("recommendations", RecommendationsHandler),
     ("history", HistoryHandler),
+    ("elsewhere", ElsewhereHandler),
+    ("elsewhere/stop", ElsewhereStopHandler),
 ]
 
 
