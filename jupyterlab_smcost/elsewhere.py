@@ -114,10 +114,15 @@ class ElsewhereWatch:
 
     # -- what applies here
     def _studio(self) -> Optional[reads.StudioIdentity]:
-        if self.env.kind != "studio-space":
-            return None
+        """This IDE's Studio space app, when it runs in one (what a Studio space adapter
+        has: a domain, a space, its app and AWS clients)."""
         e: Any = self.env
-        return reads.StudioIdentity(e.domain_id, e.space_name, e.app_type, e.app_name)
+        names = [getattr(e, a, None) for a in ("domain_id", "space_name", "app_type", "app_name")]
+        if not all(isinstance(n, str) and n for n in names) or not callable(
+            getattr(e, "client", None)
+        ):
+            return None
+        return reads.StudioIdentity(*names)
 
     def _client(self, service: str) -> Any:
         return self.env.client(service)  # type: ignore[attr-defined]

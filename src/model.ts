@@ -7,7 +7,9 @@
  * - `history`: usage and spend per day, polled slowly while shown
  *   (history.ts);
  * - `recommendations`: right-sizing recommendations (recommendations.ts);
- * - `idleSettings`: the idle settings form (idleSettings.ts).
+ * - `idleSettings`: the idle settings form (idleSettings.ts);
+ * - `elsewhere`: what else bills for the user, polled slowly while shown
+ *   (elsewhere.ts).
  *
  * This facade only wires them: after the first status of an environment
  * that can switch, look for a switch under way; when a switch ends, fetch
@@ -18,6 +20,7 @@
 import { IDisposable } from '@lumino/disposable';
 
 import { IApi, restApi } from './client';
+import { ElsewhereModel } from './elsewhere';
 import { HistoryModel } from './history';
 import { IdleSettingsModel } from './idleSettings';
 import { RecommendationsModel } from './recommendations';
@@ -50,6 +53,7 @@ export class SmCostModel implements IDisposable {
       api,
       saved: () => this.status.refresh()
     });
+    this.elsewhere = new ElsewhereModel({ api, isHidden });
     this.status.stateChanged.connect(this._onStatus, this);
     this.switcher.ended.connect(this._onSwitchEnded, this);
   }
@@ -59,6 +63,7 @@ export class SmCostModel implements IDisposable {
   readonly history: HistoryModel;
   readonly recommendations: RecommendationsModel;
   readonly idleSettings: IdleSettingsModel;
+  readonly elsewhere: ElsewhereModel;
 
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -74,6 +79,7 @@ export class SmCostModel implements IDisposable {
     this.history.dispose();
     this.recommendations.dispose();
     this.idleSettings.dispose();
+    this.elsewhere.dispose();
   }
 
   private _onStatus(): void {
