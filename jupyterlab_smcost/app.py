@@ -226,6 +226,21 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
         "sagemaker:space-arn / sagemaker:user-profile-arn cost allocation tags). Needs "
         "ce:GetCostAndUsage; each request costs $0.01 (at most one per 12 hours per server).",
     )
+    elsewhere_interval = Float(
+        300.0,
+        min=60.0,
+        config=True,
+        help="The least time in seconds between two listings of what else runs for the user "
+        "(the panel's 'Still running elsewhere': their other Studio apps, tagged endpoints and "
+        "jobs). Listings happen only while a panel asks, never while the page is hidden.",
+    )
+    elsewhere_notebook_instances = Bool(
+        False,
+        config=True,
+        help="Also list the other InService notebook instances the role can see in 'Still "
+        "running elsewhere' (off by default: roles are often shared, so they may be other "
+        "people's). Needs sagemaker:ListNotebookInstances.",
+    )
 
     # -- training jobs (issue 17)
     job_instance_types = List(

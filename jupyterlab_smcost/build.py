@@ -109,6 +109,8 @@ def build_service(app: SmCostApp, log: logging.Logger, config_errors: list[str])
         background=background,
         history=history,
         cost_explorer=app.cost_explorer,
+        elsewhere_interval=app.elsewhere_interval,
+        elsewhere_notebook_instances=app.elsewhere_notebook_instances,
     )
     service.jobs = job_service(app, service, env, book, kind, log)
     watch_requests(app, monitor, log)

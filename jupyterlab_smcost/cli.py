@@ -1,6 +1,7 @@
 """``jupyter smcost``: the account janitor and the price book from a shell.
 
     jupyter smcost endpoints idle --hours 24 [--name-contains X] [--notify-topic ARN] [--json]
+    jupyter smcost endpoints rightsize [--days 14] [--tag K=V] [--notify-topic ARN] [--json]
     jupyter smcost notebooks start|stop --name-contains dev- [--dry-run] [--json]
     jupyter smcost prices [--region R] [--component C] [--type T ...] [--refresh]
                           [--cache-dir D] [--json]
@@ -24,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional, TextIO
 
-from . import deploy_cli, fleet_cli, lifecycle_cli
+from . import deploy_cli, fleet_cli, lifecycle_cli, rightsize_cli
 from .aws import clients
 from .aws.errors import AwsError, CommandError, aws_errors
 from .environments.detection import METADATA_PATH, detect_environment
@@ -331,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     idle.add_argument("--cache-dir", type=Path, help="live price cache (see `prices --refresh`)")
     idle.set_defaults(func=cmd_endpoints_idle)
+    rightsize_cli.add_parser(esub, common)
 
     notebooks = sub.add_parser("notebooks", help="notebook instances")
     nsub = notebooks.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -22,6 +22,7 @@ from .history import STEPS
 from .jobs import JobService
 from .requests import (
     parse_bool,
+    parse_elsewhere_stop,
     parse_history_query,
     parse_idle_update,
     parse_job_request,
@@ -225,6 +226,21 @@ class JobHandler(_JobsRoute):
         await self._run(lambda: self.jobs.stop(name), status=202)
 
 
+class ElsewhereHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._run(self.service.elsewhere.get)
+
+
+class ElsewhereStopHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = parse_elsewhere_stop(self.json_body())
+        await self._run(lambda: self.service.elsewhere.stop(request))
+
+
 ROUTES = [
     ("status", StatusHandler),
     ("idle", IdleHandler),
@@ -239,6 +255,8 @@ ROUTES = [
     ("jobs/estimate", JobEstimateHandler),
     ("jobs/types", JobTypesHandler),
     (r"jobs/(?P<name>[A-Za-z0-9-]{1,63})", JobHandler),
+    ("elsewhere", ElsewhereHandler),
+    ("elsewhere/stop", ElsewhereStopHandler),
 ]
 
 

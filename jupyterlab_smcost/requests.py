@@ -407,3 +407,36 @@ def parse_job_request(body: Any) -> JobRequest:
         include=tuple(_job_path("include", p) for p in include),
         requirements=None if requirements is None else _job_path("requirements", requirements),
     )
+
+
+# -- still running elsewhere
+#: what SageMaker accepts as space and app names ([a-zA-Z0-9] and hyphens, up to 63)
+_STUDIO_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+STOPPABLE_APP_TYPES = ("JupyterLab", "CodeEditor", "KernelGateway", "JupyterServer")
+
+
+@dataclass(frozen=True)
+class ElsewhereStop:
+    space_name: str
+    app_type: str
+    app_name: str
+
+
+def parse_elsewhere_stop(body: Any) -> ElsewhereStop:
+    """``{"space_name", "app_type", "app_name"}`` of one listed app (400 ``invalid_app``)."""
+    fields = ("space_name", "app_type", "app_name")
+    refuse_unknown_fields(body, fields)
+    values = [body.get(f) if isinstance(body, dict) else None for f in fields]
+    space, app_type, app_name = values
+    if (
+        not all(isinstance(v, str) for v in values)
+        or not _STUDIO_NAME.match(space)
+        or not _STUDIO_NAME.match(app_name)
+        or app_type not in STOPPABLE_APP_TYPES
+    ):
+        raise bad_input(
+            'the body must be {"space_name", "app_type", "app_name"}: Studio names '
+            f"(letters, digits, hyphens) and an app type of {', '.join(STOPPABLE_APP_TYPES)}",
+            "invalid_app",
+        )
+    return ElsewhereStop(space, app_type, app_name)

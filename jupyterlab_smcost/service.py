@@ -24,6 +24,7 @@ from .activity import ActivityMonitor, utcnow
 from .aws.errors import as_aws_error
 from .background import BackgroundDetector
 from .billed import BilledSpend
+from .elsewhere import ElsewhereWatch
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, unavailable
 from .history import HistoryRecorder
@@ -65,6 +66,8 @@ class SmCostService:
         background: Optional[BackgroundDetector] = None,
         history: Optional[HistoryRecorder] = None,
         cost_explorer: bool = False,
+        elsewhere_interval: float = 300.0,
+        elsewhere_notebook_instances: bool = False,
     ) -> None:
         self.env = env
         self.prices = prices
@@ -141,6 +144,15 @@ class SmCostService:
             billed=self.billed,
             allowed=self.allowed,
             min_samples=recommend_min_samples,
+        )
+        self.elsewhere = ElsewhereWatch(
+            env,
+            prices,
+            log,
+            self.run_blocking,
+            interval_s=elsewhere_interval,
+            notebook_instances=elsewhere_notebook_instances,
+            clock=clock,
         )
 
     # -- plumbing

@@ -653,6 +653,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/elsewhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What else bills for the user of this IDE ("Still running elsewhere")
+         * @description In a Studio space: the other InService apps of the spaces its owner owns (and their user-profile apps), and the endpoints (InService) and training/processing jobs (InProgress) tagged with this space's or user profile's ARN; with `SmCostApp.elsewhere_notebook_instances`, the other InService notebook instances the role can list. Read at most once per `SmCostApp.elsewhere_interval` seconds, only when asked (an older answer is returned while one new listing runs). A section the role may not read has `available` false and names the `missing_permission`. `totals` are per currency, never summed across. Elsewhere, `state` is `unavailable`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The latest listing */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Elsewhere"];
+                    };
+                };
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/elsewhere/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop (DeleteApp) one of the listed Studio apps of the user's own spaces
+         * @description Only an app of the latest listing with `stoppable` true (404 otherwise); the space and its storage stay. A refusal from AWS names the permission (403) or says why (502).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        space_name: string;
+                        /** @enum {string} */
+                        app_type: "JupyterLab" | "CodeEditor" | "KernelGateway" | "JupyterServer";
+                        app_name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Stopping; the listing without it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Elsewhere"] & {
+                            stopped: string;
+                            message: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                413: components["responses"]["Error"];
+                502: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1075,6 +1173,48 @@ export interface components {
                 price: components["schemas"]["PriceQuote"];
             }[];
         };
+        Elsewhere: {
+            /** @enum {string} */
+            state: "ok" | "pending" | "unavailable" | "error";
+            message: string | null;
+            sections: {
+                /** @enum {string} */
+                name: "studio_apps" | "tagged" | "notebook_instances";
+                available: boolean;
+                /** @description the IAM action that would enable this section, e.g. sagemaker:ListApps */
+                missing_permission: string | null;
+            }[];
+            items: components["schemas"]["ElsewhereItem"][];
+            totals: {
+                currency: components["schemas"]["Currency"];
+                per_hour: number;
+                per_day: number;
+                /** @description items in this currency with an unknown price */
+                unpriced: number;
+            }[];
+            /** Format: date-time */
+            read_at: string | null;
+            interval_s: number;
+        };
+        ElsewhereItem: {
+            /** @enum {string} */
+            kind: "app" | "endpoint" | "training_job" | "processing_job" | "notebook_instance";
+            name: string;
+            /** @description null: an endpoint of several types */
+            instance_type: string | null;
+            instance_count: number;
+            price: components["schemas"]["PriceQuote"];
+            /** Format: date-time */
+            started_at: string | null;
+            running_s: number | null;
+            space: string | null;
+            app_type: string | null;
+            app_name: string | null;
+            shared: boolean;
+            stoppable: boolean;
+            /** @description e.g. no invocations in the last 24 h */
+            note: string | null;
+        };
     };
     responses: {
         /** @description An error a person can read */
@@ -1132,6 +1272,8 @@ export type SchemaJobCostAfter = components['schemas']['JobCostAfter'];
 export type SchemaJob = components['schemas']['Job'];
 export type SchemaJobs = components['schemas']['Jobs'];
 export type SchemaJobTypes = components['schemas']['JobTypes'];
+export type SchemaElsewhere = components['schemas']['Elsewhere'];
+export type SchemaElsewhereItem = components['schemas']['ElsewhereItem'];
 export type ResponseError = components['responses']['Error'];
 export type ResponseMisconfigured = components['responses']['Misconfigured'];
 export type $defs = Record<string, never>;
@@ -1145,6 +1287,7 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsShutdownPostResponses202ContentApplicationJsonStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/shutdown"]["post"]["responses"]["202"]["content"]["application/json"]["state"]> = ["shutting_down"];
 export const pathsHistoryGetParametersQueryStepValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["step"]> = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+export const pathsElsewhereStopPostRequestBodyContentApplicationJsonApp_typeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/elsewhere/stop"]["post"]["requestBody"]["content"]["application/json"]["app_type"]> = ["JupyterLab", "CodeEditor", "KernelGateway", "JupyterServer"];
 export const environmentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnvironmentKind"]> = ["local", "notebook-instance", "studio-classic", "studio-space"];
 export const priceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceSource"]> = ["live", "bundled", "estimated", "unknown", "not_billed"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["USD", "CNY"];
@@ -1157,4 +1300,7 @@ export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<compo
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
 export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
 export const jobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Job"]["kind"]> = ["notebook", "script"];
+export const elsewhereStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["state"]> = ["ok", "pending", "unavailable", "error"];
+export const elsewhereSectionsNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["sections"]["name"]> = ["studio_apps", "tagged", "notebook_instances"];
+export const elsewhereItemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ElsewhereItem"]["kind"]> = ["app", "endpoint", "training_job", "processing_job", "notebook_instance"];
 export type operations = Record<string, never>;

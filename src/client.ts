@@ -5,6 +5,9 @@
  */
 import { requestAPI } from './request';
 import {
+  IElsewhere,
+  IElsewhereStop,
+  IElsewhereStopReply,
   IHistory,
   IIdleSettings,
   IIdleSettingsReply,
@@ -29,6 +32,8 @@ export interface IApi {
   startSwitch(instanceType: string): Promise<ISwitchStatus>;
   getSwitch(): Promise<ISwitchStatus>;
   history(query: IHistoryQuery): Promise<IHistory>;
+  elsewhere(): Promise<IElsewhere>;
+  stopElsewhere(body: IElsewhereStop): Promise<IElsewhereStopReply>;
 }
 
 /** GET smcost/history parameters (openapi.yaml); the server's defaults when absent. */
@@ -77,5 +82,8 @@ export const restApi: IApi = {
       json('POST', { instance_type: instanceType })
     ),
   getSwitch: () => requestAPI<ISwitchStatus>('switch'),
-  history: query => requestAPI<IHistory>(historyPath(query))
+  history: query => requestAPI<IHistory>(historyPath(query)),
+  elsewhere: () => requestAPI<IElsewhere>('elsewhere'),
+  stopElsewhere: body =>
+    requestAPI<IElsewhereStopReply>('elsewhere/stop', json('POST', body))
 };

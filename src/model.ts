@@ -9,6 +9,8 @@
  * - `recommendations`: right-sizing recommendations (recommendations.ts);
  * - `idleSettings`: the idle settings form (idleSettings.ts);
  * - `jobs`: the training jobs started from here (jobs.ts).
+ * - `elsewhere`: what else bills for the user, polled slowly while shown
+ *   (elsewhere.ts).
  *
  * This facade only wires them: after the first status of an environment
  * that can switch, look for a switch under way; when a switch ends, fetch
@@ -19,6 +21,7 @@
 import { IDisposable } from '@lumino/disposable';
 
 import { IApi, restApi } from './client';
+import { ElsewhereModel } from './elsewhere';
 import { HistoryModel } from './history';
 import { IdleSettingsModel } from './idleSettings';
 import { JobsModel } from './jobs';
@@ -53,6 +56,7 @@ export class SmCostModel implements IDisposable {
       saved: () => this.status.refresh()
     });
     this.jobs = new JobsModel({ isHidden });
+    this.elsewhere = new ElsewhereModel({ api, isHidden });
     this.status.stateChanged.connect(this._onStatus, this);
     this.switcher.ended.connect(this._onSwitchEnded, this);
   }
@@ -63,6 +67,7 @@ export class SmCostModel implements IDisposable {
   readonly recommendations: RecommendationsModel;
   readonly idleSettings: IdleSettingsModel;
   readonly jobs: JobsModel;
+  readonly elsewhere: ElsewhereModel;
 
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -79,6 +84,7 @@ export class SmCostModel implements IDisposable {
     this.recommendations.dispose();
     this.idleSettings.dispose();
     this.jobs.dispose();
+    this.elsewhere.dispose();
   }
 
   private _onStatus(): void {

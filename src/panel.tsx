@@ -17,6 +17,7 @@ import * as React from 'react';
 import { SpendChart, UsageChart } from './charts';
 import { Row, Section, useSignals } from './components';
 import { countsDown } from './clock';
+import { ElsewhereSection } from './elsewhereView';
 import { Format } from './format';
 import { HistoryModel } from './history';
 import { JobsSection } from './jobsView';
@@ -341,6 +342,7 @@ function PanelView(props: {
             fmt={fmt}
           />
           <JobsSection jobs={model.jobs} commands={commands} fmt={fmt} />
+          <ElsewhereSection elsewhere={model.elsewhere} fmt={fmt} />
         </>
       ) : error ? null : (
         <div className="jp-SmCost-detail">{trans.__('Loading…')}</div>
@@ -369,12 +371,14 @@ export class SmCostPanel extends ReactWidget {
     void this._model.recommendations.load();
     this._model.history.show(true);
     this._model.jobs.show(true);
+    this._model.elsewhere.show(true);
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
     this._model.history.show(false);
     this._model.jobs.show(false);
+    this._model.elsewhere.show(false);
   }
 
   render(): JSX.Element {

@@ -68,3 +68,14 @@ export type IUtilization = Schemas['Utilization'];
 /** What Cost Explorer billed (null unless the administrator turned it on). */
 export type IBilled = NonNullable<Schemas['Billed']>;
 export type ISpendDay = NonNullable<IHistory['spend']>['days'][number];
+/** GET smcost/elsewhere: what else bills for this user. */
+export type IElsewhere = Schemas['Elsewhere'];
+export type IElsewhereItem = Schemas['ElsewhereItem'];
+/** POST smcost/elsewhere/stop (body) */
+export type IElsewhereStop = NonNullable<
+  paths['/elsewhere/stop']['post']['requestBody']
+>['content']['application/json'];
+/** POST smcost/elsewhere/stop (reply) */
+export type IElsewhereStopReply = Json<
+  paths['/elsewhere/stop']['post']['responses'][200]
+>;

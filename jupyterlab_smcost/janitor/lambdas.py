@@ -6,7 +6,9 @@ Configured by environment variables:
   whose name contains this string;
 - ``HOURS``: the idle window of ``report_idle_endpoints`` (default 24);
 - ``TOPIC_ARN``: the SNS topic the idle endpoints are published to (optional);
-- ``DRY_RUN``: ``true`` to report what start/stop would do without doing it.
+- ``DRY_RUN``: ``true`` to report what start/stop would do without doing it;
+- ``DAYS``: the window of ``report_rightsize_endpoints`` (default 14), ``TAGS``: its
+  ``KEY=VALUE`` endpoint filters, comma-separated (optional).
 
 Each handler returns a JSON summary and raises on failure (the invocation fails, the
 Lambda ``Errors`` metric counts it): nothing is swallowed.
@@ -22,7 +24,7 @@ from typing import Any, Optional
 from ..aws import clients
 from ..aws.errors import CommandError
 from ..fleet.lambdas import report_fleet  # noqa: F401 (the template's handler)
-from . import endpoints, notebooks
+from . import endpoints, notebooks, rightsize
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)
@@ -94,6 +96,45 @@ def report_idle_endpoints(event: Optional[dict] = None, context: Any = None) -> 
         len(report.idle),
         len(report.endpoints),
         report.idle_per_day,
+        summary["message_id"],
+    )
+    return summary
+
+
+def _env_days() -> float:
+    raw = os.environ.get("DAYS", "").strip() or str(rightsize.DEFAULT_DAYS)
+    try:
+        days = float(raw)
+    except ValueError:
+        days = 0.0
+    if not 0 < days <= 455:
+        raise CommandError("invalid_config", f"DAYS={raw!r} is not a number of days in (0, 455]")
+    return days
+
+
+def report_rightsize_endpoints(event: Optional[dict] = None, context: Any = None) -> dict[str, Any]:
+    """Size the InService endpoints over DAYS; publish the recommendations to TOPIC_ARN."""
+    days = _env_days()
+    tags = [t for t in os.environ.get("TAGS", "").split(",") if t.strip()]
+    topic = os.environ.get("TOPIC_ARN", "").strip()
+    report = rightsize.find_rightsizing(
+        _client("sagemaker"),
+        _client("cloudwatch"),
+        _client("application-autoscaling"),
+        days=days,
+        name_contains=os.environ.get("NAME_CONTAINS", "").strip() or None,
+        tags=rightsize.parse_tags(tags),
+    )
+    summary = report.to_json()
+    summary["message_id"] = (
+        rightsize.notify_rightsize(_client("sns"), topic, report) if topic else None
+    )
+    log.info(
+        "rightsize: %d of %d variants, up to %.2f %s/month, message %s",
+        len(report.recommended),
+        len(report.items),
+        report.savings_per_month,
+        report.currency,
         summary["message_id"],
     )
     return summary

@@ -71,6 +71,8 @@ class FakeApi implements IApi {
     }
     return this.historyReply;
   });
+  elsewhere = jest.fn();
+  stopElsewhere = jest.fn();
 }
 
 describe('SmCostModel', () => {

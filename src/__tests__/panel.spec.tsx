@@ -92,6 +92,10 @@ function fakeApi(
       throw new SmCostError('no switch has been started', 404, 'no_switch');
     },
     history: async () => makeHistory(),
+    elsewhere: async () => {
+      throw new SmCostError('no such route', 404, 'not_found');
+    },
+    stopElsewhere: jest.fn(),
     ...overrides
   };
 }

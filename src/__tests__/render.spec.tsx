@@ -63,7 +63,11 @@ describe('SmCostPanel renders', () => {
       getSwitch: async () => {
         throw new SmCostError('no switch has been started', 404, 'no_switch');
       },
-      history
+      history,
+      elsewhere: async () => {
+        throw new SmCostError('no such route', 404, 'not_found');
+      },
+      stopElsewhere: jest.fn()
     };
     model = new SmCostModel({ api, autoStart: false, now: () => now });
     await model.status.refresh();

@@ -40,6 +40,8 @@ class SwitchServer {
     putIdle: jest.fn(),
     recommendations: jest.fn(),
     history: jest.fn(),
+    elsewhere: jest.fn(),
+    stopElsewhere: jest.fn(),
     startSwitch: jest.fn(async () => {
       if (this.postAnswer instanceof Error) {
         throw this.postAnswer;

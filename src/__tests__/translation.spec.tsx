@@ -61,7 +61,9 @@ it('renders the panel and the status bar item through the translator', async () 
         steps: [{ name: 'describe', status: 'done', detail: 'nb is here' }],
         manual_step: 'stop it, change its type, start it'
       }),
-    history: async () => makeHistory({ until: now, usage })
+    history: async () => makeHistory({ until: now, usage }),
+    elsewhere: jest.fn(),
+    stopElsewhere: jest.fn()
   };
   const fmt = new Format(marking as any);
   const model = new SmCostModel({ api, autoStart: false });

@@ -62,6 +62,11 @@ FUNCTIONS = {
         "cron(0 8 * * ? *)",
     ),
     "ReportFleetFunction": ("report_fleet", "FleetSchedule", "cron(0 9 ? * MON-FRI *)"),
+    "ReportRightsizeEndpointsFunction": (
+        "report_rightsize_endpoints",
+        "RightsizeSchedule",
+        "cron(0 9 ? * MON *)",
+    ),
 }
 
 
@@ -94,6 +99,7 @@ def test_functions_handlers_and_schedules(template):
     assert res["JanitorTopic"]["Type"] == "AWS::SNS::Topic"
     alarms = [v for v in res.values() if v["Type"] == "AWS::CloudWatch::Alarm"]
     assert len(alarms) == len(FUNCTIONS)
+
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": "JanitorTopic"}] for a in alarms)
 
 
@@ -111,7 +117,12 @@ def granted(template, function: str) -> dict[str, list]:
     return out
 
 
-IAM_PREFIX = {"sagemaker": "sagemaker", "cloudwatch": "cloudwatch", "sns": "sns"}
+IAM_PREFIX = {
+    "sagemaker": "sagemaker",
+    "cloudwatch": "cloudwatch",
+    "sns": "sns",
+    "application-autoscaling": "application-autoscaling",
+}
 
 
 @pytest.fixture
@@ -138,6 +149,9 @@ def test_iam_covers_exactly_what_the_handlers_call(template, recorded, monkeypat
     make_endpoints(sm, ["ep-1"], [("AllTraffic", "ml.m5.xlarge", 1)], "c")
     make_endpoints(sm, ["ep-2"], [("AllTraffic", "ml.m5.xlarge", 1)], "c2")
     put_invocations(boto3.client("cloudwatch"), [("ep-2", "AllTraffic", 1)])
+    for name in ("ep-1", "ep-2"):
+        arn = sm.describe_endpoint(EndpointName=name)["EndpointArn"]
+        sm.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "ml"}])
     topic = boto3.client("sns").create_topic(Name="t")["TopicArn"]
     monkeypatch.setenv("NAME_CONTAINS", "dev-")
     monkeypatch.setenv("TOPIC_ARN", topic)
@@ -146,10 +160,13 @@ def test_iam_covers_exactly_what_the_handlers_call(template, recorded, monkeypat
         ("StartNotebooksFunction", lambdas.start_notebooks),
         ("StopNotebooksFunction", lambdas.stop_notebooks),
         ("ReportIdleEndpointsFunction", lambdas.report_idle_endpoints),
+        ("ReportRightsizeEndpointsFunction", lambdas.report_rightsize_endpoints),
     ):
         recorded.clear()
         if function == "ReportIdleEndpointsFunction":
             monkeypatch.delenv("NAME_CONTAINS")
+        if function == "ReportRightsizeEndpointsFunction":
+            monkeypatch.setenv("TAGS", "team=ml")  # the tag filter's ListTags too
         summary = handler({}, None)
         assert summary
         allowed = granted(template, function)
@@ -166,6 +183,5 @@ def test_iam_covers_exactly_what_the_handlers_call(template, recorded, monkeypat
             "${AWS::AccountId}:notebook-instance/*"
             "${NotebookNameContains}*"
         }
-    assert granted(template, "ReportIdleEndpointsFunction")["sns:Publish"] == [
-        {"Ref": "JanitorTopic"}
-    ]
+    for function in ("ReportIdleEndpointsFunction", "ReportRightsizeEndpointsFunction"):
+        assert granted(template, function)["sns:Publish"] == [{"Ref": "JanitorTopic"}]

@@ -1,0 +1,170 @@
+""" "Still running elsewhere" with botocore Stubber (moto has no apps or spaces): the exact
+ListApps / DescribeApp / DescribeSpace / GetResources requests, the totals, the rate bound, a
+missing permission, and Stop (DeleteApp)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import pytest
+from support.elsewhere_stubs import NOW, SPACE_ARN, T0, D, stub_listing
+from support.rest import validate_response
+from support.sm_stub import REGION, client_error, factory, stubbed
+
+from jupyterlab_smcost.elsewhere import ElsewhereWatch
+from jupyterlab_smcost.environments import StudioSpaceEnvironment
+from jupyterlab_smcost.errors import SmCostError
+from jupyterlab_smcost.pricing import PriceBook
+from jupyterlab_smcost.requests import ElsewhereStop
+
+
+class Clock:
+    def __init__(self):
+        self.now = NOW
+
+    def __call__(self):
+        return self.now
+
+
+async def inline(fn, *args, action="", executor=None):
+    return fn(*args)
+
+
+@pytest.fixture
+def watch():
+    sm, sm_stub = stubbed("sagemaker")
+    tagging, tag_stub = stubbed("resourcegroupstaggingapi")
+    cw, cw_stub = stubbed("cloudwatch")
+    env = StudioSpaceEnvironment(
+        REGION,
+        D,
+        "alice-space",
+        client_factory=factory(sagemaker=sm, resourcegroupstaggingapi=tagging, cloudwatch=cw),
+    )
+    clock = Clock()
+    w = ElsewhereWatch(
+        env, PriceBook(), logging.getLogger("test"), inline, interval_s=300, clock=clock
+    )
+    yield w, clock, (sm_stub, tag_stub, cw_stub)
+    for s in (sm_stub, tag_stub, cw_stub):
+        s.assert_no_pending_responses()
+
+
+def test_listing_totals_rate_and_missing_permission(watch):
+    w, clock, (sm, tagging, cw) = watch
+    stub_listing(sm, tagging, cw, endpoint_invocations=[])
+
+    doc = asyncio.run(w.get())
+
+    validate_response("/elsewhere", "get", 200, doc)
+    assert doc["state"] == "ok"
+    assert [(s["name"], s["available"]) for s in doc["sections"]] == [
+        ("studio_apps", True),
+        ("tagged", True),
+    ]
+    by_name = {i["name"]: i for i in doc["items"]}
+    assert set(by_name) == {
+        "alice-gpu/JupyterLab",
+        "team-shared/CodeEditor",
+        "alice-ep",
+        "alice-train",
+    }
+    book = PriceBook()
+    gpu = by_name["alice-gpu/JupyterLab"]
+    assert (gpu["instance_type"], gpu["stoppable"], gpu["shared"]) == (
+        "ml.g4dn.xlarge",
+        True,
+        False,
+    )
+    assert gpu["running_s"] == 3 * 3600 and gpu["started_at"] == T0.isoformat()
+    g4 = book.price(REGION, "Studio-JupyterLab", "ml.g4dn.xlarge").per_hour
+    assert gpu["price"]["per_hour"] == g4
+    shared = by_name["team-shared/CodeEditor"]
+    assert shared["shared"] is True and shared["app_type"] == "CodeEditor"
+    m5 = book.price(REGION, "studio-codeeditor", "ml.m5.xlarge").per_hour
+    assert shared["price"]["per_hour"] == m5
+    ep = by_name["alice-ep"]
+    hosting = book.price(REGION, "Hosting", "ml.m5.xlarge").per_hour
+    assert ep["kind"] == "endpoint" and ep["instance_count"] == 2
+    assert ep["price"]["per_hour"] == pytest.approx(2 * hosting)
+    assert ep["note"] == "no invocations in the last 24 h"
+    train = by_name["alice-train"]
+    training = book.price(REGION, "Training", "ml.g4dn.xlarge")
+    assert train["kind"] == "training_job" and train["stoppable"] is False
+    assert train["price"]["per_hour"] == training.per_hour
+    (total,) = doc["totals"]
+    known = [i["price"]["per_hour"] for i in doc["items"] if i["price"]["per_hour"] is not None]
+    assert total["currency"] == "USD"
+    assert total["per_hour"] == pytest.approx(sum(known))
+    assert total["per_day"] == pytest.approx(round(sum(known) * 24, 2))
+    assert total["unpriced"] == len(doc["items"]) - len(known)
+
+    # within the interval: the same answer, no AWS call (no stubbed response is left)
+    clock.now += timedelta(seconds=299)
+    assert asyncio.run(w.get()) is doc and w.listings == 1
+
+    # past it: one new listing; ListApps denied hides the apps with the permission named,
+    # the tagged section needs the space ARN only
+    clock.now += timedelta(seconds=2)
+    sm.add_response(
+        "describe_space",
+        {
+            "DomainId": D,
+            "SpaceArn": SPACE_ARN,
+            "SpaceName": "alice-space",
+            "OwnershipSettings": {"OwnerUserProfileName": "alice"},
+        },
+    )
+    sm.add_response("list_spaces", {"Spaces": []})
+    client_error(sm, "list_apps", "AccessDeniedException", "not authorized", http=403)
+
+    async def twice():
+        first = await w.get()  # starts the listing, answers the old one meanwhile
+        await w._task
+        return first, await w.get()
+
+    old, new = asyncio.run(twice())
+    assert old is doc and w.listings == 2
+    assert new["sections"] == [
+        {"name": "studio_apps", "available": False, "missing_permission": "sagemaker:ListApps"}
+    ]
+    assert new["items"] == [] and new["totals"] == []
+    validate_response("/elsewhere", "get", 200, new)
+
+
+def test_stop_deletes_only_a_listed_app_of_her_spaces(watch):
+    w, clock, (sm, tagging, cw) = watch
+    stub_listing(sm, tagging, cw, endpoint_invocations=[3.0])
+    doc = asyncio.run(w.get())
+    assert next(i for i in doc["items"] if i["name"] == "alice-ep")["note"] is None
+
+    with pytest.raises(SmCostError) as e:
+        asyncio.run(w.stop(ElsewhereStop("bob-space", "JupyterLab", "default")))
+    assert e.value.status == 404
+
+    sm.add_response(
+        "delete_app",
+        {},
+        {"DomainId": D, "SpaceName": "alice-gpu", "AppType": "JupyterLab", "AppName": "default"},
+    )
+    got = asyncio.run(w.stop(ElsewhereStop("alice-gpu", "JupyterLab", "default")))
+    assert got["stopped"] == "alice-gpu/JupyterLab"
+    assert "alice-gpu/JupyterLab" not in {i["name"] for i in got["items"]}
+    validate_response("/elsewhere/stop", "post", 200, got)
+
+    client_error(sm, "delete_app", "AccessDeniedException", "not authorized", http=403)
+    with pytest.raises(SmCostError) as e:
+        asyncio.run(w.stop(ElsewhereStop("team-shared", "CodeEditor", "default")))
+    assert e.value.status == 403 and "sagemaker:DeleteApp" in e.value.message
+
+
+def test_unavailable_outside_studio():
+    from types import SimpleNamespace
+
+    local = SimpleNamespace(kind="local", region="us-east-1")  # only its kind is read
+    w = ElsewhereWatch(local, PriceBook(), logging.getLogger("t"), inline)
+    doc = asyncio.run(w.get())
+    assert doc["state"] == "unavailable" and w.listings == 0
+    validate_response("/elsewhere", "get", 200, doc)
