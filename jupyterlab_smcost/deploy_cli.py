@@ -85,7 +85,13 @@ def cmd_stackset(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         params[key] = value
     cfn = _client("cloudformation", args.region)
     doc = ss.create_stack_set(
-        cfn, args.name, _template(args.template), params, args.ous, args.regions, _call_as(args)
+        cfn,
+        args.name,
+        args.template_url or _template(args.template),
+        params,
+        args.ous,
+        args.regions,
+        _call_as(args),
     )
     lines = [
         f"StackSet {args.name} ({doc['stack_set_id']}): service-managed, automatic deployment on",
@@ -150,6 +156,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="create the service-managed StackSet and its instances on OUs",
     )
     p.add_argument("--template", type=Path, default=TEMPLATE, help="plain template (generated)")
+    p.add_argument("--template-url", help="https:// URL of the template in S3 (instead)")
     p.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="template parameter")
     p.set_defaults(func=cmd_stackset)
 

@@ -25,6 +25,7 @@ from .errors import CommandError, aws_errors, error_code
 PACKAGE = Path(__file__).resolve().parent.parent  # jupyterlab_smcost/
 DEFAULT_KEY = "jupyterlab-smcost-janitor.zip"
 CAPABILITIES = ["CAPABILITY_IAM"]
+TEMPLATE_BODY_MAX = 51200  # bytes CloudFormation takes inline; above it, a TemplateURL
 #: the Lambda zip leaves out what only the server and browser use
 _LEFT_OUT = ("labextension", "__pycache__")
 
@@ -76,19 +77,30 @@ def publish(
 def create_stack_set(
     cfn: Any,
     name: str,
-    template_body: str,
+    template: str,
     parameters: dict[str, str],
     ous: list[str],
     regions: list[str],
     call_as: str = "SELF",
 ) -> dict[str, str]:
     """Create the service-managed StackSet (automatic deployment on) and its instances on the
-    OUs in the regions; {'stack_set_id', 'operation_id'}."""
+    OUs in the regions; ``template`` is the body, or an ``https://`` URL of it in S3;
+    {'stack_set_id', 'operation_id'}."""
+    if template.startswith("https://"):
+        source = {"TemplateURL": template}
+    elif len(template.encode()) > TEMPLATE_BODY_MAX:
+        raise CommandError(
+            "template_too_large",
+            f"The template is {len(template.encode()):,} bytes, over the {TEMPLATE_BODY_MAX:,} "
+            "CloudFormation takes inline: upload it to S3 and pass --template-url.",
+        )
+    else:
+        source = {"TemplateBody": template}
     with aws_errors(f"create the StackSet {name}"):
         made = cfn.create_stack_set(
             StackSetName=name,
             Description="jupyterlab-smcost janitor (idle endpoints, notebook schedule, fleet)",
-            TemplateBody=template_body,
+            **source,
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
             Capabilities=CAPABILITIES,
             PermissionModel="SERVICE_MANAGED",

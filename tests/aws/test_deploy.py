@@ -262,3 +262,34 @@ def test_organisation_digest_of_three_member_accounts(aws, tmp_path):
     assert doc["running_apps"] == 16 and doc["uncovered_apps"] == 4
     rc, text, err = run_cli("deploy", "digest", "--queue-url", queue)
     assert text.startswith("Organisation: 0 accounts")  # the first run drained the queue
+
+
+def test_a_template_too_large_to_send_inline_needs_a_url(stubs, tmp_path):
+    stub = stubs("cloudformation")
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"Description": "x" * ss.TEMPLATE_BODY_MAX}))
+    argv = ["deploy", "stackset", "--bucket-prefix", "p", "--ous", "ou-1", "--regions", "eu-west-1"]
+    rc, out, err = run_cli(*argv, "--template", str(big))
+    assert rc == 1 and "upload it to S3 and pass --template-url" in err
+    url = "https://acme.s3.eu-west-1.amazonaws.com/janitor-stackset.json"
+    stub.add_response(
+        "create_stack_set",
+        {"StackSetId": "s:1"},
+        {
+            "StackSetName": "jupyterlab-smcost-janitor",
+            "Description": "jupyterlab-smcost janitor (idle endpoints, notebook schedule, fleet)",
+            "TemplateURL": url,
+            "Parameters": [
+                {"ParameterKey": "CodeBucketPrefix", "ParameterValue": "p"},
+                {"ParameterKey": "CodeKey", "ParameterValue": "jupyterlab-smcost-janitor.zip"},
+            ],
+            "Capabilities": ["CAPABILITY_IAM"],
+            "PermissionModel": "SERVICE_MANAGED",
+            "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
+            "CallAs": "SELF",
+        },
+    )
+    stub.add_response("create_stack_instances", {"OperationId": "op"}, None)
+    rc, out, err = run_cli(*argv, "--template-url", url)
+    assert (rc, err) == (0, "")
+    assert "operation op" in out
