@@ -178,6 +178,7 @@ def test_publish_then_the_template_in_two_regions(aws, tmp_path):
                 "start_notebooks",
                 "stop_notebooks",
                 "report_idle_endpoints",
+                "report_rightsize_endpoints",
                 "report_fleet",
             }
             assert all(
@@ -189,11 +190,15 @@ def test_publish_then_the_template_in_two_regions(aws, tmp_path):
                 "cron(0 21 ? * MON-FRI *)",
                 "cron(0 8 * * ? *)",
                 "cron(0 9 ? * MON-FRI *)",
+                "cron(0 9 ? * MON *)",
             }
             sm = boto3.client("sagemaker", region_name=region)
             make_endpoints(sm, [f"ep-{region}"], [("AllTraffic", "ml.m5.xlarge", 1)], "c")
             idle = run_function(fns["report_idle_endpoints"], region, {}, creds)
             assert (idle["region"], idle["idle_count"]) == (region, 1) and idle["message_id"]
+            sized = run_function(fns["report_rightsize_endpoints"], region, {}, creds)
+            assert [i["endpoint"] for i in sized["items"]] == [f"ep-{region}"]
+            assert sized["message_id"]
             fleet = run_function(
                 fns["report_fleet"], region, {"AWS_ENDPOINT_URL_SAGEMAKER": st.url}, creds
             )
