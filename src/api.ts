@@ -646,6 +646,12 @@ export interface components {
             gpu_mem_p95_gib?: number | null;
             /** @description per GPU */
             gpu_mem_total_gib?: number | null;
+            /** @description fullest GPU's peak */
+            gpu_mem_max_gib?: number | null;
+            /** @description GPUs in use per sample (utilisation at least 5% or at least 1 GiB of memory used); samples kept before history schema 2 count as every GPU in use */
+            gpus_in_use_p50?: number | null;
+            gpus_in_use_p95?: number | null;
+            gpus_in_use_max?: number | null;
         };
         Recommendation: {
             type: string;
@@ -703,6 +709,8 @@ export interface components {
             gpu_max: number | null;
             gpu_mem_max_gib?: number | null;
             gpu_mem_total_gib?: number | null;
+            /** @description most GPUs in use in one sample of the step (null: not counted) */
+            gpus_in_use_max?: number | null;
         };
         SpendTally: {
             /** @description hours x price in force, for the priced hours (in the spend's currency) */
