@@ -80,8 +80,10 @@ def test_the_history_keeps_the_gpus_in_use(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- schema 1 -> 2
 
 
-def test_the_schema_1_file_is_what_it_says() -> None:
-    conn = sqlite3.connect(f"file:{SCHEMA_1}?mode=ro", uri=True)
+def test_the_schema_1_file_is_what_it_says(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite"
+    shutil.copy(SCHEMA_1, path)  # never opened in place: WAL mode writes beside it
+    conn = sqlite3.connect(path)
     try:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("1",)
         cols = {r[1] for r in conn.execute("PRAGMA table_info(usage)")}
