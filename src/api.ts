@@ -656,7 +656,7 @@ export interface components {
         Recommendation: {
             type: string;
             /** @enum {string} */
-            rule: "over_provisioned" | "gpu_idle" | "under_provisioned";
+            rule: "over_provisioned" | "gpu_idle" | "under_provisioned" | "fewer_gpus" | "smaller_gpu";
             reason: string;
             price: components["schemas"]["PriceQuote"];
             /** @description (current - this) x 730 h; negative when it costs more; null if unknown */
@@ -668,6 +668,8 @@ export interface components {
             memory_gib?: number;
             gpu_count?: number;
             gpu_model?: string | null;
+            /** @description memory of one GPU (0 without) */
+            gpu_memory_per_gpu_gib?: number;
         };
         Recommendations: {
             window_s: number;
@@ -864,7 +866,7 @@ export const idleStateValues: ReadonlyArray<FlattenedDeepRequired<components>["s
 export const switchStepsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Switch"]["steps"]["status"]> = ["done", "running", "waiting", "manual", "failed"];
 export const switchActiveStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SwitchActiveState"]> = ["pending", "running"];
 export const switchEndStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SwitchEndState"]> = ["waiting_external", "manual", "succeeded", "failed"];
-export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned"];
+export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned", "fewer_gpus", "smaller_gpu"];
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
 export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
 export type operations = Record<string, never>;
