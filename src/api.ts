@@ -692,6 +692,24 @@ export interface components {
             items: components["schemas"]["Recommendation"][];
             /** @description why there are no items */
             reason: string | null;
+            /** @description The window the rules read when SmCostApp.recommend_horizon is set and history is kept (null: the usage window alone, see `window_s` and `kept`): up to `horizon_s` of running time on this type, cut into hours of the clock; for each measure `utilization` holds the busiest hour's figures (a kept hour older than the 48 h of minutes counts at its mean for CPU and GPU utilisation, at its peak for memory and GPUs in use), `overall` the whole horizon as one window. */
+            horizon?: {
+                horizon_s: number;
+                /** @description running time the samples cover */
+                covered_s: number;
+                /**
+                 * Format: date-time
+                 * @description start of the oldest kept bucket read (null: this run only)
+                 */
+                since: string | null;
+                /** @description hours of the clock with samples */
+                phases: number;
+                /** @description measure (cpu, mem, gpu, gpu_mem, gpus_in_use) -> the busiest hour's start */
+                busiest: {
+                    [key: string]: string | null;
+                };
+                overall: components["schemas"]["Utilization"];
+            } | null;
         };
         /** @description One step of usage. `t` is the step's start (UNIX seconds, UTC). CPU is the busy fraction of all vCPUs; memory the fraction of memory used (`mem_max_gib` in GiB); GPU the busiest device's utilisation and the fullest device's memory; means and maxima over the step's samples; GPU fields null without NVML data. */
         UsagePoint: {

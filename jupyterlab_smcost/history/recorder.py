@@ -174,17 +174,30 @@ class HistoryRecorder:
         self, instance_type: str, need_s: float, interval_s: float
     ) -> list[tuple[int, Aggregate]]:
         """Kept buckets of ``instance_type`` from before this process started, newest
-        first, until they cover ``need_s`` seconds of running time: minutes, then hours
-        older than the oldest minute. A bucket covers its samples x ``interval_s`` (at
-        most its length). Gaps (the server was not running) are skipped, not counted."""
-        out: list[tuple[int, Aggregate]] = []
-        covered, before = 0.0, self.started_at
+        first, until they cover ``need_s`` seconds of running time (:meth:`kept`)."""
+        return [(t, a) for _, t, a in self.kept(instance_type, need_s, interval_s)]
+
+    def kept(
+        self,
+        instance_type: str,
+        need_s: float,
+        interval_s: float,
+        before: Optional[float] = None,
+    ) -> list[tuple[int, int, Aggregate]]:
+        """``(tier, t, aggregate)``: written buckets of ``instance_type`` that end by
+        ``before`` (default: when this process started), newest first, until they cover
+        ``need_s`` seconds of running time: minutes, then hours older than the oldest
+        minute. A bucket covers its samples x ``interval_s`` (at most its length). Gaps
+        (the server was not running) are skipped, not counted."""
+        out: list[tuple[int, int, Aggregate]] = []
+        covered = 0.0
+        before = self.started_at if before is None else before
         if need_s <= 0 or not instance_type:
             return out
         for tier in TIERS:
             limit = int(need_s // (min(tier, interval_s) or 1)) + 2
             for t, agg in self.store.newest_first(tier, instance_type, before, limit):
-                out.append((t, agg))
+                out.append((tier, t, agg))
                 covered += min(float(tier), agg.n * interval_s)
                 before = t
                 if covered >= need_s:

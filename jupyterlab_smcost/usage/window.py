@@ -325,6 +325,10 @@ class UsageWindow:
         self._items: deque[tuple[float, Reading]] = deque()
         self._lock = threading.Lock()
 
+    def now(self) -> float:
+        """The window's clock now (what :meth:`items` stamps are measured with)."""
+        return self._clock()
+
     def add(self, reading: Reading) -> None:
         now = self._clock()
         with self._lock:
