@@ -15,7 +15,7 @@ from .background import BackgroundDetector
 from .billed import BilledSpend
 from .environments import Environment
 from .history import HistoryRecorder, window_summary
-from .history.horizon import Horizon, horizon
+from .history.horizon import Horizon, PhaseCache, horizon
 from .history.reports import history_head, history_span, iso, read_history
 from .idle import IdleStatus
 from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, USD, PriceBook, Quote, price_row
@@ -104,6 +104,7 @@ class UsageReports:
         self.min_samples = min_samples
         #: seconds of running time the rules read (0: the usage window only)
         self.horizon_s = horizon_s
+        self._phases: PhaseCache = {}  # kept hours already summed up
 
     async def recommendations(self, types: list[str], price: Quote) -> dict[str, Any]:
         """Measured use over the window and the instance types it suggests (pure rules)."""
@@ -176,15 +177,15 @@ class UsageReports:
         raw_span = raw[-1][0] - raw[0][0] if raw else 0.0
         # the window's stamps are monotonic: the wall-clock time its oldest sample was taken
         raw_start = now - (window.now() - raw[0][0]) if raw else now
-        kept = await self.run_blocking(
-            history.kept,
-            instance_type,
-            self.horizon_s - raw_span,
-            sampler.interval_s,
-            raw_start,
-            action="read the usage history",
-        )
-        seen = horizon(self.horizon_s, window.window_s, raw, raw_start, kept, sampler.interval_s)
+        horizon_s, interval_s, cache = self.horizon_s, sampler.interval_s, self._phases
+
+        def read() -> tuple[list[tuple[int, int, Any]], Horizon]:
+            kept = history.kept(instance_type, horizon_s - raw_span, interval_s, raw_start)
+            return kept, horizon(
+                horizon_s, window.window_s, raw, raw_start, kept, interval_s, cache
+            )
+
+        kept, seen = await self.run_blocking(read, action="read the usage history")
         return (
             seen.summary,
             {
