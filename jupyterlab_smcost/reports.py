@@ -15,7 +15,7 @@ from .background import BackgroundDetector
 from .billed import BilledSpend
 from .environments import Environment
 from .history import HistoryRecorder, window_summary
-from .history.horizon import Horizon, PhaseCache, horizon
+from .history.horizon import Horizon, PhaseCache, horizon_of
 from .history.reports import history_head, history_span, iso, read_history
 from .idle import IdleStatus
 from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, USD, PriceBook, Quote, price_row
@@ -179,17 +179,24 @@ class UsageReports:
         raw_start = now - (window.now() - raw[0][0]) if raw else now
         horizon_s, interval_s, cache = self.horizon_s, sampler.interval_s, self._phases
 
-        def read() -> tuple[list[tuple[int, int, Any]], Horizon]:
-            kept = history.kept(instance_type, horizon_s - raw_span, interval_s, raw_start)
-            return kept, horizon(
-                horizon_s, window.window_s, raw, raw_start, kept, interval_s, cache
+        def read() -> tuple[list[tuple[int, int, int]], Horizon]:
+            index = history.kept_index(instance_type, horizon_s - raw_span, interval_s, raw_start)
+            return index, horizon_of(
+                horizon_s,
+                window.window_s,
+                raw,
+                raw_start,
+                index,
+                lambda part: history.load_kept(instance_type, part),
+                interval_s,
+                cache,
             )
 
         kept, seen = await self.run_blocking(read, action="read the usage history")
         return (
             seen.summary,
             {
-                "samples": sum(a.n for _, _, a in kept),
+                "samples": sum(n for _, _, n in kept),
                 "since": iso(min(t for _, t, _ in kept)) if kept else None,
                 "instance_type": instance_type,
             },

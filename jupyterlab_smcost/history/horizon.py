@@ -11,7 +11,7 @@ the horizon, and one under-provisioned hour wins over an idle average.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -78,38 +78,22 @@ _MEASURES = {
 }
 
 
-#: a phase's summary and its buckets merged into one, by (its start, the window, what it
-#: holds): kept phases do not change once written
-PhaseCache = dict[tuple[int, int, tuple[int, int, float, float]], tuple[UsageSummary, Aggregate]]
+#: a phase's summary and its buckets merged into one, by (its start, the window, the
+#: buckets it holds with their sample counts): a written bucket only changes by gaining
+#: samples, so the same counts are the same data
+PhaseKey = tuple[int, int, tuple[tuple[int, int, int], ...]]
+PhaseCache = dict[PhaseKey, tuple[UsageSummary, Aggregate]]
 MAX_CACHED = 4 * 24 * 62
+#: (tier, t, samples) of a kept bucket; a loader gets a phase's and returns its aggregates
+Index = Sequence[tuple[int, int, int]]
+Loader = Callable[[list[tuple[int, int, int]]], list[Aggregate]]
 
 
-def _merged(aggs: list[Aggregate]) -> Aggregate:
+def _merged(aggs: Sequence[Aggregate]) -> Aggregate:
     m = Aggregate()
     for a in aggs:
         m.merge(a)
     return m
-
-
-def _phase(
-    window_s: float, t: int, aggs: list[Aggregate], cache: Optional[PhaseCache]
-) -> tuple[UsageSummary, Aggregate]:
-    if cache is None:
-        return summarize(window_s, 0.0, aggs), _merged(aggs)
-    held = (
-        len(aggs),
-        sum(a.n for a in aggs),
-        round(sum(a.mem_sum for a in aggs), 3),
-        round(sum(a.cpu_max or 0.0 for a in aggs), 6),
-    )
-    key = (t, int(window_s), held)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = (summarize(window_s, 0.0, aggs), _merged(aggs))
-        if len(cache) > MAX_CACHED:
-            for old in sorted(cache)[: len(cache) - MAX_CACHED]:
-                del cache[old]
-    return found
 
 
 def horizon(
@@ -121,28 +105,64 @@ def horizon(
     interval_s: float,
     cache: Optional[PhaseCache] = None,
 ) -> Horizon:
+    """:func:`horizon_of` with the kept buckets at hand (``(tier, t, aggregate)``)."""
+    by_key = {(tier, t): a for tier, t, a in kept}
+    index = [(tier, t, a.n) for tier, t, a in kept]
+    return horizon_of(
+        horizon_s,
+        window_s,
+        raw,
+        raw_start,
+        index,
+        lambda part: [by_key[(tier, t)] for tier, t, _ in part],
+        interval_s,
+        cache,
+    )
+
+
+def horizon_of(
+    horizon_s: float,
+    window_s: float,
+    raw: Sequence[tuple[float, Reading]],
+    raw_start: float,
+    index: Index,
+    load: Loader,
+    interval_s: float,
+    cache: Optional[PhaseCache] = None,
+) -> Horizon:
     """``raw``: this run's readings in the usage window (oldest first; their phase starts
-    at ``raw_start``, UNIX seconds); ``kept``: ``(tier, t, aggregate)`` buckets before them,
-    any order. ``window_s``: the usage window (the confidence is measured against it).
-    ``cache``: kept phases' summaries from earlier calls (a phase whose buckets hold the
-    same samples is not summed up again)."""
-    phases: dict[int, list[Aggregate]] = {}
+    at ``raw_start``, UNIX seconds); ``index``: the kept buckets before them, any order,
+    whose aggregates ``load`` reads one phase at a time. ``window_s``: the usage window
+    (the confidence is measured against it). ``cache``: kept phases from earlier calls: a
+    phase whose buckets hold the same samples is neither read nor summed up again."""
+    phases: dict[int, list[tuple[int, int, int]]] = {}
     since: Optional[float] = None
     covered = raw[-1][0] - raw[0][0] if raw else 0.0
-    for tier, t, a in kept:
-        if not a.n:
+    for tier, t, n in index:
+        if not n:
             continue
-        phases.setdefault(t // PHASE_S * PHASE_S, []).append(_as_hour(a) if tier >= HOUR else a)
-        covered += min(float(tier), a.n * interval_s)
+        phases.setdefault(t // PHASE_S * PHASE_S, []).append((tier, t, n))
+        covered += min(float(tier), n * interval_s)
         since = t if since is None else min(since, t)
-    ordered = sorted(phases.items())
+    parts: list[tuple[int, UsageSummary]] = []
+    merged: list[Aggregate] = []
+    for t, part in sorted(phases.items()):
+        part.sort()
+        key = (t, int(window_s), tuple(part))
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            loaded = zip(part, load(part), strict=True)
+            aggs = [_as_hour(a) if tier >= HOUR else a for (tier, _, _), a in loaded]
+            found = (summarize(window_s, 0.0, aggs), _merged(aggs))
+            if cache is not None:
+                cache[key] = found
+                if len(cache) > MAX_CACHED:
+                    for old in sorted(cache)[: len(cache) - MAX_CACHED]:
+                        del cache[old]
+        parts.append((t, found[0]))
+        merged.append(found[1])
     if raw:
-        ordered.append((int(raw_start), [Aggregate.of(r) for _, r in raw]))
-    done = sorted((t, _phase(window_s, t, aggs, cache)) for t, aggs in phases.items())
-    parts = [(t, summary) for t, (summary, _) in done]
-    merged = [m for _, (_, m) in done]
-    if raw:
-        now_aggs = ordered[-1][1]
+        now_aggs = [Aggregate.of(r) for _, r in raw]
         parts.append((int(raw_start), summarize(window_s, 0.0, now_aggs)))
         merged.append(_merged(now_aggs))
     # the whole horizon at an hour's resolution: each phase merged into one aggregate

@@ -203,3 +203,32 @@ class HistoryRecorder:
                 if covered >= need_s:
                     return out
         return out
+
+    def kept_index(
+        self, instance_type: str, need_s: float, interval_s: float, before: float
+    ) -> list[tuple[int, int, int]]:
+        """``(tier, t, samples)`` of the buckets :meth:`kept` would give (cheap: read the
+        aggregates with :meth:`load_kept`, the ones needed only)."""
+        out: list[tuple[int, int, int]] = []
+        covered = 0.0
+        if need_s <= 0 or not instance_type:
+            return out
+        for tier in TIERS:
+            limit = int(need_s // (min(tier, interval_s) or 1)) + 2
+            for t, n in self.store.newest_counts(tier, instance_type, before, limit):
+                out.append((tier, t, n))
+                covered += min(float(tier), n * interval_s)
+                before = t
+                if covered >= need_s:
+                    return out
+        return out
+
+    def load_kept(self, instance_type: str, part: list[tuple[int, int, int]]) -> list[Aggregate]:
+        """The aggregates of some of :meth:`kept_index`'s buckets, in its order."""
+        out = []
+        for tier in {tier for tier, _, _ in part}:
+            ts = [t for k, t, _ in part if k == tier]
+            found = self.store.type_buckets(tier, instance_type, min(ts), max(ts))
+            out.extend(((tier, t), found.get(t, Aggregate())) for t in ts)
+        by_key = dict(out)
+        return [by_key[(tier, t)] for tier, t, _ in part]

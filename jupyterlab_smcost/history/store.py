@@ -435,6 +435,36 @@ class HistoryStore:
 
         return self._run(q, [])
 
+    def newest_counts(
+        self, tier: int, instance_type: str, before: float, limit: int
+    ) -> list[tuple[int, int]]:
+        """``(t, samples)`` of :meth:`newest_first`'s buckets, without the rest (cheap)."""
+
+        def q(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+            rows = conn.execute(
+                "SELECT t, n FROM usage WHERE tier = ? AND instance_type = ? "
+                "AND t <= ? ORDER BY t DESC LIMIT ?",
+                (tier, instance_type, math.floor(before - tier), limit),
+            )
+            return [(r[0], r[1]) for r in rows]
+
+        return self._run(q, [])
+
+    def type_buckets(
+        self, tier: int, instance_type: str, first: int, last: int
+    ) -> dict[int, Aggregate]:
+        """One type's buckets of one tier with ``first <= t <= last``, by ``t``."""
+
+        def q(conn: sqlite3.Connection) -> dict[int, Aggregate]:
+            rows = conn.execute(
+                f"SELECT t, {_SELECT_AGG} FROM usage WHERE tier = ? AND instance_type = ? "
+                "AND t >= ? AND t <= ?",
+                (tier, instance_type, first, last),
+            )
+            return {r[0]: _agg(r[1:]) for r in rows}
+
+        return self._run(q, {})
+
     def spans(self, since: float) -> list[tuple[int, Span]]:
         """Spans that ran at or after ``since``, oldest first."""
 
