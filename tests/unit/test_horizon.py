@@ -3,6 +3,8 @@ measure, kept hours at their mean for utilisation and their peak for memory and 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from support.nvml import FakeNvml
 
 from jupyterlab_smcost.history import HOUR, MINUTE
@@ -78,3 +80,43 @@ def test_a_kept_hour_counts_at_its_mean_cpu_and_its_peak_memory() -> None:
     assert round(h.summary.cpu_p95, 4) == round((1.0 + 359 * 0.05) / 360, 4)
     assert h.summary.mem_p95_gib == 100.0
     assert h.covered_s == 3600 and h.phases == 1
+
+
+def test_read_by_index_and_cache_gives_what_reading_everything_gives(tmp_path: Path) -> None:
+    """The server's path (sample counts first, only the hours not cached read) against the
+    plain one, on a written file; a minute that gains samples is read again."""
+    from jupyterlab_smcost.history import HistoryRecorder, HistoryStore
+    from jupyterlab_smcost.history.horizon import horizon_of
+
+    now = [float(T0 + 3 * 86400)]
+    store = HistoryStore(tmp_path / "h.sqlite", clock=lambda: now[0])
+    rec = HistoryRecorder(store, clock=lambda: now[0])
+    rec.set_running([], G512)
+    t = float(T0)
+    for _ in range(3 * 8640):  # three days of 10 s samples, a busy hour on the second
+        t += 10
+        busy = T0 + 86400 + 7200 <= t < T0 + 86400 + 10800
+        rec.on_sample(t, FOUR_GPUS if busy else ONE_GPU)
+    now[0] = t
+    rec.flush()
+    cache: dict = {}
+
+    def by_index() -> object:
+        index = rec.kept_index(G512, 7 * 86400, 10.0, t + 60)
+        load = lambda part: rec.load_kept(G512, part)  # noqa: E731
+        return horizon_of(7 * 86400, 3600, [], t + 60, index, load, 10.0, cache)
+
+    def plain() -> object:
+        kept = rec.kept(G512, 7 * 86400, 10.0, t + 60)
+        return horizon(7 * 86400, 3600, [], t + 60, kept, 10.0)
+
+    first = by_index()
+    assert first == plain() and len(cache) == first.phases
+    assert first.summary.gpus_in_use_p95 == 4.0 and first.phases >= 72
+    assert by_index() == first  # from the cache
+    # the newest minute gains samples, busy ones: read again, and it shows
+    for _ in range(6):
+        rec.on_sample(t - 30, g5_reading([(90, 23.5)] * 4))
+    rec.flush()
+    again = by_index()
+    assert again == plain() and again.summary.gpu_mem_max_gib == 23.5
