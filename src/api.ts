@@ -677,7 +677,7 @@ export interface components {
             /** @description seconds between the oldest and newest sample */
             span_s?: number;
             interval_s?: number | null;
-            /** @description What the window took from the kept history (samples of the same instance type from before this server started; null when history is off). While this server has run for less than the window, the window is filled with the newest kept minutes of the same type, skipping the time nothing ran; a kept minute counts as its samples at its mean for p50 and at its peak for p95. */
+            /** @description What the window took from the kept history (samples of the same instance type from before this server started; null when history is off). While this server has run for less than the window, the window is filled with the newest kept minutes of the same type, skipping the time nothing ran; a kept minute counts as its samples at its mean for p50 and at its peak for p95. With a `horizon`: every kept bucket the horizon read (this run's older than the window too). */
             kept?: {
                 samples: number;
                 /** Format: date-time */
