@@ -208,6 +208,15 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
         help="Fewest usage samples in the window before any instance type is recommended "
         "(30 samples at 10 s is 5 minutes).",
     )
+    recommend_horizon = Int(
+        7 * 86400,
+        config=True,
+        help="Seconds of running time on the current instance type that recommendations "
+        "read from the kept usage history (minutes for 48 h, hours for 60 days): a "
+        "smaller type must fit every hour of it, and one under-provisioned hour wins over "
+        "an idle average. 0: only the usage window (SmCostApp.usage_window). Needs the "
+        "history (SmCostApp.history_file).",
+    )
 
     history_file = Unicode(
         None,
@@ -364,6 +373,7 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
         "usage_window",
         "recommend_min_samples",
         "price_cache_ttl",
+        "recommend_horizon",
         "background_cpu_threshold",
         "background_gpu_threshold",
         "background_window",
@@ -372,6 +382,8 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
         name, value = proposal["trait"].name, proposal["value"]
         if not math.isfinite(value):
             raise TraitError(f"must be a finite number, not {value}")
+        if name == "recommend_horizon" and not 0 <= value <= 60 * 86400:
+            raise TraitError(f"must be from 0 to {60 * 86400} seconds (60 days), not {value}")
         if name in ("usage_window", "background_window") and not 0 < value <= MAX_TIMEOUT_S:
             raise TraitError(f"must be from 1 to {MAX_TIMEOUT_S} seconds, not {value}")
         if name == "background_gpu_threshold" and not 0 <= value <= 1:

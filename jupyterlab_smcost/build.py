@@ -105,6 +105,7 @@ def build_service(app: SmCostApp, log: logging.Logger, config_errors: list[str])
         live_prices=live,
         usage_sampler=sampler,
         recommend_min_samples=app.recommend_min_samples,
+        recommend_horizon=app.recommend_horizon,
         config_errors=tuple(config_errors),
         background=background,
         history=history,

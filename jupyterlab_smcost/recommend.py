@@ -7,6 +7,9 @@ Rules, at most one item each, evaluated on the window's p95 (CPU in vCPUs, memor
   item says how much (negative savings).
 - ``gpu_idle``: a GPU instance whose GPUs stayed under 5% utilisation (p95) all window: the
   cheapest CPU-only type that fits CPU and memory with headroom.
+- ``fewer_gpus`` / ``smaller_gpu``: GPUs used, but fewer of them, or a smaller (slower)
+  one, would do: see :mod:`.recommend_gpu` (both may be offered; ``over_provisioned`` is
+  then not).
 - ``over_provisioned``: otherwise, the cheapest type cheaper than this one that fits CPU and
   memory with headroom (and keeps the same GPUs when the GPUs are used or not measured).
 
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .pricing import HOURS_PER_MONTH, Quote, Specs, family, money
+from .recommend_gpu import gpu_offers
 from .usage import UsageSummary
 
 HEADROOM = 0.7  # a candidate fits when the p95 need is at most 70% of what it offers
@@ -68,10 +72,6 @@ def _fits(t: str, s: Specs, needs: Needs) -> bool:
     if _is_burstable(t) and needs.cpu_avg_vcpu > BURSTABLE_BASELINE * s.vcpu:
         return False
     return True
-
-
-def _per_gpu_gib(s: Specs) -> float:
-    return s.gpu_memory_gib / s.gpu_count if s.gpu_count else 0.0
 
 
 def _gib(x: float) -> str:
@@ -163,6 +163,7 @@ def recommend(
             "memory_gib": s.memory_gib,
             "gpu_count": s.gpu_count,
             "gpu_model": s.gpu_model,
+            "gpu_memory_per_gpu_gib": round(s.gpu_memory_per_gpu_gib, 2),
         }
 
     def cheapest(rows: list[Candidate]) -> Optional[Candidate]:
@@ -236,6 +237,28 @@ def recommend(
             "headroom"
         )
         return {"items": [item("gpu_idle", t, p, s, why)], "reason": None}
+
+    if has_gpu and gpu_measured:
+        others = [
+            (t, p, s)
+            for t, p, s in candidates
+            if s is not None and t != current_type and not t.startswith(EXCLUDED_PREFIXES)
+        ]
+        offers = gpu_offers(
+            summary,
+            current_type,
+            current_specs,
+            cur_usd,
+            others,
+            lambda t, s: _fits(t, s, needs),
+            usage,
+            HEADROOM,
+        )
+        if offers:
+            return {
+                "items": [item(rule, t, p, s, why) for rule, t, p, s, why in offers],
+                "reason": None,
+            }
 
     if best is None:
         note = f"{current_type} fits this use ({usage}): no cheaper type has 30% headroom"

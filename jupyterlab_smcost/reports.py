@@ -15,6 +15,7 @@ from .background import BackgroundDetector
 from .billed import BilledSpend
 from .environments import Environment
 from .history import HistoryRecorder, window_summary
+from .history.horizon import Horizon, PhaseCache, horizon_of
 from .history.reports import history_head, history_span, iso, read_history
 from .idle import IdleStatus
 from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, USD, PriceBook, Quote, price_row
@@ -91,6 +92,7 @@ class UsageReports:
         billed: BilledSpend,
         allowed: list[str],
         min_samples: int,
+        horizon_s: float = 0.0,
     ) -> None:
         self.env = env
         self.book = book
@@ -100,12 +102,20 @@ class UsageReports:
         self.billed = billed
         self.allowed = list(allowed)
         self.min_samples = min_samples
+        #: seconds of running time the rules read (0: the usage window only)
+        self.horizon_s = horizon_s
+        self._phases: PhaseCache = {}  # kept hours already summed up
 
     async def recommendations(self, types: list[str], price: Quote) -> dict[str, Any]:
         """Measured use over the window and the instance types it suggests (pure rules)."""
         sampler = self.sampler
         primary = types[0] if len(types) == 1 else None
-        summary, kept = await self.usage_summary(primary)
+        span = await self.usage_horizon(primary) if self.horizon_s > 0 else None
+        seen: Optional[Horizon] = None
+        if span is not None:
+            summary, kept, seen = span
+        else:
+            summary, kept = await self.usage_summary(primary)
         out: dict[str, Any] = {
             "window_s": summary.window_s,
             "samples": summary.samples,
@@ -116,6 +126,7 @@ class UsageReports:
             "current": {"type": primary, "price": price.to_json()},
             "items": [],
             "reason": None,
+            "horizon": seen.to_json() if seen is not None else None,
         }
         if sampler is None:
             out["reason"] = "usage sampling is off (SmCostApp.usage_sample_interval is 0)"
@@ -143,8 +154,54 @@ class UsageReports:
                 interval_s=sampler.interval_s,
                 min_samples=self.min_samples,
             )
+            if seen is not None and summary.samples >= self.min_samples:
+                for item in result["items"]:
+                    item["reason"] += f"; {seen.describe()}"
             out.update(result)
         return out
+
+    async def usage_horizon(
+        self, instance_type: Optional[str]
+    ) -> Optional[tuple[UsageSummary, dict[str, Any], Horizon]]:
+        """The horizon (``recommend_horizon`` of running time on this type, see
+        :mod:`.history.horizon`): this run's window and the kept minutes and hours before
+        it. None (the window alone is read) without history or a single measured type."""
+        sampler, history = self.sampler, self.history
+        if sampler is None or history is None or not instance_type:
+            return None
+        if not self.env.usage_measures_instance:
+            return None
+        window = sampler.window
+        raw = window.items()
+        now = utcnow().timestamp()
+        raw_span = raw[-1][0] - raw[0][0] if raw else 0.0
+        # the window's stamps are monotonic: the wall-clock time its oldest sample was taken
+        raw_start = now - (window.now() - raw[0][0]) if raw else now
+        horizon_s, interval_s, cache = self.horizon_s, sampler.interval_s, self._phases
+
+        def read() -> tuple[list[tuple[int, int, int]], Horizon]:
+            index = history.kept_index(instance_type, horizon_s - raw_span, interval_s, raw_start)
+            return index, horizon_of(
+                horizon_s,
+                window.window_s,
+                raw,
+                raw_start,
+                index,
+                lambda part: history.load_kept(instance_type, part),
+                interval_s,
+                cache,
+            )
+
+        kept, seen = await self.run_blocking(read, action="read the usage history")
+        return (
+            seen.summary,
+            {
+                "samples": sum(n for _, _, n in kept),
+                "since": iso(min(t for _, t, _ in kept)) if kept else None,
+                "instance_type": instance_type,
+            },
+            seen,
+        )
 
     async def usage_summary(
         self, instance_type: Optional[str]

@@ -62,6 +62,7 @@ class SmCostService:
         clock: Callable[[], datetime] = utcnow,
         usage_sampler: Optional[UsageSampler] = None,
         recommend_min_samples: int = 30,
+        recommend_horizon: float = 0.0,
         config_errors: tuple[str, ...] = (),
         background: Optional[BackgroundDetector] = None,
         history: Optional[HistoryRecorder] = None,
@@ -144,6 +145,7 @@ class SmCostService:
             billed=self.billed,
             allowed=self.allowed,
             min_samples=recommend_min_samples,
+            horizon_s=recommend_horizon,
         )
         self.elsewhere = ElsewhereWatch(
             env,

@@ -945,11 +945,17 @@ export interface components {
             gpu_mem_p95_gib?: number | null;
             /** @description per GPU */
             gpu_mem_total_gib?: number | null;
+            /** @description fullest GPU's peak */
+            gpu_mem_max_gib?: number | null;
+            /** @description GPUs in use per sample (utilisation at least 5% or at least 1 GiB of memory used); samples kept before history schema 2 count as every GPU in use */
+            gpus_in_use_p50?: number | null;
+            gpus_in_use_p95?: number | null;
+            gpus_in_use_max?: number | null;
         };
         Recommendation: {
             type: string;
             /** @enum {string} */
-            rule: "over_provisioned" | "gpu_idle" | "under_provisioned" | "offload";
+            rule: "over_provisioned" | "gpu_idle" | "under_provisioned" | "offload" | "fewer_gpus" | "smaller_gpu";
             reason: string;
             price: components["schemas"]["PriceQuote"];
             /** @description (current - this) x 730 h; negative when it costs more; null if unknown */
@@ -961,6 +967,8 @@ export interface components {
             memory_gib?: number;
             gpu_count?: number;
             gpu_model?: string | null;
+            /** @description memory of one GPU (0 without) */
+            gpu_memory_per_gpu_gib?: number;
         };
         Recommendations: {
             window_s: number;
@@ -968,7 +976,7 @@ export interface components {
             /** @description seconds between the oldest and newest sample */
             span_s?: number;
             interval_s?: number | null;
-            /** @description What the window took from the kept history (samples of the same instance type from before this server started; null when history is off). While this server has run for less than the window, the window is filled with the newest kept minutes of the same type, skipping the time nothing ran; a kept minute counts as its samples at its mean for p50 and at its peak for p95. */
+            /** @description What the window took from the kept history (samples of the same instance type from before this server started; null when history is off). While this server has run for less than the window, the window is filled with the newest kept minutes of the same type, skipping the time nothing ran; a kept minute counts as its samples at its mean for p50 and at its peak for p95. With a `horizon`: every kept bucket the horizon read (this run's older than the window too). */
             kept?: {
                 samples: number;
                 /** Format: date-time */
@@ -983,6 +991,24 @@ export interface components {
             items: components["schemas"]["Recommendation"][];
             /** @description why there are no items */
             reason: string | null;
+            /** @description The window the rules read when SmCostApp.recommend_horizon is set and history is kept (null: the usage window alone, see `window_s` and `kept`): up to `horizon_s` of running time on this type, cut into hours of the clock; for each measure `utilization` holds the busiest hour's figures (a kept hour older than the 48 h of minutes counts at its mean for CPU and GPU utilisation, at its peak for memory and GPUs in use), `overall` the whole horizon as one window. */
+            horizon?: {
+                horizon_s: number;
+                /** @description running time the samples cover */
+                covered_s: number;
+                /**
+                 * Format: date-time
+                 * @description start of the oldest kept bucket read (null: this run only)
+                 */
+                since: string | null;
+                /** @description hours of the clock with samples */
+                phases: number;
+                /** @description measure (cpu, mem, gpu, gpu_mem, gpus_in_use) -> the busiest hour's start */
+                busiest: {
+                    [key: string]: string | null;
+                };
+                overall: components["schemas"]["Utilization"];
+            } | null;
         };
         /** @description One step of usage. `t` is the step's start (UNIX seconds, UTC). CPU is the busy fraction of all vCPUs; memory the fraction of memory used (`mem_max_gib` in GiB); GPU the busiest device's utilisation and the fullest device's memory; means and maxima over the step's samples; GPU fields null without NVML data. */
         UsagePoint: {
@@ -1002,6 +1028,8 @@ export interface components {
             gpu_max: number | null;
             gpu_mem_max_gib?: number | null;
             gpu_mem_total_gib?: number | null;
+            /** @description most GPUs in use in one sample of the step (null: not counted) */
+            gpus_in_use_max?: number | null;
         };
         SpendTally: {
             /** @description hours x price in force, for the priced hours (in the spend's currency) */
@@ -1296,7 +1324,7 @@ export const idleStateValues: ReadonlyArray<FlattenedDeepRequired<components>["s
 export const switchStepsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Switch"]["steps"]["status"]> = ["done", "running", "waiting", "manual", "failed"];
 export const switchActiveStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SwitchActiveState"]> = ["pending", "running"];
 export const switchEndStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SwitchEndState"]> = ["waiting_external", "manual", "succeeded", "failed"];
-export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned", "offload"];
+export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned", "offload", "fewer_gpus", "smaller_gpu"];
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
 export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
 export const jobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Job"]["kind"]> = ["notebook", "script"];

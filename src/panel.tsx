@@ -166,6 +166,7 @@ const UsageSection = React.memo(
     }
     const last = recommendations.last;
     const kept = last?.kept;
+    const horizon = last?.horizon;
     return (
       <Section title={trans.__('Usage')} name="usage">
         <UsageChart
@@ -173,7 +174,24 @@ const UsageSection = React.memo(
           utilization={last?.utilization ?? null}
           fmt={fmt}
         />
-        {kept && kept.samples > 0 ? (
+        {horizon ? (
+          <div className="jp-SmCost-detail jp-SmCost-horizon">
+            {trans.__(
+              'Recommendations read %1 of running time on this type (up to %2)%3.',
+              fmt.duration(horizon.covered_s),
+              fmt.duration(horizon.horizon_s),
+              horizon.since
+                ? trans.__(', since %1', fmt.dateTime(horizon.since))
+                : ''
+            )}{' '}
+            {horizon.phases > 1 && horizon.busiest.cpu
+              ? trans.__(
+                  'Each figure is its busiest hour: CPU from %1.',
+                  fmt.dateTime(horizon.busiest.cpu)
+                )
+              : null}
+          </div>
+        ) : kept && kept.samples > 0 ? (
           <div className="jp-SmCost-detail">
             {trans._n(
               'The window includes %1 sample kept from before this server started (%2).',

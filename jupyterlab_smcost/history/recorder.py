@@ -174,19 +174,61 @@ class HistoryRecorder:
         self, instance_type: str, need_s: float, interval_s: float
     ) -> list[tuple[int, Aggregate]]:
         """Kept buckets of ``instance_type`` from before this process started, newest
-        first, until they cover ``need_s`` seconds of running time: minutes, then hours
-        older than the oldest minute. A bucket covers its samples x ``interval_s`` (at
-        most its length). Gaps (the server was not running) are skipped, not counted."""
-        out: list[tuple[int, Aggregate]] = []
-        covered, before = 0.0, self.started_at
+        first, until they cover ``need_s`` seconds of running time (:meth:`kept`)."""
+        return [(t, a) for _, t, a in self.kept(instance_type, need_s, interval_s)]
+
+    def kept(
+        self,
+        instance_type: str,
+        need_s: float,
+        interval_s: float,
+        before: Optional[float] = None,
+    ) -> list[tuple[int, int, Aggregate]]:
+        """``(tier, t, aggregate)``: written buckets of ``instance_type`` that end by
+        ``before`` (default: when this process started), newest first, until they cover
+        ``need_s`` seconds of running time: minutes, then hours older than the oldest
+        minute. A bucket covers its samples x ``interval_s`` (at most its length). Gaps
+        (the server was not running) are skipped, not counted."""
+        out: list[tuple[int, int, Aggregate]] = []
+        covered = 0.0
+        before = self.started_at if before is None else before
         if need_s <= 0 or not instance_type:
             return out
         for tier in TIERS:
             limit = int(need_s // (min(tier, interval_s) or 1)) + 2
             for t, agg in self.store.newest_first(tier, instance_type, before, limit):
-                out.append((t, agg))
+                out.append((tier, t, agg))
                 covered += min(float(tier), agg.n * interval_s)
                 before = t
                 if covered >= need_s:
                     return out
         return out
+
+    def kept_index(
+        self, instance_type: str, need_s: float, interval_s: float, before: float
+    ) -> list[tuple[int, int, int]]:
+        """``(tier, t, samples)`` of the buckets :meth:`kept` would give (cheap: read the
+        aggregates with :meth:`load_kept`, the ones needed only)."""
+        out: list[tuple[int, int, int]] = []
+        covered = 0.0
+        if need_s <= 0 or not instance_type:
+            return out
+        for tier in TIERS:
+            limit = int(need_s // (min(tier, interval_s) or 1)) + 2
+            for t, n in self.store.newest_counts(tier, instance_type, before, limit):
+                out.append((tier, t, n))
+                covered += min(float(tier), n * interval_s)
+                before = t
+                if covered >= need_s:
+                    return out
+        return out
+
+    def load_kept(self, instance_type: str, part: list[tuple[int, int, int]]) -> list[Aggregate]:
+        """The aggregates of some of :meth:`kept_index`'s buckets, in its order."""
+        out = []
+        for tier in {tier for tier, _, _ in part}:
+            ts = [t for k, t, _ in part if k == tier]
+            found = self.store.type_buckets(tier, instance_type, min(ts), max(ts))
+            out.extend(((tier, t), found.get(t, Aggregate())) for t in ts)
+        by_key = dict(out)
+        return [by_key[(tier, t)] for tier, t, _ in part]

@@ -119,6 +119,7 @@ def _point(t: int, itype: Optional[str], a: Aggregate) -> dict[str, Any]:
         "gpu_max": _r(a.gpu_max),
         "gpu_mem_max_gib": _r(a.gpu_mem_max, 2),
         "gpu_mem_total_gib": _r(a.gpu_mem_total, 2),
+        "gpus_in_use_max": a.gpu_used_max if a.gpu_used_n else None,
     }
 
 

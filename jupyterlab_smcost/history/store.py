@@ -55,12 +55,14 @@ PRUNE_S = float(HOUR)
 RETRY_OPEN_S = 600.0
 #: unwritten aggregates kept while the file cannot be written (then the oldest go)
 MAX_PENDING = 2 * 48 * 60
-SCHEMA_VERSION = 1
+#: 2: usage keeps how many GPUs each sample found in use (``gpu_used_*``); a file of
+#: schema 1 is migrated in place (:func:`_migrate`)
+SCHEMA_VERSION = 2
 #: SQLite primary result codes that mean the file is damaged, not busy or unwritable
 _CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 _AGG_COLUMNS = tuple(f.name for f in fields(Aggregate))
-_MAXED = {"cpu_max", "mem_max", "gpu_max", "gpu_mem_max", "gpu_count"}
+_MAXED = {"cpu_max", "mem_max", "gpu_max", "gpu_mem_max", "gpu_count", "gpu_used_max"}
 _MINNED = {"gpu_mem_total"}
 _LATEST = {"cpu_count", "mem_total"}
 
@@ -219,8 +221,8 @@ class HistoryStore:
                     conn.execute(
                         "INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
                     )
-                elif int(row[0]) != SCHEMA_VERSION:
-                    raise sqlite3.DatabaseError(f"schema version {row[0]}, not {SCHEMA_VERSION}")
+            if row is not None and int(row[0]) != SCHEMA_VERSION:
+                _migrate(conn, int(row[0]))
         except BaseException:
             conn.close()
             raise
@@ -433,6 +435,36 @@ class HistoryStore:
 
         return self._run(q, [])
 
+    def newest_counts(
+        self, tier: int, instance_type: str, before: float, limit: int
+    ) -> list[tuple[int, int]]:
+        """``(t, samples)`` of :meth:`newest_first`'s buckets, without the rest (cheap)."""
+
+        def q(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+            rows = conn.execute(
+                "SELECT t, n FROM usage WHERE tier = ? AND instance_type = ? "
+                "AND t <= ? ORDER BY t DESC LIMIT ?",
+                (tier, instance_type, math.floor(before - tier), limit),
+            )
+            return [(r[0], r[1]) for r in rows]
+
+        return self._run(q, [])
+
+    def type_buckets(
+        self, tier: int, instance_type: str, first: int, last: int
+    ) -> dict[int, Aggregate]:
+        """One type's buckets of one tier with ``first <= t <= last``, by ``t``."""
+
+        def q(conn: sqlite3.Connection) -> dict[int, Aggregate]:
+            rows = conn.execute(
+                f"SELECT t, {_SELECT_AGG} FROM usage WHERE tier = ? AND instance_type = ? "
+                "AND t >= ? AND t <= ?",
+                (tier, instance_type, first, last),
+            )
+            return {r[0]: _agg(r[1:]) for r in rows}
+
+        return self._run(q, {})
+
     def spans(self, since: float) -> list[tuple[int, Span]]:
         """Spans that ran at or after ``since``, oldest first."""
 
@@ -475,6 +507,31 @@ class HistoryStore:
     def checkpoint(self) -> None:
         """Write the log into the file and truncate it (tests measure the file this way)."""
         self._run(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a file of an older schema up to :data:`SCHEMA_VERSION` in one transaction
+    (nothing kept is lost); a newer schema than this code knows is refused (the file is
+    then moved aside, not overwritten)."""
+    if version > SCHEMA_VERSION or version < 1:
+        raise sqlite3.DatabaseError(f"schema version {version}, not {SCHEMA_VERSION}")
+    conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
+    try:
+        now = int(conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0])
+        if now < 2:  # 1 -> 2: the GPUs-in-use columns, 0 samples counted in the old rows
+            have = {r[1] for r in conn.execute("PRAGMA table_info(usage)")}
+            for c in _AGG_COLUMNS:
+                if c in have:
+                    continue
+                additive = not (c in _MAXED or c in _MINNED or c in _LATEST)
+                default = " NOT NULL DEFAULT 0" if additive else ""
+                conn.execute(f"ALTER TABLE usage ADD COLUMN {c} {_column_type(c)}{default}")
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    log.info("smcost: usage history migrated from schema %d to %d", version, SCHEMA_VERSION)
 
 
 def _damaged(e: BaseException) -> bool:

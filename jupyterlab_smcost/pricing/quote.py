@@ -57,6 +57,11 @@ class Specs:
     accelerator_model: Optional[str] = None
 
     @property
+    def gpu_memory_per_gpu_gib(self) -> float:
+        """Memory of one GPU (the types in the book have GPUs of one model each)."""
+        return self.gpu_memory_gib / self.gpu_count if self.gpu_count else 0.0
+
+    @property
     def accelerators(self) -> int:
         return self.gpu_count or self.accelerator_count
 

@@ -20,7 +20,7 @@ Modules: :mod:`.readings` (a reading, a source), :mod:`.system` (psutil and NVML
 
 from __future__ import annotations
 
-from .readings import GIB, GpuReading, Reading, Source
+from .readings import GIB, GPU_IN_USE_MEM_GIB, GPU_IN_USE_UTIL, GpuReading, Reading, Source
 from .sampler import UsageSampler
 from .system import NvmlGpus, SystemSource
 from .window import (
@@ -34,6 +34,8 @@ from .window import (
 
 __all__ = [
     "GIB",
+    "GPU_IN_USE_MEM_GIB",
+    "GPU_IN_USE_UTIL",
     "Aggregate",
     "GpuReading",
     "NvmlGpus",

@@ -52,7 +52,9 @@ class Aggregate:
 
     Means and maxima per measure, with the count of samples each covers: CPU busy
     fraction, memory used (GiB), the busiest GPU's utilisation and the fullest GPU's memory
-    used (GiB), as :class:`UsageWindow` reads one sample.
+    used (GiB), as :class:`UsageWindow` reads one sample; and how many GPUs each sample
+    found in use (``gpu_used_*``; history schema 2: a minute kept by schema 1 has
+    ``gpu_used_n`` 0, and its GPU samples count as all GPUs in use, see :func:`summarize`).
     """
 
     n: int = 0
@@ -71,6 +73,9 @@ class Aggregate:
     gpu_mem_sum: float = 0.0
     gpu_mem_max: Optional[float] = None
     gpu_mem_total: Optional[float] = None
+    gpu_used_n: int = 0
+    gpu_used_sum: float = 0.0
+    gpu_used_max: Optional[float] = None
 
     @classmethod
     def of(cls, r: Reading) -> Aggregate:
@@ -96,6 +101,10 @@ class Aggregate:
             self.gpu_n += 1
             self.gpu_sum += max(utils)
             self.gpu_max = _top(self.gpu_max, max(utils))
+        in_use = float(r.gpus_in_use)
+        self.gpu_used_n += 1
+        self.gpu_used_sum += in_use
+        self.gpu_used_max = _top(self.gpu_used_max, in_use)
         used = max(g.memory_used_gib for g in r.gpus)
         self.gpu_mem_n += 1
         self.gpu_mem_sum += used
@@ -121,6 +130,9 @@ class Aggregate:
         self.gpu_mem_sum += o.gpu_mem_sum
         self.gpu_mem_max = _top(self.gpu_mem_max, o.gpu_mem_max)
         self.gpu_mem_total = _low(self.gpu_mem_total, o.gpu_mem_total)
+        self.gpu_used_n += o.gpu_used_n
+        self.gpu_used_sum += o.gpu_used_sum
+        self.gpu_used_max = _top(self.gpu_used_max, o.gpu_used_max)
 
     @property
     def cpu_mean(self) -> Optional[float]:
@@ -187,6 +199,8 @@ def summarize(window_s: float, span_s: float, aggs: Sequence[Aggregate]) -> Usag
     g50, g95, gmax = _stats(*pairs("gpu_mean", "gpu_max", "gpu_n"))
     _, mem_gib = pairs("mem_mean", "mem_max", "n")
     _, gpu_mem = pairs("gpu_mem_mean", "gpu_mem_max", "gpu_mem_n")
+    used_means, used_maxes = gpu_used_pairs(aggs)
+    u50, u95, umax = _stats(used_means, used_maxes)
     totals = [a.gpu_mem_total for a in aggs if a.gpu_mem_total is not None]
     return UsageSummary(
         window_s=window_s,
@@ -207,7 +221,27 @@ def summarize(window_s: float, span_s: float, aggs: Sequence[Aggregate]) -> Usag
         gpu_max=gmax,
         gpu_mem_p95_gib=weighted_percentile(gpu_mem, 95),
         gpu_mem_total_gib=min(totals) if totals else None,
+        gpu_mem_max_gib=max((v for v, _ in gpu_mem), default=None),
+        gpus_in_use_p50=u50,
+        gpus_in_use_p95=u95,
+        gpus_in_use_max=umax,
     )
+
+
+def gpu_used_pairs(aggs: Sequence[Aggregate]) -> tuple[list, list]:
+    """(mean, weight) and (peak, weight) of the GPUs in use. GPU samples that did not count
+    them (kept before history schema 2) count as every GPU in use: never fewer than the
+    truth."""
+    means, maxes = [], []
+    for a in aggs:
+        if a.gpu_used_n and a.gpu_used_max is not None:
+            means.append((a.gpu_used_sum / a.gpu_used_n, a.gpu_used_n))
+            maxes.append((a.gpu_used_max, a.gpu_used_n))
+        unknown = max(a.gpu_n, a.gpu_mem_n) - a.gpu_used_n
+        if unknown > 0 and a.gpu_count:
+            means.append((float(a.gpu_count), unknown))
+            maxes.append((float(a.gpu_count), unknown))
+    return means, maxes
 
 
 @dataclass(frozen=True)
@@ -233,6 +267,10 @@ class UsageSummary:
     gpu_max: Optional[float] = None
     gpu_mem_p95_gib: Optional[float] = None  # fullest device's memory used, per sample
     gpu_mem_total_gib: Optional[float] = None  # per device (the smallest)
+    gpu_mem_max_gib: Optional[float] = None  # the fullest device's peak
+    gpus_in_use_p50: Optional[float] = None  # GPUs in use per sample (GpuReading.in_use)
+    gpus_in_use_p95: Optional[float] = None
+    gpus_in_use_max: Optional[float] = None
 
     @property
     def cpu_p95_vcpu(self) -> Optional[float]:
@@ -266,6 +304,10 @@ class UsageSummary:
             "gpu_max": r(self.gpu_max),
             "gpu_mem_p95_gib": r(self.gpu_mem_p95_gib, 2),
             "gpu_mem_total_gib": r(self.gpu_mem_total_gib, 2),
+            "gpu_mem_max_gib": r(self.gpu_mem_max_gib, 2),
+            "gpus_in_use_p50": r(self.gpus_in_use_p50, 2),
+            "gpus_in_use_p95": r(self.gpus_in_use_p95, 2),
+            "gpus_in_use_max": r(self.gpus_in_use_max, 2),
         }
 
 
@@ -282,6 +324,10 @@ class UsageWindow:
         self._clock = clock
         self._items: deque[tuple[float, Reading]] = deque()
         self._lock = threading.Lock()
+
+    def now(self) -> float:
+        """The window's clock now (what :meth:`items` stamps are measured with)."""
+        return self._clock()
 
     def add(self, reading: Reading) -> None:
         now = self._clock()

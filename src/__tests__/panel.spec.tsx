@@ -518,6 +518,32 @@ describe('SmCostPanel history', () => {
     gpu_max: 0.02
   }));
 
+  it('says which horizon the recommendations read', async () => {
+    const history = jest.fn(async () =>
+      makeHistory({ until: NOW, usage, instanceType: 'ml.g4dn.xlarge' })
+    );
+    const recs: IRecommendations = {
+      ...makeRecommendations(),
+      horizon: {
+        horizon_s: 7 * 86400,
+        covered_s: 31 * 3600,
+        since: new Date(NOW - 5 * 86400_000).toISOString(),
+        phases: 32,
+        busiest: { cpu: new Date(NOW - 20 * 3600_000).toISOString() },
+        overall: { cpu_p50: 0.02, cpu_p95: 0.05, mem_p95: 0.2, gpu_p95: 0 }
+      }
+    };
+    const { panel, model } = await render(status(true), recs, { history });
+    model.history.show(true);
+    await until(() => !!panel.node.querySelector('.jp-SmCost-horizon'));
+    const text = panel.node.querySelector('.jp-SmCost-horizon')!.textContent;
+    expect(text).toContain('Recommendations read 1d 7h of running time');
+    expect(text).toContain('(up to 7d 0h), since ');
+    expect(text).toContain('Each figure is its busiest hour: CPU from ');
+    panel.dispose();
+    model.dispose();
+  });
+
   it('shows usage beside the recommendations and spend per day, when shown', async () => {
     const history = jest.fn(async () =>
       makeHistory({ until: NOW, usage, instanceType: 'ml.g4dn.xlarge' })
