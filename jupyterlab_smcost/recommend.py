@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from .messages import Message, plain
 from .pricing import HOURS_PER_MONTH, Quote, Specs, family, money
 from .usage import UsageSummary
 
@@ -82,7 +83,30 @@ def _pct(x: Optional[float]) -> str:
     return "n/a" if x is None else f"{100 * x:.0f}%"
 
 
-def recommend(
+def recommend(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """:func:`_recommend`, with ``reason_message`` (code, params, text: messages.py) next to
+    ``reason`` and on every item, for the panel to translate."""
+    out = _recommend(*args, **kwargs)
+    reason = out.get("reason")
+    if "reason_message" not in out and reason is not None:
+        out["reason_message"] = plain(reason).to_json()
+    for it in out["items"]:
+        it["reason_message"] = Message.of(
+            f"rec.{it['rule']}", it["reason"], type=it["type"]
+        ).to_json()
+    return out
+
+
+def _none(code: str, text: str, **params: Any) -> dict[str, Any]:
+    """No recommendation, saying why with a code."""
+    return {
+        "items": [],
+        "reason": text,
+        "reason_message": Message.of(code, text, **params).to_json(),
+    }
+
+
+def _recommend(
     summary: UsageSummary,
     current_type: Optional[str],
     current_price: Quote,
@@ -96,20 +120,25 @@ def recommend(
     (or adds a note to them)."""
     if summary.samples < min_samples:
         more = (min_samples - summary.samples) * interval_s
-        return {
-            "items": [],
-            "reason": f"collecting usage: {summary.samples} of {min_samples} samples needed "
-            f"(about {max(1, math.ceil(more / 60))} min more)",
-        }
+        minutes = max(1, math.ceil(more / 60))
+        return _none(
+            "rec.collecting",
+            f"collecting usage: {summary.samples} of {min_samples} samples needed "
+            f"(about {minutes} min more)",
+            samples=summary.samples,
+            needed=min_samples,
+            minutes=minutes,
+        )
     if not current_type:
-        return {"items": [], "reason": "the instance type is not known yet"}
+        return _none("rec.type_unknown", "the instance type is not known yet")
     if current_specs is None:
-        return {
-            "items": [],
-            "reason": f"no vCPU/memory specs are known for {current_type}: nothing to compare",
-        }
+        return _none(
+            "rec.no_specs",
+            f"no vCPU/memory specs are known for {current_type}: nothing to compare",
+            type=current_type,
+        )
     if summary.cpu_p95 is None or summary.mem_p95 is None or summary.mem_p95_gib is None:
-        return {"items": [], "reason": "no CPU or memory measurements in the window"}
+        return _none("rec.no_measurements", "no CPU or memory measurements in the window")
 
     conf = confidence(summary, interval_s, min_samples)
     needs = Needs(
@@ -207,10 +236,11 @@ def recommend(
 
     # -- GPU idle / over-provisioned: something cheaper that still fits
     if cur_usd is None:
-        return {
-            "items": [],
-            "reason": f"the price of {current_type} is unknown: cannot tell what is cheaper",
-        }
+        return _none(
+            "rec.price_unknown",
+            f"the price of {current_type} is unknown: cannot tell what is cheaper",
+            type=current_type,
+        )
     cheaper = [
         (t, p, s)
         for t, p, s in pool

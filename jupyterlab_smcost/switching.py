@@ -105,7 +105,16 @@ class SwitchController:
         progress = SwitchProgress(id=uuid.uuid4().hex, target=target)
         self.current = progress
         self._started_at = asyncio.get_running_loop().time()
-        self.idle.set_busy("switch", Busy("switch", progress.id, f"switching to {target}"))
+        self.idle.set_busy(
+            "switch",
+            Busy(
+                "switch",
+                progress.id,
+                f"switching to {target}",
+                "busy.switch",
+                (("type", target),),
+            ),
+        )
         asyncio.ensure_future(self._run(progress, self.context()))
         return progress_json(progress)
 

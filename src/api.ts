@@ -462,6 +462,19 @@ export interface components {
                 message: string;
             };
         };
+        /** @description A sentence the server sends, with a stable `code` and the `params` that fill it next to its English `text`: the frontend translates it by code (the server's own translation support does not reach an extension's catalogue) and shows `text` for a code it does not know. Errors carry their stable `code` in `error.code`. */
+        Message: {
+            code: components["schemas"]["MessageCode"];
+            text: string;
+            params: {
+                [key: string]: string | number;
+            };
+        };
+        /**
+         * @description text: no code of its own (show `text`); idle.shutting_down; idle.off (the user turned idle shutdown off); idle.off_by_admin; idle.quiet {seconds}: no activity for that long; idle.last_activity {source}; busy.kernel {name}: a kernel is busy; busy.kernel_starting; busy.terminal {name, command}; busy.background {detail} and busy.background_starting {detail}: work found by the process scan (detail as the server words it); busy.switch {type}; rec.collecting {samples, needed, minutes}; rec.type_unknown; rec.no_specs {type}; rec.no_measurements; rec.price_unknown {type}; rec.sampling_off; rec.not_measurable; rec.several_apps {count, types}; rec.over_provisioned, rec.gpu_idle, rec.under_provisioned {type}: a recommendation (its `text` has the figures).
+         * @enum {string}
+         */
+        MessageCode: "text" | "idle.shutting_down" | "idle.off" | "idle.off_by_admin" | "idle.quiet" | "idle.last_activity" | "busy.kernel" | "busy.kernel_starting" | "busy.terminal" | "busy.background" | "busy.background_starting" | "busy.switch" | "rec.collecting" | "rec.type_unknown" | "rec.no_specs" | "rec.no_measurements" | "rec.price_unknown" | "rec.sampling_off" | "rec.not_measurable" | "rec.several_apps" | "rec.over_provisioned" | "rec.gpu_idle" | "rec.under_provisioned";
         /** @enum {string} */
         EnvironmentKind: "local" | "notebook-instance" | "studio-classic" | "studio-space";
         /**
@@ -470,7 +483,7 @@ export interface components {
          */
         PriceSource: "live" | "bundled" | "estimated" | "unknown" | "not_billed";
         /**
-         * @description ISO 4217; USD in the aws partition (CNY in aws-cn)
+         * @description ISO 4217; USD in the aws partition, CNY in aws-cn (the China regions, priced live from the Price List API in cn-northwest-1; none is bundled, so without a live price a China price is unknown, never a converted USD figure)
          * @enum {string}
          */
         Currency: "USD" | "CNY";
@@ -545,6 +558,8 @@ export interface components {
             state: "active" | "idle" | "busy" | "disabled" | "shutting_down" | "error";
             /** @description Plain words, e.g. "kernel busy: train.ipynb", "terminal 1 running: python train.py", "background work: python3 train.py (pid 812), 97% of a CPU, for 14 min", "background work: GPU 0 at 95%, for 3 min". "background work starting: ..." is work not yet sustained for the window: it holds a shutdown that is due. */
             reasons: string[];
+            /** @description `reasons` with their codes and parameters, in the same order */
+            messages?: components["schemas"]["Message"][];
             warning_s: number;
             /** Format: date-time */
             last_activity?: string;
@@ -662,6 +677,7 @@ export interface components {
             memory_gib?: number;
             gpu_count?: number;
             gpu_model?: string | null;
+            reason_message?: components["schemas"]["Message"];
         };
         Recommendations: {
             window_s: number;
@@ -684,6 +700,8 @@ export interface components {
             items: components["schemas"]["Recommendation"][];
             /** @description why there are no items */
             reason: string | null;
+            /** @description `reason` with its code and parameters (absent when `reason` is null) */
+            reason_message?: components["schemas"]["Message"];
         };
         /** @description One step of usage. `t` is the step's start (UNIX seconds, UTC). CPU is the busy fraction of all vCPUs; memory the fraction of memory used (`mem_max_gib` in GiB); GPU the busiest device's utilisation and the fullest device's memory; means and maxima over the step's samples; GPU fields null without NVML data. */
         UsagePoint: {
@@ -811,6 +829,8 @@ export interface components {
     pathItems: never;
 }
 export type SchemaError = components['schemas']['Error'];
+export type SchemaMessage = components['schemas']['Message'];
+export type SchemaMessageCode = components['schemas']['MessageCode'];
 export type SchemaEnvironmentKind = components['schemas']['EnvironmentKind'];
 export type SchemaPriceSource = components['schemas']['PriceSource'];
 export type SchemaCurrency = components['schemas']['Currency'];
@@ -848,6 +868,7 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsShutdownPostResponses202ContentApplicationJsonStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/shutdown"]["post"]["responses"]["202"]["content"]["application/json"]["state"]> = ["shutting_down"];
 export const pathsHistoryGetParametersQueryStepValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["step"]> = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+export const messageCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageCode"]> = ["text", "idle.shutting_down", "idle.off", "idle.off_by_admin", "idle.quiet", "idle.last_activity", "busy.kernel", "busy.kernel_starting", "busy.terminal", "busy.background", "busy.background_starting", "busy.switch", "rec.collecting", "rec.type_unknown", "rec.no_specs", "rec.no_measurements", "rec.price_unknown", "rec.sampling_off", "rec.not_measurable", "rec.several_apps", "rec.over_provisioned", "rec.gpu_idle", "rec.under_provisioned"];
 export const environmentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnvironmentKind"]> = ["local", "notebook-instance", "studio-classic", "studio-space"];
 export const priceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceSource"]> = ["live", "bundled", "estimated", "unknown", "not_billed"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["USD", "CNY"];

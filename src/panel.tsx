@@ -19,6 +19,7 @@ import { Row, Section, useSignals } from './components';
 import { countsDown } from './clock';
 import { Format } from './format';
 import { HistoryModel } from './history';
+import { idleReasons, messageText } from './messages';
 import { costIcon } from './icon';
 import { SmCostModel } from './model';
 import { RecommendationsModel } from './recommendations';
@@ -183,7 +184,9 @@ const UsageSection = React.memo(
         ) : null}
         {last?.reason && !recommendations.current ? (
           <div className="jp-SmCost-detail jp-SmCost-recReason">
-            {last.reason}
+            {last.reason_message
+              ? messageText(fmt, last.reason_message)
+              : last.reason}
           </div>
         ) : null}
       </Section>
@@ -253,7 +256,7 @@ const IdleSection = React.memo(
         ) : null}
         {idle.reasons.length ? (
           <ul className="jp-SmCost-reasons" aria-label={trans.__('Reasons')}>
-            {idle.reasons.map((r, i) => (
+            {idleReasons(fmt, idle).map((r, i) => (
               <li key={i}>{r}</li>
             ))}
           </ul>

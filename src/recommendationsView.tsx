@@ -9,6 +9,7 @@ import * as React from 'react';
 
 import { Section, useSignals } from './components';
 import { Format } from './format';
+import { messageText } from './messages';
 import { RecommendationsModel } from './recommendations';
 import { SwitchModel } from './switch';
 import { IRecommendation, IStatus, ISwitchStatus } from './tokens';
@@ -160,7 +161,11 @@ export const RecommendationsSection = React.memo(
                   <strong>{rec.type}</strong>
                   <span>{fmt.rate(rec.price.per_hour, rec.currency)}</span>
                 </div>
-                <div className="jp-SmCost-detail">{rec.reason}</div>
+                <div className="jp-SmCost-detail" title={rec.reason}>
+                  {rec.reason_message
+                    ? messageText(fmt, rec.reason_message)
+                    : rec.reason}
+                </div>
                 <div className="jp-SmCost-detail">
                   {savings === null
                     ? confidence(rec.confidence, fmt)

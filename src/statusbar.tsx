@@ -6,6 +6,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { Format } from './format';
+import { idleReasons } from './messages';
 import { StatusModel } from './status';
 
 export class SmCostStatusItem extends Widget {
@@ -69,7 +70,7 @@ export class SmCostStatusItem extends Widget {
               where,
               fmt.sourceBadge(price.source)
             ),
-        ...idle.reasons
+        ...idleReasons(fmt, idle)
       ];
       if (error) {
         lines.push(trans.__('last refresh failed: %1', fmt.error(error)));

@@ -251,3 +251,21 @@ def test_confidence_from_samples_and_coverage(
 ) -> None:
     s = summary(0.1, 1.0, cpu_count=4, mem_total=16, n=n, interval_s=spacing)
     assert confidence(s, interval, 30) == expected
+
+
+# ---------------------------------------------------------------------------- message codes
+
+
+def test_reasons_carry_a_code_and_params_next_to_the_text() -> None:
+    item = only(run(summary(0.09, 6.0, cpu_count=16, mem_total=64), "ml.m5.4xlarge"))
+    assert item["reason_message"] == {
+        "code": "rec.over_provisioned",
+        "text": item["reason"],
+        "params": {"type": "ml.m5.xlarge"},
+    }
+    few = run(summary(0.09, 6.0, cpu_count=16, mem_total=64, n=10), "ml.m5.4xlarge")
+    assert few["reason_message"]["code"] == "rec.collecting"
+    assert few["reason_message"]["text"] == few["reason"]
+    assert few["reason_message"]["params"] == {"samples": 10, "needed": 30, "minutes": 4}
+    none = run(summary(0.09, 6.0, cpu_count=16, mem_total=64), "")
+    assert none["reason_message"]["code"] == "rec.type_unknown"

@@ -1,0 +1,93 @@
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+
+import { Format } from '../format';
+import { idleReasons, messageText } from '../messages';
+import { IMessage } from '../tokens';
+import { makeStatus } from './fixtures';
+
+const msg = (
+  code: IMessage['code'],
+  text: string,
+  params: IMessage['params'] = {}
+): IMessage => ({ code, text, params });
+
+/** A translator whose catalogue marks every string it translates. */
+function markingTranslator(): ITranslator {
+  const sub = (s: string, args: unknown[]) =>
+    args.reduce<string>((t, a, i) => t.replace(`%${i + 1}`, String(a)), s);
+  const bundle = {
+    __: (s: string, ...args: unknown[]) => `«${sub(s, args)}»`,
+    _n: (s: string, p: string, n: number, ...args: unknown[]) =>
+      `«${sub(n === 1 ? s : p, [n, ...args])}»`,
+    _p: (_c: string, s: string, ...args: unknown[]) => `«${sub(s, args)}»`
+  } as unknown as TranslationBundle;
+  return {
+    languageCode: 'en',
+    load: () => bundle
+  } as unknown as ITranslator;
+}
+
+describe('server messages', () => {
+  const fmt = new Format(undefined, 'en');
+
+  it('renders a code with its params', () => {
+    expect(
+      messageText(
+        fmt,
+        msg('busy.kernel', 'kernel busy: a.ipynb', { name: 'a.ipynb' })
+      )
+    ).toBe('kernel busy: a.ipynb');
+    expect(
+      messageText(
+        fmt,
+        msg('busy.terminal', 'x', { name: '1', command: 'python train.py' })
+      )
+    ).toBe('terminal 1 running: python train.py');
+    expect(messageText(fmt, msg('idle.quiet', 'x', { seconds: 120 }))).toBe(
+      'no activity for 2m'
+    );
+  });
+
+  it('goes through the translator by code, not the server text', () => {
+    const t = new Format(markingTranslator(), 'en');
+    expect(
+      messageText(
+        t,
+        msg('idle.last_activity', 'last activity: kernel', { source: 'kernel' })
+      )
+    ).toBe('«last activity: «kernel»»');
+    expect(
+      messageText(
+        t,
+        msg('rec.price_unknown', 'server words', { type: 'ml.m5.large' })
+      )
+    ).toBe(
+      '«the price of ml.m5.large is unknown: cannot tell what is cheaper»'
+    );
+  });
+
+  it('falls back to the English text for a code it does not know', () => {
+    const unknown = {
+      code: 'future.code',
+      text: 'as the server said',
+      params: {}
+    };
+    expect(messageText(fmt, unknown as unknown as IMessage)).toBe(
+      'as the server said'
+    );
+    expect(messageText(fmt, msg('text', 'plain words'))).toBe('plain words');
+  });
+
+  it('uses the reasons as sent by a server without messages', () => {
+    const idle = makeStatus().idle;
+    expect(idleReasons(fmt, { ...idle, messages: undefined })).toEqual(
+      idle.reasons
+    );
+    expect(
+      idleReasons(fmt, {
+        ...idle,
+        messages: [msg('idle.off', 'idle shutdown is off')]
+      })
+    ).toEqual(['idle shutdown is off']);
+  });
+});
