@@ -30,7 +30,7 @@ PACKAGE = Path(jupyterlab_smcost.__file__).parent
 
 #: every way the package gets a client: (what, how)
 ENTRY_POINTS: list[tuple[str, Callable[[], Any]]] = [
-    ("price book (server and CLI)", pricelist._default_pricing_client),
+    ("price book (server and CLI)", lambda: pricelist._default_pricing_client("us-east-1")),
     (
         "notebook instance adapter",
         lambda: NotebookInstanceEnvironment("eu-west-1", "nb").client("sagemaker"),
@@ -86,7 +86,7 @@ def test_the_user_agent_is_sent(no_aws: None) -> None:
 
         return AWSResponse(request.url, 200, {}, Raw())
 
-    price_list = pricelist._default_pricing_client()
+    price_list = pricelist._default_pricing_client("us-east-1")
     sagemaker = NotebookInstanceEnvironment("eu-west-1", "nb").sm
     for client in (price_list, sagemaker):
         client.meta.events.register("before-send.*.*", capture)

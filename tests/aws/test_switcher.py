@@ -4,7 +4,6 @@ server for the notebook instance's stop/start part, cfn-lint for deploy/switcher
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -14,6 +13,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
+from support.cfn import cfn_lint
 from support.env_helpers import (
     ACCOUNT,
     REGION,
@@ -390,13 +390,7 @@ def test_switcher_imports_no_jupyter():
 
 # -- the template
 def test_template_is_cfn_lint_clean():
-    exe = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or shutil.which(
-        "cfn-lint"
-    )
-    assert exe, "cfn-lint is in the test extras"
-    out = subprocess.run(
-        [exe, str(ROOT / "deploy" / "switcher.yaml")], capture_output=True, text=True
-    )
+    out = cfn_lint(ROOT / "deploy" / "switcher.yaml")
     assert out.returncode == 0, out.stdout + out.stderr
 
 
