@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 from urllib.parse import unquote
 
-from .background import BackgroundState, Work, reason
+from .background import BackgroundState, Work, reason_message
 from .messages import Message
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -228,12 +228,9 @@ class ActivityMonitor:
 
             def as_busy(work: Work, starting: bool) -> Busy:
                 kid = kernel_pids.get(work.pgid or -1)
-                name = f"kernel {names.get(kid, kid[:8])}" if kid else None
-                text = reason(work, wall, name, starting)
-                # the detail (command, load, duration) is shown as the server words it
-                code = "busy.background_starting" if starting else "busy.background"
-                detail = text.split(": ", 1)[-1]
-                return Busy("background", work.key, text, code, (("detail", detail),))
+                kernel = names.get(kid, kid[:8]) if kid else None
+                m = reason_message(work, wall, kernel, starting)
+                return Busy("background", work.key, m.text, m.code, m.params)
 
             busy += [as_busy(w, False) for w in bg.busy if w.pgid not in covered]
             pending += [as_busy(w, True) for w in bg.starting if w.pgid not in covered]

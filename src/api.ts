@@ -458,11 +458,16 @@ export interface components {
     schemas: {
         Error: {
             error: {
+                /** @description Stable. The frontend says these in the user's language from `params` (others show `message`): aws_access_denied, aws_throttled, aws_rejected {action, operation, aws_code, detail}; aws_quota, aws_error {action, operation?, aws_code?, detail}; aws_timeout, aws_unreachable {action, detail}; aws_no_credentials, aws_no_region {action, detail}; `action` is what was being done, in English; `detail` is AWS's own words. */
                 code: string;
+                /** @description the sentence, in English */
                 message: string;
+                params?: {
+                    [key: string]: string | number;
+                };
             };
         };
-        /** @description A sentence the server sends, with a stable `code` and the `params` that fill it next to its English `text`: the frontend translates it by code (the server's own translation support does not reach an extension's catalogue) and shows `text` for a code it does not know. Errors carry their stable `code` in `error.code`. */
+        /** @description A sentence the server sends, with a stable `code` and the `params` that fill it next to its English `text`: the frontend translates it by code (the server's own translation support does not reach an extension's catalogue) and shows `text` for a code it does not know. Errors carry their stable `code` in `error.code` and their figures in `error.params`. */
         Message: {
             code: components["schemas"]["MessageCode"];
             text: string;
@@ -471,10 +476,10 @@ export interface components {
             };
         };
         /**
-         * @description text: no code of its own (show `text`); idle.shutting_down; idle.off (the user turned idle shutdown off); idle.off_by_admin; idle.quiet {seconds}: no activity for that long; idle.last_activity {source}; busy.kernel {name}: a kernel is busy; busy.kernel_starting; busy.terminal {name, command}; busy.background {detail} and busy.background_starting {detail}: work found by the process scan (detail as the server words it); busy.switch {type}; rec.collecting {samples, needed, minutes}; rec.type_unknown; rec.no_specs {type}; rec.no_measurements; rec.price_unknown {type}; rec.sampling_off; rec.not_measurable; rec.several_apps {count, types}; rec.over_provisioned, rec.gpu_idle, rec.under_provisioned {type}: a recommendation (its `text` has the figures).
+         * @description With the params each fills (the list is jupyterlab_smcost/messages.py `CODES`; fractions are 0..1, sizes in GiB, durations in seconds). text: no code of its own (show `text`, e.g. an administrator's configuration error); idle.shutting_down; idle.off (the user turned idle shutdown off); idle.off_by_admin; idle.quiet {seconds}: no activity for that long; idle.last_activity {source}; busy.kernel {name}: a kernel is busy; busy.kernel_starting; busy.terminal {name, command}; busy.background[_starting] {command, kernel (1: command is a kernel's name), pid, others, cpus, seconds} and busy.background_gpu[_starting] {gpu, load, seconds, users}: work found by the process scan (`_starting`: not yet sustained); busy.switch {type}; rec.collecting {samples, needed, minutes}; rec.type_unknown; rec.no_specs {type}; rec.no_measurements; rec.price_unknown {type}; rec.sampling_off; rec.not_measurable; rec.several_apps {count, types}. The other rec.* codes carry the measured use {current, cpu_p95, cpu_count, mem_p95_gib, mem_total_gib}: rec.short_no_larger {short: cpu|memory|cpu_memory}; rec.gpu_idle_no_cheaper {gpu_count, gpu_p95, gpu_idle}; rec.fits {gpu_unmeasured: 0|1}; and a recommendation's own reason, rec.under_provisioned {type, vcpu, memory_gib, short}, rec.gpu_idle {type, vcpu, memory_gib, gpu_count, gpu_p95, gpu_idle, minutes}, rec.over_provisioned {type, vcpu, memory_gib, burstable: 0|1, gpu_model?} (its savings are in the item's own fields).
          * @enum {string}
          */
-        MessageCode: "text" | "idle.shutting_down" | "idle.off" | "idle.off_by_admin" | "idle.quiet" | "idle.last_activity" | "busy.kernel" | "busy.kernel_starting" | "busy.terminal" | "busy.background" | "busy.background_starting" | "busy.switch" | "rec.collecting" | "rec.type_unknown" | "rec.no_specs" | "rec.no_measurements" | "rec.price_unknown" | "rec.sampling_off" | "rec.not_measurable" | "rec.several_apps" | "rec.over_provisioned" | "rec.gpu_idle" | "rec.under_provisioned";
+        MessageCode: "text" | "idle.shutting_down" | "idle.off" | "idle.off_by_admin" | "idle.quiet" | "idle.last_activity" | "busy.kernel" | "busy.kernel_starting" | "busy.terminal" | "busy.background" | "busy.background_starting" | "busy.background_gpu" | "busy.background_gpu_starting" | "busy.switch" | "rec.collecting" | "rec.type_unknown" | "rec.no_specs" | "rec.no_measurements" | "rec.price_unknown" | "rec.sampling_off" | "rec.not_measurable" | "rec.several_apps" | "rec.short_no_larger" | "rec.gpu_idle_no_cheaper" | "rec.fits" | "rec.under_provisioned" | "rec.gpu_idle" | "rec.over_provisioned";
         /** @enum {string} */
         EnvironmentKind: "local" | "notebook-instance" | "studio-classic" | "studio-space";
         /**
@@ -868,7 +873,7 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsShutdownPostResponses202ContentApplicationJsonStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/shutdown"]["post"]["responses"]["202"]["content"]["application/json"]["state"]> = ["shutting_down"];
 export const pathsHistoryGetParametersQueryStepValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["step"]> = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
-export const messageCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageCode"]> = ["text", "idle.shutting_down", "idle.off", "idle.off_by_admin", "idle.quiet", "idle.last_activity", "busy.kernel", "busy.kernel_starting", "busy.terminal", "busy.background", "busy.background_starting", "busy.switch", "rec.collecting", "rec.type_unknown", "rec.no_specs", "rec.no_measurements", "rec.price_unknown", "rec.sampling_off", "rec.not_measurable", "rec.several_apps", "rec.over_provisioned", "rec.gpu_idle", "rec.under_provisioned"];
+export const messageCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageCode"]> = ["text", "idle.shutting_down", "idle.off", "idle.off_by_admin", "idle.quiet", "idle.last_activity", "busy.kernel", "busy.kernel_starting", "busy.terminal", "busy.background", "busy.background_starting", "busy.background_gpu", "busy.background_gpu_starting", "busy.switch", "rec.collecting", "rec.type_unknown", "rec.no_specs", "rec.no_measurements", "rec.price_unknown", "rec.sampling_off", "rec.not_measurable", "rec.several_apps", "rec.short_no_larger", "rec.gpu_idle_no_cheaper", "rec.fits", "rec.under_provisioned", "rec.gpu_idle", "rec.over_provisioned"];
 export const environmentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnvironmentKind"]> = ["local", "notebook-instance", "studio-classic", "studio-space"];
 export const priceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceSource"]> = ["live", "bundled", "estimated", "unknown", "not_billed"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["USD", "CNY"];

@@ -1,14 +1,21 @@
 /**
  * Server messages in the user's language: each carries a stable `code` and
- * its `params` next to the English `text` (openapi.yaml `MessageCode`); a
- * code this frontend does not know shows the server's text.
+ * its `params` next to the English `text` (openapi.yaml `MessageCode`,
+ * jupyterlab_smcost/messages.py `CODES`); a code this frontend does not know
+ * shows the server's text. AWS errors likewise, by `error.code`.
  */
-import { Format } from './format';
+import type { Format } from './format';
 import { IIdle, IMessage } from './tokens';
 
-function param(m: IMessage, name: string): string {
-  const v = m.params?.[name];
+type Params = Record<string, unknown> | undefined;
+
+function str(params: Params, name: string): string {
+  const v = params?.[name];
   return v === undefined || v === null ? '' : String(v);
+}
+
+function num(params: Params, name: string): number {
+  return Number(params?.[name] ?? NaN);
 }
 
 /** What moved the idle clock, translated when it is one the server names. */
@@ -29,15 +36,200 @@ function activitySource(fmt: Format, source: string): string {
       return trans.__('browser connection');
     case 'background work':
       return trans.__('background work');
+    case 'idle clean-up':
+      return trans.__('idle clean-up');
     default:
       return source;
+  }
+}
+
+/** "CPU p95 9% of 16 vCPUs, memory p95 6.0 GiB of 64 GiB" */
+function usage(fmt: Format, p: Params): string {
+  return fmt.trans.__(
+    'CPU p95 %1 of %2 vCPUs, memory p95 %3 of %4',
+    fmt.percent(num(p, 'cpu_p95')),
+    fmt.number(num(p, 'cpu_count')),
+    fmt.gib(num(p, 'mem_p95_gib')),
+    fmt.gib(num(p, 'mem_total_gib'))
+  );
+}
+
+function shortOf(fmt: Format, p: Params): string {
+  const trans = fmt.trans;
+  switch (str(p, 'short')) {
+    case 'cpu':
+      return trans.__('CPU');
+    case 'memory':
+      return trans.__('memory');
+    default:
+      return trans.__('CPU and memory');
+  }
+}
+
+function backgroundWork(fmt: Format, m: IMessage, starting: boolean): string {
+  const trans = fmt.trans;
+  const p = m.params;
+  const cpus = num(p, 'cpus');
+  const load =
+    cpus < 1.5
+      ? trans.__('%1 of a CPU', fmt.percent(cpus))
+      : trans.__('%1 CPUs', fmt.number(cpus, 1, 1));
+  const what =
+    num(p, 'kernel') === 1
+      ? trans.__('kernel %1', str(p, 'command'))
+      : str(p, 'command');
+  const others = num(p, 'others');
+  const who =
+    others > 0
+      ? trans._n(
+          '%2 (pid %3) and %1 other process',
+          '%2 (pid %3) and %1 other processes',
+          others,
+          what,
+          str(p, 'pid')
+        )
+      : trans.__('%1 (pid %2)', what, str(p, 'pid'));
+  const took = fmt.duration(num(p, 'seconds'));
+  return starting
+    ? trans.__('background work starting: %1, %2, for %3', who, load, took)
+    : trans.__('background work: %1, %2, for %3', who, load, took);
+}
+
+function backgroundGpu(fmt: Format, m: IMessage, starting: boolean): string {
+  const trans = fmt.trans;
+  const p = m.params;
+  const gpu = str(p, 'gpu');
+  const load = fmt.percent(num(p, 'load'));
+  const took = fmt.duration(num(p, 'seconds'));
+  const users = str(p, 'users');
+  if (users) {
+    return starting
+      ? trans.__(
+          'background work starting: GPU %1 at %2, for %3, by %4',
+          gpu,
+          load,
+          took,
+          users
+        )
+      : trans.__(
+          'background work: GPU %1 at %2, for %3, by %4',
+          gpu,
+          load,
+          took,
+          users
+        );
+  }
+  return starting
+    ? trans.__(
+        'background work starting: GPU %1 at %2, for %3',
+        gpu,
+        load,
+        took
+      )
+    : trans.__('background work: GPU %1 at %2, for %3', gpu, load, took);
+}
+
+function recommendation(fmt: Format, m: IMessage): string | null {
+  const trans = fmt.trans;
+  const p = m.params;
+  const cur = str(p, 'current');
+  const type = str(p, 'type');
+  const vcpu = fmt.number(num(p, 'vcpu'));
+  const mem = fmt.gib(num(p, 'memory_gib'));
+  switch (m.code) {
+    case 'rec.short_no_larger':
+      return trans.__(
+        '%1 is short of %2 (%3) but no known type offers more with headroom',
+        cur,
+        shortOf(fmt, p),
+        usage(fmt, p)
+      );
+    case 'rec.gpu_idle_no_cheaper':
+      return trans._n(
+        '%2: its GPU stayed under %3 use (p95 %4), but no cheaper CPU type fits (%5)',
+        '%2: its %1 GPUs stayed under %3 use (p95 %4), but no cheaper CPU type fits (%5)',
+        num(p, 'gpu_count'),
+        cur,
+        fmt.percent(num(p, 'gpu_idle')),
+        fmt.percent(num(p, 'gpu_p95')),
+        usage(fmt, p)
+      );
+    case 'rec.fits':
+      return num(p, 'gpu_unmeasured') === 1
+        ? trans.__(
+            '%1 fits this use (%2): no cheaper type has 30% headroom; GPU use is not measured (no NVML), so only types with the same GPUs count',
+            cur,
+            usage(fmt, p)
+          )
+        : trans.__(
+            '%1 fits this use (%2): no cheaper type has 30% headroom',
+            cur,
+            usage(fmt, p)
+          );
+    case 'rec.under_provisioned':
+      return trans.__(
+        '%1 is short of %2: %3; %4 has %5 vCPUs and %6, enough with 30% headroom',
+        cur,
+        shortOf(fmt, p),
+        usage(fmt, p),
+        type,
+        vcpu,
+        mem
+      );
+    case 'rec.gpu_idle':
+      return trans._n(
+        '%2: its GPU stayed under %3 use (p95 %4) over the last %5; %6; %7 (%8 vCPUs, %9, no GPU) fits with 30% headroom',
+        '%2: its %1 GPUs stayed under %3 use (p95 %4) over the last %5; %6; %7 (%8 vCPUs, %9, no GPU) fits with 30% headroom',
+        num(p, 'gpu_count'),
+        cur,
+        fmt.percent(num(p, 'gpu_idle')),
+        fmt.percent(num(p, 'gpu_p95')),
+        fmt.duration(num(p, 'minutes') * 60),
+        usage(fmt, p),
+        type,
+        vcpu,
+        mem
+      );
+    case 'rec.over_provisioned': {
+      const model = str(p, 'gpu_model');
+      const burstable = num(p, 'burstable') === 1;
+      const head = model
+        ? trans.__(
+            '%1 is larger than needed: %2; %3 (%4 vCPUs, %5) fits with 30% headroom and keeps the %6 GPUs',
+            cur,
+            usage(fmt, p),
+            type,
+            vcpu,
+            mem,
+            model
+          )
+        : trans.__(
+            '%1 is larger than needed: %2; %3 (%4 vCPUs, %5) fits with 30% headroom',
+            cur,
+            usage(fmt, p),
+            type,
+            vcpu,
+            mem
+          );
+      return burstable
+        ? trans.__(
+            '%1; burstable: fine while average CPU stays under 20% of its vCPUs',
+            head
+          )
+        : head;
+    }
+    default:
+      return null;
   }
 }
 
 /** One server message as a sentence in the UI language. */
 export function messageText(fmt: Format, m: IMessage): string {
   const trans = fmt.trans;
+  const p = m.params;
   switch (m.code) {
+    case 'text':
+      return m.text;
     case 'idle.shutting_down':
       return trans.__('shutting down');
     case 'idle.off':
@@ -45,51 +237,52 @@ export function messageText(fmt: Format, m: IMessage): string {
     case 'idle.off_by_admin':
       return trans.__('the administrator turned idle shutdown off');
     case 'idle.quiet':
-      return trans.__(
-        'no activity for %1',
-        fmt.duration(Number(param(m, 'seconds')))
-      );
+      return trans.__('no activity for %1', fmt.duration(num(p, 'seconds')));
     case 'idle.last_activity':
       return trans.__(
         'last activity: %1',
-        activitySource(fmt, param(m, 'source'))
+        activitySource(fmt, str(p, 'source'))
       );
     case 'busy.kernel':
-      return trans.__('kernel busy: %1', param(m, 'name'));
+      return trans.__('kernel busy: %1', str(p, 'name'));
     case 'busy.kernel_starting':
       return trans.__('kernel starting');
     case 'busy.terminal':
       return trans.__(
         'terminal %1 running: %2',
-        param(m, 'name'),
-        param(m, 'command')
+        str(p, 'name'),
+        str(p, 'command')
       );
     case 'busy.background':
-      return trans.__('background work: %1', param(m, 'detail'));
+      return backgroundWork(fmt, m, false);
     case 'busy.background_starting':
-      return trans.__('background work starting: %1', param(m, 'detail'));
+      return backgroundWork(fmt, m, true);
+    case 'busy.background_gpu':
+      return backgroundGpu(fmt, m, false);
+    case 'busy.background_gpu_starting':
+      return backgroundGpu(fmt, m, true);
     case 'busy.switch':
-      return trans.__('switching to %1', param(m, 'type'));
+      return trans.__('switching to %1', str(p, 'type'));
     case 'rec.collecting':
       return trans.__(
         'collecting usage: %1 of %2 samples needed (about %3 min more)',
-        fmt.number(Number(param(m, 'samples'))),
-        fmt.number(Number(param(m, 'needed'))),
-        fmt.number(Number(param(m, 'minutes')))
+        fmt.number(num(p, 'samples')),
+        fmt.number(num(p, 'needed')),
+        fmt.number(num(p, 'minutes'))
       );
     case 'rec.type_unknown':
       return trans.__('the instance type is not known yet');
     case 'rec.no_specs':
       return trans.__(
         'no vCPU/memory specs are known for %1: nothing to compare',
-        param(m, 'type')
+        str(p, 'type')
       );
     case 'rec.no_measurements':
       return trans.__('no CPU or memory measurements in the window');
     case 'rec.price_unknown':
       return trans.__(
         'the price of %1 is unknown: cannot tell what is cheaper',
-        param(m, 'type')
+        str(p, 'type')
       );
     case 'rec.sampling_off':
       return trans.__('usage sampling is off (set by the administrator)');
@@ -100,26 +293,11 @@ export function messageText(fmt: Format, m: IMessage): string {
     case 'rec.several_apps':
       return trans.__(
         '%1 apps are billed (%2): no single type',
-        fmt.number(Number(param(m, 'count'))),
-        param(m, 'types')
-      );
-    case 'rec.over_provisioned':
-      return trans.__(
-        'Larger than needed: %1 fits this use with 30% headroom.',
-        param(m, 'type')
-      );
-    case 'rec.gpu_idle':
-      return trans.__(
-        'The GPU stayed unused: %1 (no GPU) fits with 30% headroom.',
-        param(m, 'type')
-      );
-    case 'rec.under_provisioned':
-      return trans.__(
-        'Short of CPU or memory: %1 offers more, with headroom.',
-        param(m, 'type')
+        fmt.number(num(p, 'count')),
+        str(p, 'types')
       );
     default:
-      return m.text;
+      return recommendation(fmt, m) ?? m.text;
   }
 }
 
@@ -128,4 +306,92 @@ export function idleReasons(fmt: Format, idle: IIdle): string[] {
   return idle.messages?.length
     ? idle.messages.map(m => messageText(fmt, m))
     : idle.reasons;
+}
+
+/**
+ * An AWS error (openapi.yaml `Error.code`) in the UI language, or null for a
+ * code that is not one (the caller shows the server's message).
+ */
+export function awsErrorText(
+  fmt: Format,
+  code: string,
+  params: Params
+): string | null {
+  const trans = fmt.trans;
+  const action = str(params, 'action');
+  const op = str(params, 'operation') || trans.__('the request');
+  const detail = str(params, 'detail');
+  // `action` is the server's English words for what it was doing
+  const during = (s: string, withAction: string) => (action ? withAction : s);
+  switch (code) {
+    case 'aws_access_denied':
+      return during(
+        trans.__(
+          'AWS denied %1: %2. The role needs permission for this action (see the IAM page of the documentation).',
+          op,
+          detail
+        ),
+        trans.__(
+          'AWS denied %1 while trying to %2: %3. The role needs permission for this action (see the IAM page of the documentation).',
+          op,
+          action,
+          detail
+        )
+      );
+    case 'aws_throttled':
+      return during(
+        trans.__('AWS throttled %1; it will be retried later.', op),
+        trans.__(
+          'AWS throttled %1 while trying to %2; it will be retried later.',
+          op,
+          action
+        )
+      );
+    case 'aws_quota':
+      return during(
+        trans.__(
+          'AWS quota reached: %1. Ask for a quota increase in Service Quotas or pick another instance type.',
+          detail
+        ),
+        trans.__(
+          'AWS quota reached while trying to %1: %2. Ask for a quota increase in Service Quotas or pick another instance type.',
+          action,
+          detail
+        )
+      );
+    case 'aws_rejected':
+      return during(
+        trans.__('AWS rejected %1: %2', op, detail),
+        trans.__('AWS rejected %1 while trying to %2: %3', op, action, detail)
+      );
+    case 'aws_timeout':
+      return during(
+        trans.__(
+          'AWS did not answer in time; the call gives up after a bounded number of attempts, try again later.'
+        ),
+        trans.__(
+          'AWS did not answer in time while trying to %1; the call gives up after a bounded number of attempts, try again later.',
+          action
+        )
+      );
+    case 'aws_no_credentials':
+      return trans.__(
+        'No AWS credentials were found. Attach a role to the instance or configure credentials (environment, ~/.aws, or an instance profile).'
+      );
+    case 'aws_no_region':
+      return trans.__('No AWS region is configured (set AWS_REGION).');
+    case 'aws_unreachable':
+      return trans.__('Could not reach the AWS endpoint: %1', detail);
+    case 'aws_error':
+      return trans.__(
+        'AWS error %1 in %2: %3',
+        str(params, 'aws_code'),
+        op,
+        detail
+      );
+    case 'internal_error':
+      return trans.__('internal error: see the server log');
+    default:
+      return null;
+  }
 }

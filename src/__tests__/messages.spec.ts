@@ -1,7 +1,7 @@
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 
 import { Format } from '../format';
-import { idleReasons, messageText } from '../messages';
+import { awsErrorText, idleReasons, messageText } from '../messages';
 import { IMessage } from '../tokens';
 import { makeStatus } from './fixtures';
 
@@ -89,5 +89,66 @@ describe('server messages', () => {
         messages: [msg('idle.off', 'idle shutdown is off')]
       })
     ).toEqual(['idle shutdown is off']);
+  });
+
+  it('renders background work and recommendations from their figures', () => {
+    expect(
+      messageText(
+        fmt,
+        msg('busy.background', 'x', {
+          command: 'python3 train.py',
+          kernel: 0,
+          pid: 812,
+          others: 2,
+          cpus: 0.97,
+          seconds: 840
+        })
+      )
+    ).toBe(
+      'background work: python3 train.py (pid 812) and 2 other processes, 97% of a CPU, for 14m'
+    );
+    expect(
+      messageText(
+        fmt,
+        msg('busy.background_gpu_starting', 'x', {
+          gpu: 0,
+          load: 0.95,
+          seconds: 30,
+          users: ''
+        })
+      )
+    ).toBe('background work starting: GPU 0 at 95%, for 30s');
+    const text = messageText(
+      fmt,
+      msg('rec.over_provisioned', 'x', {
+        current: 'ml.m5.4xlarge',
+        type: 'ml.m5.xlarge',
+        vcpu: 4,
+        memory_gib: 16,
+        cpu_p95: 0.09,
+        cpu_count: 16,
+        mem_p95_gib: 6,
+        mem_total_gib: 64,
+        burstable: 0
+      })
+    );
+    expect(text).toContain('ml.m5.4xlarge is larger than needed: CPU p95 9%');
+    expect(text).toContain('ml.m5.xlarge (4 vCPUs, 16 GiB)');
+  });
+
+  it('renders AWS errors by code, and leaves other codes to the message', () => {
+    expect(
+      awsErrorText(fmt, 'aws_access_denied', {
+        operation: 'DescribeSpace',
+        action: 'describe the space',
+        detail: 'not allowed'
+      })
+    ).toBe(
+      'AWS denied DescribeSpace while trying to describe the space: not allowed. The role needs permission for this action (see the IAM page of the documentation).'
+    );
+    expect(awsErrorText(fmt, 'invalid_input', {})).toBeNull();
+    expect(
+      fmt.error({ code: 'aws_throttled', params: { operation: 'GetProducts' } })
+    ).toBe('AWS throttled GetProducts; it will be retried later.');
   });
 });

@@ -1,0 +1,70 @@
+"""The server's message codes (messages.py CODES), openapi.yaml's MessageCode and the
+frontend's renderings (src/messages.ts) list the same codes; every code the package emits
+is one of them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jupyterlab_smcost.messages import CODES, Message
+
+ROOT = Path(__file__).resolve().parents[2]
+PKG = ROOT / "jupyterlab_smcost"
+SPEC = yaml.safe_load((PKG / "data" / "openapi.yaml").read_text())
+MESSAGES_TS = (ROOT / "src" / "messages.ts").read_text()
+#: AWS error codes (aws/errors.py) the frontend says in the user's language
+AWS_CODES = {
+    "aws_access_denied",
+    "aws_throttled",
+    "aws_quota",
+    "aws_rejected",
+    "aws_timeout",
+    "aws_no_credentials",
+    "aws_no_region",
+    "aws_unreachable",
+    "aws_error",
+}
+
+
+def ts_cases() -> set[str]:
+    return set(re.findall(r"case '([a-z_.]+)':", MESSAGES_TS))
+
+
+def test_openapi_lists_the_server_codes() -> None:
+    assert SPEC["components"]["schemas"]["MessageCode"]["enum"] == list(CODES)
+
+
+def test_every_code_has_a_frontend_rendering() -> None:
+    missing = set(CODES) - ts_cases()
+    assert not missing, f"src/messages.ts renders no {sorted(missing)}"
+
+
+def test_every_aws_error_code_has_a_frontend_rendering() -> None:
+    source = (PKG / "aws" / "errors.py").read_text()
+    emitted = set(re.findall(r'\(\s*"(aws_[a-z_]+)",', source))  # (code, message, status)
+    assert emitted == AWS_CODES
+    assert AWS_CODES <= ts_cases()
+
+
+def test_codes_in_the_package_source_are_known() -> None:
+    """A code literal anywhere in the package (``Message.of("rec.x", ...)``, ``Busy(...,
+    "busy.x")``) must be in CODES; ``rec.<rule>`` codes come from the rules' names."""
+    pattern = re.compile(r'"((?:idle|busy|rec)\.[a-z_]+)"')
+    found = {c for f in PKG.rglob("*.py") for c in pattern.findall(f.read_text())}
+    found |= {f"rec.{r}" for r in ("under_provisioned", "gpu_idle", "over_provisioned")}
+    assert found, "the scan found no code at all"
+    assert found - set(CODES) == set()
+
+
+def test_unknown_codes_and_wrong_params_are_bugs() -> None:
+    with pytest.raises(ValueError, match="unknown message code"):
+        Message.of("idle.nope", "x")
+    with pytest.raises(ValueError, match="params"):
+        Message.of("busy.kernel", "kernel busy: a", nme="a")
+    assert Message.of("busy.kernel", "kernel busy: a", name="a").to_json()["params"] == {
+        "name": "a"
+    }
