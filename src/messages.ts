@@ -9,6 +9,10 @@ import { IIdle, IMessage } from './tokens';
 
 type Params = Record<string, unknown> | undefined;
 
+/** The rules' fixed margins (jupyterlab_smcost/recommend.py: 1 - HEADROOM, BURSTABLE_BASELINE). */
+const HEADROOM = 0.3;
+const BURSTABLE_BASELINE = 0.2;
+
 function str(params: Params, name: string): string {
   const v = params?.[name];
   return v === undefined || v === null ? '' : String(v);
@@ -45,7 +49,8 @@ function activitySource(fmt: Format, source: string): string {
 
 /** "CPU p95 9% of 16 vCPUs, memory p95 6.0 GiB of 64 GiB" */
 function usage(fmt: Format, p: Params): string {
-  return fmt.trans.__(
+  const trans = fmt.trans;
+  return trans.__(
     'CPU p95 %1 of %2 vCPUs, memory p95 %3 of %4',
     fmt.percent(num(p, 'cpu_p95')),
     fmt.number(num(p, 'cpu_count')),
@@ -136,6 +141,7 @@ function recommendation(fmt: Format, m: IMessage): string | null {
   const type = str(p, 'type');
   const vcpu = fmt.number(num(p, 'vcpu'));
   const mem = fmt.gib(num(p, 'memory_gib'));
+  const headroom = fmt.percent(HEADROOM);
   switch (m.code) {
     case 'rec.short_no_larger':
       return trans.__(
@@ -157,29 +163,32 @@ function recommendation(fmt: Format, m: IMessage): string | null {
     case 'rec.fits':
       return num(p, 'gpu_unmeasured') === 1
         ? trans.__(
-            '%1 fits this use (%2): no cheaper type has 30% headroom; GPU use is not measured (no NVML), so only types with the same GPUs count',
+            '%1 fits this use (%2): no cheaper type has %3 headroom; GPU use is not measured (no NVML), so only types with the same GPUs count',
             cur,
-            usage(fmt, p)
+            usage(fmt, p),
+            headroom
           )
         : trans.__(
-            '%1 fits this use (%2): no cheaper type has 30% headroom',
+            '%1 fits this use (%2): no cheaper type has %3 headroom',
             cur,
-            usage(fmt, p)
+            usage(fmt, p),
+            headroom
           );
     case 'rec.under_provisioned':
       return trans.__(
-        '%1 is short of %2: %3; %4 has %5 vCPUs and %6, enough with 30% headroom',
+        '%1 is short of %2: %3; %4 has %5 vCPUs and %6, enough with %7 headroom',
         cur,
         shortOf(fmt, p),
         usage(fmt, p),
         type,
         vcpu,
-        mem
+        mem,
+        headroom
       );
     case 'rec.gpu_idle':
       return trans._n(
-        '%2: its GPU stayed under %3 use (p95 %4) over the last %5; %6; %7 (%8 vCPUs, %9, no GPU) fits with 30% headroom',
-        '%2: its %1 GPUs stayed under %3 use (p95 %4) over the last %5; %6; %7 (%8 vCPUs, %9, no GPU) fits with 30% headroom',
+        '%2: its GPU stayed under %3 use (p95 %4) over the last %5; %6; %7 (%8 vCPUs, %9, no GPU) fits with %10 headroom',
+        '%2: its %1 GPUs stayed under %3 use (p95 %4) over the last %5; %6; %7 (%8 vCPUs, %9, no GPU) fits with %10 headroom',
         num(p, 'gpu_count'),
         cur,
         fmt.percent(num(p, 'gpu_idle')),
@@ -188,33 +197,37 @@ function recommendation(fmt: Format, m: IMessage): string | null {
         usage(fmt, p),
         type,
         vcpu,
-        mem
+        mem,
+        headroom
       );
     case 'rec.over_provisioned': {
       const model = str(p, 'gpu_model');
       const burstable = num(p, 'burstable') === 1;
       const head = model
         ? trans.__(
-            '%1 is larger than needed: %2; %3 (%4 vCPUs, %5) fits with 30% headroom and keeps the %6 GPUs',
+            '%1 is larger than needed: %2; %3 (%4 vCPUs, %5) fits with %7 headroom and keeps the %6 GPUs',
             cur,
             usage(fmt, p),
             type,
             vcpu,
             mem,
-            model
+            model,
+            headroom
           )
         : trans.__(
-            '%1 is larger than needed: %2; %3 (%4 vCPUs, %5) fits with 30% headroom',
+            '%1 is larger than needed: %2; %3 (%4 vCPUs, %5) fits with %6 headroom',
             cur,
             usage(fmt, p),
             type,
             vcpu,
-            mem
+            mem,
+            headroom
           );
       return burstable
         ? trans.__(
-            '%1; burstable: fine while average CPU stays under 20% of its vCPUs',
-            head
+            '%1; burstable: fine while average CPU stays under %2 of its vCPUs',
+            head,
+            fmt.percent(BURSTABLE_BASELINE)
           )
         : head;
     }

@@ -141,8 +141,9 @@ const SpendHistorySection = React.memo(
     if (!spend?.enabled) {
       return null;
     }
+    const trans = fmt.trans;
     return (
-      <Section title={fmt.trans.__('Spend per day')} name="spendHistory">
+      <Section title={trans.__('Spend per day')} name="spendHistory">
         <SpendChart history={spend} fmt={fmt} />
       </Section>
     );
@@ -200,9 +201,10 @@ function Countdown(props: { status: StatusModel; idle: IIdle; fmt: Format }) {
   useSignals(status.ticked);
   const remaining = status.remaining();
   const counting = countsDown(idle);
+  const trans = fmt.trans;
   // the screen-reader text changes once a minute, not every second
   const spoken = counting
-    ? fmt.trans.__('Idle shutdown in %1', fmt.spokenDuration(remaining))
+    ? trans.__('Idle shutdown in %1', fmt.spokenDuration(remaining))
     : fmt.state(idle.state);
   return (
     <>
@@ -361,7 +363,8 @@ export class SmCostPanel extends ReactWidget {
     this.id = PANEL_ID;
     this.addClass('jp-SmCost');
     this.title.icon = costIcon;
-    this.title.caption = _fmt.trans.__('SageMaker cost');
+    const trans = _fmt.trans;
+    this.title.caption = trans.__('SageMaker cost');
     this.title.label = '';
   }
 

@@ -68,3 +68,13 @@ def test_unknown_codes_and_wrong_params_are_bugs() -> None:
     assert Message.of("busy.kernel", "kernel busy: a", name="a").to_json()["params"] == {
         "name": "a"
     }
+
+
+def test_the_frontend_says_the_rules_own_margins() -> None:
+    from jupyterlab_smcost import recommend
+
+    consts = dict(
+        re.findall(r"^const (HEADROOM|BURSTABLE_BASELINE) = ([0-9.]+);", MESSAGES_TS, re.M)
+    )
+    assert float(consts["HEADROOM"]) == pytest.approx(1 - recommend.HEADROOM)
+    assert float(consts["BURSTABLE_BASELINE"]) == recommend.BURSTABLE_BASELINE
