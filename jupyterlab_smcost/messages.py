@@ -60,6 +60,12 @@ CODES: dict[str, tuple[str, ...]] = {
         "burstable", "cpu_count", "cpu_p95", "current", "gpu_model?", "mem_p95_gib",
         "mem_total_gib", "memory_gib", "type", "vcpu",
     ),
+    "env.local": ("type",),
+    "env.local_no_switch": (),
+    "env.notebook_instance": ("name",),
+    "env.studio_space": ("app_type", "space"),
+    "env.studio_classic_space": ("space",),
+    "env.studio_classic_user": ("user",),
 }  # fmt: skip
 
 

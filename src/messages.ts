@@ -5,7 +5,7 @@
  * shows the server's text. AWS errors likewise, by `error.code`.
  */
 import type { Format } from './format';
-import { IIdle, IMessage } from './tokens';
+import { IEnvironment, IIdle, IMessage } from './tokens';
 
 type Params = Record<string, unknown> | undefined;
 
@@ -303,6 +303,30 @@ export function messageText(fmt: Format, m: IMessage): string {
       return trans.__(
         'the kernels run on other instances than this server: their use cannot be measured from here'
       );
+    case 'env.local':
+      return trans.__('not on SageMaker: priced as %1', str(p, 'type'));
+    case 'env.local_no_switch':
+      return trans.__(
+        'Not on SageMaker: there is no instance to switch. Set SmCostApp.instance_type to price this server as another type.'
+      );
+    case 'env.notebook_instance':
+      return trans.__('notebook instance %1', str(p, 'name'));
+    case 'env.studio_space':
+      return trans.__(
+        'Studio space %1 (%2)',
+        str(p, 'space'),
+        str(p, 'app_type')
+      );
+    case 'env.studio_classic_space':
+      return trans.__(
+        'Studio Classic, space %1: the sum of its running KernelGateway apps',
+        str(p, 'space')
+      );
+    case 'env.studio_classic_user':
+      return trans.__(
+        'Studio Classic, user %1: the sum of its running KernelGateway apps',
+        str(p, 'user')
+      );
     case 'rec.several_apps':
       return trans.__(
         '%1 apps are billed (%2): no single type',
@@ -312,6 +336,26 @@ export function messageText(fmt: Format, m: IMessage): string {
     default:
       return recommendation(fmt, m) ?? m.text;
   }
+}
+
+/** The environment's label, translated (older servers: as sent). */
+export function environmentLabel(
+  fmt: Format,
+  env: IEnvironment
+): string | null {
+  return env.label_message
+    ? messageText(fmt, env.label_message)
+    : (env.label ?? null);
+}
+
+/** Why switching is off here, translated (older servers: as sent). */
+export function switchUnavailable(
+  fmt: Format,
+  env: IEnvironment
+): string | null {
+  return env.switch_unavailable_message
+    ? messageText(fmt, env.switch_unavailable_message)
+    : (env.switch_unavailable_reason ?? null);
 }
 
 /** The idle state's reasons, translated (older servers: as sent). */

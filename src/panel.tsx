@@ -19,7 +19,7 @@ import { Row, Section, useSignals } from './components';
 import { countsDown } from './clock';
 import { Format } from './format';
 import { HistoryModel } from './history';
-import { idleReasons, messageText } from './messages';
+import { environmentLabel, idleReasons, messageText } from './messages';
 import { costIcon } from './icon';
 import { SmCostModel } from './model';
 import { RecommendationsModel } from './recommendations';
@@ -65,7 +65,9 @@ const InstanceSection = React.memo(
     return (
       <Section title={trans.__('Instance')} name="instance">
         {environment.label ? (
-          <div className="jp-SmCost-envLabel">{environment.label}</div>
+          <div className="jp-SmCost-envLabel">
+            {environmentLabel(fmt, environment)}
+          </div>
         ) : null}
         <Row label={trans.__('Type')}>
           <span className="jp-SmCost-instanceType">

@@ -9,7 +9,7 @@ import * as React from 'react';
 
 import { Section, useSignals } from './components';
 import { Format } from './format';
-import { messageText } from './messages';
+import { messageText, switchUnavailable } from './messages';
 import { RecommendationsModel } from './recommendations';
 import { SwitchModel } from './switch';
 import { IRecommendation, IStatus, ISwitchStatus } from './tokens';
@@ -210,7 +210,7 @@ export const RecommendationsSection = React.memo(
         </ul>
         {!canSwitch && status.environment.switch_unavailable_reason ? (
           <div className="jp-SmCost-detail">
-            {status.environment.switch_unavailable_reason}
+            {switchUnavailable(fmt, status.environment)}
           </div>
         ) : null}
         {sw ? <SwitchProgress sw={sw} fmt={fmt} /> : null}

@@ -6,7 +6,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { Format } from './format';
-import { idleReasons } from './messages';
+import { environmentLabel, idleReasons } from './messages';
 import { StatusModel } from './status';
 
 export class SmCostStatusItem extends Widget {
@@ -56,7 +56,7 @@ export class SmCostStatusItem extends Widget {
         this._model.remaining(),
         this._model.configErrors.length > 0
       );
-      const where = environment.label ?? environment.kind;
+      const where = environmentLabel(fmt, environment) ?? environment.kind;
       const lines = [
         price.as_of
           ? trans.__(
