@@ -45,12 +45,12 @@ def log_bug(log: logging.Logger, what: str, exc: BaseException) -> str:
     return INTERNAL_ERROR
 
 
-def bad_input(message: str, code: str = "invalid_input") -> SmCostError:
-    return SmCostError(code, message, 400)
+def bad_input(message: str, code: str = "invalid_input", **params: Union[str, int]) -> SmCostError:
+    return SmCostError(code, message, 400, params)
 
 
-def conflict(message: str, code: str = "conflict") -> SmCostError:
-    return SmCostError(code, message, 409)
+def conflict(message: str, code: str = "conflict", **params: Union[str, int]) -> SmCostError:
+    return SmCostError(code, message, 409, params)
 
 
 def unavailable(message: str, code: str) -> SmCostError:

@@ -458,7 +458,7 @@ export interface components {
     schemas: {
         Error: {
             error: {
-                /** @description Stable. The frontend says these in the user's language from `params` (others show `message`): aws_access_denied, aws_throttled, aws_rejected {action, operation, aws_code, detail}; aws_quota, aws_error {action, operation?, aws_code?, detail}; aws_timeout, aws_unreachable {action, detail}; aws_no_credentials, aws_no_region {action, detail}; `action` is what was being done, in English; `detail` is AWS's own words. */
+                /** @description Stable. The frontend says these in the user's language from `params` (others show `message`): aws_access_denied, aws_throttled, aws_rejected {action, operation, aws_code, detail}; aws_quota, aws_error {action, operation?, aws_code?, detail}; aws_timeout, aws_unreachable {action, detail}; aws_no_credentials, aws_no_region {action, detail}; `action` is what was being done, in English; `detail` is AWS's own words. Also switch_in_progress {type}, invalid_instance_type {type, kind}, instance_type_not_allowed {type, allowed}, shutting_down, already_shutting_down, shutdown_unavailable. */
                 code: string;
                 /** @description the sentence, in English */
                 message: string;

@@ -12,7 +12,7 @@ import {
 } from '@jupyterlab/translation';
 
 import { parseTime } from './clock';
-import { awsErrorText } from './messages';
+import { serverErrorText } from './messages';
 import { IdleState, IInstance, PriceSource, SwitchState } from './tokens';
 
 /** The translation domain of this extension's catalogues. */
@@ -510,7 +510,7 @@ export class Format {
         );
       default:
         return (
-          awsErrorText(this, code ?? '', params) ??
+          serverErrorText(this, code ?? '', params) ??
           (e instanceof Error ? e.message : String(e))
         );
     }

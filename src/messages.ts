@@ -366,10 +366,11 @@ export function idleReasons(fmt: Format, idle: IIdle): string[] {
 }
 
 /**
- * An AWS error (openapi.yaml `Error.code`) in the UI language, or null for a
- * code that is not one (the caller shows the server's message).
+ * A server error (openapi.yaml `Error.code`: AWS failures, and the switch and
+ * shutdown refusals a user meets) in the UI language, or null for another
+ * code (the caller shows the server's message).
  */
-export function awsErrorText(
+export function serverErrorText(
   fmt: Format,
   code: string,
   params: Params
@@ -448,6 +449,29 @@ export function awsErrorText(
       );
     case 'internal_error':
       return trans.__('internal error: see the server log');
+    case 'switch_in_progress':
+      return trans.__(
+        'a switch to %1 is already in progress',
+        str(params, 'type')
+      );
+    case 'invalid_instance_type':
+      return trans.__(
+        '%1 is not an instance type this environment (%2) accepts',
+        str(params, 'type'),
+        str(params, 'kind')
+      );
+    case 'instance_type_not_allowed':
+      return trans.__(
+        '%1 is not allowed here; allowed: %2',
+        str(params, 'type'),
+        str(params, 'allowed')
+      );
+    case 'shutting_down':
+      return trans.__('a shutdown is in progress');
+    case 'already_shutting_down':
+      return trans.__('a shutdown is already in progress');
+    case 'shutdown_unavailable':
+      return trans.__('this environment cannot be shut down from here');
     default:
       return null;
   }

@@ -1,7 +1,7 @@
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 
 import { Format } from '../format';
-import { awsErrorText, idleReasons, messageText } from '../messages';
+import { serverErrorText, idleReasons, messageText } from '../messages';
 import { IMessage } from '../tokens';
 import { makeStatus } from './fixtures';
 
@@ -138,7 +138,7 @@ describe('server messages', () => {
 
   it('renders AWS errors by code, and leaves other codes to the message', () => {
     expect(
-      awsErrorText(fmt, 'aws_access_denied', {
+      serverErrorText(fmt, 'aws_access_denied', {
         operation: 'DescribeSpace',
         action: 'describe the space',
         detail: 'not allowed'
@@ -146,7 +146,15 @@ describe('server messages', () => {
     ).toBe(
       'AWS denied DescribeSpace while trying to describe the space: not allowed. The role needs permission for this action (see the IAM page of the documentation).'
     );
-    expect(awsErrorText(fmt, 'invalid_input', {})).toBeNull();
+    expect(serverErrorText(fmt, 'invalid_input', {})).toBeNull();
+    expect(
+      serverErrorText(fmt, 'instance_type_not_allowed', {
+        type: 'ml.p4d.24xlarge',
+        allowed: 'ml.t3.medium, ml.m5.large'
+      })
+    ).toBe(
+      'ml.p4d.24xlarge is not allowed here; allowed: ml.t3.medium, ml.m5.large'
+    );
     expect(
       fmt.error({ code: 'aws_throttled', params: { operation: 'GetProducts' } })
     ).toBe('AWS throttled GetProducts; it will be retried later.');

@@ -78,3 +78,33 @@ def test_the_frontend_says_the_rules_own_margins() -> None:
     )
     assert float(consts["HEADROOM"]) == pytest.approx(1 - recommend.HEADROOM)
     assert float(consts["BURSTABLE_BASELINE"]) == recommend.BURSTABLE_BASELINE
+
+
+#: the other error codes the frontend says itself, with the params they carry
+USER_ERRORS = {
+    "switch_in_progress": {"type"},
+    "invalid_instance_type": {"type", "kind"},
+    "instance_type_not_allowed": {"type", "allowed"},
+    "shutting_down": set(),
+    "already_shutting_down": set(),
+    "shutdown_unavailable": set(),
+}
+
+
+def test_user_facing_errors_have_a_rendering_and_send_their_params() -> None:
+    assert set(USER_ERRORS) <= ts_cases()
+    for code, params in USER_ERRORS.items():
+        for name in params:
+            # the rendering reads what the server sends
+            assert f"str(params, '{name}')" in MESSAGES_TS, (code, name)
+    from jupyterlab_smcost.errors import bad_input
+
+    body = bad_input("x is not allowed", "instance_type_not_allowed", type="x", allowed="a, b")
+    assert body.to_json() == {
+        "error": {
+            "code": "instance_type_not_allowed",
+            "message": "x is not allowed",
+            "params": {"type": "x", "allowed": "a, b"},
+        }
+    }
+    assert "params" not in bad_input("plain").to_json()["error"]
