@@ -365,6 +365,22 @@ export function idleReasons(fmt: Format, idle: IIdle): string[] {
     : idle.reasons;
 }
 
+/** The params each error's sentence needs (openapi.yaml `Error.code`). */
+const ERROR_PARAMS: Record<string, string[]> = {
+  aws_access_denied: ['action', 'detail'],
+  aws_throttled: ['action'],
+  aws_quota: ['action', 'detail'],
+  aws_rejected: ['action', 'detail'],
+  aws_timeout: ['action'],
+  aws_unreachable: ['action', 'detail'],
+  aws_error: ['action', 'detail'],
+  aws_no_credentials: ['action'],
+  aws_no_region: ['action'],
+  switch_in_progress: ['type'],
+  invalid_instance_type: ['type', 'kind'],
+  instance_type_not_allowed: ['type', 'allowed']
+};
+
 /**
  * A server error (openapi.yaml `Error.code`: AWS failures, and the switch and
  * shutdown refusals a user meets) in the UI language, or null for another
@@ -376,6 +392,11 @@ export function serverErrorText(
   params: Params
 ): string | null {
   const trans = fmt.trans;
+  // a body without the params its sentence needs (an older server): its own message
+  const needs = ERROR_PARAMS[code];
+  if (needs && !needs.every(n => params?.[n] !== undefined)) {
+    return null;
+  }
   const action = str(params, 'action');
   const op = str(params, 'operation') || trans.__('the request');
   const detail = str(params, 'detail');
@@ -474,5 +495,42 @@ export function serverErrorText(
       return trans.__('this environment cannot be shut down from here');
     default:
       return null;
+  }
+}
+
+/** A switch step's name (openapi.yaml `Switch.steps[].name`), translated. */
+export function stepName(fmt: Format, name: string): string {
+  const trans = fmt.trans;
+  switch (name) {
+    case 'describe':
+      return trans.__('look up the app');
+    case 'find_app':
+      return trans.__('find the KernelGateway app');
+    case 'stop':
+      return trans.__('stop the notebook instance');
+    case 'update':
+      return trans.__('change its instance type');
+    case 'start':
+      return trans.__('start it again');
+    case 'stop_update_start':
+      return trans.__('stop, change type, start');
+    case 'delete_app':
+      return trans.__('delete the app');
+    case 'delete_old_app':
+      return trans.__('delete the old app');
+    case 'update_space':
+      return trans.__("set the space's default type");
+    case 'create_app':
+      return trans.__('create the app on the new type');
+    case 'delete_update_create':
+      return trans.__('delete, set the type, create again');
+    case 'wait_in_service':
+      return trans.__('wait until it is InService');
+    case 'invoke_switcher':
+      return trans.__('hand over to the switcher function');
+    case 'rollback':
+      return trans.__('go back to the previous type');
+    default:
+      return name;
   }
 }

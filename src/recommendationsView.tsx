@@ -9,7 +9,7 @@ import * as React from 'react';
 
 import { Section, useSignals } from './components';
 import { Format } from './format';
-import { messageText, switchUnavailable } from './messages';
+import { messageText, stepName, switchUnavailable } from './messages';
 import { RecommendationsModel } from './recommendations';
 import { SwitchModel } from './switch';
 import { IRecommendation, IStatus, ISwitchStatus } from './tokens';
@@ -73,7 +73,9 @@ function SwitchProgress({ sw, fmt }: { sw: ISwitchStatus; fmt: Format }) {
               key={i}
               className={`jp-SmCost-step jp-SmCost-step-${step.status}`}
             >
-              <span className="jp-SmCost-stepName">{step.name}</span>{' '}
+              <span className="jp-SmCost-stepName">
+                {stepName(fmt, step.name)}
+              </span>{' '}
               <span className="jp-SmCost-badge jp-SmCost-stepStatus">
                 {stepStatus(step.status, fmt)}
               </span>

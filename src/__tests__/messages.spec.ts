@@ -147,6 +147,9 @@ describe('server messages', () => {
       'AWS denied DescribeSpace while trying to describe the space: not allowed. The role needs permission for this action (see the IAM page of the documentation).'
     );
     expect(serverErrorText(fmt, 'invalid_input', {})).toBeNull();
+    // an older server's body, without params: its own message is shown
+    expect(serverErrorText(fmt, 'instance_type_not_allowed', {})).toBeNull();
+    expect(serverErrorText(fmt, 'aws_throttled', {})).toBeNull();
     expect(
       serverErrorText(fmt, 'instance_type_not_allowed', {
         type: 'ml.p4d.24xlarge',
@@ -156,7 +159,10 @@ describe('server messages', () => {
       'ml.p4d.24xlarge is not allowed here; allowed: ml.t3.medium, ml.m5.large'
     );
     expect(
-      fmt.error({ code: 'aws_throttled', params: { operation: 'GetProducts' } })
+      fmt.error({
+        code: 'aws_throttled',
+        params: { operation: 'GetProducts', action: '' }
+      })
     ).toBe('AWS throttled GetProducts; it will be retried later.');
   });
 });

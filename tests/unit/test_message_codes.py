@@ -108,3 +108,14 @@ def test_user_facing_errors_have_a_rendering_and_send_their_params() -> None:
         }
     }
     assert "params" not in bad_input("plain").to_json()["error"]
+
+
+def test_every_switch_step_name_has_a_translated_rendering() -> None:
+    """Switch steps are named by code (``progress.step("stop", ...)``); the panel says
+    each name in the user's language."""
+    pattern = re.compile(r'\.step\(\s*"([a-z_]+)"', re.S)
+    names = {n for f in PKG.rglob("*.py") for n in pattern.findall(f.read_text())}
+    assert {"stop", "create_app", "invoke_switcher"} <= names
+    body = MESSAGES_TS[MESSAGES_TS.index("export function stepName") :]
+    missing = names - set(re.findall(r"case '([a-z_]+)':", body))
+    assert not missing, f"src/messages.ts stepName() does not name {sorted(missing)}"
