@@ -630,9 +630,11 @@ export interface components {
             state: components["schemas"]["SwitchState"];
             target: string;
             steps: {
+                /** @description A stable code the panel translates: describe, find_app, stop, update, start, stop_update_start, delete_app, delete_old_app, update_space, create_app, delete_update_create, wait_in_service, invoke_switcher, rollback */
                 name: string;
                 /** @enum {string} */
                 status: "done" | "running" | "waiting" | "manual" | "failed";
+                /** @description in English (names the resources) */
                 detail: string;
             }[];
             error: string | null;
