@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 from urllib.parse import unquote
 
-from .background import BackgroundState, Work, reason
+from .background import BackgroundState, Work, reason_message
+from .messages import Message
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -37,6 +38,13 @@ class Busy:
     kind: str  # kernel | terminal | background | switch | shutdown
     id: str
     reason: str  # plain words for the panel
+    #: the reason's code and parameters (messages.py), for the panel to translate
+    code: str = "text"
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def message(self) -> Message:
+        return Message(self.code, self.reason, self.params)
 
 
 @dataclass(frozen=True)
@@ -181,7 +189,7 @@ class ActivityMonitor:
                 if isinstance(pid, int):
                     covered.add(pid)
             elif state == "starting" and last and now - last < self._stuck:
-                busy.append(Busy("kernel", kid, "kernel starting"))
+                busy.append(Busy("kernel", kid, "kernel starting", "busy.kernel_starting"))
             if not ignore_connections and self._km._kernel_connections.get(kid, 0) > 0:
                 seen(now, "browser connection")
         bg = self._background() if count_background and self._background else None
@@ -189,7 +197,10 @@ class ActivityMonitor:
         if busy_kernels or (bg and any(w.pgid in kernel_pids for w in bg.busy + bg.starting)):
             names = await self._kernel_names()
         for kid in busy_kernels:
-            busy.append(Busy("kernel", kid, f"kernel busy: {names.get(kid, kid[:8])}"))
+            kname = names.get(kid, kid[:8])
+            busy.append(
+                Busy("kernel", kid, f"kernel busy: {kname}", "busy.kernel", (("name", kname),))
+            )
 
         tm = self._tm()
         if tm is not None:
@@ -199,7 +210,15 @@ class ActivityMonitor:
                     group = foreground_group(term)
                     if group:
                         job = _cmdline(group) or f"process group {group}"
-                        busy.append(Busy("terminal", name, f"terminal {name} running: {job}"))
+                        busy.append(
+                            Busy(
+                                "terminal",
+                                name,
+                                f"terminal {name} running: {job}",
+                                "busy.terminal",
+                                (("command", job), ("name", name)),
+                            )
+                        )
                         covered.add(group)
         pending: list[Busy] = []
         if bg is not None:
@@ -209,8 +228,9 @@ class ActivityMonitor:
 
             def as_busy(work: Work, starting: bool) -> Busy:
                 kid = kernel_pids.get(work.pgid or -1)
-                name = f"kernel {names.get(kid, kid[:8])}" if kid else None
-                return Busy("background", work.key, reason(work, wall, name, starting))
+                kernel = names.get(kid, kid[:8]) if kid else None
+                m = reason_message(work, wall, kernel, starting)
+                return Busy("background", work.key, m.text, m.code, m.params)
 
             busy += [as_busy(w, False) for w in bg.busy if w.pgid not in covered]
             pending += [as_busy(w, True) for w in bg.starting if w.pgid not in covered]

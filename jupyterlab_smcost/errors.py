@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Optional, Union
 
 #: what a client is told of a bug (the traceback goes to the server log)
 INTERNAL_ERROR = "internal error: see the server log"
@@ -16,14 +17,25 @@ INTERNAL_ERROR = "internal error: see the server log"
 class SmCostError(Exception):
     """An error the user should read. ``status`` is the HTTP status the handlers answer."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        params: Optional[dict[str, Union[str, int]]] = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        #: what fills the message, for the frontend to say it in the user's language
+        self.params = dict(params or {})
 
     def to_json(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message}}
+        body: dict = {"code": self.code, "message": self.message}
+        if self.params:
+            body["params"] = self.params
+        return {"error": body}
 
 
 def log_bug(log: logging.Logger, what: str, exc: BaseException) -> str:
@@ -33,12 +45,12 @@ def log_bug(log: logging.Logger, what: str, exc: BaseException) -> str:
     return INTERNAL_ERROR
 
 
-def bad_input(message: str, code: str = "invalid_input") -> SmCostError:
-    return SmCostError(code, message, 400)
+def bad_input(message: str, code: str = "invalid_input", **params: Union[str, int]) -> SmCostError:
+    return SmCostError(code, message, 400, params)
 
 
-def conflict(message: str, code: str = "conflict") -> SmCostError:
-    return SmCostError(code, message, 409)
+def conflict(message: str, code: str = "conflict", **params: Union[str, int]) -> SmCostError:
+    return SmCostError(code, message, 409, params)
 
 
 def unavailable(message: str, code: str) -> SmCostError:

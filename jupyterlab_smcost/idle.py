@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from .activity import Activity, ActivityMonitor, Busy, utcnow
 from .errors import SmCostError, log_bug
+from .messages import Message, plain
 from .settings import IdleSettings
 
 STATES = ("active", "idle", "busy", "disabled", "shutting_down", "error")
@@ -30,6 +31,8 @@ class IdleStatus:
     warning_s: int
     last_activity: datetime
     last_activity_source: str
+    #: the reasons with their codes and parameters (messages.py), in the same order
+    messages: tuple[Message, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,8 @@ class IdleStatus:
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "state": self.state,
             "reasons": list(self.reasons),
+            "messages": [m.to_json() for m in self.messages]
+            or [plain(r).to_json() for r in self.reasons],
             "warning_s": self.warning_s,
             "last_activity": self.last_activity.isoformat(),
             "last_activity_source": self.last_activity_source,
@@ -74,7 +79,9 @@ def decide(
     idle_s = max(0.0, (now - activity.last_activity).total_seconds())
     enabled = settings.enabled and shutdown_enabled
 
-    def status(state: str, reasons: tuple[str, ...], deadline: Optional[datetime]) -> IdleStatus:
+    def status(
+        state: str, messages: tuple[Message, ...], deadline: Optional[datetime]
+    ) -> IdleStatus:
         remaining = None if deadline is None else (deadline - now).total_seconds()
         return IdleStatus(
             enabled,
@@ -83,36 +90,41 @@ def decide(
             remaining,
             deadline,
             state,
-            reasons,
+            tuple(m.text for m in messages),
             settings.warning_s,
             activity.last_activity,
             activity.last_source,
+            messages,
         )
 
     if config_errors:
-        return status("error", config_errors, None)
+        return status("error", tuple(plain(e) for e in config_errors), None)
     if shutting_down:
-        return status("shutting_down", ("shutting down",), None)
+        return status("shutting_down", (Message.of("idle.shutting_down", "shutting down"),), None)
     if not enabled:
         why = (
-            "idle shutdown is off"
+            Message.of("idle.off", "idle shutdown is off")
             if shutdown_enabled
-            else "the administrator turned idle shutdown off"
+            else Message.of("idle.off_by_admin", "the administrator turned idle shutdown off")
         )
         return status("disabled", (why,), None)
     if activity.busy:
-        return status("busy", tuple(b.reason for b in activity.busy), None)
+        return status("busy", tuple(b.message for b in activity.busy), None)
     deadline = activity.last_activity + timedelta(seconds=timeout_s)
     if activity.pending and deadline <= now:
         # due, but work has just started: wait until it ends or lasts (then it is busy)
-        return status("busy", tuple(b.reason for b in activity.pending), None)
+        return status("busy", tuple(b.message for b in activity.pending), None)
     if error:
-        return status("error", (error,), deadline)
+        return status("error", (plain(error),), deadline)
     remaining = (deadline - now).total_seconds()
     quiet = idle_s >= QUIET_S or remaining <= settings.warning_s
     if quiet:
-        return status("idle", (f"no activity for {int(idle_s)} s",), deadline)
-    return status("active", (f"last activity: {activity.last_source}",), deadline)
+        quiet_s = int(idle_s)
+        text = f"no activity for {quiet_s} s"
+        return status("idle", (Message.of("idle.quiet", text, seconds=quiet_s),), deadline)
+    source = activity.last_source
+    text = f"last activity: {source}"
+    return status("active", (Message.of("idle.last_activity", text, source=source),), deadline)
 
 
 @dataclass

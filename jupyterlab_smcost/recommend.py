@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from .messages import Message, Param
 from .pricing import HOURS_PER_MONTH, Quote, Specs, family, money
 from .recommend_gpu import gpu_offers
 from .usage import UsageSummary
@@ -82,6 +83,15 @@ def _pct(x: Optional[float]) -> str:
     return "n/a" if x is None else f"{100 * x:.0f}%"
 
 
+def _none(code: str, text: str, **params: Param) -> dict[str, Any]:
+    """No recommendation, saying why (``reason``) with a code (``reason_message``)."""
+    return {
+        "items": [],
+        "reason": text,
+        "reason_message": Message.of(code, text, **params).to_json(),
+    }
+
+
 def recommend(
     summary: UsageSummary,
     current_type: Optional[str],
@@ -92,24 +102,30 @@ def recommend(
     interval_s: float = 10.0,
     min_samples: int = 30,
 ) -> dict[str, Any]:
-    """``{"items": [...], "reason": str | None}``; ``reason`` says why there are no items
-    (or adds a note to them)."""
+    """``{"items": [...], "reason": str | None, "reason_message"?: Message}``; ``reason``
+    says why there are no items, ``reason_message`` is it with its code and params
+    (messages.py); every item has its ``reason_message`` too (code ``rec.<rule>``)."""
     if summary.samples < min_samples:
         more = (min_samples - summary.samples) * interval_s
-        return {
-            "items": [],
-            "reason": f"collecting usage: {summary.samples} of {min_samples} samples needed "
-            f"(about {max(1, math.ceil(more / 60))} min more)",
-        }
+        minutes = max(1, math.ceil(more / 60))
+        return _none(
+            "rec.collecting",
+            f"collecting usage: {summary.samples} of {min_samples} samples needed "
+            f"(about {minutes} min more)",
+            samples=summary.samples,
+            needed=min_samples,
+            minutes=minutes,
+        )
     if not current_type:
-        return {"items": [], "reason": "the instance type is not known yet"}
+        return _none("rec.type_unknown", "the instance type is not known yet")
     if current_specs is None:
-        return {
-            "items": [],
-            "reason": f"no vCPU/memory specs are known for {current_type}: nothing to compare",
-        }
+        return _none(
+            "rec.no_specs",
+            f"no vCPU/memory specs are known for {current_type}: nothing to compare",
+            type=current_type,
+        )
     if summary.cpu_p95 is None or summary.mem_p95 is None or summary.mem_p95_gib is None:
-        return {"items": [], "reason": "no CPU or memory measurements in the window"}
+        return _none("rec.no_measurements", "no CPU or memory measurements in the window")
 
     conf = confidence(summary, interval_s, min_samples)
     needs = Needs(
@@ -135,7 +151,7 @@ def recommend(
         if s is not None and t != current_type and not t.startswith(EXCLUDED_PREFIXES) and gpu_ok(s)
     ]
 
-    def item(rule: str, t: str, p: Quote, s: Specs, why: str) -> dict[str, Any]:
+    def item(rule: str, t: str, p: Quote, s: Specs, why: str, **params: Param) -> dict[str, Any]:
         usd = p.per_hour
         savings = None
         if usd is not None and cur_usd is not None and p.currency == currency:
@@ -151,10 +167,13 @@ def recommend(
             why += f"; saves {money(savings, currency)}/month ({rates})"
         if p.source == "estimated":
             why += f" (price estimated: {p.detail})"
+        # the translated sentence: the rule's figures; savings and prices are shown apart
+        params.update(type=t, vcpu=s.vcpu, memory_gib=s.memory_gib, **usage_params)
         return {
             "type": t,
             "rule": rule,
             "reason": why,
+            "reason_message": Message.of(f"rec.{rule}", why, **params).to_json(),
             "price": p.to_json(),
             "savings_per_month": savings,
             "currency": currency,
@@ -174,10 +193,19 @@ def recommend(
 
     cpu_short = summary.cpu_p95 > SATURATED
     mem_short = summary.mem_p95 > SATURATED
+    mem_total = summary.mem_total_gib or current_specs.memory_gib
     usage = (
         f"CPU p95 {_pct(summary.cpu_p95)} of {summary.cpu_count} vCPUs, memory p95 "
-        f"{_gib(needs.mem_gib)} of {_gib(summary.mem_total_gib or current_specs.memory_gib)}"
+        f"{_gib(needs.mem_gib)} of {_gib(mem_total)}"
     )
+    #: ``usage`` as figures (fractions and GiB), in every message below
+    usage_params: dict[str, Param] = {
+        "current": current_type,
+        "cpu_p95": round(summary.cpu_p95, 4),
+        "cpu_count": summary.cpu_count or current_specs.vcpu,
+        "mem_p95_gib": round(needs.mem_gib, 3),
+        "mem_total_gib": round(mem_total, 3),
+    }
 
     # -- under-provisioned
     if cpu_short or mem_short:
@@ -190,28 +218,35 @@ def recommend(
             and (not mem_short or s.memory_gib > current_specs.memory_gib)
         ]
         short = " and ".join(x for x, on in (("CPU", cpu_short), ("memory", mem_short)) if on)
+        short_code = "cpu_memory" if cpu_short and mem_short else "cpu" if cpu_short else "memory"
         best = cheapest(fits)
         if best is None and fits:  # only unpriced types fit: the smallest, saying so
             best = min(fits, key=lambda r: (r[2].vcpu, r[2].memory_gib, r[0]))  # type: ignore
         if best is None:
-            return {
-                "items": [],
-                "reason": f"{current_type} is short of {short} ({usage}) but no known type "
+            return _none(
+                "rec.short_no_larger",
+                f"{current_type} is short of {short} ({usage}) but no known type "
                 "offers more with headroom",
-            }
+                short=short_code,
+                **usage_params,
+            )
         t, p, s = best
         why = (
             f"{current_type} is short of {short}: {usage}; {t} has {s.vcpu} vCPUs and "
             f"{_gib(s.memory_gib)}, enough with 30% headroom"
         )
-        return {"items": [item("under_provisioned", t, p, s, why)], "reason": None}
+        return {
+            "items": [item("under_provisioned", t, p, s, why, short=short_code)],
+            "reason": None,
+        }
 
     # -- GPU idle / over-provisioned: something cheaper that still fits
     if cur_usd is None:
-        return {
-            "items": [],
-            "reason": f"the price of {current_type} is unknown: cannot tell what is cheaper",
-        }
+        return _none(
+            "rec.price_unknown",
+            f"the price of {current_type} is unknown: cannot tell what is cheaper",
+            type=current_type,
+        )
     cheaper = [
         (t, p, s)
         for t, p, s in pool
@@ -225,18 +260,29 @@ def recommend(
         )
         if summary.gpu_mem_p95_gib:
             gpu_note += f", holding {_gib(summary.gpu_mem_p95_gib)} of GPU memory"
+        gpu_params: dict[str, Param] = {
+            "gpu_count": current_specs.gpu_count,
+            "gpu_p95": round(summary.gpu_p95 or 0.0, 4),
+            "gpu_idle": GPU_IDLE,
+        }
         if best is None:
-            return {
-                "items": [],
-                "reason": f"{current_type}: {gpu_note}, but no cheaper CPU type fits ({usage})",
-            }
+            return _none(
+                "rec.gpu_idle_no_cheaper",
+                f"{current_type}: {gpu_note}, but no cheaper CPU type fits ({usage})",
+                **gpu_params,
+                **usage_params,
+            )
         t, p, s = best
         why = (
             f"{current_type}: {gpu_note} over the last {round(summary.span_s / 60)} min; "
             f"{usage}; {t} ({s.vcpu} vCPUs, {_gib(s.memory_gib)}, no GPU) fits with 30% "
             "headroom"
         )
-        return {"items": [item("gpu_idle", t, p, s, why)], "reason": None}
+        minutes = round(summary.span_s / 60)
+        return {
+            "items": [item("gpu_idle", t, p, s, why, minutes=minutes, **gpu_params)],
+            "reason": None,
+        }
 
     if has_gpu and gpu_measured:
         others = [
@@ -264,7 +310,8 @@ def recommend(
         note = f"{current_type} fits this use ({usage}): no cheaper type has 30% headroom"
         if has_gpu and not gpu_measured:
             note += "; GPU use is not measured (no NVML), so only types with the same GPUs count"
-        return {"items": [], "reason": note}
+        gpu_unmeasured = int(has_gpu and not gpu_measured)
+        return _none("rec.fits", note, gpu_unmeasured=gpu_unmeasured, **usage_params)
     t, p, s = best
     why = (
         f"{current_type} is larger than needed: {usage}; {t} ({s.vcpu} vCPUs, "
@@ -277,4 +324,7 @@ def recommend(
             f"; burstable: fine while average CPU stays under "
             f"{_pct(BURSTABLE_BASELINE)} of its vCPUs"
         )
-    return {"items": [item("over_provisioned", t, p, s, why)], "reason": None}
+    extra: dict[str, Param] = {"burstable": int(_is_burstable(t))}
+    if has_gpu:
+        extra["gpu_model"] = current_specs.gpu_model or ""
+    return {"items": [item("over_provisioned", t, p, s, why, **extra)], "reason": None}

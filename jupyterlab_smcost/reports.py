@@ -18,6 +18,7 @@ from .history import HistoryRecorder, window_summary
 from .history.horizon import Horizon, PhaseCache, horizon_of
 from .history.reports import history_head, history_span, iso, read_history
 from .idle import IdleStatus
+from .messages import Message
 from .pricing import HOURS_PER_DAY, HOURS_PER_MONTH, USD, PriceBook, Quote, price_row
 from .recommend import recommend
 from .requests import HistoryQuery
@@ -128,15 +129,27 @@ class UsageReports:
             "reason": None,
             "horizon": seen.to_json() if seen is not None else None,
         }
+        why: Optional[Message] = None
         if sampler is None:
-            out["reason"] = "usage sampling is off (SmCostApp.usage_sample_interval is 0)"
+            why = Message.of(
+                "rec.sampling_off",
+                "usage sampling is off (SmCostApp.usage_sample_interval is 0)",
+            )
         elif not self.env.usage_measures_instance:
-            out["reason"] = (
+            why = Message.of(
+                "rec.not_measurable",
                 "the kernels run on other instances than this server: their use "
-                "cannot be measured from here"
+                "cannot be measured from here",
             )
         elif len(types) > 1:
-            out["reason"] = f"{len(types)} apps are billed ({', '.join(types)}): no single type"
+            why = Message.of(
+                "rec.several_apps",
+                f"{len(types)} apps are billed ({', '.join(types)}): no single type",
+                count=len(types),
+                types=", ".join(types),
+            )
+        if why is not None:
+            out["reason"], out["reason_message"] = why.text, why.to_json()
         else:
             region, component = self.env.region, self.env.component
             valid = await self.run_blocking(

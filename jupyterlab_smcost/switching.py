@@ -81,7 +81,9 @@ class SwitchController:
         if self.running():
             assert self.current is not None
             raise conflict(
-                f"a switch to {self.current.target} is already in progress", "switch_in_progress"
+                f"a switch to {self.current.target} is already in progress",
+                "switch_in_progress",
+                type=self.current.target,
             )
         valid = await self.run_blocking(
             self.env.valid_instance_types, action="list valid instance types"
@@ -91,11 +93,15 @@ class SwitchController:
                 f"{excerpt_name(target)} is not an instance type this environment "
                 f"({info.kind}) accepts",
                 "invalid_instance_type",
+                type=excerpt_name(target),
+                kind=info.kind,
             )
         if self.allowed and target not in self.allowed:
             raise bad_input(
                 f"{target} is not allowed here; allowed: " + ", ".join(self.allowed),
                 "instance_type_not_allowed",
+                type=target,
+                allowed=", ".join(self.allowed),
             )
         if self.idle.state.shutting_down:
             raise conflict("a shutdown is in progress", "shutting_down")
@@ -105,7 +111,16 @@ class SwitchController:
         progress = SwitchProgress(id=uuid.uuid4().hex, target=target)
         self.current = progress
         self._started_at = asyncio.get_running_loop().time()
-        self.idle.set_busy("switch", Busy("switch", progress.id, f"switching to {target}"))
+        self.idle.set_busy(
+            "switch",
+            Busy(
+                "switch",
+                progress.id,
+                f"switching to {target}",
+                "busy.switch",
+                (("type", target),),
+            ),
+        )
         asyncio.ensure_future(self._run(progress, self.context()))
         return progress_json(progress)
 

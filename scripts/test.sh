@@ -11,6 +11,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+# a CJK font, so that the zh_CN screenshots (tests/browser/test_browser_zh_cn.py) are legible
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ] \
+  && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null \
+    || echo "no CJK font installed: the zh_CN screenshots show boxes (the test still checks)"
+fi
 
 bash scripts/setup.sh
 # shellcheck disable=SC1091

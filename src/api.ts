@@ -757,10 +757,28 @@ export interface components {
     schemas: {
         Error: {
             error: {
+                /** @description Stable. The frontend says these in the user's language from `params` (others show `message`): aws_access_denied, aws_throttled, aws_rejected {action, operation, aws_code, detail}; aws_quota, aws_error {action, operation?, aws_code?, detail}; aws_timeout, aws_unreachable {action, detail}; aws_no_credentials, aws_no_region {action, detail}; `action` is what was being done, in English; `detail` is AWS's own words. Also switch_in_progress {type}, invalid_instance_type {type, kind}, instance_type_not_allowed {type, allowed}, shutting_down, already_shutting_down, shutdown_unavailable. */
                 code: string;
+                /** @description the sentence, in English */
                 message: string;
+                params?: {
+                    [key: string]: string | number;
+                };
             };
         };
+        /** @description A sentence the server sends, with a stable `code` and the `params` that fill it next to its English `text`: the frontend translates it by code (the server's own translation support does not reach an extension's catalogue) and shows `text` for a code it does not know. Errors carry their stable `code` in `error.code` and their figures in `error.params`. */
+        Message: {
+            code: components["schemas"]["MessageCode"];
+            text: string;
+            params: {
+                [key: string]: string | number;
+            };
+        };
+        /**
+         * @description With the params each fills (the list is jupyterlab_smcost/messages.py `CODES`; fractions are 0..1, sizes in GiB, durations in seconds). text: no code of its own (show `text`, e.g. an administrator's configuration error); idle.shutting_down; idle.off (the user turned idle shutdown off); idle.off_by_admin; idle.quiet {seconds}: no activity for that long; idle.last_activity {source}; busy.kernel {name}: a kernel is busy; busy.kernel_starting; busy.terminal {name, command}; busy.background[_starting] {command, kernel (1: command is a kernel's name), pid, others, cpus, seconds} and busy.background_gpu[_starting] {gpu, load, seconds, users}: work found by the process scan (`_starting`: not yet sustained); busy.switch {type}; rec.collecting {samples, needed, minutes}; rec.type_unknown; rec.no_specs {type}; rec.no_measurements; rec.price_unknown {type}; rec.sampling_off; rec.not_measurable; rec.several_apps {count, types}. The other rec.* codes carry the measured use {current, cpu_p95, cpu_count, mem_p95_gib, mem_total_gib}: rec.short_no_larger {short: cpu|memory|cpu_memory}; rec.gpu_idle_no_cheaper {gpu_count, gpu_p95, gpu_idle}; rec.fits {gpu_unmeasured: 0|1}; and a recommendation's own reason, rec.under_provisioned {type, vcpu, memory_gib, short}, rec.gpu_idle {type, vcpu, memory_gib, gpu_count, gpu_p95, gpu_idle, minutes}, rec.over_provisioned {type, vcpu, memory_gib, burstable: 0|1, gpu_model?} (its savings are in the item's own fields). The environment's label: env.local {type}, env.notebook_instance {name}, env.studio_space {space, app_type}, env.studio_classic_space {space}, env.studio_classic_user {user}; env.local_no_switch: why switching is off locally.
+         * @enum {string}
+         */
+        MessageCode: "text" | "idle.shutting_down" | "idle.off" | "idle.off_by_admin" | "idle.quiet" | "idle.last_activity" | "busy.kernel" | "busy.kernel_starting" | "busy.terminal" | "busy.background" | "busy.background_starting" | "busy.background_gpu" | "busy.background_gpu_starting" | "busy.switch" | "rec.collecting" | "rec.type_unknown" | "rec.no_specs" | "rec.no_measurements" | "rec.price_unknown" | "rec.sampling_off" | "rec.not_measurable" | "rec.several_apps" | "rec.short_no_larger" | "rec.gpu_idle_no_cheaper" | "rec.fits" | "rec.under_provisioned" | "rec.gpu_idle" | "rec.over_provisioned" | "env.local" | "env.local_no_switch" | "env.notebook_instance" | "env.studio_space" | "env.studio_classic_space" | "env.studio_classic_user";
         /** @enum {string} */
         EnvironmentKind: "local" | "notebook-instance" | "studio-classic" | "studio-space";
         /**
@@ -769,7 +787,7 @@ export interface components {
          */
         PriceSource: "live" | "bundled" | "estimated" | "unknown" | "not_billed";
         /**
-         * @description ISO 4217; USD in the aws partition (CNY in aws-cn)
+         * @description ISO 4217; USD in the aws partition, CNY in aws-cn (the China regions, priced live from the Price List API in cn-northwest-1; none is bundled, so without a live price a China price is unknown, never a converted USD figure)
          * @enum {string}
          */
         Currency: "USD" | "CNY";
@@ -801,6 +819,10 @@ export interface components {
             can_switch: boolean;
             switch_unavailable_reason?: string | null;
             label?: string | null;
+            /** @description `label` with its code and parameters */
+            label_message?: components["schemas"]["Message"];
+            /** @description `switch_unavailable_reason` with its code and parameters */
+            switch_unavailable_message?: components["schemas"]["Message"];
         };
         Instance: {
             type: string | null;
@@ -844,6 +866,8 @@ export interface components {
             state: "active" | "idle" | "busy" | "disabled" | "shutting_down" | "error";
             /** @description Plain words, e.g. "kernel busy: train.ipynb", "terminal 1 running: python train.py", "background work: python3 train.py (pid 812), 97% of a CPU, for 14 min", "background work: GPU 0 at 95%, for 3 min". "background work starting: ..." is work not yet sustained for the window: it holds a shutdown that is due. */
             reasons: string[];
+            /** @description `reasons` with their codes and parameters, in the same order */
+            messages?: components["schemas"]["Message"][];
             warning_s: number;
             /** Format: date-time */
             last_activity?: string;
@@ -905,9 +929,11 @@ export interface components {
             state: components["schemas"]["SwitchState"];
             target: string;
             steps: {
+                /** @description A stable code the panel translates: describe, find_app, stop, update, start, stop_update_start, delete_app, delete_old_app, update_space, create_app, delete_update_create, wait_in_service, invoke_switcher, rollback */
                 name: string;
                 /** @enum {string} */
                 status: "done" | "running" | "waiting" | "manual" | "failed";
+                /** @description in English (names the resources) */
                 detail: string;
             }[];
             error: string | null;
@@ -969,6 +995,7 @@ export interface components {
             gpu_model?: string | null;
             /** @description memory of one GPU (0 without) */
             gpu_memory_per_gpu_gib?: number;
+            reason_message?: components["schemas"]["Message"];
         };
         Recommendations: {
             window_s: number;
@@ -1009,6 +1036,8 @@ export interface components {
                 };
                 overall: components["schemas"]["Utilization"];
             } | null;
+            /** @description `reason` with its code and parameters (absent when `reason` is null) */
+            reason_message?: components["schemas"]["Message"];
         };
         /** @description One step of usage. `t` is the step's start (UNIX seconds, UTC). CPU is the busy fraction of all vCPUs; memory the fraction of memory used (`mem_max_gib` in GiB); GPU the busiest device's utilisation and the fullest device's memory; means and maxima over the step's samples; GPU fields null without NVML data. */
         UsagePoint: {
@@ -1270,6 +1299,8 @@ export interface components {
     pathItems: never;
 }
 export type SchemaError = components['schemas']['Error'];
+export type SchemaMessage = components['schemas']['Message'];
+export type SchemaMessageCode = components['schemas']['MessageCode'];
 export type SchemaEnvironmentKind = components['schemas']['EnvironmentKind'];
 export type SchemaPriceSource = components['schemas']['PriceSource'];
 export type SchemaCurrency = components['schemas']['Currency'];
@@ -1316,6 +1347,7 @@ type ReadonlyArray<T> = [
 export const pathsShutdownPostResponses202ContentApplicationJsonStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/shutdown"]["post"]["responses"]["202"]["content"]["application/json"]["state"]> = ["shutting_down"];
 export const pathsHistoryGetParametersQueryStepValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["step"]> = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 export const pathsElsewhereStopPostRequestBodyContentApplicationJsonApp_typeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/elsewhere/stop"]["post"]["requestBody"]["content"]["application/json"]["app_type"]> = ["JupyterLab", "CodeEditor", "KernelGateway", "JupyterServer"];
+export const messageCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageCode"]> = ["text", "idle.shutting_down", "idle.off", "idle.off_by_admin", "idle.quiet", "idle.last_activity", "busy.kernel", "busy.kernel_starting", "busy.terminal", "busy.background", "busy.background_starting", "busy.background_gpu", "busy.background_gpu_starting", "busy.switch", "rec.collecting", "rec.type_unknown", "rec.no_specs", "rec.no_measurements", "rec.price_unknown", "rec.sampling_off", "rec.not_measurable", "rec.several_apps", "rec.short_no_larger", "rec.gpu_idle_no_cheaper", "rec.fits", "rec.under_provisioned", "rec.gpu_idle", "rec.over_provisioned", "env.local", "env.local_no_switch", "env.notebook_instance", "env.studio_space", "env.studio_classic_space", "env.studio_classic_user"];
 export const environmentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnvironmentKind"]> = ["local", "notebook-instance", "studio-classic", "studio-space"];
 export const priceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceSource"]> = ["live", "bundled", "estimated", "unknown", "not_billed"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["USD", "CNY"];

@@ -291,6 +291,7 @@ export function mapSpendSeries(
   h: IHistory,
   fmt: Format = new Format()
 ): ISpendSeries {
+  const trans = fmt.trans;
   const billedDays = new Map(
     (h.billed?.days ?? []).map(d => [d.date, d] as const)
   );
@@ -313,7 +314,7 @@ export function mapSpendSeries(
       const badge = fmt.sourceBadge(q.source);
       sources.add(
         q.as_of
-          ? fmt.trans._p('price source and date', '%1 %2', badge, q.as_of)
+          ? trans._p('price source and date', '%1 %2', badge, q.as_of)
           : badge
       );
     }

@@ -12,6 +12,7 @@ import {
 } from '@jupyterlab/translation';
 
 import { parseTime } from './clock';
+import { serverErrorText } from './messages';
 import { IdleState, IInstance, PriceSource, SwitchState } from './tokens';
 
 /** The translation domain of this extension's catalogues. */
@@ -508,7 +509,10 @@ export class Format {
           String(params.statusText ?? '')
         );
       default:
-        return e instanceof Error ? e.message : String(e);
+        return (
+          serverErrorText(this, code ?? '', params) ??
+          (e instanceof Error ? e.message : String(e))
+        );
     }
   }
 

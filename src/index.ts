@@ -15,6 +15,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 
 import { Format } from './format';
+import { idleReasons } from './messages';
 import { costIcon } from './icon';
 import { SmCostModel } from './model';
 import { SmCostPanel } from './panel';
@@ -277,7 +278,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           if (prefs.saveBeforeShutdown) {
             void saveDirtyDocuments(app, status);
           }
-          const reasons = status.current?.idle.reasons ?? [];
+          const idle = status.current?.idle;
+          const reasons = idle ? idleReasons(fmt, idle) : [];
           if (shutdownId) {
             Notification.dismiss(shutdownId);
           }

@@ -21,6 +21,7 @@ import { ElsewhereSection } from './elsewhereView';
 import { Format } from './format';
 import { HistoryModel } from './history';
 import { JobsSection } from './jobsView';
+import { environmentLabel, idleReasons, messageText } from './messages';
 import { costIcon } from './icon';
 import { SmCostModel } from './model';
 import { RecommendationsModel } from './recommendations';
@@ -66,7 +67,9 @@ const InstanceSection = React.memo(
     return (
       <Section title={trans.__('Instance')} name="instance">
         {environment.label ? (
-          <div className="jp-SmCost-envLabel">{environment.label}</div>
+          <div className="jp-SmCost-envLabel">
+            {environmentLabel(fmt, environment)}
+          </div>
         ) : null}
         <Row label={trans.__('Type')}>
           <span className="jp-SmCost-instanceType">
@@ -142,8 +145,9 @@ const SpendHistorySection = React.memo(
     if (!spend?.enabled) {
       return null;
     }
+    const trans = fmt.trans;
     return (
-      <Section title={fmt.trans.__('Spend per day')} name="spendHistory">
+      <Section title={trans.__('Spend per day')} name="spendHistory">
         <SpendChart history={spend} fmt={fmt} />
       </Section>
     );
@@ -203,7 +207,9 @@ const UsageSection = React.memo(
         ) : null}
         {last?.reason && !recommendations.current ? (
           <div className="jp-SmCost-detail jp-SmCost-recReason">
-            {last.reason}
+            {last.reason_message
+              ? messageText(fmt, last.reason_message)
+              : last.reason}
           </div>
         ) : null}
       </Section>
@@ -217,9 +223,10 @@ function Countdown(props: { status: StatusModel; idle: IIdle; fmt: Format }) {
   useSignals(status.ticked);
   const remaining = status.remaining();
   const counting = countsDown(idle);
+  const trans = fmt.trans;
   // the screen-reader text changes once a minute, not every second
   const spoken = counting
-    ? fmt.trans.__('Idle shutdown in %1', fmt.spokenDuration(remaining))
+    ? trans.__('Idle shutdown in %1', fmt.spokenDuration(remaining))
     : fmt.state(idle.state);
   return (
     <>
@@ -273,7 +280,7 @@ const IdleSection = React.memo(
         ) : null}
         {idle.reasons.length ? (
           <ul className="jp-SmCost-reasons" aria-label={trans.__('Reasons')}>
-            {idle.reasons.map((r, i) => (
+            {idleReasons(fmt, idle).map((r, i) => (
               <li key={i}>{r}</li>
             ))}
           </ul>
@@ -380,7 +387,8 @@ export class SmCostPanel extends ReactWidget {
     this.id = PANEL_ID;
     this.addClass('jp-SmCost');
     this.title.icon = costIcon;
-    this.title.caption = _fmt.trans.__('SageMaker cost');
+    const trans = _fmt.trans;
+    this.title.caption = trans.__('SageMaker cost');
     this.title.label = '';
   }
 

@@ -9,6 +9,7 @@ import * as React from 'react';
 
 import { Section, useSignals } from './components';
 import { Format } from './format';
+import { messageText, stepName, switchUnavailable } from './messages';
 import { RecommendationsModel } from './recommendations';
 import { SwitchModel } from './switch';
 import { IRecommendation, IStatus, ISwitchStatus } from './tokens';
@@ -72,7 +73,9 @@ function SwitchProgress({ sw, fmt }: { sw: ISwitchStatus; fmt: Format }) {
               key={i}
               className={`jp-SmCost-step jp-SmCost-step-${step.status}`}
             >
-              <span className="jp-SmCost-stepName">{step.name}</span>{' '}
+              <span className="jp-SmCost-stepName">
+                {stepName(fmt, step.name)}
+              </span>{' '}
               <span className="jp-SmCost-badge jp-SmCost-stepStatus">
                 {stepStatus(step.status, fmt)}
               </span>
@@ -160,7 +163,11 @@ export const RecommendationsSection = React.memo(
                   <strong>{rec.type}</strong>
                   <span>{fmt.rate(rec.price.per_hour, rec.currency)}</span>
                 </div>
-                <div className="jp-SmCost-detail">{rec.reason}</div>
+                <div className="jp-SmCost-detail" title={rec.reason}>
+                  {rec.reason_message
+                    ? messageText(fmt, rec.reason_message)
+                    : rec.reason}
+                </div>
                 <div className="jp-SmCost-detail">
                   {savings === null
                     ? confidence(rec.confidence, fmt)
@@ -205,7 +212,7 @@ export const RecommendationsSection = React.memo(
         </ul>
         {!canSwitch && status.environment.switch_unavailable_reason ? (
           <div className="jp-SmCost-detail">
-            {status.environment.switch_unavailable_reason}
+            {switchUnavailable(fmt, status.environment)}
           </div>
         ) : null}
         {sw ? <SwitchProgress sw={sw} fmt={fmt} /> : null}

@@ -6,6 +6,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { Format } from './format';
+import { environmentLabel, idleReasons } from './messages';
 import { StatusModel } from './status';
 
 export class SmCostStatusItem extends Widget {
@@ -55,7 +56,7 @@ export class SmCostStatusItem extends Widget {
         this._model.remaining(),
         this._model.configErrors.length > 0
       );
-      const where = environment.label ?? environment.kind;
+      const where = environmentLabel(fmt, environment) ?? environment.kind;
       const lines = [
         price.as_of
           ? trans.__(
@@ -69,7 +70,7 @@ export class SmCostStatusItem extends Widget {
               where,
               fmt.sourceBadge(price.source)
             ),
-        ...idle.reasons
+        ...idleReasons(fmt, idle)
       ];
       if (error) {
         lines.push(trans.__('last refresh failed: %1', fmt.error(error)));

@@ -36,6 +36,7 @@ export type IInstance = Schemas['Instance'];
 export type IPrice = Schemas['PriceQuote'];
 export type ICost = Schemas['Cost'];
 export type IIdle = Schemas['Idle'];
+export type IMessage = Schemas['Message'];
 /** GET smcost/status */
 export type IStatus = Schemas['Status'];
 /** GET smcost/idle */

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -58,9 +58,15 @@ class AwsError(SmCostError):
     The account commands' (:class:`CommandError`), the switcher's and the SageMaker helpers'
     errors all derive from it."""
 
-    def __init__(self, code: str, message: str, status: int = 502) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 502,
+        params: Optional[dict[str, Union[str, int]]] = None,
+    ) -> None:
         # one line, whatever AWS put in it
-        super().__init__(code, " ".join(str(message).split()), status)
+        super().__init__(code, " ".join(str(message).split()), status, params)
 
 
 class CommandError(AwsError):
@@ -83,7 +89,23 @@ def as_aws_error(exc: AwsFailure, action: str = "") -> AwsError:
     """The :class:`AwsError` that says what ``exc`` means (``exc`` itself if it is one)."""
     if isinstance(exc, AwsError):
         return exc
-    return AwsError(*describe_aws_error(exc, action))
+    return AwsError(*describe_aws_error(exc, action), params=aws_error_params(exc, action))
+
+
+def aws_error_params(exc: ClientError | BotoCoreError, action: str = "") -> dict[str, str]:
+    """What fills :func:`describe_aws_error`'s sentence (``error.params``): ``action`` (what
+    was being done, in English), ``operation`` and ``aws_code`` (AWS's), ``detail`` (AWS's
+    own words)."""
+    params = {"action": action}
+    if isinstance(exc, ClientError):
+        params["operation"] = getattr(exc, "operation_name", "") or ""
+        params["aws_code"] = error_code(exc) or "Unknown"
+        params["detail"] = " ".join(
+            str(exc.response.get("Error", {}).get("Message", "") or exc).split()
+        )
+    else:
+        params["detail"] = " ".join(str(exc).split())
+    return params
 
 
 def error_code(exc: BaseException) -> Optional[str]:

@@ -42,7 +42,16 @@ from __future__ import annotations
 from .detector import BackgroundDetector, own_cpu_seconds
 from .procscan import Proc, ProcScanner
 from .tracker import Tracker
-from .work import BackgroundState, Rules, Work, describe_command, duration, load_text, reason
+from .work import (
+    BackgroundState,
+    Rules,
+    Work,
+    describe_command,
+    duration,
+    load_text,
+    reason,
+    reason_message,
+)
 
 __all__ = [
     "BackgroundDetector",
@@ -57,4 +66,5 @@ __all__ = [
     "load_text",
     "own_cpu_seconds",
     "reason",
+    "reason_message",
 ]

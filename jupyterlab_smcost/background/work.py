@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
+from ..messages import Message
+
 #: longest command shown in a reason
 COMMAND_CHARS = 80
 
@@ -77,6 +79,36 @@ def reason(work: Work, now: float, name: Optional[str] = None, starting: bool = 
         others = f" and {work.others} other process{'es' if work.others > 1 else ''}"
     what = name or work.command
     return f"{head}: {what} (pid {work.pid}){others}, {load_text(work.load)}, for {took}"
+
+
+def reason_message(
+    work: Work, now: float, kernel: Optional[str] = None, starting: bool = False
+) -> Message:
+    """:func:`reason` with its code and figures (``busy.background[_gpu][_starting]``);
+    ``kernel``: the name of the kernel the work belongs to, shown instead of the command."""
+    name = f"kernel {kernel}" if kernel is not None else None
+    text = reason(work, now, name, starting)
+    seconds = max(0, int(now - work.since))
+    tail = "_starting" if starting else ""
+    if work.kind == "gpu":
+        return Message.of(
+            f"busy.background_gpu{tail}",
+            text,
+            gpu=work.gpu if work.gpu is not None else "?",
+            load=round(work.load, 4),
+            seconds=seconds,
+            users=", ".join(work.users),
+        )
+    return Message.of(
+        f"busy.background{tail}",
+        text,
+        command=kernel if kernel is not None else work.command,
+        kernel=int(kernel is not None),
+        pid=work.pid if work.pid is not None else "?",
+        others=work.others,
+        cpus=round(work.load, 4),
+        seconds=seconds,
+    )
 
 
 def describe_command(argv: Optional[Sequence[str]], comm: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Optional
 from ..aws.clients import ClientFactory
 from ..aws.costs import BilledDay
 from ..errors import SmCostError
+from ..messages import Message
 from .detection import Detected, EnvConfig
 
 
@@ -30,6 +31,9 @@ class EnvironmentInfo:
     can_switch: bool
     switch_unavailable_reason: Optional[str] = None
     label: Optional[str] = None  # e.g. "not on SageMaker: priced as ml.t3.medium"
+    #: ``label`` and ``switch_unavailable_reason`` with their codes (messages.py)
+    label_message: Optional[Message] = None
+    switch_unavailable_message: Optional[Message] = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +44,16 @@ class EnvironmentInfo:
             "can_switch": self.can_switch,
             "switch_unavailable_reason": self.switch_unavailable_reason,
             "label": self.label,
+            **(
+                {"label_message": self.label_message.to_json()}
+                if self.label_message is not None
+                else {}
+            ),
+            **(
+                {"switch_unavailable_message": self.switch_unavailable_message.to_json()}
+                if self.switch_unavailable_message is not None
+                else {}
+            ),
         }
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import SmCostError
+from ..messages import Message
 from .base import Environment, EnvironmentInfo, EnvSetup, IdleContext, JobPlace
+
+NO_SWITCH = (
+    "Not on SageMaker: there is no instance to switch. Set SmCostApp.instance_type to price "
+    "this server as another type."
+)
 
 
 class LocalEnvironment(Environment):
@@ -43,11 +49,14 @@ class LocalEnvironment(Environment):
             resource=None,
             can_shutdown=True,
             can_switch=False,
-            switch_unavailable_reason=(
-                "Not on SageMaker: there is no instance to switch. Set "
-                "SmCostApp.instance_type to price this server as another type."
-            ),
+            switch_unavailable_reason=NO_SWITCH,
             label=f"not on SageMaker: priced as {self.instance_type}",
+            label_message=Message.of(
+                "env.local",
+                f"not on SageMaker: priced as {self.instance_type}",
+                type=self.instance_type,
+            ),
+            switch_unavailable_message=Message.of("env.local_no_switch", NO_SWITCH),
         )
 
     def instance_types(self) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from ..aws.sagemaker import account_from_arn, notebook_instance_types
 from ..errors import SmCostError
+from ..messages import Message
 from .aws_base import SageMakerEnvironment
 from .base import EnvironmentInfo, EnvSetup, IdleContext, JobPlace, SwitchProgress
 
@@ -31,6 +32,9 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
             can_shutdown=True,
             can_switch=True,
             label=f"notebook instance {self.name}",
+            label_message=Message.of(
+                "env.notebook_instance", f"notebook instance {self.name}", name=self.name
+            ),
         )
 
     def cost_allocation_tag(self) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from ..aws.sagemaker import (
     wait_for,
 )
 from ..errors import SmCostError
+from ..messages import Message
 from .aws_base import SageMakerEnvironment, ShutdownKernel
 from .base import EnvironmentInfo, EnvSetup, IdleContext, SwitchProgress
 
@@ -92,13 +93,19 @@ class StudioClassicEnvironment(SageMakerEnvironment):
 
     def info(self) -> EnvironmentInfo:
         who = f"space {self.space}" if self.space else f"user {self.user_profile}"
+        label = f"Studio Classic, {who}: the sum of its running KernelGateway apps"
         return EnvironmentInfo(
             kind=self.kind,
             region=self.region,
             resource=f"{self.domain_id}/{self.space or self.user_profile}",
             can_shutdown=True,
             can_switch=True,
-            label=f"Studio Classic, {who}: the sum of its running KernelGateway apps",
+            label=label,
+            label_message=(
+                Message.of("env.studio_classic_space", label, space=self.space)
+                if self.space
+                else Message.of("env.studio_classic_user", label, user=self.user_profile)
+            ),
         )
 
     def cost_allocation_tag(self) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from ..aws.costs import SPACE_TAG
 from ..aws.errors import describe_aws_error
 from ..aws.sagemaker import account_from_arn, app_ident, app_instance_types, image_spec
 from ..aws.switcher import SPACE_SETTINGS_KEY
+from ..messages import Message
 from .aws_base import SageMakerEnvironment
 from .base import EnvironmentInfo, EnvSetup, IdleContext, JobPlace, SwitchProgress
 
@@ -60,6 +61,12 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
             can_shutdown=True,
             can_switch=True,
             label=f"Studio space {self.space_name} ({self.app_type})",
+            label_message=Message.of(
+                "env.studio_space",
+                f"Studio space {self.space_name} ({self.app_type})",
+                space=self.space_name,
+                app_type=self.app_type,
+            ),
         )
 
     def cost_allocation_tag(self) -> tuple[str, str]:

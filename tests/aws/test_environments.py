@@ -127,6 +127,22 @@ def test_build_from_files(tmp_path):
     )
 
 
+def test_labels_carry_their_code_for_the_panel(tmp_path):
+    """Each environment's label comes with a code and params (messages.py), the same text."""
+    cases = [
+        (CLASSIC, "env.studio_classic"),
+        (SPACE, "env.studio_space"),
+        ({"ResourceArn": NB_ARN, "ResourceName": "dev-alice"}, "env.notebook_instance"),
+    ]
+    for meta, code in cases:
+        info = build(write_metadata(tmp_path, meta)).info().to_json()
+        assert info["label_message"]["code"].startswith(code), info
+        assert info["label_message"]["text"] == info["label"]
+        assert all(str(v) in info["label"] for v in info["label_message"]["params"].values())
+    nb = build(write_metadata(tmp_path, cases[2][0])).info().to_json()
+    assert nb["label_message"]["params"] == {"name": "dev-alice"}
+
+
 def test_no_file_is_local(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         env = build(tmp_path / "absent.json")

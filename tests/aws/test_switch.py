@@ -129,16 +129,21 @@ async def test_switch_validation_400_before_anything_stops(jp_fetch, jp_serverap
             ]
             == "InService"
         )
-        return err["error"]["message"]
+        return err["error"]["message"], err["error"].get("params")
 
     assert await refused({"instance_type": "ml.nope.large"}, "invalid_instance_type") == (
-        "ml.nope.large is not an instance type this environment (notebook-instance) accepts"
+        "ml.nope.large is not an instance type this environment (notebook-instance) accepts",
+        {"type": "ml.nope.large", "kind": "notebook-instance"},  # for the translated sentence
     )
     # a real notebook type, not allowed by the administrator
-    msg = await refused({"instance_type": "ml.m5.2xlarge"}, "instance_type_not_allowed")
+    msg, params = await refused({"instance_type": "ml.m5.2xlarge"}, "instance_type_not_allowed")
     assert msg == (
         "ml.m5.2xlarge is not allowed here; allowed: ml.t3.medium, ml.m5.xlarge, ml.g4dn.xlarge"
     )
+    assert params == {
+        "type": "ml.m5.2xlarge",
+        "allowed": "ml.t3.medium, ml.m5.xlarge, ml.g4dn.xlarge",
+    }
     # a Studio-only type is not valid for notebook instances
     await refused({"instance_type": "ml.m5.large"}, "invalid_instance_type")
     await refused({"instance_type": "ml.t3.medium"}, "same_instance_type")
@@ -381,6 +386,7 @@ async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_se
         jp_fetch, "switch", method="POST", body={"instance_type": "ml.m5.large"}
     )
     assert (code, err["error"]["code"]) == (409, "switch_in_progress")
+    assert err["error"]["params"] == {"type": "ml.g4dn.xlarge"}
     code, st = await fetch_json(jp_fetch, "status")
     assert st["idle"]["state"] == "busy"
     assert "switching to ml.g4dn.xlarge" in st["idle"]["reasons"]

@@ -22,6 +22,7 @@ from jupyterlab_smcost.aws import lifecycle_script as lcs
 pytestmark = needs_sandbox
 
 LABEXT = "share/jupyter/labextensions/jupyterlab-smcost"
+ZH_CN = "jupyterlab_smcost/locale/zh_CN/LC_MESSAGES/jupyterlab_smcost"
 CLASSIFIERS = (
     "Framework :: Jupyter :: JupyterLab :: 4",
     "Framework :: Jupyter :: JupyterLab :: Extensions",
@@ -47,6 +48,8 @@ def test_sdist_and_wheel(capsys) -> None:
         names = set(zf.namelist())
         data = f"jupyterlab_smcost-{version}.data/data/"
         meta = zf.read(f"jupyterlab_smcost-{version}.dist-info/METADATA").decode()
+        entry_points = zf.read(f"jupyterlab_smcost-{version}.dist-info/entry_points.txt").decode()
+        zh_cn = json.loads(zf.read(f"{ZH_CN}.json"))
         labext_package = json.loads(zf.read(f"{data}{LABEXT}/package.json"))
         server_config = json.loads(
             zf.read(f"{data}etc/jupyter/jupyter_server_config.d/jupyterlab_smcost.json")
@@ -58,6 +61,9 @@ def test_sdist_and_wheel(capsys) -> None:
     assert "jupyterlab_smcost/data/lifecycle/smcost-lifecycle.sh" in names
     assert "jupyterlab_smcost/data/openapi.yaml" in names
     assert "jupyterlab_smcost/data/janitor-stackset.json" in names  # `jupyter smcost deploy`
+    # the zh_CN catalogue, where JupyterLab looks for it (the jupyterlab.locale entry point)
+    assert f"{ZH_CN}.po" in names and zh_cn[""]["language"] == "zh-CN"
+    assert "[jupyterlab.locale]\njupyterlab_smcost = jupyterlab_smcost" in entry_points
     assert server_config == {"ServerApp": {"jpserver_extensions": {"jupyterlab_smcost": True}}}
     assert labext_package["version"] == version
     assert re.search(rf"^Version: {re.escape(version)}$", meta, re.M)

@@ -21,6 +21,13 @@ async def test_status_has_every_field_in_local_mode(jp_fetch: Any) -> None:
     assert body["environment"]["kind"] == "local"
     assert body["environment"]["can_switch"] is False
     assert body["environment"]["label"] == "not on SageMaker: priced as ml.m5.xlarge"
+    assert body["environment"]["label_message"] == {
+        "code": "env.local",
+        "text": "not on SageMaker: priced as ml.m5.xlarge",
+        "params": {"type": "ml.m5.xlarge"},
+    }
+    assert body["environment"]["switch_unavailable_message"]["code"] == "env.local_no_switch"
+    assert body["idle"]["messages"][0]["code"] == "idle.last_activity"
     inst = body["instance"]
     assert (inst["type"], inst["vcpu"], inst["memory_gib"], inst["gpu_count"]) == (
         "ml.m5.xlarge",

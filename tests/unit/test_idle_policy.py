@@ -237,3 +237,21 @@ async def test_environment_that_keeps_running_restarts_the_clock() -> None:
     assert mon.marks == ["idle clean-up"]
     assert idle.last_status.deadline == at(700 + 600)  # a fresh clock from the clean-up
     idle.stop()
+
+
+def test_reasons_carry_codes_and_params_for_the_frontend() -> None:
+    busy = Busy("kernel", "k1", "kernel busy: a.ipynb", "busy.kernel", (("name", "a.ipynb"),))
+    st = decide(S, Activity(T0, "kernel", busy=(busy,)), at(30), 600)
+    assert st.to_json()["messages"] == [
+        {"code": "busy.kernel", "text": "kernel busy: a.ipynb", "params": {"name": "a.ipynb"}}
+    ]
+    assert st.to_json()["reasons"] == ["kernel busy: a.ipynb"]
+    quiet = decide(S, Activity(T0, "kernel"), at(90), 600).to_json()
+    assert quiet["messages"] == [
+        {"code": "idle.quiet", "text": "no activity for 90 s", "params": {"seconds": 90}}
+    ]
+    active = decide(S, Activity(T0, "kernel"), at(5), 600).to_json()
+    assert active["messages"][0]["code"] == "idle.last_activity"
+    assert active["messages"][0]["params"] == {"source": "kernel"}
+    off = decide(IdleSettings(False, 600, True, True, 120), Activity(T0, "x"), at(5), 600)
+    assert [m["code"] for m in off.to_json()["messages"]] == ["idle.off"]

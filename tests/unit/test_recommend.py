@@ -52,9 +52,23 @@ def summary(
 
 def run(s: UsageSummary, current: str, table: Optional[list[Any]] = None, **kw: Any) -> dict:
     rows = table if table is not None else BOOK.table(REGION, COMPONENT, CANDIDATES)
-    return recommend(
+    out = recommend(
         s, current, BOOK.price(REGION, COMPONENT, current), BOOK.specs(current), rows, **kw
     )
+    check_messages(out)
+    return out
+
+
+def check_messages(out: dict) -> None:
+    """Every reason (of the result and of each item) has its coded message, the same text."""
+    if out["reason"] is None:
+        assert "reason_message" not in out
+    else:
+        assert out["reason_message"]["text"] == out["reason"]
+        assert out["reason_message"]["code"] not in ("text", None)
+    for it in out["items"]:
+        assert it["reason_message"]["code"] == f"rec.{it['rule']}"
+        assert it["reason_message"]["text"] == it["reason"]
 
 
 def only(result: dict) -> dict:
@@ -251,3 +265,36 @@ def test_confidence_from_samples_and_coverage(
 ) -> None:
     s = summary(0.1, 1.0, cpu_count=4, mem_total=16, n=n, interval_s=spacing)
     assert confidence(s, interval, 30) == expected
+
+
+# ---------------------------------------------------------------------------- message codes
+
+
+def test_reasons_carry_a_code_and_params_next_to_the_text() -> None:
+    item = only(run(summary(0.09, 6.0, cpu_count=16, mem_total=64), "ml.m5.4xlarge"))
+    assert item["reason_message"] == {
+        "code": "rec.over_provisioned",
+        "text": item["reason"],
+        "params": {
+            "burstable": 0,
+            "cpu_count": 16,
+            "cpu_p95": 0.09,
+            "current": "ml.m5.4xlarge",
+            "mem_p95_gib": 6.0,
+            "mem_total_gib": 64.0,
+            "memory_gib": 16.0,
+            "type": "ml.m5.xlarge",
+            "vcpu": 4,
+        },
+    }
+    few = run(summary(0.09, 6.0, cpu_count=16, mem_total=64, n=10), "ml.m5.4xlarge")
+    assert few["reason_message"]["code"] == "rec.collecting"
+    assert few["reason_message"]["params"] == {"samples": 10, "needed": 30, "minutes": 4}
+    none = run(summary(0.09, 6.0, cpu_count=16, mem_total=64), "")
+    assert none["reason_message"]["code"] == "rec.type_unknown"
+    fits = run(summary(0.5, 10.0, cpu_count=4, mem_total=16), "ml.m5.xlarge")
+    assert fits["reason_message"]["code"] == "rec.fits"
+    assert fits["reason_message"]["params"]["gpu_unmeasured"] == 0
+    idle = only(run(summary(0.05, 4.0, cpu_count=4, mem_total=16, gpu=0.01), "ml.g4dn.xlarge"))
+    assert idle["reason_message"]["params"]["gpu_p95"] == 0.01
+    assert idle["reason_message"]["params"]["gpu_count"] == 1

@@ -1,0 +1,101 @@
+"""Messages the server sends with a stable ``code`` and its ``params`` next to the English
+``text``, so the frontend can render them in the user's language (jupyter_server's own
+translation support does not reach an extension's catalogue): it translates by code and
+falls back to ``text`` for a code it does not know.
+
+:data:`CODES` is the list: openapi.yaml (``MessageCode``) and ``src/messages.ts`` follow it
+(tests/unit/test_message_codes.py compares the three). Errors carry their code in
+``error.code`` and their figures in ``error.params`` (:data:`ERROR_CODES`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+Param = Union[str, int, float]
+
+#: every code a :class:`Message` may carry, with the params it fills
+CODES: dict[str, tuple[str, ...]] = {
+    "text": (),  # no code of its own: the frontend shows ``text``
+    "idle.shutting_down": (),
+    "idle.off": (),
+    "idle.off_by_admin": (),
+    "idle.quiet": ("seconds",),
+    "idle.last_activity": ("source",),
+    "busy.kernel": ("name",),
+    "busy.kernel_starting": (),
+    "busy.terminal": ("command", "name"),
+    "busy.background": ("command", "cpus", "kernel", "others", "pid", "seconds"),
+    "busy.background_starting": ("command", "cpus", "kernel", "others", "pid", "seconds"),
+    "busy.background_gpu": ("gpu", "load", "seconds", "users"),
+    "busy.background_gpu_starting": ("gpu", "load", "seconds", "users"),
+    "busy.switch": ("type",),
+    "rec.collecting": ("minutes", "needed", "samples"),
+    "rec.type_unknown": (),
+    "rec.no_specs": ("type",),
+    "rec.no_measurements": (),
+    "rec.price_unknown": ("type",),
+    "rec.sampling_off": (),
+    "rec.not_measurable": (),
+    "rec.several_apps": ("count", "types"),
+    "rec.short_no_larger": (
+        "cpu_count", "cpu_p95", "current", "mem_p95_gib", "mem_total_gib", "short",
+    ),
+    "rec.gpu_idle_no_cheaper": (
+        "cpu_count", "cpu_p95", "current", "gpu_count", "gpu_idle", "gpu_p95",
+        "mem_p95_gib", "mem_total_gib",
+    ),
+    "rec.fits": (
+        "cpu_count", "cpu_p95", "current", "gpu_unmeasured", "mem_p95_gib", "mem_total_gib",
+    ),
+    "rec.under_provisioned": (
+        "cpu_count", "cpu_p95", "current", "mem_p95_gib", "mem_total_gib", "memory_gib",
+        "short", "type", "vcpu",
+    ),
+    "rec.gpu_idle": (
+        "cpu_count", "cpu_p95", "current", "gpu_count", "gpu_idle", "gpu_p95",
+        "mem_p95_gib", "mem_total_gib", "memory_gib", "minutes", "type", "vcpu",
+    ),
+    "rec.over_provisioned": (
+        "burstable", "cpu_count", "cpu_p95", "current", "gpu_model?", "mem_p95_gib",
+        "mem_total_gib", "memory_gib", "type", "vcpu",
+    ),
+    "env.local": ("type",),
+    "env.local_no_switch": (),
+    "env.notebook_instance": ("name",),
+    "env.studio_space": ("app_type", "space"),
+    "env.studio_classic_space": ("space",),
+    "env.studio_classic_user": ("user",),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Message:
+    """One sentence: ``code`` (stable), ``text`` (English), ``params`` (what fills it)."""
+
+    code: str
+    text: str
+    params: tuple[tuple[str, Param], ...] = ()
+
+    def __post_init__(self) -> None:
+        # a code the frontend cannot know is a bug here, not a message to send
+        if self.code not in CODES:
+            raise ValueError(f"unknown message code {self.code!r}")
+        names = {k for k, _ in self.params}
+        want = CODES[self.code]
+        required = {n for n in want if not n.endswith("?")}
+        allowed = required | {n[:-1] for n in want if n.endswith("?")}
+        if not required <= names <= allowed:
+            raise ValueError(f"message {self.code!r}: params {sorted(names)}, want {want}")
+
+    @classmethod
+    def of(cls, code: str, text: str, **params: Param) -> Message:
+        return cls(code, text, tuple(sorted(params.items())))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "text": self.text, "params": dict(self.params)}
+
+
+def plain(text: str) -> Message:
+    """A sentence with no code of its own (the frontend shows ``text`` as it is)."""
+    return Message("text", text)
