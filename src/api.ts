@@ -1079,6 +1079,7 @@ export interface components {
         Billed: {
             state: components["schemas"]["BilledState"];
             message: string | null;
+            /** @description a constant sentence (the panel says its own translation) */
             note: string;
             tag: {
                 key: string;

@@ -320,10 +320,20 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
             </div>
           ) : (
             <div className="jp-SmCost-detail">
-              {trans.__('Billed spend: %1', s.billed.message ?? s.billed.state)}
+              {trans.__(
+                'Billed spend: %1',
+                s.billed.state === 'pending'
+                  ? trans.__('asking Cost Explorer')
+                  : (s.billed.message ?? s.billed.state)
+              )}
             </div>
           )}
-          <div className="jp-SmCost-detail">{s.billed.note}</div>
+          <div className="jp-SmCost-detail">
+            {/* the server's note is this constant, in English */}
+            {trans.__(
+              'billed by AWS (Cost Explorer): up to a day late; today is not included'
+            )}
+          </div>
         </div>
       ) : null}
     </figure>
