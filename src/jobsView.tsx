@@ -245,6 +245,16 @@ export const JobsSection = React.memo(
             {trans.__('Your jobs keep running after this space stops.')}
           </div>
         )}
+        {jobs.spend && jobs.jobs.length ? (
+          <Row label={trans.__('Jobs this month')}>
+            <span className="jp-SmCost-jobSpend">
+              {fmt.money(jobs.spend.month_to_date, jobs.spend.currency)}
+            </span>
+            {jobs.spend.unknown
+              ? ` ${trans._n('(+%1 job of unknown cost)', '(+%1 jobs of unknown cost)', jobs.spend.unknown)}`
+              : ''}
+          </Row>
+        ) : null}
         <ul className="jp-SmCost-jobList">
           {jobs.jobs.map(job => {
             const after = job.cost_after;

@@ -17,14 +17,15 @@ from typing import Any, Optional
 
 from ..activity import utcnow
 from ..aws.errors import RunBlocking
+from ..aws.partitions import currency_of
 from ..aws.sagemaker import training_instance_types
 from ..aws.training import TrainingJobs, split_s3_uri
 from ..background.work import Work
 from ..environments import Environment, JobPlace
 from ..errors import SmCostError, bad_input
-from ..pricing import PriceBook, Quote
+from ..pricing import USD, PriceBook, Quote
 from ..requests import JobRequest
-from .cost import TRAINING, cost_after, cost_before
+from .cost import TRAINING, cost_after, cost_before, job_spend
 from .files import Shipment, collect
 from .images import distribution_image
 from .offload import offload_item, smallest_priced
@@ -176,7 +177,14 @@ class JobService:
         jobs = []
         for record in self.records.all():
             jobs.append(await self.run_blocking(self._refresh, record, action="describe the job"))
-        return {"available": reason is None, "unavailable_reason": reason, "jobs": jobs}
+        currency = currency_of(self.env.region) or USD
+        spend = job_spend(jobs, currency, self.clock().date().isoformat())
+        return {
+            "available": reason is None,
+            "unavailable_reason": reason,
+            "jobs": jobs,
+            "spend": spend,
+        }
 
     async def stop(self, name: str) -> dict[str, Any]:
         record = self.records.get(name)
@@ -321,6 +329,7 @@ class JobService:
             "failure_reason": (describe or {}).get("FailureReason"),
             "started_at": record.get("started_at"),
             "elapsed_s": _elapsed(started, ended, self.clock()),
+            "ended_at": _iso(ended) if record.get("state") in FINAL else None,
             "cost_before": cost_before(
                 price, record["instance_count"], record["max_runtime_s"], record["spot"]
             ),
@@ -368,6 +377,10 @@ def _elapsed(start: Any, end: Any, now: datetime) -> Optional[int]:
     if s is None or s.tzinfo is None or e.tzinfo is None:
         return None
     return max(0, int((e - s).total_seconds()))
+
+
+def _iso(value: Any) -> Optional[str]:
+    return value.isoformat() if isinstance(value, datetime) else value or None
 
 
 def _fresh(path: Path) -> Path:

@@ -32,6 +32,7 @@ function job(state: string, name = 'smcost-train-1'): IJob {
     failure_reason: null,
     started_at: '2026-12-03T10:00:00Z',
     elapsed_s: 60,
+    ended_at: null,
     cost_before: {
       price,
       instance_count: 1,
@@ -55,11 +56,20 @@ function job(state: string, name = 'smcost-train-1'): IJob {
   };
 }
 
+const SPEND = {
+  currency: 'USD' as const,
+  days: [],
+  month_to_date: 0,
+  unknown: 0,
+  running: 0
+};
+
 class Server {
   answer: IJobs | Error = {
     available: true,
     unavailable_reason: null,
-    jobs: []
+    jobs: [],
+    spend: SPEND
   };
   lists = 0;
   api: IJobsApi = {
@@ -83,7 +93,8 @@ describe('JobsModel', () => {
     server.answer = {
       available: false,
       unavailable_reason: 'Not on SageMaker',
-      jobs: []
+      jobs: [],
+      spend: SPEND
     };
     const model = new JobsModel({ api: server.api, isHidden: () => false });
     expect(model.available).toBeNull();
@@ -103,7 +114,8 @@ describe('JobsModel', () => {
     server.answer = {
       available: true,
       unavailable_reason: null,
-      jobs: [job('InProgress')]
+      jobs: [job('InProgress')],
+      spend: { ...SPEND, running: 1 }
     };
     const before = server.lists;
     await model.submit({
@@ -116,6 +128,7 @@ describe('JobsModel', () => {
     expect(server.lists).toBe(before + 1);
     expect(model.error).toBeNull();
     expect(model.jobs.map(j => j.state)).toEqual(['InProgress']);
+    expect(model.spend?.running).toBe(1);
     await model.stop('smcost-train-1');
     expect(server.api.stop).toHaveBeenCalledWith('smcost-train-1');
     expect(server.lists).toBe(before + 2);

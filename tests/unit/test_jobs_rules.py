@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from jupyterlab_smcost.background.work import Work
-from jupyterlab_smcost.jobs.cost import cost_after, cost_before
+from jupyterlab_smcost.jobs.cost import cost_after, cost_before, job_spend
 from jupyterlab_smcost.jobs.offload import offload_item, smallest_priced
 from jupyterlab_smcost.jobs.plan import JobPlan, job_kernel, job_name, training_job_request
 from jupyterlab_smcost.pricing import Quote
@@ -116,3 +116,30 @@ def test_spot_wait_defaults_to_twice_the_run_time_within_the_limit():
     od = training_job_request(plan(JobRequest("a.py", "ml.m5.xlarge", spot=False)))
     assert "EnableManagedSpotTraining" not in od and "CheckpointConfig" not in od
     assert od["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
+
+
+def test_job_spend_per_day_counts_what_it_cannot_price():
+    def listed(ended, amount, currency="USD"):
+        return {"ended_at": ended, "cost_after": {"amount": amount, "currency": currency}}
+
+    spend = job_spend(
+        [
+            listed("2026-11-30T23:00:00+00:00", 1.5),
+            listed("2026-12-01T01:00:00+00:00", 0.25),
+            listed("2026-12-01T05:00:00+00:00", 0.5),
+            listed("2026-12-02T05:00:00+00:00", None),  # price unknown: counted
+            listed(None, None),  # still running
+        ],
+        "USD",
+        "2026-12-03",
+    )
+    assert spend == {
+        "currency": "USD",
+        "days": [
+            {"date": "2026-11-30", "amount": 1.5},
+            {"date": "2026-12-01", "amount": 0.75},
+        ],
+        "month_to_date": 0.75,
+        "unknown": 1,
+        "running": 1,
+    }
