@@ -17,7 +17,7 @@ import {
   jobRunning,
   JobsModel
 } from './jobs';
-import { IPrice } from './tokens';
+import { IPrice, IRecommendation } from './tokens';
 
 function CostBefore(props: { cost: IJobCostBefore | null; fmt: Format }) {
   const { cost, fmt } = props;
@@ -71,7 +71,8 @@ export class JobDialogBody extends ReactWidget {
     private _types: IJobTypes,
     private _estimate: (r: IJobRequest) => Promise<IJobCostBefore>,
     private _fmt: Format,
-    private _notebookPrice: IPrice | null
+    private _notebookPrice: IPrice | null,
+    private _smaller: IRecommendation | null = null
   ) {
     super();
     this.addClass('jp-SmCost-jobDialog');
@@ -198,6 +199,18 @@ export class JobDialogBody extends ReactWidget {
             {trans.__(
               'This notebook’s own instance costs %1 meanwhile; the job keeps running after it stops.',
               fmt.rate(nb.per_hour, nb.currency)
+            )}
+          </div>
+        ) : null}
+        {this._smaller ? (
+          <div className="jp-SmCost-detail jp-SmCost-jobSmaller">
+            {trans.__(
+              'Measured use fits %1 (%2): this notebook could run on it meanwhile.',
+              this._smaller.type,
+              fmt.rate(
+                this._smaller.price.per_hour,
+                this._smaller.price.currency
+              )
             )}
           </div>
         ) : null}
