@@ -394,23 +394,31 @@ def _fresh(path: Path) -> Path:
 
 
 def _unpack(archive: Path, target: Path) -> list[str]:
-    """Extract ``archive`` into ``target`` (tarfile's ``data`` filter: no links out, no
-    absolute paths), renaming a file that exists rather than overwriting it."""
+    """Extract ``archive``'s files into ``target`` (tarfile's ``data`` filter: nothing
+    outside it, no absolute paths, no links), renaming a file that exists rather than
+    overwriting it."""
     written = []
+    root = target.resolve()
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
             if not member.isfile():
                 continue
-            dest = target / member.name
+            try:
+                safe = tarfile.data_filter(member, str(root))
+            except tarfile.FilterError:
+                continue  # a name outside the folder: never written
+            dest = (root / safe.name).resolve()
+            if root not in dest.parents:
+                continue
             stem, n = dest, 1
             while dest.exists():
                 n += 1
                 dest = stem.with_name(f"{stem.stem}-{n}{stem.suffix}")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            extracted = tar.extractfile(tarfile.data_filter(member, str(target)))
+            extracted = tar.extractfile(member)
             if extracted is None:
                 continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
             with extracted, dest.open("xb") as out:
                 shutil.copyfileobj(extracted, out)
-            written.append(dest.relative_to(target).as_posix())
+            written.append(dest.relative_to(root).as_posix())
     return written

@@ -4,6 +4,7 @@ prices stay unknown), job names, the kernel mapping and the CreateTrainingJob re
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -143,3 +144,26 @@ def test_job_spend_per_day_counts_what_it_cannot_price():
         "unknown": 1,
         "running": 1,
     }
+
+
+def test_outputs_unpack_inside_their_folder_without_overwriting(tmp_path):
+    import io
+    import tarfile
+
+    from jupyterlab_smcost.jobs.service import _fresh, _unpack
+
+    archive = tmp_path / "output.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (("a.txt", b"new"), ("../escape.txt", b"x"), ("/abs.txt", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (tmp_path / "nb-job").mkdir()
+    target = _fresh(tmp_path / "nb-job")
+    assert target.name == "nb-job-2"
+    (target / "a.txt").write_bytes(b"old")
+    # "/abs.txt" loses its leading slash (tarfile's data filter); "../escape.txt" is refused
+    assert _unpack(archive, target) == ["a-2.txt", "abs.txt"]
+    assert (target / "a.txt").read_bytes() == b"old"
+    assert (target / "a-2.txt").read_bytes() == b"new"
+    assert not (tmp_path / "escape.txt").exists() and not Path("/abs.txt").exists()
