@@ -74,7 +74,10 @@ def collect(root: Path, request: JobRequest) -> Shipment:
     picked: dict[str, Path] = {}
 
     def add(path: Path) -> None:
-        picked[path.relative_to(root).as_posix()] = path
+        real = path.resolve()
+        if real != root and root not in real.parents:
+            return  # a link inside an included folder to outside the root: not shipped
+        picked[path.relative_to(root).as_posix()] = real
         if len(picked) > MAX_SHIP_FILES:
             raise bad_input(
                 f"the job would ship more than {MAX_SHIP_FILES} files: include less "
