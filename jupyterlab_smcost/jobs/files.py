@@ -40,10 +40,14 @@ class Shipment:
 def resolve(root: Path, given: str, what: str) -> Path:
     """``given`` (relative to the root) as an absolute path inside the root, existing."""
     rel = given.strip().lstrip("/")
-    path = (root / rel).resolve()
+    try:
+        path = (root / rel).resolve()
+        exists = path.exists()
+    except (OSError, ValueError) as e:  # a name too long for the file system...
+        raise bad_input(f"{what} is not a usable path: {e}", "path_missing") from e
     if path != root and root not in path.parents:
         raise bad_input(f"{what} {given!r} is outside the server root", "path_outside_root")
-    if not path.exists():
+    if not exists:
         raise bad_input(f"{what} {given!r} does not exist under the server root", "path_missing")
     return path
 

@@ -54,6 +54,9 @@ JOB = {"path": "train.ipynb", "instance_type": "ml.m5.xlarge", "max_runtime_s": 
         ({"path": "prep.py", "parameters": {"lr": 0.1}}, "invalid_input", "notebooks"),
         ({"parameters": {"not an id": 1}}, "invalid_input", "identifiers"),
         ({"colour": "red"}, "unknown_field", "unknown field"),
+        ({"path": "a\u0000.ipynb"}, "invalid_input", "a path under the server root"),
+        ({"path": "x" * 300 + ".ipynb"}, "path_missing", "not a usable path"),
+        ({"path": "."}, "invalid_path", "notebook (.ipynb) or a Python script"),
     ],
 )
 async def test_bad_requests_are_400_with_a_sentence(jp_fetch, root, change, code, words):
