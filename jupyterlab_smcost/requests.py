@@ -343,7 +343,7 @@ def _job_seconds(name: str, value: Any) -> int:
 
 
 def _job_path(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_PATH:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_PATH or "\0" in value:
         raise bad_input(f"{name} must be a path under the server root, got {excerpt(value)}")
     return value.strip()
 

@@ -1207,6 +1207,8 @@ export interface components {
             /** Format: date-time */
             started_at: string;
             elapsed_s: number | null;
+            /** Format: date-time */
+            ended_at: string | null;
             cost_before: components["schemas"]["JobCostBefore"];
             cost_after: components["schemas"]["JobCostAfter"];
             logs: {
@@ -1224,6 +1226,19 @@ export interface components {
             available: boolean;
             unavailable_reason: string | null;
             jobs: components["schemas"]["Job"][];
+            spend: components["schemas"]["JobSpend"];
+        };
+        /** @description What the jobs listed cost (billable seconds x count x the Training price), per UTC day they ended: the jobs' own spend series, beside the notebook's. Jobs still running (`running`) or whose price is unknown (`unknown`) are counted, never guessed. */
+        JobSpend: {
+            currency: components["schemas"]["Currency"];
+            days: {
+                /** Format: date */
+                date: string;
+                amount: number;
+            }[];
+            month_to_date: number;
+            unknown: number;
+            running: number;
         };
         JobTypes: {
             types: {
@@ -1331,6 +1346,7 @@ export type SchemaJobCostBefore = components['schemas']['JobCostBefore'];
 export type SchemaJobCostAfter = components['schemas']['JobCostAfter'];
 export type SchemaJob = components['schemas']['Job'];
 export type SchemaJobs = components['schemas']['Jobs'];
+export type SchemaJobSpend = components['schemas']['JobSpend'];
 export type SchemaJobTypes = components['schemas']['JobTypes'];
 export type SchemaElsewhere = components['schemas']['Elsewhere'];
 export type SchemaElsewhereItem = components['schemas']['ElsewhereItem'];

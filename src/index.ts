@@ -318,6 +318,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       model.jobs,
       fmt,
       () => status.current?.price ?? null,
+      // the cheapest type the measured use fits (the right-sizing rules' own pick)
+      () =>
+        model.recommendations.current?.items.find(
+          i => i.rule === 'over_provisioned' || i.rule === 'gpu_idle'
+        ) ?? null,
       palette
     );
 

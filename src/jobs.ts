@@ -18,6 +18,7 @@ export type IJobs = Schemas['Jobs'];
 export type IJobRequest = Schemas['JobRequest'];
 export type IJobCostBefore = Schemas['JobCostBefore'];
 export type IJobTypes = Schemas['JobTypes'];
+export type IJobSpend = Schemas['JobSpend'];
 
 /** Seconds between GET smcost/jobs while a job runs and the panel is shown. */
 export const JOBS_INTERVAL_S = 15;
@@ -90,6 +91,10 @@ export class JobsModel extends VDomModel {
   /** Whether jobs can start here (null: not known yet). */
   get available(): boolean | null {
     return this._jobs ? this._jobs.available : null;
+  }
+  /** What the jobs cost, per day they ended (null before the first answer). */
+  get spend(): IJobSpend | null {
+    return this._jobs?.spend ?? null;
   }
   get unavailableReason(): string | null {
     return this._jobs?.unavailable_reason ?? null;

@@ -17,7 +17,7 @@ import { Format } from './format';
 import { costIcon } from './icon';
 import { JobsModel } from './jobs';
 import { JobDialogBody } from './jobsView';
-import { IPrice, PANEL_ID } from './tokens';
+import { IPrice, IRecommendation, PANEL_ID } from './tokens';
 
 export const RUN_AS_JOB = 'smcost:run-as-job';
 const RUNNABLE = /\.(ipynb|py)$/i;
@@ -33,6 +33,7 @@ export function registerJobCommands(
   jobs: JobsModel,
   fmt: Format,
   notebookPrice: () => IPrice | null,
+  smallerType: () => IRecommendation | null,
   palette: ICommandPalette | null
 ): void {
   const trans = fmt.trans;
@@ -78,7 +79,8 @@ export function registerJobCommands(
         types,
         r => jobs.api.estimate(r),
         fmt,
-        notebookPrice()
+        notebookPrice(),
+        smallerType()
       );
       const result = await showDialog({
         title: trans.__('Run as SageMaker job'),

@@ -17,7 +17,7 @@ import {
   jobRunning,
   JobsModel
 } from './jobs';
-import { IPrice } from './tokens';
+import { IPrice, IRecommendation } from './tokens';
 
 function CostBefore(props: { cost: IJobCostBefore | null; fmt: Format }) {
   const { cost, fmt } = props;
@@ -71,7 +71,8 @@ export class JobDialogBody extends ReactWidget {
     private _types: IJobTypes,
     private _estimate: (r: IJobRequest) => Promise<IJobCostBefore>,
     private _fmt: Format,
-    private _notebookPrice: IPrice | null
+    private _notebookPrice: IPrice | null,
+    private _smaller: IRecommendation | null = null
   ) {
     super();
     this.addClass('jp-SmCost-jobDialog');
@@ -201,6 +202,18 @@ export class JobDialogBody extends ReactWidget {
             )}
           </div>
         ) : null}
+        {this._smaller ? (
+          <div className="jp-SmCost-detail jp-SmCost-jobSmaller">
+            {trans.__(
+              'Measured use fits %1 (%2): this notebook could run on it meanwhile.',
+              this._smaller.type,
+              fmt.rate(
+                this._smaller.price.per_hour,
+                this._smaller.price.currency
+              )
+            )}
+          </div>
+        ) : null}
       </div>
     );
   }
@@ -245,6 +258,16 @@ export const JobsSection = React.memo(
             {trans.__('Your jobs keep running after this space stops.')}
           </div>
         )}
+        {jobs.spend && jobs.jobs.length ? (
+          <Row label={trans.__('Jobs this month')}>
+            <span className="jp-SmCost-jobSpend">
+              {fmt.money(jobs.spend.month_to_date, jobs.spend.currency)}
+            </span>
+            {jobs.spend.unknown
+              ? ` ${trans._n('(+%1 job of unknown cost)', '(+%1 jobs of unknown cost)', jobs.spend.unknown)}`
+              : ''}
+          </Row>
+        ) : null}
         <ul className="jp-SmCost-jobList">
           {jobs.jobs.map(job => {
             const after = job.cost_after;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Optional
 
 from botocore.exceptions import ClientError
@@ -181,11 +182,30 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
                 domain.get("DefaultUserSettings") or {}
             ).get("ExecutionRole")
         image = os.environ.get("SAGEMAKER_INTERNAL_IMAGE_URI") or None
+        source = "this space's image (SAGEMAKER_INTERNAL_IMAGE_URI)" if image else ""
         arn = self._space_arn or ""
+        if image is None:
+            image = self._custom_image(account_from_arn(arn))
+            source = "this space's custom image (DescribeImageVersion)" if image else ""
         return JobPlace(
             role_arn=role,
             image=image,
-            image_source="this space's image (SAGEMAKER_INTERNAL_IMAGE_URI)" if image else "",
+            image_source=source,
             account=account_from_arn(arn),
             tags=(("smcost:space-arn", arn),) if arn else (),
         )
+
+    def _custom_image(self, account: Optional[str]) -> Optional[str]:
+        """The ECR base image of the app's custom image (one of this account's): a Studio
+        image ARN is not a training image. SageMaker's own images give None."""
+        spec = self.describe().get("ResourceSpec") or {}
+        arn = spec.get("SageMakerImageVersionArn") or spec.get("SageMakerImageArn") or ""
+        m = re.match(
+            r"^arn:aws[a-z-]*:sagemaker:[^:]*:(\d+):image(?:-version)?/([^/]+)(?:/(\d+))?$", arn
+        )
+        if not m or m.group(1) != account:
+            return None
+        kwargs: dict[str, Any] = {"ImageName": m.group(2)}
+        if m.group(3):
+            kwargs["Version"] = int(m.group(3))
+        return self.call(self.sm.describe_image_version, **kwargs).get("BaseImage")

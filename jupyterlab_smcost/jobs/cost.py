@@ -57,3 +57,29 @@ def cost_after(describe: dict[str, Any], price: Quote) -> dict[str, Any]:
         "spot_saving": saving,
         "saved": saved,
     }
+
+
+def job_spend(jobs: list[dict[str, Any]], currency: str, today: str) -> dict[str, Any]:
+    """The REST API's ``JobSpend``: what the jobs listed cost, per UTC day they ended (the
+    jobs' own series, beside the notebook's spend), and this month (``today``'s, YYYY-MM-DD)
+    to date. Jobs still running, or whose cost is unknown, are counted, never guessed."""
+    days: dict[str, float] = {}
+    unknown = running = 0
+    for job in jobs:
+        after = job["cost_after"]
+        ended = job.get("ended_at")
+        if not ended:
+            running += 1
+        elif after["amount"] is None or after["currency"] != currency:
+            unknown += 1
+        else:
+            day = ended[:10]
+            days[day] = round(days.get(day, 0.0) + after["amount"], 4)
+    month = today[:7]
+    return {
+        "currency": currency,
+        "days": [{"date": d, "amount": a} for d, a in sorted(days.items())],
+        "month_to_date": round(sum(a for d, a in days.items() if d.startswith(month)), 4),
+        "unknown": unknown,
+        "running": running,
+    }

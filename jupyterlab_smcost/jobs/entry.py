@@ -21,6 +21,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -161,7 +162,7 @@ def run(paths: Paths) -> int:
             return fail(paths, "papermill is not in the image and could not be installed")
     kernel = choose_kernel(job.get("kernel"))
     executed = paths.output / source.name
-    params = paths.channel / "parameters.json"
+    params = Path(tempfile.gettempdir()) / "smcost-parameters.json"  # input may be read-only
     params.write_text(json.dumps(job.get("parameters") or {}))
     runner = Runner(signal.SIGINT)
     argv = [sys.executable, "-m", "papermill", str(source), str(executed)]

@@ -40,10 +40,14 @@ class Shipment:
 def resolve(root: Path, given: str, what: str) -> Path:
     """``given`` (relative to the root) as an absolute path inside the root, existing."""
     rel = given.strip().lstrip("/")
-    path = (root / rel).resolve()
+    try:
+        path = (root / rel).resolve()
+        exists = path.exists()
+    except (OSError, ValueError) as e:  # a name too long for the file system...
+        raise bad_input(f"{what} is not a usable path: {e}", "path_missing") from e
     if path != root and root not in path.parents:
         raise bad_input(f"{what} {given!r} is outside the server root", "path_outside_root")
-    if not path.exists():
+    if not exists:
         raise bad_input(f"{what} {given!r} does not exist under the server root", "path_missing")
     return path
 
@@ -74,7 +78,10 @@ def collect(root: Path, request: JobRequest) -> Shipment:
     picked: dict[str, Path] = {}
 
     def add(path: Path) -> None:
-        picked[path.relative_to(root).as_posix()] = path
+        real = path.resolve()
+        if real != root and root not in real.parents:
+            return  # a link inside an included folder to outside the root: not shipped
+        picked[path.relative_to(root).as_posix()] = real
         if len(picked) > MAX_SHIP_FILES:
             raise bad_input(
                 f"the job would ship more than {MAX_SHIP_FILES} files: include less "

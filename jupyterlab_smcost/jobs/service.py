@@ -17,14 +17,15 @@ from typing import Any, Optional
 
 from ..activity import utcnow
 from ..aws.errors import RunBlocking
+from ..aws.partitions import currency_of
 from ..aws.sagemaker import training_instance_types
 from ..aws.training import TrainingJobs, split_s3_uri
 from ..background.work import Work
 from ..environments import Environment, JobPlace
 from ..errors import SmCostError, bad_input
-from ..pricing import PriceBook, Quote
+from ..pricing import USD, PriceBook, Quote
 from ..requests import JobRequest
-from .cost import TRAINING, cost_after, cost_before
+from .cost import TRAINING, cost_after, cost_before, job_spend
 from .files import Shipment, collect
 from .images import distribution_image
 from .offload import offload_item, smallest_priced
@@ -176,7 +177,14 @@ class JobService:
         jobs = []
         for record in self.records.all():
             jobs.append(await self.run_blocking(self._refresh, record, action="describe the job"))
-        return {"available": reason is None, "unavailable_reason": reason, "jobs": jobs}
+        currency = currency_of(self.env.region) or USD
+        spend = job_spend(jobs, currency, self.clock().date().isoformat())
+        return {
+            "available": reason is None,
+            "unavailable_reason": reason,
+            "jobs": jobs,
+            "spend": spend,
+        }
 
     async def stop(self, name: str) -> dict[str, Any]:
         record = self.records.get(name)
@@ -321,6 +329,7 @@ class JobService:
             "failure_reason": (describe or {}).get("FailureReason"),
             "started_at": record.get("started_at"),
             "elapsed_s": _elapsed(started, ended, self.clock()),
+            "ended_at": _iso(ended) if record.get("state") in FINAL else None,
             "cost_before": cost_before(
                 price, record["instance_count"], record["max_runtime_s"], record["spot"]
             ),
@@ -370,6 +379,10 @@ def _elapsed(start: Any, end: Any, now: datetime) -> Optional[int]:
     return max(0, int((e - s).total_seconds()))
 
 
+def _iso(value: Any) -> Optional[str]:
+    return value.isoformat() if isinstance(value, datetime) else value or None
+
+
 def _fresh(path: Path) -> Path:
     """``path``, or ``path-2``, ``path-3``...: the first that does not exist."""
     candidate, n = path, 1
@@ -381,23 +394,31 @@ def _fresh(path: Path) -> Path:
 
 
 def _unpack(archive: Path, target: Path) -> list[str]:
-    """Extract ``archive`` into ``target`` (tarfile's ``data`` filter: no links out, no
-    absolute paths), renaming a file that exists rather than overwriting it."""
+    """Extract ``archive``'s files into ``target`` (tarfile's ``data`` filter: nothing
+    outside it, no absolute paths, no links), renaming a file that exists rather than
+    overwriting it."""
     written = []
+    root = target.resolve()
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
             if not member.isfile():
                 continue
-            dest = target / member.name
+            try:
+                safe = tarfile.data_filter(member, str(root))
+            except tarfile.FilterError:
+                continue  # a name outside the folder: never written
+            dest = (root / safe.name).resolve()
+            if root not in dest.parents:
+                continue
             stem, n = dest, 1
             while dest.exists():
                 n += 1
                 dest = stem.with_name(f"{stem.stem}-{n}{stem.suffix}")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            extracted = tar.extractfile(tarfile.data_filter(member, str(target)))
+            extracted = tar.extractfile(member)
             if extracted is None:
                 continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
             with extracted, dest.open("xb") as out:
                 shutil.copyfileobj(extracted, out)
-            written.append(dest.relative_to(target).as_posix())
+            written.append(dest.relative_to(root).as_posix())
     return written

@@ -240,6 +240,15 @@ async def test_spot_job_request_upload_cost_after_and_outputs(
     assert job["cost_after"]["amount"] == pytest.approx(round(600 / 3600 * 2 * per_hour, 4))
     assert job["cost_after"]["spot_saving"] == pytest.approx(0.6667)
     assert job["cost_after"]["saved"] == pytest.approx(round(1200 / 3600 * 2 * per_hour, 4))
+    amount = job["cost_after"]["amount"]
+    assert job["ended_at"] == (NOW + timedelta(minutes=32)).isoformat()
+    assert listed["spend"] == {
+        "currency": "USD",
+        "days": [{"date": "2026-12-03", "amount": amount}],
+        "month_to_date": amount,
+        "unknown": 0,
+        "running": 0,
+    }
     folder = f"train-{NAME}-2"
     assert job["outputs"]["dir"] == folder
     assert job["outputs"]["files"] == [f"{folder}/metrics.json", f"{folder}/train.ipynb"]

@@ -54,6 +54,9 @@ JOB = {"path": "train.ipynb", "instance_type": "ml.m5.xlarge", "max_runtime_s": 
         ({"path": "prep.py", "parameters": {"lr": 0.1}}, "invalid_input", "notebooks"),
         ({"parameters": {"not an id": 1}}, "invalid_input", "identifiers"),
         ({"colour": "red"}, "unknown_field", "unknown field"),
+        ({"path": "a\u0000.ipynb"}, "invalid_input", "a path under the server root"),
+        ({"path": "x" * 300 + ".ipynb"}, "path_missing", "not a usable path"),
+        ({"path": "."}, "invalid_path", "notebook (.ipynb) or a Python script"),
     ],
 )
 async def test_bad_requests_are_400_with_a_sentence(jp_fetch, root, change, code, words):
@@ -140,3 +143,17 @@ async def test_offload_is_recommended_for_sustained_work(jp_fetch, smcost_servic
     [item] = [i for i in body["items"] if i["rule"] == "offload"]
     assert item["reason"].startswith("python3 t.py kept ml.g5.12xlarge busy for 60 min")
     assert "up to 90% less on Spot" in item["reason"]
+
+
+def test_links_out_of_the_root_are_never_shipped(root, tmp_path):
+    from jupyterlab_smcost.jobs.files import collect
+    from jupyterlab_smcost.requests import JobRequest
+
+    secret = tmp_path / "outside-secret.txt"
+    secret.write_text("key")
+    (root / "data").mkdir()
+    (root / "data" / "ok.csv").write_text("1")
+    (root / "data" / "link.txt").symlink_to(secret)
+    shipped = collect(root, JobRequest("train.ipynb", "ml.m5.xlarge", include=("data",)))
+    assert [rel for _, rel in shipped.files] == ["data/ok.csv", "train.ipynb"]
+    assert shipped.kernel == "python3" and shipped.kind == "notebook"

@@ -4,11 +4,12 @@ prices stay unknown), job names, the kernel mapping and the CreateTrainingJob re
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from jupyterlab_smcost.background.work import Work
-from jupyterlab_smcost.jobs.cost import cost_after, cost_before
+from jupyterlab_smcost.jobs.cost import cost_after, cost_before, job_spend
 from jupyterlab_smcost.jobs.offload import offload_item, smallest_priced
 from jupyterlab_smcost.jobs.plan import JobPlan, job_kernel, job_name, training_job_request
 from jupyterlab_smcost.pricing import Quote
@@ -116,3 +117,53 @@ def test_spot_wait_defaults_to_twice_the_run_time_within_the_limit():
     od = training_job_request(plan(JobRequest("a.py", "ml.m5.xlarge", spot=False)))
     assert "EnableManagedSpotTraining" not in od and "CheckpointConfig" not in od
     assert od["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
+
+
+def test_job_spend_per_day_counts_what_it_cannot_price():
+    def listed(ended, amount, currency="USD"):
+        return {"ended_at": ended, "cost_after": {"amount": amount, "currency": currency}}
+
+    spend = job_spend(
+        [
+            listed("2026-11-30T23:00:00+00:00", 1.5),
+            listed("2026-12-01T01:00:00+00:00", 0.25),
+            listed("2026-12-01T05:00:00+00:00", 0.5),
+            listed("2026-12-02T05:00:00+00:00", None),  # price unknown: counted
+            listed(None, None),  # still running
+        ],
+        "USD",
+        "2026-12-03",
+    )
+    assert spend == {
+        "currency": "USD",
+        "days": [
+            {"date": "2026-11-30", "amount": 1.5},
+            {"date": "2026-12-01", "amount": 0.75},
+        ],
+        "month_to_date": 0.75,
+        "unknown": 1,
+        "running": 1,
+    }
+
+
+def test_outputs_unpack_inside_their_folder_without_overwriting(tmp_path):
+    import io
+    import tarfile
+
+    from jupyterlab_smcost.jobs.service import _fresh, _unpack
+
+    archive = tmp_path / "output.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (("a.txt", b"new"), ("../escape.txt", b"x"), ("/abs.txt", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (tmp_path / "nb-job").mkdir()
+    target = _fresh(tmp_path / "nb-job")
+    assert target.name == "nb-job-2"
+    (target / "a.txt").write_bytes(b"old")
+    # "/abs.txt" loses its leading slash (tarfile's data filter); "../escape.txt" is refused
+    assert _unpack(archive, target) == ["a-2.txt", "abs.txt"]
+    assert (target / "a.txt").read_bytes() == b"old"
+    assert (target / "a-2.txt").read_bytes() == b"new"
+    assert not (tmp_path / "escape.txt").exists() and not Path("/abs.txt").exists()
