@@ -211,7 +211,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         () => {
           void commands.execute(CommandIDs.open);
         },
-        fmt
+        fmt,
+        model.elsewhere
       );
       statusBar.registerStatusItem(STATUS_ITEM_ID, {
         item,

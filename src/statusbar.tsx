@@ -1,10 +1,12 @@
 /**
  * The status bar item: `ml.t3.medium · $0.05/h · idle stop in 42m` (or busy,
  * stopping, off); a click opens the panel. It follows the status and the
- * one-second tick, and touches the DOM only when its text changes.
+ * one-second tick, and touches the DOM only when its text changes. Its
+ * tooltip adds what still runs elsewhere (the last listing the panel read).
  */
 import { Widget } from '@lumino/widgets';
 
+import { ElsewhereModel } from './elsewhere';
 import { Format } from './format';
 import { environmentLabel, idleReasons } from './messages';
 import { StatusModel } from './status';
@@ -13,7 +15,8 @@ export class SmCostStatusItem extends Widget {
   constructor(
     private _model: StatusModel,
     private _onClick: () => void,
-    private _fmt: Format = new Format()
+    private _fmt: Format = new Format(),
+    private _elsewhere: ElsewhereModel | null = null
   ) {
     super({ node: document.createElement('button') });
     this.addClass('jp-SmCost-status');
@@ -21,6 +24,7 @@ export class SmCostStatusItem extends Widget {
     this.node.addEventListener('click', this._onClick);
     _model.stateChanged.connect(this._update, this);
     _model.ticked.connect(this._update, this);
+    _elsewhere?.stateChanged.connect(this._update, this);
     this._update();
   }
 
@@ -74,6 +78,15 @@ export class SmCostStatusItem extends Widget {
       ];
       if (error) {
         lines.push(trans.__('last refresh failed: %1', fmt.error(error)));
+      }
+      for (const t of this._elsewhere?.current?.totals ?? []) {
+        lines.push(
+          trans.__(
+            'elsewhere: %1, %2/day',
+            fmt.rate(t.per_hour, t.currency),
+            fmt.money(t.per_day, t.currency)
+          )
+        );
       }
       lines.push(trans.__('Click to open the SageMaker cost panel'));
       title = lines.join('\n');

@@ -14,8 +14,10 @@ import { ElsewhereModel } from '../elsewhere';
 import { ElsewhereSection } from '../elsewhereView';
 import { Format } from '../format';
 import { SmCostError } from '../request';
+import { StatusModel } from '../status';
+import { SmCostStatusItem } from '../statusbar';
 import { IElsewhere, IElsewhereItem } from '../tokens';
-import { makeQuote } from './fixtures';
+import { makeQuote, makeStatus } from './fixtures';
 
 function item(over: Partial<IElsewhereItem>): IElsewhereItem {
   return {
@@ -190,6 +192,27 @@ describe('ElsewhereSection', () => {
     });
     expect(widget.node.textContent).not.toContain('alice-gpu/JupyterLab');
     widget.dispose();
+    model.dispose();
+  });
+
+  it('adds the total to the status bar tooltip', async () => {
+    const model = new ElsewhereModel({ api: fakeApi(), isHidden: () => false });
+    const status = new StatusModel({
+      api: fakeApi({ status: async () => makeStatus({}) }),
+      autoStart: false
+    });
+    await status.refresh();
+    const item = new SmCostStatusItem(
+      status,
+      () => undefined,
+      new Format(),
+      model
+    );
+    expect(item.node.title).not.toContain('elsewhere');
+    await model.load();
+    expect(item.node.title).toContain('elsewhere: $1.63/h, $39.12/day');
+    item.dispose();
+    status.dispose();
     model.dispose();
   });
 
