@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime, timezone
 
 import boto3
 import pytest
@@ -18,6 +19,8 @@ from jupyterlab_smcost.janitor import rightsize
 from jupyterlab_smcost.pricing import PriceBook
 
 HOURS = 48  # a 2-day window keeps moto's per-period scan quick
+#: one clock for the data put and the window read (no flake at an hour's turn)
+NOW = datetime.now(timezone.utc)
 RULES = "jupyterlab_smcost.janitor.rightsize_rules"
 
 
@@ -52,7 +55,7 @@ def fleet(aws, g5_in_moto):
     sm = boto3.client("sagemaker")
     cw = boto3.client("cloudwatch")
     aas = boto3.client("application-autoscaling")
-    when = hours_back(HOURS)
+    when = hours_back(HOURS, NOW)
     # over-provisioned: 2 x ml.m5.4xlarge (16 vCPU, 64 GiB), steady 600 invocations an hour,
     # CPU 100 % (one vCPU of 16) with 3 hours at 120 % and 2 spikes the p95 leaves out
     make_endpoints(sm, ["big"], [("AllTraffic", "ml.m5.4xlarge", 2)], "big")
@@ -145,7 +148,7 @@ def run_rightsize(**kwargs) -> tuple[rightsize.RightsizeReport, dict]:
     cw = clients.make_client("cloudwatch")
     aas = clients.make_client("application-autoscaling")
     calls = count_calls(sm, cw, aas)
-    report = rightsize.find_rightsizing(sm, cw, aas, days=HOURS / 24, **kwargs)
+    report = rightsize.find_rightsizing(sm, cw, aas, days=HOURS / 24, now=NOW, **kwargs)
     return report, calls
 
 
@@ -318,7 +321,7 @@ def test_filters_by_name_and_tag_and_batches(fleet):
 def test_unknown_price_says_the_saving_is_unknown(aws):
     sm = boto3.client("sagemaker")
     make_endpoints(sm, ["odd"], [("AllTraffic", "ml.c5.9xlarge", 2)], "odd")  # no price
-    when = hours_back(HOURS)
+    when = hours_back(HOURS, NOW)
     put_series(
         boto3.client("cloudwatch"),
         "odd",
