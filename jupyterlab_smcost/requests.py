@@ -355,6 +355,9 @@ def parse_job_request(body: Any) -> JobRequest:
     refuse_unknown_fields(body, JOB_FIELDS)
     if not isinstance(body, dict):
         raise bad_input("the body must be a JSON object describing the job")
+    nulls = sorted(k for k, v in body.items() if v is None)
+    if nulls:
+        raise bad_input(f"{', '.join(nulls)} must not be null: leave it out for the default")
     path = _job_path("path", body.get("path"))
     itype = body.get("instance_type")
     if not isinstance(itype, str) or not itype.strip():

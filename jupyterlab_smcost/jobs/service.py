@@ -189,7 +189,7 @@ class JobService:
     async def stop(self, name: str) -> dict[str, Any]:
         record = self.records.get(name)
         if record is None:
-            raise SmCostError("job_not_found", f"no job {name} was started from here", 404)
+            raise SmCostError("job_not_found", f"no job {name[:80]!r} was started from here", 404)
         if record.get("state") in FINAL:
             raise SmCostError("job_ended", f"job {name} has already ended", 409)
         await self.run_blocking(self.training.stop, name, action=f"stop job {name}")

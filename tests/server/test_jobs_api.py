@@ -54,6 +54,7 @@ JOB = {"path": "train.ipynb", "instance_type": "ml.m5.xlarge", "max_runtime_s": 
         ({"path": "prep.py", "parameters": {"lr": 0.1}}, "invalid_input", "notebooks"),
         ({"parameters": {"not an id": 1}}, "invalid_input", "identifiers"),
         ({"colour": "red"}, "unknown_field", "unknown field"),
+        ({"max_wait_s": None, "requirements": None}, "invalid_input", "must not be null"),
         ({"path": "a\u0000.ipynb"}, "invalid_input", "a path under the server root"),
         ({"path": "x" * 300 + ".ipynb"}, "path_missing", "not a usable path"),
         ({"path": "."}, "invalid_path", "notebook (.ipynb) or a Python script"),
@@ -116,6 +117,8 @@ async def test_delete_of_an_unknown_job_is_404_and_needs_auth(jp_fetch, http_ser
     body = json.loads(e.value.response.body)
     validate_response("/jobs/{name}", "delete", e.value.code, body)
     assert e.value.code == 404 and body["error"]["code"] == "job_not_found"
+    code, body = await fetch_json(jp_fetch, "smcost", "jobs", "%C2%84 x", method="DELETE")
+    assert code == 404 and body["error"]["code"] == "job_not_found"
     for method, path in (("DELETE", "jobs/x"), ("POST", "jobs"), ("POST", "jobs/estimate")):
         with pytest.raises(HTTPClientError) as info:
             await http_server_client.fetch(
