@@ -177,7 +177,6 @@ def main() -> None:
             print(
                 f"{'':<46} all  {covered}/{len(ins)} inside their range ({covered / len(ins):.1%})"
             )
-    print("\nregion rule alone, per held-out region:")
     region_errs = errors["  region rule alone"]
     region_in = inside["  region rule alone"]
     misses = sorted(
@@ -186,6 +185,7 @@ def main() -> None:
     print(f"\nthe book's estimates outside their range ({len(misses)}):")
     for k in misses:
         print(f"  {k[2]:<18} {k[1]:<18} {k[0]:<15} error {errors[BOOK][k]:.2%}")
+    print("\nregion rule alone, per held-out region:")
     for region in sorted({k[0] for k in kinds}):
         for kind, _ in per_kind.items():
             mine = {k: e for k, e in region_errs.items() if k[0] == region and kinds[k] == kind}
