@@ -258,6 +258,7 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             t,
             money(p.per_hour, p.currency, 4),
             money(p.for_hours(HOURS_PER_MONTH), p.currency, 0),
+            p.likely() if p.low is not None else "-",
             str(s.vcpu) if s else "?",
             f"{s.memory_gib:g}" if s else "?",
             _gpu_column(s),
@@ -273,13 +274,14 @@ def cmd_prices(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "TYPE",
                 _per("HOUR", currency),
                 _per("MONTH", currency),
+                "LIKELY/H",
                 "VCPU",
                 "GIB",
                 "GPU",
                 "SOURCE",
             ],
             body,
-            right=frozenset({1, 2, 3, 4}),
+            right=frozenset({1, 2, 3, 4, 5}),
         )
         + "\n\n"
     )

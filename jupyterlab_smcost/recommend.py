@@ -92,6 +92,19 @@ def _none(code: str, text: str, **params: Param) -> dict[str, Any]:
     }
 
 
+def about_same_price(price: Quote, current: Quote) -> bool:
+    """True when the likely ranges of two prices (one of them estimated) do not support a
+    difference either way: no saving, nor extra cost, is claimed then."""
+    a, b = price.bounds, current.bounds
+    if a is None or b is None or price.currency != current.currency:
+        return False
+    if (a[0], a[1]) == (b[0], b[1]) == (price.per_hour, price.per_hour):
+        return False  # two known prices, equal: the difference is known (0)
+    if price.low is None and current.low is None:
+        return False  # two known prices: any difference is real
+    return not (a[1] < b[0] or a[0] > b[1])
+
+
 def recommend(
     summary: UsageSummary,
     current_type: Optional[str],
@@ -157,7 +170,14 @@ def recommend(
         if usd is not None and cur_usd is not None and p.currency == currency:
             savings = round((cur_usd - usd) * HOURS_PER_MONTH, 2)
         rates = " vs ".join(f"{money(x, currency, significant=4)}/h" for x in (usd, cur_usd))
-        if usd is None:
+        same = savings is not None and about_same_price(p, current_price)
+        if same:
+            savings = None
+            why += (
+                f"; about the same price: {rates}, the likely ranges overlap "
+                f"({p.likely()} vs {current_price.likely()})"
+            )
+        elif usd is None:
             why += f"; the price of {t} is unknown here, so the cost difference is unknown"
         elif cur_usd is None:
             why += f"; the price of {current_type} is unknown, so savings are unknown"
@@ -183,6 +203,7 @@ def recommend(
             "gpu_count": s.gpu_count,
             "gpu_model": s.gpu_model,
             "gpu_memory_per_gpu_gib": round(s.gpu_memory_per_gpu_gib, 2),
+            **({"about_same_price": True} if same else {}),
         }
 
     def cheapest(rows: list[Candidate]) -> Optional[Candidate]:

@@ -130,6 +130,24 @@ export class Format {
   }
 
   /**
+   * An estimate's likely range, `likely $79-$92/h` (in en); empty for a price
+   * without one (a known price).
+   */
+  likely(
+    range: { low: number; high: number } | null | undefined,
+    currency: string
+  ): string {
+    if (!range) {
+      return '';
+    }
+    return this.trans.__(
+      'likely %1\u2013%2/h',
+      this.money(range.low, currency),
+      this.money(range.high, currency)
+    );
+  }
+
+  /**
    * A short duration for sentences and the status bar: `45s`, `42m`,
    * `1h 05m`, `2d 3h` (in en). Negative durations read as `0s`; null as `—`.
    */

@@ -84,6 +84,11 @@ const InstanceSection = React.memo(
           <span className="jp-SmCost-price">
             {fmt.rate(price.per_hour, price.currency)}
           </span>{' '}
+          {price.range ? (
+            <span className="jp-SmCost-likely">
+              {fmt.likely(price.range, price.currency)}{' '}
+            </span>
+          ) : null}
           <span
             className={`jp-SmCost-badge jp-SmCost-badge-${price.source}`}
             title={described}

@@ -161,7 +161,12 @@ export const RecommendationsSection = React.memo(
               <li key={rec.type} className="jp-SmCost-rec">
                 <div className="jp-SmCost-row">
                   <strong>{rec.type}</strong>
-                  <span>{fmt.rate(rec.price.per_hour, rec.currency)}</span>
+                  <span>
+                    {fmt.rate(rec.price.per_hour, rec.currency)}
+                    {rec.price.range
+                      ? ` (${fmt.likely(rec.price.range, rec.currency)})`
+                      : ''}
+                  </span>
                 </div>
                 <div className="jp-SmCost-detail" title={rec.reason}>
                   {rec.reason_message
@@ -169,22 +174,29 @@ export const RecommendationsSection = React.memo(
                     : rec.reason}
                 </div>
                 <div className="jp-SmCost-detail">
-                  {savings === null
-                    ? confidence(rec.confidence, fmt)
-                    : trans._p(
+                  {rec.about_same_price
+                    ? trans._p(
                         'savings and confidence',
                         '%1 · %2',
-                        savings >= 0
-                          ? trans.__(
-                              'saves %1/month',
-                              fmt.money(savings, rec.currency)
-                            )
-                          : trans.__(
-                              'costs %1/month more',
-                              fmt.money(-savings, rec.currency)
-                            ),
+                        trans.__('about the same price'),
                         confidence(rec.confidence, fmt)
-                      )}
+                      )
+                    : savings === null
+                      ? confidence(rec.confidence, fmt)
+                      : trans._p(
+                          'savings and confidence',
+                          '%1 · %2',
+                          savings >= 0
+                            ? trans.__(
+                                'saves %1/month',
+                                fmt.money(savings, rec.currency)
+                              )
+                            : trans.__(
+                                'costs %1/month more',
+                                fmt.money(-savings, rec.currency)
+                              ),
+                          confidence(rec.confidence, fmt)
+                        )}
                 </div>
                 {canSwitch ? (
                   <button

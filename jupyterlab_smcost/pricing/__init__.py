@@ -281,6 +281,8 @@ class PriceBook:
             )
         worst = max(parts, key=lambda p: SOURCES.index(p.source))
         dates = [p.as_of for p in parts if p.as_of]
+        ranged = any(p.low is not None for p in parts)
+        bounds = [p.bounds or (0.0, 0.0) for p in parts]
         return Quote(
             round(sum(p.per_hour or 0.0 for p in parts), 4),
             worst.source,
@@ -291,6 +293,8 @@ class PriceBook:
             component,
             currency=currency,
             parts=parts,
+            low=round(sum(lo for lo, _ in bounds), 4) if ranged else None,
+            high=round(sum(hi for _, hi in bounds), 4) if ranged else None,
         )
 
     def _types_priced(self, region: str, component: str) -> set[str]:

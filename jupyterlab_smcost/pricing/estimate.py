@@ -9,9 +9,11 @@ import math
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any, Optional
 
 from ..aws.partitions import currency_of
+from .accelerators import generation
 from .quote import COMPONENTS, Quote, Specs, currency_symbol, family, size_units
 
 #: estimate rules, in the order they are tried
@@ -47,6 +49,28 @@ def _inside(points: list[tuple[float, float, float]], acc: float, vcpu: float) -
     return min(p[0] for p in points) <= acc <= max(p[0] for p in points) and min(
         p[1] for p in points
     ) <= vcpu <= max(p[1] for p in points)
+
+
+def _ranged(quote: Quote, low: float, high: float) -> Quote:
+    """``quote`` with its likely range (widened to hold the price itself), 4 decimals."""
+    value = quote.per_hour or 0.0
+    return replace(quote, low=round(min(low, value), 4), high=round(max(high, value), 4))
+
+
+def _precision(value: float) -> float:
+    """Half a unit in the last decimal a price is given to (0.062: 0.0005): prices are
+    published rounded, so one known to 3 decimals may be 0.0005 off the rate it stands for."""
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    return 0.5 * 10.0**exponent if isinstance(exponent, int) else 0.0
+
+
+def _base_bounds(base: Quote) -> tuple[float, float]:
+    """The range a price an estimate is derived from stands for: an estimate's own range,
+    a published price give or take its rounding."""
+    if base.low is not None and base.high is not None:
+        return base.low, base.high
+    value = base.per_hour or 0.0
+    return value - _precision(value), value + _precision(value)
 
 
 def _fit_self_check(points: list[tuple[float, float, float]]) -> Optional[float]:
@@ -89,9 +113,14 @@ class PriceIndex:
 class Estimator:
     """The estimate rules over one book's specs (``kind``: CPU or GPU of a type)."""
 
+    #: borrow a region ratio from the closest families before the kind's (the benchmark
+    #: turns it off to compare)
+    closest_family = True
+
     def __init__(self, specs: dict[str, Specs], kind: Callable[[str], Optional[str]]) -> None:
         self._specs = specs
         self.kind = kind
+        self._generations: Optional[dict[str, str]] = None
 
     def estimate(
         self,
@@ -104,7 +133,7 @@ class Estimator:
         """The first of ``rules`` that can estimate this price from ``idx``; None if none
         can. Never looks at this very (region, component, type)'s own price."""
         rules = tuple(rules)
-        key = ("estimate", region, component, instance_type, rules)
+        key = ("estimate", region, component, instance_type, rules, self.closest_family)
         if key not in idx.memo:
             found = None
             for rule in rules:
@@ -119,8 +148,9 @@ class Estimator:
 
     def _component_ratio(
         self, idx: PriceIndex, region: str, component: str, other: str, kind: Optional[str]
-    ) -> tuple[float, int]:
-        """Median price ratio component / other over the region's shared types of a kind."""
+    ) -> tuple[float, int, float, float]:
+        """Median price ratio component / other over the region's shared types of a kind,
+        their count, the lowest and the highest."""
         key = ("component", region, component, other, kind)
         if key not in idx.memo:
             ratios = [
@@ -132,7 +162,11 @@ class Estimator:
                 and base.per_hour
                 and (kind is None or self.kind(t) == kind)
             ]
-            idx.memo[key] = (statistics.median(ratios), len(ratios)) if ratios else (1.0, 0)
+            idx.memo[key] = (
+                (statistics.median(ratios), len(ratios), min(ratios), max(ratios))
+                if ratios
+                else (1.0, 0, 1.0, 1.0)
+            )
         return idx.memo[key]
 
     def _component_agreement(self, idx: PriceIndex) -> tuple[float, int]:
@@ -160,12 +194,12 @@ class Estimator:
         for (c, t), base in idx.by_region.get(region, {}).items():
             if t != itype or c == component or not base.per_hour:
                 continue
-            ratio, shared = self._component_ratio(idx, region, component, c, kind)
+            ratio, shared, lo, hi = self._component_ratio(idx, region, component, c, kind)
             order = COMPONENTS.index(c) if c in COMPONENTS else len(COMPONENTS)
-            options.append((-shared, order, c, base, ratio, shared))
+            options.append((-shared, order, c, base, ratio, shared, lo, hi))
         if not options:
             return None
-        _, _, other, base, ratio, shared = min(options, key=lambda o: o[:3])
+        _, _, other, base, ratio, shared, lo, hi = min(options, key=lambda o: o[:3])
         if shared:
             how = (
                 f"x {ratio:.3f}, the {component} / {other} ratio over the "
@@ -179,38 +213,76 @@ class Estimator:
                 f"as is: no {component} price in {region} to compare; components priced a "
                 f"type within {worst:.1%} of each other wherever two were known ({pairs} pairs)"
             )
-        return Quote(
+            lo, hi = 1 - worst, 1 + worst
+        found = Quote(
             round(base.per_hour * ratio, 4),
             "estimated",
             base.as_of,
             f"{itype} {other} price in {region} ({base.describe()}) {how}",
             currency=base.currency,
         )
+        base_lo, base_hi = _base_bounds(base)
+        return _ranged(found, base_lo * lo, base_hi * hi)
 
     def _region_ratio(
         self, idx: PriceIndex, region: str, other: str, fam: str, kind: Optional[str]
-    ) -> Optional[tuple[float, int, str]]:
+    ) -> Optional[tuple[float, int, str, float, float]]:
         """Median price ratio region / other over the (component, type) pairs both price:
-        those of the family if any, else of the kind (at least MIN_KIND_SHARED)."""
-        key = ("region", region, other, fam, kind)
+        those of the family if any, else of the closest families (same accelerator maker
+        and generation), else of the kind (at least MIN_KIND_SHARED); with the count, what
+        they were, and the likely range: the spread of the family's own ratios, or for a
+        ratio borrowed from other families the spread of the kind's families' ratios."""
+        key = ("region", region, other, fam, kind, self.closest_family)
         if key not in idx.memo:
-            shared: dict[str, list[float]] = {"family": [], "kind": []}
+            own: list[float] = []
+            per_family: dict[str, list[float]] = {}
             for (c, t), p in idx.by_region.get(region, {}).items():
                 base = idx.prices.get((other, c, t))
                 if not (base and base.per_hour and p.per_hour):
                     continue
                 ratio = p.per_hour / base.per_hour
                 if family(t) == fam:
-                    shared["family"].append(ratio)
-                if kind is not None and self.kind(t) == kind:
-                    shared["kind"].append(ratio)
+                    own.append(ratio)
+                elif kind is not None and self.kind(t) == kind:
+                    per_family.setdefault(family(t) or "", []).append(ratio)
+            kind_ratios = [r for rs in per_family.values() for r in rs]
+            medians = [statistics.median(rs) for rs in per_family.values()]
+            gen = self._generation(fam) if self.closest_family else None
+            close = sorted(f for f in per_family if gen and self._generation(f) == gen)
+            close_ratios = [r for f in close for r in per_family[f]]
             found = None
-            if shared["family"]:
-                found = (statistics.median(shared["family"]), len(shared["family"]), fam)
-            elif len(shared["kind"]) >= MIN_KIND_SHARED:
-                found = (statistics.median(shared["kind"]), len(shared["kind"]), str(kind))
+            if own:
+                found = (statistics.median(own), len(own), fam, min(own), max(own))
+            elif close_ratios:
+                found = (
+                    statistics.median(close_ratios),
+                    len(close_ratios),
+                    f"{gen} ({', '.join(close)})",
+                    min(medians),
+                    max(medians),
+                )
+            elif len(kind_ratios) >= MIN_KIND_SHARED:
+                found = (
+                    statistics.median(kind_ratios),
+                    len(kind_ratios),
+                    str(kind),
+                    min(medians),
+                    max(medians),
+                )
             idx.memo[key] = found
         return idx.memo[key]
+
+    def _generation(self, fam: str) -> Optional[str]:
+        """The accelerator maker and generation of a family's types (None: not one)."""
+        if self._generations is None:
+            gens: dict[str, set[Optional[str]]] = {}
+            for t, s in self._specs.items():
+                model = s.gpu_model or s.accelerator_model
+                gens.setdefault(family(t) or "", set()).add(generation(model))
+            self._generations = {
+                f: next(iter(g)) for f, g in gens.items() if len(g) == 1 and None not in g
+            }
+        return self._generations.get(fam)
 
     def _by_region(
         self, idx: PriceIndex, region: str, component: str, itype: str
@@ -234,15 +306,21 @@ class Estimator:
             ratio = self._region_ratio(idx, region, other, fam, kind)
             if ratio is None:
                 continue
-            value, shared, over = ratio
+            value, shared, over, lo, hi = ratio
             # a family ratio before a kind ratio, a known base before an estimated one,
             # then the most shared types, the newest base
             rank = (over != fam, base.source == "estimated", -shared, _newest_first(base), other)
-            options.append((rank, other, base, value, shared, over))
+            base_lo, base_hi = _base_bounds(base)
+            options.append((rank, other, base, value, shared, over, base_lo * lo, base_hi * hi))
         if not options:
             return None
-        _, other, base, value, shared, over = min(options, key=lambda o: o[0])
-        return Quote(
+        best = min(options, key=lambda o: o[0])
+        _, other, base, value, shared, over, _, _ = best
+        # the range: what this and every other region with a ratio of the same standing
+        # (own family, or borrowed) would have made of it
+        alike = [o for o in options if o[0][0] == best[0][0]]
+        low, high = min(o[6] for o in alike), max(o[7] for o in alike)
+        found = Quote(
             round(base.per_hour * value, 4),
             "estimated",
             base.as_of,
@@ -250,6 +328,13 @@ class Estimator:
             f"ratio over the {_plural(shared, over + ' type')} both price",
             currency=base.currency,
         )
+        if len(alike) > 1:
+            found = replace(
+                found,
+                detail=f"{found.detail}; its range: the same rule through "
+                f"{_plural(len(alike), 'region')}",
+            )
+        return _ranged(found, low, high)
 
     def _by_family(
         self, idx: PriceIndex, region: str, component: str, itype: str
@@ -269,13 +354,20 @@ class Estimator:
                 siblings, key=lambda s: (abs(math.log((size_units(s[0]) or 1) / units)), s[0])
             )
             factor = units / (size_units(sib) or units)
-            return Quote(
+            found = Quote(
                 round((base.per_hour or 0) * factor, 4),
                 "estimated",
                 base.as_of,
                 f"{sib} in {region} ({base.describe()}) x {factor:g}: CPU types of a family "
                 "are priced in proportion to their size",
                 currency=base.currency,
+            )
+            # the range: what the siblings' own prices per size unit spread over
+            per_unit = [(_base_bounds(p), u) for t, p in siblings if (u := size_units(t))]
+            return _ranged(
+                found,
+                min(lo / u for (lo, _), u in per_unit) * units,
+                max(hi / u for (_, hi), u in per_unit) * units,
             )
         return self._fit_family(region, component, itype, fam, siblings)
 
@@ -310,8 +402,9 @@ class Estimator:
         currency = currencies.pop()
         sym = currency_symbol(currency)
         dates = [p.as_of for _, p in siblings if p.as_of]
-        return Quote(
-            round(a * target.accelerators + b * target.vcpu, 4),
+        value = a * target.accelerators + b * target.vcpu
+        found = Quote(
+            round(value, 4),
             "estimated",
             min(dates) if dates else None,
             f"{sym}{a:.4g} per {unit} + {sym}{b:.4g} per vCPU, fitted to the {len(points)} "
@@ -319,3 +412,5 @@ class Estimator:
             "left out",
             currency=currency,
         )
+        # the range: the fit's worst left-out error, either way
+        return _ranged(found, value * (1 - check), value * (1 + check))

@@ -89,6 +89,9 @@ class Quote:
     currency: str = USD
     fix: Optional[str] = None
     parts: Optional[tuple[Quote, ...]] = None
+    #: an estimate's likely range (the spread its rule measured); None for a known price
+    low: Optional[float] = None
+    high: Optional[float] = None
 
     def to_json(self) -> dict[str, Any]:
         """The REST API's ``PriceQuote``."""
@@ -103,18 +106,38 @@ class Quote:
             "component": self.component,
             "instance_type": self.instance_type,
             "parts": None if self.parts is None else [p.to_json() for p in self.parts],
+            "range": None if self.low is None else {"low": self.low, "high": self.high},
         }
+
+    @property
+    def bounds(self) -> Optional[tuple[float, float]]:
+        """(low, high): the likely range of an estimate, the price itself for a known one;
+        None when unknown."""
+        if self.per_hour is None:
+            return None
+        if self.low is None or self.high is None:
+            return self.per_hour, self.per_hour
+        return self.low, self.high
 
     def for_hours(self, hours: float, digits: int = 4) -> Optional[float]:
         """What ``hours`` cost at this price (None when unknown)."""
         return None if self.per_hour is None else round(self.per_hour * hours, digits)
+
+    def likely(self, significant: int = 4) -> str:
+        """``$79.10-$92.30``: the likely range (the price itself when it has none)."""
+        low, high = self.bounds or (None, None)
+        if low == high:
+            return money(low, self.currency, significant=significant)
+        lo = money(low, self.currency, significant=significant)
+        return f"{lo}-{money(high, self.currency, significant=significant)}"
 
     def describe(self) -> str:
         """``$2.03/h, bundled 2026-09-24`` (an estimate adds how it was made)."""
         dated = f"{self.source} {self.as_of}" if self.as_of else self.source
         rate = money(self.per_hour, self.currency, significant=4)
         if self.source == "estimated":
-            return f"{rate}/h {dated}: {self.detail}"
+            likely = f", likely {self.likely()}" if self.low is not None else ""
+            return f"{rate}/h {dated}{likely}: {self.detail}"
         return f"{rate}/h, {dated}"
 
 

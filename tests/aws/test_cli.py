@@ -192,11 +192,21 @@ def test_prices_bundled_table(tmp_path):
     assert (rc, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == "Hosting on-demand prices in eu-west-1:"
-    assert lines[1].split() == ["TYPE", "$/HOUR", "$/MONTH", "VCPU", "GIB", "GPU", "SOURCE"]
+    assert lines[1].split() == [
+        "TYPE",
+        "$/HOUR",
+        "$/MONTH",
+        "LIKELY/H",
+        "VCPU",
+        "GIB",
+        "GPU",
+        "SOURCE",
+    ]
     assert lines[3].split() == [
         "ml.m5.xlarge",
         "$0.2570",
         "$188",
+        "-",  # a bundled price has no range
         "4",
         "16",
         "-",
@@ -246,6 +256,7 @@ def test_prices_of_given_types_say_where_each_comes_from(tmp_path):
     assert lines[3].split()[1:] == [
         "$2.9433",
         "$2,149",
+        "$2.93-$2.962",  # the same rule through every region with a g5 ratio
         "16",
         "64",
         "1",
@@ -257,10 +268,11 @@ def test_prices_of_given_types_say_where_each_comes_from(tmp_path):
         "[1]",
     ]
     assert lines[4].split()[-3:] == ["bundled", "2026-09-24", "[2]"]
-    assert lines[5].split()[1:] == ["unknown", "unknown", "?", "?", "?", "unknown", "[3]"]
+    assert lines[5].split()[1:] == ["unknown", "unknown", "-", "?", "?", "?", "unknown", "[3]"]
     assert lines[7] == (
         "[1] ml.g5.4xlarge in us-east-1 ($2.03/h, bundled 2026-09-24) x 1.45, the "
-        "ap-northeast-1 / us-east-1 ratio over the 6 g5 types both price"
+        "ap-northeast-1 / us-east-1 ratio over the 6 g5 types both price; its range: the "
+        "same rule through 4 regions"
     )
     assert lines[9].startswith("[3] no Studio-JupyterLab price is known for ml.zz9.large")
 
@@ -276,6 +288,7 @@ def test_prices_of_given_types_say_where_each_comes_from(tmp_path):
         "2026-09-24",
     )
     assert price["detail"].startswith("ml.g5.4xlarge in us-east-1")
+    assert price["range"] == {"low": 2.9298, "high": 2.9615}
     assert item["per_day"] == pytest.approx(2.9433 * 24)
 
 
@@ -405,6 +418,7 @@ def test_prices_refresh_fills_the_cache(stubs, tmp_path):
         "ml.c5.large",
         "$0.1150",
         "$84",
+        "-",
         "2",
         "4",
         "-",

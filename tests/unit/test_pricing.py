@@ -89,10 +89,11 @@ def held_out(region: str, component: str, itype: str) -> tuple[PriceBook, float]
 
 
 def test_region_estimate_falls_back_to_the_kind_ratio() -> None:
-    # no other p4d price in ap-northeast-2: the ratio of its GPU types instead
+    # no other p4d price in ap-northeast-2: the ratio of the closest GPU family instead
+    # (same maker and generation: NVIDIA Ampere, g5; tests/unit/test_price_ranges.py)
     book, true = held_out("ap-northeast-2", "Studio-JupyterLab", "ml.p4d.24xlarge")
     p = book.estimate("ap-northeast-2", "Studio-JupyterLab", "ml.p4d.24xlarge")
-    assert "GPU types both price" in p.detail
+    assert "NVIDIA Ampere (g5) types both price" in p.detail
     assert abs(p.per_hour / true - 1) < 0.15
 
 
