@@ -810,13 +810,11 @@ export interface components {
             instance_type: string | null;
             /** @description the parts of a sum (several billed apps), else null */
             parts: components["schemas"]["PriceQuote"][] | null;
-            /** @description An estimate's likely range (a sum's, when one of its parts is estimated); null for a known price */
-            range?: components["schemas"]["PriceRange"] | null;
-        };
-        /** @description Where an estimated price likely lies, per hour in the quote's currency: the spread the estimate rule itself measured (the ratios it could have used, the fit's left-out errors, the rounding of the prices it started from). Leaving each bundled price out in turn, the real price fell inside 95% of the time. */
-        PriceRange: {
-            low: number;
-            high: number;
+            /** @description An estimate's likely range (a sum's, when one of its parts is estimated), per hour in `currency`; null for a known price. The spread the estimate rule itself measured (the ratios it could have used, the fit's left-out errors, the rounding of the prices it started from); leaving each bundled price out in turn, the real price fell inside it 95% of the time. */
+            range?: {
+                low: number;
+                high: number;
+            } | null;
         };
         Environment: {
             kind: components["schemas"]["EnvironmentKind"];
@@ -1330,7 +1328,6 @@ export type SchemaEnvironmentKind = components['schemas']['EnvironmentKind'];
 export type SchemaPriceSource = components['schemas']['PriceSource'];
 export type SchemaCurrency = components['schemas']['Currency'];
 export type SchemaPriceQuote = components['schemas']['PriceQuote'];
-export type SchemaPriceRange = components['schemas']['PriceRange'];
 export type SchemaEnvironment = components['schemas']['Environment'];
 export type SchemaInstance = components['schemas']['Instance'];
 export type SchemaCost = components['schemas']['Cost'];

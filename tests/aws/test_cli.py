@@ -95,6 +95,7 @@ def test_endpoints_idle_json_with_name_filter(endpoints):
                 "component": "Hosting",
                 "instance_type": "ml.m5.xlarge",
                 "parts": None,
+                "range": None,
             },
             "per_day": pytest.approx(12.336),
         }
