@@ -63,7 +63,8 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """Start a ThreadedMotoServer on 127.0.0.1 (free port); yields its URL."""
+    """Start a ThreadedMotoServer on 127.0.0.1 (free port); yields its URL. moto keeps its
+    resources per process, not per server: each server starts from none."""
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
@@ -71,6 +72,7 @@ def moto_server() -> Iterator[str]:
     server.start()
     try:
         host, port = server.get_host_and_port()
+        reset(f"http://{host}:{port}")
         yield f"http://{host}:{port}"
     finally:
         server.stop()
