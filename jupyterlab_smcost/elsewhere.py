@@ -278,7 +278,12 @@ class ElsewhereWatch:
                 404,
             )
         if not match["stoppable"]:
-            raise SmCostError("not_stoppable", f"{match['name']} cannot be stopped from here", 409)
+            raise SmCostError(
+                "not_stoppable",
+                f"{match['name']} cannot be stopped from here",
+                409,
+                {"name": match["name"]},
+            )
         sm = self._client("sagemaker")
         try:
             await self.run_blocking(
@@ -295,6 +300,7 @@ class ElsewhereWatch:
                 "aws_access_denied",
                 f"the role may not stop {match['name']}: it needs {d.permission}",
                 403,
+                {"name": match["name"], "permission": d.permission},
             ) from d
         state = self._state or {}
         state["items"] = [i for i in items if i is not match]

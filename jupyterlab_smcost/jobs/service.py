@@ -93,6 +93,8 @@ class JobService:
                 f"{instance_type} is not among the types the administrator allows for jobs "
                 f"(SmCostApp.job_instance_types): {', '.join(self.config.instance_types)}",
                 "instance_type_not_allowed",
+                type=instance_type,
+                allowed=", ".join(self.config.instance_types),
             )
 
     def price(self, instance_type: str) -> Quote:
@@ -181,9 +183,11 @@ class JobService:
     async def stop(self, name: str) -> dict[str, Any]:
         record = self.records.get(name)
         if record is None:
-            raise SmCostError("job_not_found", f"no job {name} was started from here", 404)
+            raise SmCostError(
+                "job_not_found", f"no job {name} was started from here", 404, {"name": name}
+            )
         if record.get("state") in FINAL:
-            raise SmCostError("job_ended", f"job {name} has already ended", 409)
+            raise SmCostError("job_ended", f"job {name} has already ended", 409, {"name": name})
         await self.run_blocking(self.training.stop, name, action=f"stop job {name}")
         return await self.run_blocking(self._refresh, record, action="describe the job")
 
