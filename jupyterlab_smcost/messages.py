@@ -81,6 +81,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "env.studio_space": ("app_type", "space"),
     "env.studio_classic_space": ("space",),
     "env.studio_classic_user": ("user",),
+    "jobs.local": (),
 }  # fmt: skip
 
 

@@ -416,6 +416,8 @@ export function messageText(fmt: Format, m: IMessage): string {
         'Studio Classic, user %1: the sum of its running KernelGateway apps',
         str(p, 'user')
       );
+    case 'jobs.local':
+      return localJobs(fmt);
     case 'rec.several_apps':
       return trans.__(
         '%1 apps are billed (%2): no single type',
@@ -425,6 +427,13 @@ export function messageText(fmt: Format, m: IMessage): string {
     default:
       return recommendation(fmt, m) ?? m.text;
   }
+}
+
+function localJobs(fmt: Format): string {
+  const trans = fmt.trans;
+  return trans.__(
+    'Not on SageMaker: there is no AWS role or image to run a training job with. Open this notebook in SageMaker Studio or on a notebook instance, or set SmCostApp.job_role_arn (with AWS credentials) to run jobs from here.'
+  );
 }
 
 /** The environment's label, translated (older servers: as sent). */
@@ -615,6 +624,22 @@ export function serverErrorText(
       return trans.__('a shutdown is already in progress');
     case 'shutdown_unavailable':
       return trans.__('this environment cannot be shut down from here');
+    case 'jobs_unavailable':
+      if (str(params, 'where') === 'local') {
+        return localJobs(fmt);
+      }
+      if (str(params, 'missing') === 'role') {
+        return trans.__(
+          'no execution role is known for jobs here: set SmCostApp.job_role_arn'
+        );
+      }
+      if (str(params, 'missing') === 'image') {
+        return trans.__(
+          'no SageMaker Distribution image is published for %1: set SmCostApp.job_image to an ECR image URI',
+          str(params, 'region')
+        );
+      }
+      return null;
     case 'job_not_found':
       return trans.__('no job %1 was started from here', str(params, 'name'));
     case 'job_ended':

@@ -22,6 +22,7 @@ from ..aws.training import TrainingJobs, split_s3_uri
 from ..background.work import Work
 from ..environments import Environment, JobPlace
 from ..errors import SmCostError, bad_input
+from ..messages import Message, plain
 from ..pricing import PriceBook, Quote
 from ..requests import JobRequest
 from .cost import TRAINING, cost_after, cost_before
@@ -109,6 +110,15 @@ class JobService:
                 return e.message
         return None
 
+    def unavailable_message(self) -> Optional[dict[str, Any]]:
+        """:meth:`unavailable_reason` with its code (messages.py), for the panel."""
+        reason = self.unavailable_reason()
+        if reason is None:
+            return None
+        return (
+            Message.of("jobs.local", reason) if self.env.kind == "local" else plain(reason)
+        ).to_json()
+
     def offload(
         self, busy: Sequence[Work], instance_type: str, price: Quote, now: float, allowed: list[str]
     ) -> Optional[dict[str, Any]]:
@@ -149,7 +159,7 @@ class JobService:
         shipment = await self.run_blocking(collect, self.root, request, action="read the files")
         reason = self.unavailable_reason()
         if reason:
-            raise SmCostError("jobs_unavailable", reason, 409)
+            raise SmCostError("jobs_unavailable", reason, 409, {"where": self.env.kind})
         plan = await self.run_blocking(
             self._plan, request, shipment, action="find where the job runs"
         )
@@ -178,7 +188,11 @@ class JobService:
         jobs = []
         for record in self.records.all():
             jobs.append(await self.run_blocking(self._refresh, record, action="describe the job"))
-        return {"available": reason is None, "unavailable_reason": reason, "jobs": jobs}
+        out: dict[str, Any] = {"available": reason is None, "unavailable_reason": reason}
+        message = self.unavailable_message()
+        if message is not None:
+            out["unavailable_message"] = message
+        return {**out, "jobs": jobs}
 
     async def stop(self, name: str) -> dict[str, Any]:
         record = self.records.get(name)
@@ -210,6 +224,7 @@ class JobService:
                 "jobs_unavailable",
                 "no execution role is known for jobs here: set SmCostApp.job_role_arn",
                 409,
+                {"missing": "role"},
             )
         specs = self.prices.specs(request.instance_type)
         gpu = bool(specs and specs.accelerators) or self.prices.kind(request.instance_type) == "GPU"
@@ -220,6 +235,7 @@ class JobService:
                 f"no SageMaker Distribution image is published for {self.env.region}: set "
                 "SmCostApp.job_image to an ECR image URI",
                 409,
+                {"missing": "image", "region": self.env.region},
             )
         name = job_name(shipment.source, self.clock())
         if self.config.s3_uri:

@@ -215,6 +215,10 @@ describe('server messages', () => {
       'job smcost-a-1 has already ended'
     );
     expect(serverErrorText(fmt, 'path_missing', {})).toBeNull();
+    expect(serverErrorText(fmt, 'jobs_unavailable', { where: 'local' })).toBe(
+      messageText(fmt, msg('jobs.local', 'x'))
+    );
+    expect(serverErrorText(fmt, 'jobs_unavailable', {})).toBeNull();
     expect(
       serverErrorText(fmt, 'aws_pass_role', {
         operation: 'CreateTrainingJob',
