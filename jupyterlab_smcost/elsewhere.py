@@ -234,6 +234,7 @@ class ElsewhereWatch:
         except SmCostError as e:
             self.log.warning("smcost: elsewhere: %s", e.message)
             self._state = self._empty("error", e.message)
+            self._state["error"] = {"code": e.code, "params": e.params}
         except Exception as e:  # a bug: logged with its traceback, retried next interval
             self._state = self._empty("error", log_bug(self.log, "listing elsewhere", e))
         self._read_at = self.clock()

@@ -1237,6 +1237,13 @@ export interface components {
             /** @enum {string} */
             state: "ok" | "pending" | "unavailable" | "error";
             message: string | null;
+            /** @description state error: `message` with its stable code and params (as `Error.error`), for the panel to say it in the user's language */
+            error?: {
+                code: string;
+                params: {
+                    [key: string]: string | number;
+                };
+            };
             sections: {
                 /** @enum {string} */
                 name: "studio_apps" | "tagged" | "notebook_instances";
