@@ -234,6 +234,7 @@ class ElsewhereWatch:
         except SmCostError as e:
             self.log.warning("smcost: elsewhere: %s", e.message)
             self._state = self._empty("error", e.message)
+            self._state["error"] = {"code": e.code, "params": e.params}
         except Exception as e:  # a bug: logged with its traceback, retried next interval
             self._state = self._empty("error", log_bug(self.log, "listing elsewhere", e))
         self._read_at = self.clock()
@@ -278,7 +279,12 @@ class ElsewhereWatch:
                 404,
             )
         if not match["stoppable"]:
-            raise SmCostError("not_stoppable", f"{match['name']} cannot be stopped from here", 409)
+            raise SmCostError(
+                "not_stoppable",
+                f"{match['name']} cannot be stopped from here",
+                409,
+                {"name": match["name"]},
+            )
         sm = self._client("sagemaker")
         try:
             await self.run_blocking(
@@ -295,6 +301,7 @@ class ElsewhereWatch:
                 "aws_access_denied",
                 f"the role may not stop {match['name']}: it needs {d.permission}",
                 403,
+                {"name": match["name"], "permission": d.permission},
             ) from d
         state = self._state or {}
         state["items"] = [i for i in items if i is not match]

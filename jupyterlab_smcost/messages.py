@@ -60,12 +60,28 @@ CODES: dict[str, tuple[str, ...]] = {
         "burstable", "cpu_count", "cpu_p95", "current", "gpu_model?", "mem_p95_gib",
         "mem_total_gib", "memory_gib", "type", "vcpu",
     ),
+    "rec.fewer_gpus": (
+        "cpu_count", "cpu_p95", "current", "gpu_count", "gpu_memory_gib", "gpu_model",
+        "gpus_in_use_p95", "gpus_needed", "mem_p95_gib", "mem_total_gib", "memory_gib",
+        "new_gpu_count", "new_gpu_memory_gib", "peak_gpu_memory_gib", "type", "vcpu",
+    ),
+    "rec.smaller_gpu": (
+        "cpu_count", "cpu_p95", "current", "gpu_count", "gpu_memory_gib", "gpu_model",
+        "gpu_p95", "gpus_in_use_p95", "gpus_needed", "mem_p95_gib", "mem_total_gib",
+        "memory_gib", "new_gpu_count", "new_gpu_memory_gib", "new_gpu_model",
+        "peak_gpu_memory_gib", "type", "vcpu",
+    ),
+    "rec.offload": (
+        "command", "currency", "current", "per_hour", "seconds", "spent", "spot",
+        "target?", "target_per_hour?", "training_per_hour?",
+    ),
     "env.local": ("type",),
     "env.local_no_switch": (),
     "env.notebook_instance": ("name",),
     "env.studio_space": ("app_type", "space"),
     "env.studio_classic_space": ("space",),
     "env.studio_classic_user": ("user",),
+    "jobs.local": (),
 }  # fmt: skip
 
 

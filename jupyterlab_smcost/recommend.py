@@ -323,7 +323,7 @@ def recommend(
         )
         if offers:
             return {
-                "items": [item(rule, t, p, s, why) for rule, t, p, s, why in offers],
+                "items": [item(r, t, p, s, why, **ps) for r, t, p, s, why, ps in offers],
                 "reason": None,
             }
 

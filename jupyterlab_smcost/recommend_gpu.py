@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Optional
 
+from .messages import Param
 from .pricing import Quote, Specs
 from .usage import UsageSummary
 
@@ -27,7 +28,9 @@ from .usage import UsageSummary
 GPU_LOW = 0.30
 
 Candidate = tuple[str, Quote, Optional[Specs]]
-Offer = tuple[str, str, Quote, Specs, str]  # rule, type, price, specs, why
+#: rule, type, price, specs, why, and the figures of ``why`` (its message's params, less
+#: the type's specs and the measured use, which the caller adds)
+Offer = tuple[str, str, Quote, Specs, str, dict[str, Param]]
 
 
 def _gib(x: float) -> str:
@@ -82,6 +85,14 @@ def gpu_offers(
         f"{summary.gpus_in_use_p95:.1f}), the fullest holding at most {_gib(peak)} of "
         f"{_gib(per_gpu)}"
     )
+    in_use_params: dict[str, Param] = {
+        "gpus_needed": need,
+        "gpu_count": current.gpu_count,
+        "gpu_model": model or "",
+        "gpus_in_use_p95": round(summary.gpus_in_use_p95 or 0.0, 2),
+        "peak_gpu_memory_gib": round(peak, 3),
+        "gpu_memory_gib": round(per_gpu, 3),
+    }
     out: list[Offer] = []
     if need < current.gpu_count:
         best = _cheapest(
@@ -94,7 +105,12 @@ def gpu_offers(
                 f"({_gib(s.gpu_memory_per_gpu_gib)} each) and {s.vcpu} vCPUs, "
                 f"{_gib(s.memory_gib)}: enough with 30% headroom"
             )
-            out.append(("fewer_gpus", t, p, s, why))
+            params: dict[str, Param] = {
+                **in_use_params,
+                "new_gpu_count": s.gpu_count,
+                "new_gpu_memory_gib": round(s.gpu_memory_per_gpu_gib, 3),
+            }
+            out.append(("fewer_gpus", t, p, s, why, params))
     if util is not None and util < GPU_LOW:
         best = _cheapest([r for r in cheaper if r[2].gpu_memory_per_gpu_gib < per_gpu])
         if best is not None:
@@ -105,5 +121,12 @@ def gpu_offers(
                 f"each), enough with 30% headroom: a slower GPU, fine while the work is not "
                 f"GPU-bound, as measured"
             )
-            out.append(("smaller_gpu", t, p, s, why))
+            params = {
+                **in_use_params,
+                "gpu_p95": round(util, 4),
+                "new_gpu_count": s.gpu_count,
+                "new_gpu_model": s.gpu_model or "",
+                "new_gpu_memory_gib": round(s.gpu_memory_per_gpu_gib, 3),
+            }
+            out.append(("smaller_gpu", t, p, s, why, params))
     return out

@@ -11,6 +11,7 @@ import * as React from 'react';
 import { Section, useSignals } from './components';
 import { ElsewhereModel } from './elsewhere';
 import { Format } from './format';
+import { serverErrorText } from './messages';
 import { IElsewhere, IElsewhereItem } from './tokens';
 
 function kindLabel(fmt: Format, item: IElsewhereItem): string {
@@ -100,7 +101,15 @@ export const ElsewhereSection = React.memo(
       <Section title={trans.__('Still running elsewhere')} name="elsewhere">
         {listing.state === 'error' || elsewhere.error ? (
           <div className="jp-SmCost-detail">
-            {elsewhere.error ? fmt.error(elsewhere.error) : listing.message}
+            {elsewhere.error
+              ? fmt.error(elsewhere.error)
+              : listing.error
+                ? (serverErrorText(
+                    fmt,
+                    listing.error.code,
+                    listing.error.params
+                  ) ?? listing.message)
+                : listing.message}
           </div>
         ) : null}
         <ul className="jp-SmCost-elsewhereItems">

@@ -11,6 +11,7 @@ import { Poll } from '@lumino/polling';
 
 import type { components } from './api';
 import { asSmCostError, requestAPI, SmCostError } from './request';
+import type { IMessage } from './tokens';
 
 type Schemas = components['schemas'];
 export type IJob = Schemas['Job'];
@@ -98,6 +99,10 @@ export class JobsModel extends VDomModel {
   }
   get unavailableReason(): string | null {
     return this._jobs?.unavailable_reason ?? null;
+  }
+  /** `unavailableReason` with its code, to say it translated (older servers: none). */
+  get unavailableMessage(): IMessage | null {
+    return this._jobs?.unavailable_message ?? null;
   }
   get error(): SmCostError | null {
     return this._error;

@@ -17,6 +17,7 @@ import { Format } from './format';
 import { costIcon } from './icon';
 import { JobsModel } from './jobs';
 import { JobDialogBody } from './jobsView';
+import { messageText } from './messages';
 import { IPrice, IRecommendation, PANEL_ID } from './tokens';
 
 export const RUN_AS_JOB = 'smcost:run-as-job';
@@ -59,7 +60,9 @@ export function registerJobCommands(
       if (jobs.available === false) {
         await showDialog({
           title: trans.__('SageMaker jobs are unavailable here'),
-          body: jobs.unavailableReason ?? fmt.error(jobs.error),
+          body: jobs.unavailableMessage
+            ? messageText(fmt, jobs.unavailableMessage)
+            : (jobs.unavailableReason ?? fmt.error(jobs.error)),
           buttons: [Dialog.okButton()]
         });
         return;

@@ -17,6 +17,7 @@ import {
   jobRunning,
   JobsModel
 } from './jobs';
+import { messageText } from './messages';
 import { IPrice, IRecommendation } from './tokens';
 
 function CostBefore(props: { cost: IJobCostBefore | null; fmt: Format }) {
@@ -244,7 +245,9 @@ export const JobsSection = React.memo(
         ) : null}
         {jobs.available === false && jobs.unavailableReason ? (
           <div className="jp-SmCost-detail jp-SmCost-jobsUnavailable">
-            {jobs.unavailableReason}
+            {jobs.unavailableMessage
+              ? messageText(fmt, jobs.unavailableMessage)
+              : jobs.unavailableReason}
           </div>
         ) : null}
         {jobs.jobs.length === 0 ? (

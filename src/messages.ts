@@ -134,6 +134,66 @@ function backgroundGpu(fmt: Format, m: IMessage, starting: boolean): string {
     : trans.__('background work: GPU %1 at %2, for %3', gpu, load, took);
 }
 
+/** "2 of its 4 A10G GPUs in use (p95 1.6), the fullest holding at most 9.5 GiB of 24 GiB" */
+function gpusInUse(fmt: Format, p: Params): string {
+  const trans = fmt.trans;
+  return trans._n(
+    '%2 of its %1 %3 GPU in use (p95 %4), the fullest holding at most %5 of %6',
+    '%2 of its %1 %3 GPUs in use (p95 %4), the fullest holding at most %5 of %6',
+    num(p, 'gpu_count'),
+    fmt.number(num(p, 'gpus_needed')),
+    str(p, 'gpu_model'),
+    fmt.number(num(p, 'gpus_in_use_p95'), 1, 1),
+    fmt.gib(num(p, 'peak_gpu_memory_gib')),
+    fmt.gib(num(p, 'gpu_memory_gib'))
+  );
+}
+
+/** The offload rule's reason (jupyterlab_smcost/jobs/offload.py). */
+function offload(fmt: Format, p: Params): string {
+  const trans = fmt.trans;
+  const currency = str(p, 'currency');
+  const cur = str(p, 'current');
+  const ran = fmt.duration(num(p, 'seconds'));
+  const spent = fmt.money(num(p, 'spent'), currency);
+  const rate = fmt.rate(num(p, 'per_hour'), currency);
+  const spot = fmt.percent(num(p, 'spot'));
+  const training = p?.training_per_hour;
+  const head =
+    training === undefined
+      ? trans.__(
+          '%1 kept %2 busy for %3 (%4 at %5); as a SageMaker job on %2 it bills the same hours on demand, up to %6 less on Spot',
+          str(p, 'command'),
+          cur,
+          ran,
+          spent,
+          rate,
+          spot
+        )
+      : trans.__(
+          '%1 kept %2 busy for %3 (%4 at %5); as a SageMaker job on %2 it bills the same hours on demand (%6 Training), up to %7 less on Spot',
+          str(p, 'command'),
+          cur,
+          ran,
+          spent,
+          rate,
+          fmt.rate(num(p, 'training_per_hour'), currency),
+          spot
+        );
+  const target = str(p, 'target');
+  if (!target) {
+    return head;
+  }
+  return trans.__(
+    '%1, and this notebook could run on %2 (%3) meanwhile',
+    head,
+    target,
+    p?.target_per_hour === undefined
+      ? trans.__('price unknown')
+      : fmt.rate(num(p, 'target_per_hour'), currency)
+  );
+}
+
 function recommendation(fmt: Format, m: IMessage): string | null {
   const trans = fmt.trans;
   const p = m.params;
@@ -200,6 +260,35 @@ function recommendation(fmt: Format, m: IMessage): string | null {
         mem,
         headroom
       );
+    case 'rec.fewer_gpus':
+      return trans.__(
+        '%1: %2; %3; %4 has %5 %6 (%7 each) and %8 vCPUs, %9: enough with %10 headroom',
+        cur,
+        gpusInUse(fmt, p),
+        usage(fmt, p),
+        type,
+        fmt.number(num(p, 'new_gpu_count')),
+        str(p, 'gpu_model'),
+        fmt.gib(num(p, 'new_gpu_memory_gib')),
+        vcpu,
+        mem,
+        headroom
+      );
+    case 'rec.smaller_gpu':
+      return trans.__(
+        '%1: %2, the busiest at %3 (p95); %4; %5 has %6 %7 (%8 each), enough with %9 headroom: a slower GPU, fine while the work is not GPU-bound, as measured',
+        cur,
+        gpusInUse(fmt, p),
+        fmt.percent(num(p, 'gpu_p95')),
+        usage(fmt, p),
+        type,
+        fmt.number(num(p, 'new_gpu_count')),
+        str(p, 'new_gpu_model'),
+        fmt.gib(num(p, 'new_gpu_memory_gib')),
+        headroom
+      );
+    case 'rec.offload':
+      return offload(fmt, p);
     case 'rec.over_provisioned': {
       const model = str(p, 'gpu_model');
       const burstable = num(p, 'burstable') === 1;
@@ -327,6 +416,8 @@ export function messageText(fmt: Format, m: IMessage): string {
         'Studio Classic, user %1: the sum of its running KernelGateway apps',
         str(p, 'user')
       );
+    case 'jobs.local':
+      return localJobs(fmt);
     case 'rec.several_apps':
       return trans.__(
         '%1 apps are billed (%2): no single type',
@@ -336,6 +427,13 @@ export function messageText(fmt: Format, m: IMessage): string {
     default:
       return recommendation(fmt, m) ?? m.text;
   }
+}
+
+function localJobs(fmt: Format): string {
+  const trans = fmt.trans;
+  return trans.__(
+    'Not on SageMaker: there is no AWS role or image to run a training job with. Open this notebook in SageMaker Studio or on a notebook instance, or set SmCostApp.job_role_arn (with AWS credentials) to run jobs from here.'
+  );
 }
 
 /** The environment's label, translated (older servers: as sent). */
@@ -368,6 +466,7 @@ export function idleReasons(fmt: Format, idle: IIdle): string[] {
 /** The params each error's sentence needs (openapi.yaml `Error.code`). */
 const ERROR_PARAMS: Record<string, string[]> = {
   aws_access_denied: ['action', 'detail'],
+  aws_pass_role: ['action', 'detail'],
   aws_throttled: ['action'],
   aws_quota: ['action', 'detail'],
   aws_rejected: ['action', 'detail'],
@@ -378,7 +477,13 @@ const ERROR_PARAMS: Record<string, string[]> = {
   aws_no_region: ['action'],
   switch_in_progress: ['type'],
   invalid_instance_type: ['type', 'kind'],
-  instance_type_not_allowed: ['type', 'allowed']
+  instance_type_not_allowed: ['type', 'allowed'],
+  job_not_found: ['name'],
+  job_ended: ['name'],
+  path_outside_root: ['path'],
+  path_missing: ['path'],
+  invalid_path: ['path'],
+  not_stoppable: ['name']
 };
 
 /**
@@ -392,6 +497,18 @@ export function serverErrorText(
   params: Params
 ): string | null {
   const trans = fmt.trans;
+  if (
+    code === 'aws_access_denied' &&
+    params?.permission !== undefined &&
+    params?.name !== undefined
+  ) {
+    // a Studio app of the "still running elsewhere" list the role may not stop
+    return trans.__(
+      'the role may not stop %1: it needs %2',
+      str(params, 'name'),
+      str(params, 'permission')
+    );
+  }
   // a body without the params its sentence needs (an older server): its own message
   const needs = ERROR_PARAMS[code];
   if (needs && !needs.every(n => params?.[n] !== undefined)) {
@@ -412,6 +529,20 @@ export function serverErrorText(
         ),
         trans.__(
           'AWS denied %1 while trying to %2: %3. The role needs permission for this action (see the IAM page of the documentation).',
+          op,
+          action,
+          detail
+        )
+      );
+    case 'aws_pass_role':
+      return during(
+        trans.__(
+          "AWS denied %1: this server's role may not pass the execution role to SageMaker (%2). Allow iam:PassRole on that role for sagemaker.amazonaws.com (see the IAM page of the documentation).",
+          op,
+          detail
+        ),
+        trans.__(
+          "AWS denied %1 while trying to %2: this server's role may not pass the execution role to SageMaker (%3). Allow iam:PassRole on that role for sagemaker.amazonaws.com (see the IAM page of the documentation).",
           op,
           action,
           detail
@@ -493,6 +624,40 @@ export function serverErrorText(
       return trans.__('a shutdown is already in progress');
     case 'shutdown_unavailable':
       return trans.__('this environment cannot be shut down from here');
+    case 'jobs_unavailable':
+      if (str(params, 'where') === 'local') {
+        return localJobs(fmt);
+      }
+      if (str(params, 'missing') === 'role') {
+        return trans.__(
+          'no execution role is known for jobs here: set SmCostApp.job_role_arn'
+        );
+      }
+      if (str(params, 'missing') === 'image') {
+        return trans.__(
+          'no SageMaker Distribution image is published for %1: set SmCostApp.job_image to an ECR image URI',
+          str(params, 'region')
+        );
+      }
+      return null;
+    case 'job_not_found':
+      return trans.__('no job %1 was started from here', str(params, 'name'));
+    case 'job_ended':
+      return trans.__('job %1 has already ended', str(params, 'name'));
+    case 'path_outside_root':
+      return trans.__('%1 is outside the server root', str(params, 'path'));
+    case 'path_missing':
+      return trans.__(
+        '%1 does not exist under the server root',
+        str(params, 'path')
+      );
+    case 'invalid_path':
+      return trans.__(
+        '%1 must be a notebook (.ipynb) or a Python script (.py)',
+        str(params, 'path')
+      );
+    case 'not_stoppable':
+      return trans.__('%1 cannot be stopped from here', str(params, 'name'));
     default:
       return null;
   }

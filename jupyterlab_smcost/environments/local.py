@@ -76,4 +76,5 @@ class LocalEnvironment(Environment):
             "Open this notebook in SageMaker Studio or on a notebook instance, or set "
             "SmCostApp.job_role_arn (with AWS credentials) to run jobs from here.",
             409,
+            {"where": "local"},
         )

@@ -46,9 +46,13 @@ def resolve(root: Path, given: str, what: str) -> Path:
     except (OSError, ValueError) as e:  # a name too long for the file system...
         raise bad_input(f"{what} is not a usable path: {e}", "path_missing") from e
     if path != root and root not in path.parents:
-        raise bad_input(f"{what} {given!r} is outside the server root", "path_outside_root")
+        raise bad_input(
+            f"{what} {given!r} is outside the server root", "path_outside_root", path=given
+        )
     if not exists:
-        raise bad_input(f"{what} {given!r} does not exist under the server root", "path_missing")
+        raise bad_input(
+            f"{what} {given!r} does not exist under the server root", "path_missing", path=given
+        )
     return path
 
 
@@ -72,6 +76,7 @@ def collect(root: Path, request: JobRequest) -> Shipment:
         raise bad_input(
             f"path {request.path!r} must be a notebook (.ipynb) or a Python script (.py)",
             "invalid_path",
+            path=request.path,
         )
     if request.parameters and kind != "notebook":
         raise bad_input("parameters are for notebooks (papermill) only", "invalid_input")

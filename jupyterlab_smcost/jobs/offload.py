@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from ..background.work import Work, duration
+from ..messages import Message, Param
 from ..pricing import Quote, money
 from .cost import SPOT_UP_TO
 
@@ -53,6 +54,17 @@ def offload_item(
     if training is not None and training.per_hour is not None:
         reason += f" ({money(training.per_hour, training.currency, significant=4)}/h Training)"
     reason += f", up to {round(SPOT_UP_TO * 100)}% less on Spot"
+    params: dict[str, Param] = {
+        "command": what,
+        "current": instance_type,
+        "seconds": round(ran),
+        "spent": spent if spent is not None else 0.0,
+        "per_hour": price.per_hour,
+        "currency": cur,
+        "spot": SPOT_UP_TO,
+    }
+    if training is not None and training.per_hour is not None and training.currency == cur:
+        params["training_per_hour"] = training.per_hour
     target, target_price = instance_type, price
     if smallest is not None and smallest[0] != instance_type:
         target, target_price = smallest
@@ -61,10 +73,14 @@ def offload_item(
             f"({money(target_price.per_hour, target_price.currency, significant=4)}/h) "
             "meanwhile"
         )
+        params["target"] = target
+        if target_price.per_hour is not None and target_price.currency == cur:
+            params["target_per_hour"] = target_price.per_hour
     return {
         "type": target,
         "rule": "offload",
         "reason": reason,
+        "reason_message": Message.of("rec.offload", reason, **params).to_json(),
         "price": target_price.to_json(),
         "savings_per_month": None,
         "currency": cur,

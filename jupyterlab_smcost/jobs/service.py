@@ -23,6 +23,7 @@ from ..aws.training import TrainingJobs, split_s3_uri
 from ..background.work import Work
 from ..environments import Environment, JobPlace
 from ..errors import SmCostError, bad_input
+from ..messages import Message, plain
 from ..pricing import USD, PriceBook, Quote
 from ..requests import JobRequest
 from .cost import TRAINING, cost_after, cost_before, job_spend
@@ -94,6 +95,8 @@ class JobService:
                 f"{instance_type} is not among the types the administrator allows for jobs "
                 f"(SmCostApp.job_instance_types): {', '.join(self.config.instance_types)}",
                 "instance_type_not_allowed",
+                type=instance_type,
+                allowed=", ".join(self.config.instance_types),
             )
 
     def price(self, instance_type: str) -> Quote:
@@ -107,6 +110,15 @@ class JobService:
             except SmCostError as e:
                 return e.message
         return None
+
+    def unavailable_message(self) -> Optional[dict[str, Any]]:
+        """:meth:`unavailable_reason` with its code (messages.py), for the panel."""
+        reason = self.unavailable_reason()
+        if reason is None:
+            return None
+        return (
+            Message.of("jobs.local", reason) if self.env.kind == "local" else plain(reason)
+        ).to_json()
 
     def offload(
         self, busy: Sequence[Work], instance_type: str, price: Quote, now: float, allowed: list[str]
@@ -148,7 +160,7 @@ class JobService:
         shipment = await self.run_blocking(collect, self.root, request, action="read the files")
         reason = self.unavailable_reason()
         if reason:
-            raise SmCostError("jobs_unavailable", reason, 409)
+            raise SmCostError("jobs_unavailable", reason, 409, {"where": self.env.kind})
         plan = await self.run_blocking(
             self._plan, request, shipment, action="find where the job runs"
         )
@@ -179,19 +191,23 @@ class JobService:
             jobs.append(await self.run_blocking(self._refresh, record, action="describe the job"))
         currency = currency_of(self.env.region) or USD
         spend = job_spend(jobs, currency, self.clock().date().isoformat())
-        return {
-            "available": reason is None,
-            "unavailable_reason": reason,
-            "jobs": jobs,
-            "spend": spend,
-        }
+        out: dict[str, Any] = {"available": reason is None, "unavailable_reason": reason}
+        message = self.unavailable_message()
+        if message is not None:
+            out["unavailable_message"] = message
+        return {**out, "jobs": jobs, "spend": spend}
 
     async def stop(self, name: str) -> dict[str, Any]:
         record = self.records.get(name)
         if record is None:
-            raise SmCostError("job_not_found", f"no job {name[:80]!r} was started from here", 404)
+            raise SmCostError(
+                "job_not_found",
+                f"no job {name[:80]!r} was started from here",
+                404,
+                {"name": name[:80]},
+            )
         if record.get("state") in FINAL:
-            raise SmCostError("job_ended", f"job {name} has already ended", 409)
+            raise SmCostError("job_ended", f"job {name} has already ended", 409, {"name": name})
         await self.run_blocking(self.training.stop, name, action=f"stop job {name}")
         return await self.run_blocking(self._refresh, record, action="describe the job")
 
@@ -214,6 +230,7 @@ class JobService:
                 "jobs_unavailable",
                 "no execution role is known for jobs here: set SmCostApp.job_role_arn",
                 409,
+                {"missing": "role"},
             )
         specs = self.prices.specs(request.instance_type)
         gpu = bool(specs and specs.accelerators) or self.prices.kind(request.instance_type) == "GPU"
@@ -224,6 +241,7 @@ class JobService:
                 f"no SageMaker Distribution image is published for {self.env.region}: set "
                 "SmCostApp.job_image to an ECR image URI",
                 409,
+                {"missing": "image", "region": self.env.region},
             )
         name = job_name(shipment.source, self.clock())
         if self.config.s3_uri:

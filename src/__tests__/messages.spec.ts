@@ -136,6 +136,106 @@ describe('server messages', () => {
     expect(text).toContain('ml.m5.xlarge (4 vCPUs, 16 GiB)');
   });
 
+  it('renders the GPU rules and the offload rule from their figures', () => {
+    const use = {
+      cpu_p95: 0.05,
+      cpu_count: 48,
+      mem_p95_gib: 16,
+      mem_total_gib: 192,
+      gpus_needed: 1,
+      gpu_count: 4,
+      gpu_model: 'NVIDIA A10G',
+      gpus_in_use_p95: 1,
+      peak_gpu_memory_gib: 9,
+      gpu_memory_gib: 24
+    };
+    const fewer = messageText(
+      fmt,
+      msg('rec.fewer_gpus', 'x', {
+        ...use,
+        current: 'ml.g5.12xlarge',
+        type: 'ml.g5.2xlarge',
+        vcpu: 8,
+        memory_gib: 32,
+        new_gpu_count: 1,
+        new_gpu_memory_gib: 24
+      })
+    );
+    expect(fewer).toContain(
+      'ml.g5.12xlarge: 1 of its 4 NVIDIA A10G GPUs in use (p95 1.0), the fullest holding at most 9 GiB of 24 GiB'
+    );
+    expect(fewer).toContain(
+      'ml.g5.2xlarge has 1 NVIDIA A10G (24 GiB each) and 8 vCPUs, 32 GiB: enough with 30% headroom'
+    );
+    const smaller = messageText(
+      fmt,
+      msg('rec.smaller_gpu', 'x', {
+        ...use,
+        current: 'ml.p4d.24xlarge',
+        type: 'ml.g6.2xlarge',
+        vcpu: 8,
+        memory_gib: 32,
+        gpu_p95: 0.2,
+        new_gpu_count: 1,
+        new_gpu_model: 'NVIDIA L4',
+        new_gpu_memory_gib: 24
+      })
+    );
+    expect(smaller).toContain('the busiest at 20% (p95)');
+    expect(smaller).toContain('ml.g6.2xlarge has 1 NVIDIA L4 (24 GiB each)');
+    const offload = {
+      command: 'python3 train.py (pid 812)',
+      current: 'ml.g5.12xlarge',
+      seconds: 7800,
+      spent: 15.36,
+      per_hour: 7.09,
+      currency: 'USD',
+      spot: 0.9
+    };
+    expect(messageText(fmt, msg('rec.offload', 'x', offload))).toBe(
+      'python3 train.py (pid 812) kept ml.g5.12xlarge busy for 2h 10m ($15.36 at $7.09/h); as a SageMaker job on ml.g5.12xlarge it bills the same hours on demand, up to 90% less on Spot'
+    );
+    expect(
+      messageText(
+        fmt,
+        msg('rec.offload', 'x', {
+          ...offload,
+          training_per_hour: 7.09,
+          target: 'ml.t3.medium',
+          target_per_hour: 0.05
+        })
+      )
+    ).toContain(
+      'on demand ($7.09/h Training), up to 90% less on Spot, and this notebook could run on ml.t3.medium ($0.05/h) meanwhile'
+    );
+  });
+
+  it('renders the jobs refusals and a PassRole denial by code', () => {
+    expect(serverErrorText(fmt, 'job_ended', { name: 'smcost-a-1' })).toBe(
+      'job smcost-a-1 has already ended'
+    );
+    expect(serverErrorText(fmt, 'path_missing', {})).toBeNull();
+    expect(serverErrorText(fmt, 'jobs_unavailable', { where: 'local' })).toBe(
+      messageText(fmt, msg('jobs.local', 'x'))
+    );
+    expect(serverErrorText(fmt, 'jobs_unavailable', {})).toBeNull();
+    expect(
+      serverErrorText(fmt, 'aws_pass_role', {
+        operation: 'CreateTrainingJob',
+        action: 'start the training job',
+        detail: 'not authorized to perform: iam:PassRole'
+      })
+    ).toContain(
+      "AWS denied CreateTrainingJob while trying to start the training job: this server's role may not pass the execution role"
+    );
+    expect(
+      serverErrorText(fmt, 'aws_access_denied', {
+        name: 'app-a',
+        permission: 'sagemaker:DeleteApp'
+      })
+    ).toBe('the role may not stop app-a: it needs sagemaker:DeleteApp');
+  });
+
   it('renders AWS errors by code, and leaves other codes to the message', () => {
     expect(
       serverErrorText(fmt, 'aws_access_denied', {

@@ -158,6 +158,7 @@ def test_stop_deletes_only_a_listed_app_of_her_spaces(watch):
     with pytest.raises(SmCostError) as e:
         asyncio.run(w.stop(ElsewhereStop("team-shared", "CodeEditor", "default")))
     assert e.value.status == 403 and "sagemaker:DeleteApp" in e.value.message
+    assert e.value.params == {"name": "team-shared/CodeEditor", "permission": "sagemaker:DeleteApp"}
 
 
 def test_unavailable_outside_studio():
@@ -167,4 +168,26 @@ def test_unavailable_outside_studio():
     w = ElsewhereWatch(local, PriceBook(), logging.getLogger("t"), inline)
     doc = asyncio.run(w.get())
     assert doc["state"] == "unavailable" and w.listings == 0
+    validate_response("/elsewhere", "get", 200, doc)
+
+
+def test_a_failed_listing_carries_its_error_code(watch):
+    """An AWS failure of the whole listing: ``message`` in English and ``error`` (code and
+    params) for the panel to say it in the user's language."""
+    from botocore.exceptions import ClientError
+
+    from jupyterlab_smcost.aws.errors import as_aws_error
+
+    w, _, _ = watch
+    exc = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "ListApps")
+
+    async def throttled(fn, *args, action="", executor=None):
+        raise as_aws_error(exc, action)
+
+    failing = ElsewhereWatch(w.env, PriceBook(), logging.getLogger("t"), throttled)
+    doc = asyncio.run(failing.get())
+    assert doc["state"] == "error" and "AWS throttled ListApps" in doc["message"]
+    assert doc["error"]["code"] == "aws_throttled"
+    assert doc["error"]["params"]["operation"] == "ListApps"
+    assert doc["error"]["params"]["action"] == "list what else runs"
     validate_response("/elsewhere", "get", 200, doc)

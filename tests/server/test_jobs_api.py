@@ -97,6 +97,13 @@ async def test_local_mode_says_why_jobs_are_unavailable(jp_fetch, root):
     validate_response("/jobs", "get", code, jobs)
     assert jobs["available"] is False and jobs["jobs"] == []
     assert "SmCostApp.job_role_arn" in jobs["unavailable_reason"]
+    # the same, by code, for the panel to say in the user's language
+    assert body["error"]["params"] == {"where": "local"}
+    assert jobs["unavailable_message"] == {
+        "code": "jobs.local",
+        "text": jobs["unavailable_reason"],
+        "params": {},
+    }
 
 
 async def test_cost_before_is_the_training_price_times_the_worst_case(jp_fetch, root):

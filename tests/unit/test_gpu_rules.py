@@ -73,6 +73,11 @@ def test_a_4_gpu_instance_using_one_gpu_is_offered_one_gpu_of_the_same_model() -
     assert item["savings_per_month"] == round((7.09 - 1.52) * 730, 2)
     assert "1 of its 4 NVIDIA A10G GPUs in use" in item["reason"]
     assert "9.0 GiB of 24 GiB" in item["reason"]
+    params = item["reason_message"]["params"]  # what the panel says it with, translated
+    assert item["reason_message"]["code"] == "rec.fewer_gpus"
+    assert (params["gpus_needed"], params["gpu_count"], params["new_gpu_count"]) == (1, 4, 1)
+    assert (params["peak_gpu_memory_gib"], params["gpu_memory_gib"]) == (9.0, 24.0)
+    assert params["type"] == "ml.g5.2xlarge" and params["current"] == "ml.g5.12xlarge"
 
 
 def test_two_gpus_in_use_need_two() -> None:
@@ -108,6 +113,10 @@ def test_an_a100_lightly_used_is_offered_a_24_gb_gpu_said_plainly() -> None:
     assert item["type"] == "ml.g6.2xlarge"  # the cheapest 24 GB type that fits (L4)
     assert "a slower GPU, fine while the work is not GPU-bound, as measured" in item["reason"]
     assert "the busiest at 20% (p95)" in item["reason"]
+    params = item["reason_message"]["params"]
+    assert item["reason_message"]["code"] == "rec.smaller_gpu"
+    assert (params["gpu_p95"], params["new_gpu_memory_gib"]) == (0.2, 24.0)
+    assert params["gpu_model"] != params["new_gpu_model"] == item["gpu_model"]
     assert item["savings_per_month"] > 17_000
 
 

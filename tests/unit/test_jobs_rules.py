@@ -43,6 +43,21 @@ def test_offload_after_sustained_work_on_an_expensive_instance():
         "ml.t3.medium ($0.05/h) meanwhile"
     )
     assert item["savings_per_month"] is None  # Spot is "up to": never a made-up saving
+    # the same sentence's figures, for the panel to say it in the user's language
+    message = item["reason_message"]
+    assert message["code"] == "rec.offload" and message["text"] == item["reason"]
+    assert message["params"] == {
+        "command": "python3 train.py (pid 812)",
+        "current": "ml.g5.12xlarge",
+        "seconds": 7800,
+        "spent": 15.36,
+        "per_hour": 7.09,
+        "currency": "USD",
+        "spot": 0.9,
+        "training_per_hour": 7.09,
+        "target": "ml.t3.medium",
+        "target_per_hour": 0.05,
+    }
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ MESSAGES_TS = (ROOT / "src" / "messages.ts").read_text()
 #: AWS error codes (aws/errors.py) the frontend says in the user's language
 AWS_CODES = {
     "aws_access_denied",
+    "aws_pass_role",
     "aws_throttled",
     "aws_quota",
     "aws_rejected",
@@ -88,6 +89,13 @@ USER_ERRORS = {
     "shutting_down": set(),
     "already_shutting_down": set(),
     "shutdown_unavailable": set(),
+    # training jobs (jobs/) and the "still running elsewhere" list's stop
+    "job_not_found": {"name"},
+    "job_ended": {"name"},
+    "path_outside_root": {"path"},
+    "path_missing": {"path"},
+    "invalid_path": {"path"},
+    "not_stoppable": {"name"},
 }
 
 
