@@ -43,7 +43,11 @@ async function render(
     getSwitch: async () => {
       throw new SmCostError('no switch has been started', 404, 'no_switch');
     },
-    history: async () => makeHistory()
+    history: async () => makeHistory(),
+    elsewhere: async () => {
+      throw new SmCostError('no such route', 404, 'not_found');
+    },
+    stopElsewhere: jest.fn()
   };
   const model = new SmCostModel({ api, autoStart: false });
   await model.status.refresh();
