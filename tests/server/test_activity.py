@@ -52,7 +52,7 @@ async def test_silent_busy_cell_blocks_and_is_named(jp_fetch: Any, jp_serverapp:
     client.start_channels()
     try:
         await client.wait_for_ready(timeout=30)
-        await wait_for(lambda: _state_is(km, kid, "idle"))
+        await _until_server_sees_idle(km, kid, client)
         assert (await status(jp_fetch))["idle"]["state"] == "active"
         client.execute("import time; time.sleep(10)")  # prints nothing for 10 s
         st = await wait_for(lambda: _busy_status(jp_fetch))
@@ -66,6 +66,18 @@ async def test_silent_busy_cell_blocks_and_is_named(jp_fetch: Any, jp_serverapp:
         assert done["idle"]["last_activity_source"] == "kernel"
     finally:
         client.stop_channels()
+
+
+async def _until_server_sees_idle(km: Any, kid: str, client: Any) -> None:
+    """The server's execution_state comes from the kernel's status messages; one sent before
+    the server listened is missed, so ask again (kernel_info: busy, then idle) until it sees
+    idle."""
+    for _ in range(60):
+        if await _state_is(km, kid, "idle"):
+            return
+        client.kernel_info()
+        await asyncio.sleep(1)
+    raise AssertionError("the server never saw the kernel idle")
 
 
 async def _state_is(km: Any, kid: str, state: str) -> bool:
