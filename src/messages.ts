@@ -668,7 +668,7 @@ export function stepName(fmt: Format, name: string): string {
   const trans = fmt.trans;
   switch (name) {
     case 'describe':
-      return trans.__('look up the app');
+      return trans.__('check the current type');
     case 'find_app':
       return trans.__('find the KernelGateway app');
     case 'stop':

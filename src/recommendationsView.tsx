@@ -72,6 +72,7 @@ function SwitchProgress({ sw, fmt }: { sw: ISwitchStatus; fmt: Format }) {
             <li
               key={i}
               className={`jp-SmCost-step jp-SmCost-step-${step.status}`}
+              data-step={step.name}
             >
               <span className="jp-SmCost-stepName">
                 {stepName(fmt, step.name)}

@@ -354,7 +354,7 @@ describe('SmCostPanel', () => {
     expect(sw.textContent).toContain('one step is left for you');
     const items = Array.from(sw.querySelectorAll('.jp-SmCost-step'));
     expect(items.map(li => li.textContent)).toEqual([
-      'look up the app done' + steps[0].detail,
+      'check the current type done' + steps[0].detail,
       'stop, change type, start manual' + steps[1].detail
     ]);
     expect(items[1].querySelector('.jp-SmCost-stepStatus')?.textContent).toBe(

@@ -90,10 +90,17 @@ def test_switch_ends_in_a_manual_step_and_the_buttons_work_again(
         assert "one step is left for you" in progress.inner_text()
         steps = progress.locator(".jp-SmCost-step")
         assert steps.count() == 2
-        assert steps.nth(0).locator(".jp-SmCost-stepName").inner_text() == "describe"
+        # the stable step name is an attribute; the label is said in the user's words
+        assert steps.nth(0).get_attribute("data-step") == "describe"
+        assert steps.nth(0).locator(".jp-SmCost-stepName").inner_text() == (
+            "check the current type"
+        )
         assert steps.nth(0).locator(".jp-SmCost-stepStatus").inner_text() == "done"
         assert f"{NAME} is InService on {CURRENT}" in steps.nth(0).inner_text()
-        assert steps.nth(1).locator(".jp-SmCost-stepName").inner_text() == "stop_update_start"
+        assert steps.nth(1).get_attribute("data-step") == "stop_update_start"
+        assert steps.nth(1).locator(".jp-SmCost-stepName").inner_text() == (
+            "stop, change type, start"
+        )
         assert steps.nth(1).locator(".jp-SmCost-stepStatus").inner_text() == "manual"
         manual = progress.locator(".jp-SmCost-manualStep")
         text = manual.inner_text()
