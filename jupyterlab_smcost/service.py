@@ -362,14 +362,15 @@ class SmCostService:
     async def recommendations(self) -> dict[str, Any]:
         types = await self.instance_types()
         out = await self.reports.recommendations(types, self.current_price(types))
-        if self.jobs is not None and self.background is not None and len(types) == 1:
+        if self.jobs is not None and len(types) == 1:
             # sustained work on an expensive instance: propose a job (issue 17)
             item = self.jobs.offload(
-                self.background.state().busy,
+                self.background.state().busy if self.background is not None else (),
                 types[0],
                 self.current_price(types),
                 self._clock().timestamp(),
                 self.allowed,
+                kernels=self.monitor.kernels_busy(),
             )
             if item is not None:
                 out["items"] = [*out["items"], item]
@@ -377,7 +378,20 @@ class SmCostService:
 
     async def get_history(self, query: HistoryQuery) -> dict[str, Any]:
         types = await self.instance_types()
-        return await self.reports.history_report(types, query)
+        out = await self.reports.history_report(types, query)
+        spend = out.get("spend")
+        if spend is not None:
+            # the jobs started from here, as their own series beside the notebook's (issue 17)
+            spend["jobs"] = (
+                None
+                if self.jobs is None
+                else self.jobs.spend_series(
+                    spend["currency"],
+                    [d["date"] for d in spend["days"]],
+                    spend["month_to_date"]["month"],
+                )
+            )
+        return out
 
     # -- metrics
     def metrics_snapshot(self) -> dict[str, Optional[float]]:

@@ -1145,8 +1145,39 @@ export interface components {
                     /** @description YYYY-MM (UTC) */
                     month: string;
                 };
+                /** @description the training jobs started from here, as their own series (null: no jobs service) */
+                jobs?: components["schemas"]["JobSeries"] | null;
             } | null;
             billed: components["schemas"]["Billed"];
+        };
+        /** @description The spend history's jobs series: the SageMaker training jobs started from this server (its job records, as last seen; no AWS call), per UTC day a job ended, each `BillableTimeInSeconds` x instance count x the Training price in this region, every price with its source. A job whose price is unknown (or in another currency) is counted in `unpriced_jobs` and not in `amount` (which is then a floor). Jobs still running (`running`), or ended with no billable time known (`unknown`), are counted, never guessed. `days` has the notebook spend's dates. */
+        JobSeries: {
+            currency: components["schemas"]["Currency"];
+            days: {
+                /** Format: date */
+                date: string;
+                /** @description the priced jobs' cost that day */
+                amount: number;
+                /** @description jobs that ended that day */
+                jobs: number;
+                unpriced_jobs: number;
+                /** @description billable seconds x count, in hours */
+                billable_hours: number;
+                prices: {
+                    price: components["schemas"]["PriceQuote"];
+                    billable_hours: number;
+                    amount: number | null;
+                }[];
+            }[];
+            month_to_date: {
+                /** @description YYYY-MM (UTC) */
+                month: string;
+                amount: number;
+                jobs: number;
+                unpriced_jobs: number;
+            };
+            running: number;
+            unknown: number;
         };
         JobRequest: {
             /**
@@ -1357,6 +1388,7 @@ export type SchemaSpendTally = components['schemas']['SpendTally'];
 export type SchemaBilledState = components['schemas']['BilledState'];
 export type SchemaBilled = components['schemas']['Billed'];
 export type SchemaHistory = components['schemas']['History'];
+export type SchemaJobSeries = components['schemas']['JobSeries'];
 export type SchemaJobRequest = components['schemas']['JobRequest'];
 export type SchemaJobCostBefore = components['schemas']['JobCostBefore'];
 export type SchemaJobCostAfter = components['schemas']['JobCostAfter'];

@@ -26,7 +26,7 @@ from ..errors import SmCostError, bad_input
 from ..messages import Message, plain
 from ..pricing import USD, PriceBook, Quote
 from ..requests import JobRequest
-from .cost import TRAINING, cost_after, cost_before, job_spend
+from .cost import TRAINING, cost_after, cost_before, job_series, job_spend
 from .files import Shipment, collect
 from .images import distribution_image
 from .offload import offload_item, smallest_priced
@@ -121,9 +121,16 @@ class JobService:
         ).to_json()
 
     def offload(
-        self, busy: Sequence[Work], instance_type: str, price: Quote, now: float, allowed: list[str]
+        self,
+        busy: Sequence[Work],
+        instance_type: str,
+        price: Quote,
+        now: float,
+        allowed: list[str],
+        kernels: Sequence[tuple[str, float]] = (),
     ) -> Optional[dict[str, Any]]:
-        """The ``offload`` recommendation for the work busy now (None: nothing to propose)."""
+        """The ``offload`` recommendation for the work busy now, background work or kernels
+        (None: nothing to propose)."""
         rows = self.prices.table(self.env.region, self.env.component, allowed or None)
         training = self.price(instance_type) if instance_type in training_instance_types() else None
         return offload_item(
@@ -134,7 +141,13 @@ class JobService:
             training,
             smallest_priced(rows),
             after_s=self.config.offload_after,
+            kernels=kernels,
         )
+
+    def spend_series(self, currency: str, days: list[str], month: str) -> dict[str, Any]:
+        """The spend history's jobs series (GET smcost/history): the jobs started from here,
+        as their records last saw them (no AWS call)."""
+        return job_series(self.records.all(), self.price, currency, days, month)
 
     # -- routes
     def estimate(self, request: JobRequest) -> dict[str, Any]:
