@@ -242,14 +242,12 @@ class ActivityMonitor:
         self._marks[source] = latest
         return Activity(latest, source, tuple(busy), tuple(pending))
 
-    def _note_busy_kernels(
-        self, busy: list[str], names: dict[str, str], now: datetime
-    ) -> None:
+    def _note_busy_kernels(self, busy: list[str], names: dict[str, str], now: datetime) -> None:
         """Keep when each kernel was first seen busy; a kernel seen idle (or gone) starts
         again from its next busy snapshot."""
+        seen = self._busy_since
         self._busy_since = {
-            kid: (self._busy_since[kid][0] if kid in self._busy_since else now, names.get(kid, kid[:8]))
-            for kid in busy
+            kid: (seen[kid][0] if kid in seen else now, names.get(kid, kid[:8])) for kid in busy
         }
 
     def kernels_busy(self) -> list[tuple[str, float]]:

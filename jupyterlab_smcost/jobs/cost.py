@@ -131,7 +131,8 @@ def job_series(
         else:
             day["amount"] += amount
         row = day["prices"].setdefault(
-            record["instance_type"], {"price": price.to_json(), "billable_hours": 0.0, "amount": 0.0}
+            record["instance_type"],
+            {"price": price.to_json(), "billable_hours": 0.0, "amount": 0.0},
         )
         row["billable_hours"] += hours
         row["amount"] = None if amount is None or row["amount"] is None else row["amount"] + amount
