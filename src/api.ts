@@ -1232,9 +1232,15 @@ export interface components {
         };
         Job: {
             name: string;
-            path: string;
-            /** @enum {string} */
-            kind: "notebook" | "script";
+            /** @description the notebook or script, relative to the root (null: a job of this space not started from here) */
+            path: string | null;
+            /**
+             * @description null: a job of this space not started from here
+             * @enum {string|null}
+             */
+            kind: "notebook" | "script" | null;
+            /** @description true: started from this server (its records know it: Stop, outputs downloaded); false: a job of this Studio space found by its tags, listed only (no Stop, no outputs downloaded, not counted in `spend`) */
+            started_here: boolean;
             instance_type: string;
             instance_count: number;
             spot: boolean;
@@ -1265,10 +1271,19 @@ export interface components {
             unavailable_reason: string | null;
             /** @description `unavailable_reason` with its code and parameters (when not null) */
             unavailable_message?: components["schemas"]["Message"];
+            /** @description The jobs started from this server (newest first), then, in a Studio space, the space's other training jobs of the last 14 days whose tags carry the space's ARN (`smcost:space-arn`, or `sagemaker:space-arn` where the domain propagates tags; `started_here` false) */
             jobs: components["schemas"]["Job"][];
             spend: components["schemas"]["JobSpend"];
+            /** @description How the space's other jobs were listed (null: not a Studio space). Listed at most every 5 minutes (ListTrainingJobs, ListTags once per job, DescribeTrainingJob). */
+            space_jobs: {
+                listed: boolean;
+                /** @description the IAM permission that would let them be listed (e.g. sagemaker:ListTags) */
+                missing_permission: string | null;
+                /** @description why the listing failed, in words */
+                message: string | null;
+            } | null;
         };
-        /** @description What the jobs listed cost (billable seconds x count x the Training price), per UTC day they ended: the jobs' own spend series, beside the notebook's. Jobs still running (`running`) or whose price is unknown (`unknown`) are counted, never guessed. */
+        /** @description What the jobs started from here cost (billable seconds x count x the Training price), per UTC day they ended: the jobs' own spend series, beside the notebook's. Jobs still running (`running`) or whose price is unknown (`unknown`) are counted, never guessed. */
         JobSpend: {
             currency: components["schemas"]["Currency"];
             days: {
@@ -1424,7 +1439,6 @@ export const switchEndStateValues: ReadonlyArray<FlattenedDeepRequired<component
 export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned", "offload", "fewer_gpus", "smaller_gpu"];
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
 export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
-export const jobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Job"]["kind"]> = ["notebook", "script"];
 export const elsewhereStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["state"]> = ["ok", "pending", "unavailable", "error"];
 export const elsewhereSectionsNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["sections"]["name"]> = ["studio_apps", "tagged", "notebook_instances"];
 export const elsewhereItemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ElsewhereItem"]["kind"]> = ["app", "endpoint", "training_job", "processing_job", "notebook_instance"];

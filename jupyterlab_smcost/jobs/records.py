@@ -8,6 +8,7 @@ import logging
 import os
 import tempfile
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -66,3 +67,35 @@ class JobRecords:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def summary(describe: dict[str, Any]) -> dict[str, Any]:
+    """What is kept of DescribeTrainingJob once a job ended (JSON: times as ISO text)."""
+    keep = (
+        "TrainingJobName",
+        "TrainingJobStatus",
+        "SecondaryStatus",
+        "FailureReason",
+        "TrainingStartTime",
+        "TrainingEndTime",
+        "TrainingTimeInSeconds",
+        "BillableTimeInSeconds",
+        "EnableManagedSpotTraining",
+        "ResourceConfig",
+        "CreationTime",
+        "StoppingCondition",
+    )
+    out = {}
+    for k in keep:
+        v = describe.get(k)
+        out[k] = v.isoformat() if isinstance(v, datetime) else v
+    if isinstance(out.get("ResourceConfig"), dict):
+        rc = out["ResourceConfig"]
+        out["ResourceConfig"] = {
+            "InstanceCount": rc.get("InstanceCount"),
+            "InstanceType": rc.get("InstanceType"),
+        }
+    if isinstance(out.get("StoppingCondition"), dict):
+        sc = out["StoppingCondition"]
+        out["StoppingCondition"] = {"MaxRuntimeInSeconds": sc.get("MaxRuntimeInSeconds")}
+    return out

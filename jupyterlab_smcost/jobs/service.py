@@ -31,7 +31,8 @@ from .files import Shipment, collect
 from .images import distribution_image
 from .offload import offload_item, smallest_priced
 from .plan import JobPlan, job_document, job_kernel, job_name, training_job_request
-from .records import JobRecords
+from .records import JobRecords, summary
+from .space import SpaceJobs, space_tags
 
 ENTRY_FILE = Path(__file__).with_name("entry.py")
 FINAL = ("Completed", "Failed", "Stopped")
@@ -75,6 +76,8 @@ class JobService:
         self.log = log
         self.clock = clock
         self._place: Optional[JobPlace] = None
+        #: this Studio space's jobs not started from here (read at a bounded rate)
+        self.space = SpaceJobs(training, lambda: self.clock())
 
     # -- what may run
     def instance_types(self) -> list[str]:
@@ -198,6 +201,9 @@ class JobService:
         return self._job_json(record, None)
 
     async def list(self) -> dict[str, Any]:
+        """The jobs started from here (described until they end), then, in a Studio space,
+        the space's other jobs its tags name (``space_jobs`` says whether it could list
+        them); ``spend`` counts the jobs started from here."""
         reason = self.unavailable_reason()
         jobs = []
         for record in self.records.all():
@@ -208,7 +214,58 @@ class JobService:
         message = self.unavailable_message()
         if message is not None:
             out["unavailable_message"] = message
-        return {**out, "jobs": jobs, "spend": spend}
+        space_state = None
+        if self.env.kind == "studio-space":
+            others, space_state = await self._space_jobs({j["name"] for j in jobs})
+            jobs += others
+        return {**out, "jobs": jobs, "spend": spend, "space_jobs": space_state}
+
+    async def _space_jobs(self, known: set[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """This space's jobs not started from here, and how the listing went (an AWS
+        refusal is said there, never failing the jobs started from here)."""
+        try:
+            place = await self.run_blocking(self._place_known, action="find this space")
+            wanted = space_tags(place.tags)
+            if not wanted:
+                return [], {"listed": False, "missing_permission": None, "message": None}
+            found = await self.run_blocking(
+                self.space.read, wanted, known, action="list this space's training jobs"
+            )
+        except SmCostError as e:
+            self.log.warning("smcost: this space's jobs: %s", e.message)
+            return [], {"listed": False, "missing_permission": None, "message": e.message}
+        return [self._space_job_json(d) for d in found], {**self.space.state, "message": None}
+
+    def _space_job_json(self, d: dict[str, Any]) -> dict[str, Any]:
+        """A job of this space started elsewhere: what DescribeTrainingJob says of it, its
+        cost at the Training price; no path, no Stop, no outputs downloaded."""
+        rc = d.get("ResourceConfig") or {}
+        itype = rc.get("InstanceType") or ""
+        count = int(rc.get("InstanceCount") or 1)
+        spot = bool(d.get("EnableManagedSpotTraining"))
+        price = self.price(itype)
+        state = d.get("TrainingJobStatus") or "Unknown"
+        started = d.get("TrainingStartTime") or d.get("CreationTime")
+        max_runtime = (d.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds") or 0
+        return {
+            "name": d["TrainingJobName"],
+            "path": None,
+            "kind": None,
+            "started_here": False,
+            "instance_type": itype,
+            "instance_count": count,
+            "spot": spot,
+            "state": state,
+            "secondary_status": d.get("SecondaryStatus"),
+            "failure_reason": d.get("FailureReason"),
+            "started_at": _iso(started),
+            "elapsed_s": _elapsed(started, d.get("TrainingEndTime"), self.clock()),
+            "ended_at": _iso(d.get("TrainingEndTime")) if state in FINAL else None,
+            "cost_before": cost_before(price, count, int(max_runtime), spot),
+            "cost_after": cost_after(d, price),
+            "logs": {"group": LOG_GROUP, "stream_prefix": f"{d['TrainingJobName']}/"},
+            "outputs": None,
+        }
 
     async def stop(self, name: str) -> dict[str, Any]:
         record = self.records.get(name)
@@ -316,9 +373,9 @@ class JobService:
                 "secondary_status": describe.get("SecondaryStatus"),
             }
             if record["state"] in FINAL:
-                record["final"] = _summary(describe)
+                record["final"] = summary(describe)
             self.records.put(record)
-            describe = _summary(describe)
+            describe = summary(describe)
         if record.get("state") in FINAL and "outputs" not in record:
             record["outputs"] = self._download(record)
             self.records.put(record)
@@ -352,6 +409,7 @@ class JobService:
             "name": record["name"],
             "path": record["path"],
             "kind": record["kind"],
+            "started_here": True,
             "instance_type": record["instance_type"],
             "instance_count": record["instance_count"],
             "spot": record["spot"],
@@ -369,28 +427,6 @@ class JobService:
             "logs": {"group": LOG_GROUP, "stream_prefix": f"{record['name']}/"},
             "outputs": record.get("outputs"),
         }
-
-
-def _summary(describe: dict[str, Any]) -> dict[str, Any]:
-    """What is kept of DescribeTrainingJob once a job ended (JSON: times as ISO text)."""
-    keep = (
-        "TrainingJobStatus",
-        "SecondaryStatus",
-        "FailureReason",
-        "TrainingStartTime",
-        "TrainingEndTime",
-        "TrainingTimeInSeconds",
-        "BillableTimeInSeconds",
-        "EnableManagedSpotTraining",
-        "ResourceConfig",
-    )
-    out = {}
-    for k in keep:
-        v = describe.get(k)
-        out[k] = v.isoformat() if isinstance(v, datetime) else v
-    if isinstance(out.get("ResourceConfig"), dict):
-        out["ResourceConfig"] = {"InstanceCount": out["ResourceConfig"].get("InstanceCount")}
-    return out
 
 
 def _elapsed(start: Any, end: Any, now: datetime) -> Optional[int]:
