@@ -13,7 +13,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
+
+from botocore.exceptions import ClientError
 
 from .activity import utcnow
 from .aws import elsewhere as reads
@@ -23,7 +25,17 @@ from .errors import SmCostError, log_bug
 from .pricing import HOURS_PER_DAY, SOURCES, PriceBook, Quote
 from .requests import ElsewhereStop
 
-SECTIONS = ("studio_apps", "tagged", "notebook_instances")
+SECTIONS = ("studio_apps", "started_jobs", "tagged", "notebook_instances")
+
+
+class StartedJobs(Protocol):
+    """The training jobs this server started (the jobs service, over its records)."""
+
+    def has_running(self) -> bool:
+        """Whether a record says a job may still run (in memory, no AWS call)."""
+
+    def running(self) -> list[reads.Running]:
+        """The jobs started from here that run now (blocking: describes them)."""
 
 
 def _price(prices: PriceBook, region: str, r: reads.Running) -> Quote:
@@ -111,6 +123,8 @@ class ElsewhereWatch:
         self._read_at: Optional[datetime] = None
         self._task: Optional[asyncio.Future[None]] = None
         self.listings = 0  # how many listings ran (the rate bound is tested on it)
+        #: the jobs this server started (set by build.py): listed even untagged
+        self.started: Optional[StartedJobs] = None
 
     # -- what applies here
     def _studio(self) -> Optional[reads.StudioIdentity]:
@@ -131,6 +145,8 @@ class ElsewhereWatch:
         out = []
         if self._studio():
             out += ["studio_apps", "tagged"]
+        if self.started is not None and self.started.has_running():
+            out.append("started_jobs")
         if self.notebook_instances and self.env.kind != "local":
             out.append("notebook_instances")
         return out
@@ -151,9 +167,24 @@ class ElsewhereWatch:
                     {"name": name, "available": False, "missing_permission": d.permission}
                 )
                 return
-            found.extend(got)
+            listed = {(r.kind, r.name) for r in found}
+            found.extend(r for r in got if (r.kind, r.name) not in listed)  # never twice
             sections.append({"name": name, "available": True, "missing_permission": None})
 
+        started = self.started
+        if started is not None and "started_jobs" in self._sections():
+            # first: a job found by its tags too is listed once, as started from here
+
+            def from_here() -> list[reads.Running]:
+                try:
+                    return started.running()
+                except ClientError as exc:
+                    denied = reads._denied(exc, "sagemaker")
+                    if denied:
+                        raise denied from exc
+                    raise
+
+            section("started_jobs", from_here)
         me = self._studio()
         if me is not None:
             sm = self._client("sagemaker")

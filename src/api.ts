@@ -662,7 +662,7 @@ export interface paths {
         };
         /**
          * What else bills for the user of this IDE ("Still running elsewhere")
-         * @description In a Studio space: the other InService apps of the spaces its owner owns (and their user-profile apps), and the endpoints (InService) and training/processing jobs (InProgress) tagged with this space's or user profile's ARN; with `SmCostApp.elsewhere_notebook_instances`, the other InService notebook instances the role can list. Read at most once per `SmCostApp.elsewhere_interval` seconds, only when asked (an older answer is returned while one new listing runs). A section the role may not read has `available` false and names the `missing_permission`. `totals` are per currency, never summed across. Elsewhere, `state` is `unavailable`.
+         * @description In a Studio space: the other InService apps of the spaces its owner owns (and their user-profile apps), and the endpoints (InService) and training/processing jobs (InProgress) tagged with this space's or user profile's ARN; anywhere, the training jobs this server started that still run (from its job records, tagged or not: section `started_jobs`, note "started from this server"; a job found both ways is listed once); with `SmCostApp.elsewhere_notebook_instances`, the other InService notebook instances the role can list. Read at most once per `SmCostApp.elsewhere_interval` seconds, only when asked (an older answer is returned while one new listing runs). A section the role may not read has `available` false and names the `missing_permission`. `totals` are per currency, never summed across. Elsewhere, `state` is `unavailable`.
          */
         get: {
             parameters: {
@@ -1314,7 +1314,7 @@ export interface components {
             };
             sections: {
                 /** @enum {string} */
-                name: "studio_apps" | "tagged" | "notebook_instances";
+                name: "studio_apps" | "started_jobs" | "tagged" | "notebook_instances";
                 available: boolean;
                 /** @description the IAM action that would enable this section, e.g. sagemaker:ListApps */
                 missing_permission: string | null;
@@ -1347,7 +1347,7 @@ export interface components {
             app_name: string | null;
             shared: boolean;
             stoppable: boolean;
-            /** @description e.g. no invocations in the last 24 h */
+            /** @description a constant the panel translates: no invocations in the last 24 h, started from this server */
             note: string | null;
         };
     };
@@ -1440,6 +1440,6 @@ export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<compo
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
 export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
 export const elsewhereStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["state"]> = ["ok", "pending", "unavailable", "error"];
-export const elsewhereSectionsNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["sections"]["name"]> = ["studio_apps", "tagged", "notebook_instances"];
+export const elsewhereSectionsNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["sections"]["name"]> = ["studio_apps", "started_jobs", "tagged", "notebook_instances"];
 export const elsewhereItemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ElsewhereItem"]["kind"]> = ["app", "endpoint", "training_job", "processing_job", "notebook_instance"];
 export type operations = Record<string, never>;

@@ -99,3 +99,27 @@ def summary(describe: dict[str, Any]) -> dict[str, Any]:
         sc = out["StoppingCondition"]
         out["StoppingCondition"] = {"MaxRuntimeInSeconds": sc.get("MaxRuntimeInSeconds")}
     return out
+
+
+def elapsed_s(start: Any, end: Any, now: datetime) -> Optional[int]:
+    """Seconds from ``start`` to ``end`` (else ``now``); datetimes or ISO text."""
+
+    def parse(v: Any) -> Optional[datetime]:
+        if isinstance(v, datetime):
+            return v
+        if isinstance(v, str):
+            try:
+                return datetime.fromisoformat(v)
+            except ValueError:
+                return None
+        return None
+
+    s, e = parse(start), parse(end) or now
+    if s is None or s.tzinfo is None or e.tzinfo is None:
+        return None
+    return max(0, int((e - s).total_seconds()))
+
+
+def iso(value: Any) -> Optional[str]:
+    """A datetime as ISO text; text as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value or None

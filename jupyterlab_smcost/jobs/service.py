@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
 from ..activity import utcnow
+from ..aws.elsewhere import Running
 from ..aws.errors import RunBlocking
 from ..aws.partitions import currency_of
 from ..aws.sagemaker import training_instance_types
@@ -31,8 +32,8 @@ from .files import Shipment, collect
 from .images import distribution_image
 from .offload import offload_item, smallest_priced
 from .plan import JobPlan, job_document, job_kernel, job_name, training_job_request
-from .records import JobRecords, summary
-from .space import SpaceJobs, space_tags
+from .records import JobRecords, elapsed_s, iso, summary
+from .space import SpaceJobs, space_job_json, space_tags
 
 ENTRY_FILE = Path(__file__).with_name("entry.py")
 FINAL = ("Completed", "Failed", "Stopped")
@@ -234,38 +235,9 @@ class JobService:
         except SmCostError as e:
             self.log.warning("smcost: this space's jobs: %s", e.message)
             return [], {"listed": False, "missing_permission": None, "message": e.message}
-        return [self._space_job_json(d) for d in found], {**self.space.state, "message": None}
-
-    def _space_job_json(self, d: dict[str, Any]) -> dict[str, Any]:
-        """A job of this space started elsewhere: what DescribeTrainingJob says of it, its
-        cost at the Training price; no path, no Stop, no outputs downloaded."""
-        rc = d.get("ResourceConfig") or {}
-        itype = rc.get("InstanceType") or ""
-        count = int(rc.get("InstanceCount") or 1)
-        spot = bool(d.get("EnableManagedSpotTraining"))
-        price = self.price(itype)
-        state = d.get("TrainingJobStatus") or "Unknown"
-        started = d.get("TrainingStartTime") or d.get("CreationTime")
-        max_runtime = (d.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds") or 0
-        return {
-            "name": d["TrainingJobName"],
-            "path": None,
-            "kind": None,
-            "started_here": False,
-            "instance_type": itype,
-            "instance_count": count,
-            "spot": spot,
-            "state": state,
-            "secondary_status": d.get("SecondaryStatus"),
-            "failure_reason": d.get("FailureReason"),
-            "started_at": _iso(started),
-            "elapsed_s": _elapsed(started, d.get("TrainingEndTime"), self.clock()),
-            "ended_at": _iso(d.get("TrainingEndTime")) if state in FINAL else None,
-            "cost_before": cost_before(price, count, int(max_runtime), spot),
-            "cost_after": cost_after(d, price),
-            "logs": {"group": LOG_GROUP, "stream_prefix": f"{d['TrainingJobName']}/"},
-            "outputs": None,
-        }
+        now = self.clock()
+        others = [space_job_json(d, self.price, now) for d in found]
+        return others, {**self.space.state, "message": None}
 
     async def stop(self, name: str) -> dict[str, Any]:
         record = self.records.get(name)
@@ -280,6 +252,34 @@ class JobService:
             raise SmCostError("job_ended", f"job {name} has already ended", 409, {"name": name})
         await self.run_blocking(self.training.stop, name, action=f"stop job {name}")
         return await self.run_blocking(self._refresh, record, action="describe the job")
+
+    # -- "Still running elsewhere" (issue 18): the jobs started from here, even untagged
+    def has_running(self) -> bool:
+        return any(r.get("state") not in (*FINAL, "Unknown") for r in self.records.all())
+
+    def running(self) -> list[Running]:
+        """The jobs started from here that run now (blocking: each one not known to have
+        ended is described, its record updated)."""
+        out = []
+        for record in self.records.all():
+            if record.get("state") in (*FINAL, "Unknown"):
+                continue
+            job = self._refresh(record)
+            if job["state"] not in ("InProgress", "Stopping"):
+                continue
+            started = job["started_at"]
+            out.append(
+                Running(
+                    "training_job",
+                    job["name"],
+                    job["instance_type"],
+                    job["instance_count"],
+                    TRAINING,
+                    datetime.fromisoformat(started) if started else None,
+                    note="started from this server",
+                )
+            )
+        return out
 
     # -- blocking parts
     def _place_known(self) -> JobPlace:
@@ -417,8 +417,8 @@ class JobService:
             "secondary_status": record.get("secondary_status"),
             "failure_reason": (describe or {}).get("FailureReason"),
             "started_at": record.get("started_at"),
-            "elapsed_s": _elapsed(started, ended, self.clock()),
-            "ended_at": _iso(ended) if record.get("state") in FINAL else None,
+            "elapsed_s": elapsed_s(started, ended, self.clock()),
+            "ended_at": iso(ended) if record.get("state") in FINAL else None,
             "cost_before": cost_before(
                 price, record["instance_count"], record["max_runtime_s"], record["spot"]
             ),
@@ -427,27 +427,6 @@ class JobService:
             "logs": {"group": LOG_GROUP, "stream_prefix": f"{record['name']}/"},
             "outputs": record.get("outputs"),
         }
-
-
-def _elapsed(start: Any, end: Any, now: datetime) -> Optional[int]:
-    def parse(v: Any) -> Optional[datetime]:
-        if isinstance(v, datetime):
-            return v
-        if isinstance(v, str):
-            try:
-                return datetime.fromisoformat(v)
-            except ValueError:
-                return None
-        return None
-
-    s, e = parse(start), parse(end) or now
-    if s is None or s.tzinfo is None or e.tzinfo is None:
-        return None
-    return max(0, int((e - s).total_seconds()))
-
-
-def _iso(value: Any) -> Optional[str]:
-    return value.isoformat() if isinstance(value, datetime) else value or None
 
 
 def _fresh(path: Path) -> Path:

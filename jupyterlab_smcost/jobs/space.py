@@ -19,7 +19,9 @@ from botocore.exceptions import ClientError
 
 from ..aws.errors import ACCESS_CODES, error_code
 from ..aws.training import TrainingJobs
-from .records import summary
+from ..pricing import Quote
+from .cost import cost_after, cost_before
+from .records import elapsed_s, iso, summary
 
 #: the tag this extension puts on the jobs it starts from a space, and the one Studio puts
 #: on what is created from a space (when the domain propagates tags)
@@ -28,6 +30,7 @@ SPACE_TAG_KEYS = ("smcost:space-arn", "sagemaker:space-arn")
 SPACE_JOBS_DAYS = 14
 SPACE_JOBS_LIMIT = 50
 FINAL = ("Completed", "Failed", "Stopped")
+LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 
 
 def space_tags(tags: tuple[tuple[str, str], ...]) -> dict[str, str]:
@@ -105,3 +108,37 @@ class SpaceJobs:
         names = {d["TrainingJobName"] for d in found}
         self._ended = {n: d for n, d in self._ended.items() if n in names}
         return found
+
+
+def space_job_json(
+    d: dict[str, Any], price_of: Callable[[str], Quote], now: datetime
+) -> dict[str, Any]:
+    """A job of this space started elsewhere: what DescribeTrainingJob says of it, its
+    cost at the Training price; no path, no Stop, no outputs downloaded."""
+    rc = d.get("ResourceConfig") or {}
+    itype = rc.get("InstanceType") or ""
+    count = int(rc.get("InstanceCount") or 1)
+    spot = bool(d.get("EnableManagedSpotTraining"))
+    price = price_of(itype)
+    state = d.get("TrainingJobStatus") or "Unknown"
+    started = d.get("TrainingStartTime") or d.get("CreationTime")
+    max_runtime = (d.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds") or 0
+    return {
+        "name": d["TrainingJobName"],
+        "path": None,
+        "kind": None,
+        "started_here": False,
+        "instance_type": itype,
+        "instance_count": count,
+        "spot": spot,
+        "state": state,
+        "secondary_status": d.get("SecondaryStatus"),
+        "failure_reason": d.get("FailureReason"),
+        "started_at": iso(started),
+        "elapsed_s": elapsed_s(started, d.get("TrainingEndTime"), now),
+        "ended_at": iso(d.get("TrainingEndTime")) if state in FINAL else None,
+        "cost_before": cost_before(price, count, int(max_runtime), spot),
+        "cost_after": cost_after(d, price),
+        "logs": {"group": LOG_GROUP, "stream_prefix": f"{d['TrainingJobName']}/"},
+        "outputs": None,
+    }

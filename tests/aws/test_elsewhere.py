@@ -191,3 +191,128 @@ def test_a_failed_listing_carries_its_error_code(watch):
     assert doc["error"]["params"]["operation"] == "ListApps"
     assert doc["error"]["params"]["action"] == "list what else runs"
     validate_response("/elsewhere", "get", 200, doc)
+
+
+# ------------------------------------------------- the jobs this server started (issue 18 §2)
+
+
+def started_jobs(env, tmp_path, records):
+    """A real jobs service over ``records``, its DescribeTrainingJob on a Stubber."""
+    from jupyterlab_smcost.aws.training import TrainingJobs
+    from jupyterlab_smcost.jobs import JobConfig, JobService
+    from jupyterlab_smcost.jobs.records import JobRecords
+
+    sm, stub = stubbed("sagemaker")
+    jobs = JobService(
+        env,
+        PriceBook(),
+        TrainingJobs(lambda s: sm, REGION),
+        JobRecords(tmp_path / "jobs.json", logging.getLogger("t")),
+        tmp_path,
+        JobConfig(),
+        inline,
+        logging.getLogger("t"),
+        clock=lambda: NOW,
+    )
+    for i, (name, state, itype) in enumerate(records):
+        jobs.records.put(
+            {
+                "name": name,
+                "path": f"{name}.py",
+                "kind": "script",
+                "instance_type": itype,
+                "instance_count": 1,
+                "spot": False,
+                "max_runtime_s": 3600,
+                "started_at": (T0 + timedelta(minutes=i)).isoformat(),
+                "bucket": "team-bucket",
+                "prefix": f"jobs/{name}",
+                "state": state,
+            }
+        )
+    return jobs, stub
+
+
+def described(name, state, itype):
+    return {
+        "TrainingJobName": name,
+        "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:123456789012:training-job/{name}",
+        "TrainingJobStatus": state,
+        "SecondaryStatus": "Training",
+        "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": "img"},
+        "ResourceConfig": {"InstanceType": itype, "InstanceCount": 1, "VolumeSizeInGB": 30},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "ModelArtifacts": {"S3ModelArtifacts": ""},
+        "CreationTime": T0,
+        "TrainingStartTime": T0,
+    }
+
+
+def test_jobs_started_here_are_listed_untagged_and_never_twice(watch, tmp_path):
+    w, clock, (sm, tagging, cw) = watch
+    jobs, job_stub = started_jobs(
+        w.env,
+        tmp_path,
+        [
+            ("alice-train", "InProgress", "ml.g4dn.xlarge"),  # tagged too: found both ways
+            ("smcost-prep-untagged", "InProgress", "ml.c5.xlarge"),  # tags not propagated
+            ("smcost-old", "Completed", "ml.c5.xlarge"),  # ended: not described, not listed
+        ],
+    )
+    w.started = jobs
+    for name, itype in (
+        ("smcost-prep-untagged", "ml.c5.xlarge"),
+        ("alice-train", "ml.g4dn.xlarge"),
+    ):
+        job_stub.add_response(
+            "describe_training_job",
+            described(name, "InProgress", itype),
+            {"TrainingJobName": name},
+        )
+    stub_listing(sm, tagging, cw, endpoint_invocations=[3.0])
+
+    doc = asyncio.run(w.get())
+
+    validate_response("/elsewhere", "get", 200, doc)
+    job_stub.assert_no_pending_responses()
+    assert [(s["name"], s["available"]) for s in doc["sections"]] == [
+        ("started_jobs", True),
+        ("studio_apps", True),
+        ("tagged", True),
+    ]
+    names = [i["name"] for i in doc["items"] if i["kind"] == "training_job"]
+    assert sorted(names) == ["alice-train", "smcost-prep-untagged"]  # alice-train once
+    by_name = {i["name"]: i for i in doc["items"]}
+    untagged = by_name["smcost-prep-untagged"]
+    assert untagged["note"] == "started from this server"
+    assert by_name["alice-train"]["note"] == "started from this server"
+    c5 = PriceBook().price(REGION, "Training", "ml.c5.xlarge")
+    assert untagged["price"]["per_hour"] == c5.per_hour
+    assert untagged["price"]["source"] == c5.source
+    assert untagged["running_s"] == int((NOW - T0).total_seconds()) - 60
+    assert doc["totals"][0]["per_hour"] == pytest.approx(
+        sum(i["price"]["per_hour"] for i in doc["items"] if i["price"]["per_hour"] is not None)
+    )
+
+
+def test_outside_studio_the_running_jobs_started_here_are_listed(tmp_path):
+    from types import SimpleNamespace
+
+    local = SimpleNamespace(kind="notebook-instance", region=REGION)
+    w = ElsewhereWatch(local, PriceBook(), logging.getLogger("t"), inline, clock=lambda: NOW)
+    jobs, job_stub = started_jobs(local, tmp_path, [("smcost-a", "Completed", "ml.c5.xlarge")])
+    w.started = jobs
+    assert asyncio.run(w.get())["state"] == "unavailable"  # nothing runs: nothing to list
+    jobs.records.put({**jobs.records.get("smcost-a"), "name": "smcost-b", "state": "InProgress"})
+    job_stub.add_response(
+        "describe_training_job",
+        described("smcost-b", "InProgress", "ml.c5.xlarge"),
+        {"TrainingJobName": "smcost-b"},
+    )
+    doc = asyncio.run(w.get())
+    validate_response("/elsewhere", "get", 200, doc)
+    assert doc["sections"] == [
+        {"name": "started_jobs", "available": True, "missing_permission": None}
+    ]
+    assert [i["name"] for i in doc["items"]] == ["smcost-b"]
+    job_stub.assert_no_pending_responses()
