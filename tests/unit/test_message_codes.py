@@ -17,8 +17,7 @@ PKG = ROOT / "jupyterlab_smcost"
 SPEC = yaml.safe_load((PKG / "data" / "openapi.yaml").read_text())
 #: the frontend's renderings: messages.ts and the modules it delegates to
 MESSAGES_TS = "\n".join(
-    (ROOT / "src" / f).read_text()
-    for f in ("messages.ts", "recommendationText.ts", "errorText.ts")
+    (ROOT / "src" / f).read_text() for f in ("messages.ts", "recommendationText.ts", "errorText.ts")
 )
 #: AWS error codes (aws/errors.py) the frontend says in the user's language
 AWS_CODES = {
