@@ -262,6 +262,22 @@ export interface ISpendBar {
   /** What AWS billed that day (Cost Explorer), when known. */
   billed: number | null;
   billedEstimated: boolean;
+  /** The training jobs started from here that ended that day: their priced cost. */
+  jobs: number;
+  jobsCount: number;
+  jobsUnpriced: number;
+}
+
+/** The spend history's jobs series, summed (null: no jobs service). */
+export interface IJobsSpend {
+  total: number;
+  count: number;
+  unpriced: number;
+  monthToDate: number;
+  monthUnpriced: number;
+  running: number;
+  unknown: number;
+  sources: string[];
 }
 
 export interface ISpendSeries {
@@ -284,6 +300,14 @@ export interface ISpendSeries {
     through: string | null;
     note: string;
   } | null;
+  jobs: IJobsSpend | null;
+}
+
+function sourceOf(fmt: Format, q: { source: string; as_of?: string | null }) {
+  const badge = fmt.sourceBadge(q.source);
+  return q.as_of
+    ? fmt.trans._p('price source and date', '%1 %2', badge, q.as_of)
+    : badge;
 }
 
 /** Spend per day as drawn (empty when history is off). */
@@ -291,39 +315,60 @@ export function mapSpendSeries(
   h: IHistory,
   fmt: Format = new Format()
 ): ISpendSeries {
-  const trans = fmt.trans;
   const billedDays = new Map(
     (h.billed?.days ?? []).map(d => [d.date, d] as const)
   );
   const spend = h.spend;
+  const series = spend?.jobs ?? null;
+  const jobDays = new Map((series?.days ?? []).map(d => [d.date, d] as const));
   const days: ISpendBar[] = (spend?.days ?? []).map(d => {
     const b = billedDays.get(d.date);
+    const j = jobDays.get(d.date);
     return {
       date: d.date,
       usd: d.amount,
       hours: d.hours,
       unpricedHours: d.unpriced_hours,
       billed: b ? b.amount : null,
-      billedEstimated: b ? b.estimated : false
+      billedEstimated: b ? b.estimated : false,
+      jobs: j?.amount ?? 0,
+      jobsCount: j?.jobs ?? 0,
+      jobsUnpriced: j?.unpriced_jobs ?? 0
     };
   });
   const sources = new Set<string>();
   for (const d of spend?.days ?? []) {
     for (const p of d.prices) {
-      const q = p.price;
-      const badge = fmt.sourceBadge(q.source);
-      sources.add(
-        q.as_of
-          ? trans._p('price source and date', '%1 %2', badge, q.as_of)
-          : badge
-      );
+      sources.add(sourceOf(fmt, p.price));
     }
   }
+  const jobSources = new Set<string>();
+  for (const d of series?.days ?? []) {
+    for (const p of d.prices) {
+      jobSources.add(sourceOf(fmt, p.price));
+    }
+  }
+  const jobs: IJobsSpend | null = series
+    ? {
+        total: days.reduce((sum, d) => sum + d.jobs, 0),
+        count: days.reduce((sum, d) => sum + d.jobsCount, 0),
+        unpriced: days.reduce((sum, d) => sum + d.jobsUnpriced, 0),
+        monthToDate: series.month_to_date.amount,
+        monthUnpriced: series.month_to_date.unpriced_jobs,
+        running: series.running,
+        unknown: series.unknown,
+        sources: Array.from(jobSources).sort()
+      }
+    : null;
   const mtd = spend?.month_to_date;
   return {
     currency: spend?.currency ?? USD,
     days,
-    maxUsd: Math.max(0, ...days.map(d => Math.max(d.usd, d.billed ?? 0))),
+    jobs,
+    maxUsd: Math.max(
+      0,
+      ...days.map(d => Math.max(d.usd + d.jobs, d.billed ?? 0))
+    ),
     total: days.reduce((sum, d) => sum + d.usd, 0),
     unpricedHours: days.reduce((sum, d) => sum + d.unpricedHours, 0),
     month: mtd?.month ?? '',
@@ -381,6 +426,48 @@ export function describeSpend(
   ];
   if (s.sources.length) {
     sentences.push(trans.__('Prices: %1.', fmt.list(s.sources)));
+  }
+  const j = s.jobs;
+  if (j && (j.count || j.running || j.unknown)) {
+    sentences.push(
+      trans._n(
+        'Training jobs started from here, as their own series: %2 for %1 job that ended in these days, %3 this month.',
+        'Training jobs started from here, as their own series: %2 for %1 jobs that ended in these days, %3 this month.',
+        j.count,
+        money(j.total),
+        money(j.monthToDate)
+      )
+    );
+    if (j.unpriced) {
+      sentences.push(
+        trans._n(
+          '%1 job at an unknown price is not included.',
+          '%1 jobs at an unknown price are not included.',
+          j.unpriced
+        )
+      );
+    }
+    if (j.running) {
+      sentences.push(
+        trans._n(
+          '%1 job still runs: its cost is known when it ends.',
+          '%1 jobs still run: their cost is known when they end.',
+          j.running
+        )
+      );
+    }
+    if (j.unknown) {
+      sentences.push(
+        trans._n(
+          '%1 job ended with no billable time known: not included.',
+          '%1 jobs ended with no billable time known: not included.',
+          j.unknown
+        )
+      );
+    }
+    if (j.sources.length) {
+      sentences.push(trans.__('Job prices: %1.', fmt.list(j.sources)));
+    }
   }
   const b = s.billed;
   if (b && b.state === 'ok' && b.monthToDate !== null) {

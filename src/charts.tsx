@@ -252,7 +252,12 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
       </div>
       <ChartFrame className="jp-SmCost-bars">
         {s.days.map((d, i) => (
-          <g key={d.date} data-date={d.date} data-usd={d.usd}>
+          <g
+            key={d.date}
+            data-date={d.date}
+            data-usd={d.usd}
+            data-jobs={d.jobs}
+          >
             <title>
               {d.billed !== null
                 ? trans.__(
@@ -268,6 +273,16 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
                     money(d.usd),
                     fmt.hours(d.hours)
                   )}
+              {d.jobsCount
+                ? trans._n(
+                    '; %1 training job: %2',
+                    '; %1 training jobs: %2',
+                    d.jobsCount,
+                    d.jobsUnpriced
+                      ? trans.__('%1 +unpriced', money(d.jobs))
+                      : money(d.jobs)
+                  )
+                : ''}
             </title>
             {d.usd > 0 ? (
               <rect
@@ -276,6 +291,15 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
                 width={bw * 0.7}
                 y={y(d.usd)}
                 height={H - y(d.usd)}
+              />
+            ) : null}
+            {d.jobs > 0 ? (
+              <rect
+                className={`jp-SmCost-jobBar${d.jobsUnpriced > 0 ? ' jp-SmCost-bar-partial' : ''}`}
+                x={i * bw + bw * 0.15}
+                width={bw * 0.7}
+                y={y(d.usd + d.jobs)}
+                height={y(d.usd) - y(d.usd + d.jobs)}
               />
             ) : null}
             {d.billed !== null ? (
@@ -294,6 +318,28 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
         <span>{trans.__('max %1/day', money(s.maxUsd))}</span>
         <span>{trans.__('today')}</span>
       </div>
+      {s.jobs && (s.jobs.count || s.jobs.running) ? (
+        <div
+          className="jp-SmCost-legend jp-SmCost-jobsLegend"
+          aria-hidden="true"
+        >
+          <span className="jp-SmCost-key jp-SmCost-key-notebook">
+            {trans.__('this notebook')}
+          </span>
+          <span className="jp-SmCost-key jp-SmCost-key-jobs">
+            {trans.__(
+              'training jobs started from here: %1 this month',
+              money(s.jobs.monthToDate)
+            )}
+            {s.jobs.monthUnpriced
+              ? ` ${trans._n('(+%1 job of unknown price)', '(+%1 jobs of unknown price)', s.jobs.monthUnpriced)}`
+              : ''}
+            {s.jobs.running
+              ? ` ${trans._n('(%1 still running)', '(%1 still running)', s.jobs.running)}`
+              : ''}
+          </span>
+        </div>
+      ) : null}
       <figcaption className="jp-SmCost-detail" aria-hidden="true">
         {s.sources.length
           ? trans.__(

@@ -93,6 +93,10 @@ export class JobsModel extends VDomModel {
   get available(): boolean | null {
     return this._jobs ? this._jobs.available : null;
   }
+  /** How this Studio space's other jobs were listed (null: not a space). */
+  get spaceJobs(): IJobs['space_jobs'] {
+    return this._jobs?.space_jobs ?? null;
+  }
   /** What the jobs cost, per day they ended (null before the first answer). */
   get spend(): IJobSpend | null {
     return this._jobs?.spend ?? null;
