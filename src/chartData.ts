@@ -304,9 +304,10 @@ export interface ISpendSeries {
 }
 
 function sourceOf(fmt: Format, q: { source: string; as_of?: string | null }) {
+  const trans = fmt.trans;
   const badge = fmt.sourceBadge(q.source);
   return q.as_of
-    ? fmt.trans._p('price source and date', '%1 %2', badge, q.as_of)
+    ? trans._p('price source and date', '%1 %2', badge, q.as_of)
     : badge;
 }
 
