@@ -318,7 +318,7 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
         <span>{trans.__('max %1/day', money(s.maxUsd))}</span>
         <span>{trans.__('today')}</span>
       </div>
-      {s.jobs && (s.jobs.count || s.jobs.running) ? (
+      {s.jobs && (s.jobs.count || s.jobs.running || s.jobs.unknown) ? (
         <div
           className="jp-SmCost-legend jp-SmCost-jobsLegend"
           aria-hidden="true"
@@ -331,8 +331,8 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
               'training jobs started from here: %1 this month',
               money(s.jobs.monthToDate)
             )}
-            {s.jobs.monthUnpriced
-              ? ` ${trans._n('(+%1 job of unknown price)', '(+%1 jobs of unknown price)', s.jobs.monthUnpriced)}`
+            {s.jobs.monthUnpriced + s.jobs.unknown
+              ? ` ${trans._n('(+%1 job of unknown cost)', '(+%1 jobs of unknown cost)', s.jobs.monthUnpriced + s.jobs.unknown)}`
               : ''}
             {s.jobs.running
               ? ` ${trans._n('(%1 still running)', '(%1 still running)', s.jobs.running)}`
