@@ -82,6 +82,22 @@ CODES: dict[str, tuple[str, ...]] = {
     "env.studio_classic_space": ("space",),
     "env.studio_classic_user": ("user",),
     "jobs.local": (),
+    "step.instance_status": ("name", "status", "type"),
+    "step.app_status": ("app_type", "status", "type"),
+    "step.switcher_accepted": ("function", "type"),
+    "step.switcher_restarts_instance": ("name", "type"),
+    "step.switcher_recreates_app": ("type",),
+    "step.see_manual": (),
+    "step.space_default": ("space", "type"),
+    "step.no_kernel_app": (),
+    "step.app_on": ("app", "type"),
+    "step.app_reused": ("app", "type"),
+    "step.app_waiting": ("app", "status"),
+    "step.app_deleted": ("app",),
+    "step.app_deleted_later": ("app", "count"),
+    "manual.notebook_instance": ("command", "name", "region", "type"),
+    "manual.space_choose_type": ("space", "type"),
+    "manual.space_restart": ("space", "type"),
 }  # fmt: skip
 
 
