@@ -5,7 +5,7 @@ falls back to ``text`` for a code it does not know.
 
 :data:`CODES` is the list: openapi.yaml (``MessageCode``) and ``src/messages.ts`` follow it
 (tests/unit/test_message_codes.py compares the three). Errors carry their code in
-``error.code`` and their figures in ``error.params`` (:data:`ERROR_CODES`)."""
+``error.code`` and their figures in ``error.params`` (openapi.yaml ``Error.code``)."""
 
 from __future__ import annotations
 
