@@ -452,6 +452,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What idle shutdown and switches saved this month (estimates of what was not billed)
+         * @description This UTC month's idle stops and switches of instance type, recorded in the history file (`SmCostApp.history_file`) as they happen, with what they saved: estimates of what was not billed, never amounts billed. Idle shutdown: the hours between an idle stop and the next start of this space or instance (up to now while it is still stopped, `still_stopped`), times the price in force at the stop (an estimate at the low end of its likely range). Switches: the price difference times the hours run on the new type since. `definition` says it in a sentence. Stops by a user, stops not made by this extension and Studio Classic's idle clean-ups are not counted.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description This month's figures per currency, each stop and switch, the definition */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Ledger"];
+                    };
+                };
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs": {
         parameters: {
             query?: never;
@@ -1148,6 +1188,104 @@ export interface components {
             } | null;
             billed: components["schemas"]["Billed"];
         };
+        /** @description A price recorded with an event, with its source and currency */
+        LedgerPrice: {
+            /** @description in `currency`; null: unknown */
+            per_hour: number | null;
+            currency: components["schemas"]["Currency"];
+            source: components["schemas"]["PriceSource"];
+            as_of: string | null;
+        };
+        /** @description What was not billed on one UTC day of the month (estimates) */
+        LedgerDay: {
+            /** Format: date */
+            date: string;
+            /** @description hours stopped by idle shutdown that day */
+            hours_not_billed: number;
+            /** @description null: a price is unknown */
+            idle_saved: number | null;
+            /** @description null: a price is unknown */
+            switch_saved: number | null;
+        };
+        /** @description One currency's figures this month; amounts in different currencies are never summed. Every amount is an estimate of what was not billed (`estimate` is always true). */
+        LedgerFigures: {
+            currency: components["schemas"]["Currency"];
+            /** @enum {boolean} */
+            estimate: true;
+            idle: {
+                stops: number;
+                hours_not_billed: number;
+                /** @description null: a price is unknown */
+                saved: number | null;
+                /** @description a stop was never followed by a start and counts until now */
+                still_stopped: boolean;
+            };
+            switches: {
+                count: number;
+                hours_on_new_type: number;
+                /** @description negative when the switches went to dearer types; null: a price is unknown */
+                saved: number | null;
+            };
+            /** @description idle + switches; null: unknown */
+            saved: number | null;
+            /** @description why some money is unknown (English) */
+            unknown: string[];
+            /** @description each UTC day from the month's first to today */
+            days: components["schemas"]["LedgerDay"][];
+        };
+        LedgerStop: {
+            /**
+             * Format: date-time
+             * @description when the idle stop succeeded
+             */
+            at: string;
+            instance_type: string | null;
+            price: components["schemas"]["LedgerPrice"];
+            /**
+             * Format: date-time
+             * @description the next start (null while still stopped)
+             */
+            until: string | null;
+            still_stopped: boolean;
+            /** @description this month's part */
+            hours_not_billed: number;
+            saved: number | null;
+        };
+        LedgerSwitch: {
+            /**
+             * Format: date-time
+             * @description when the new type ran
+             */
+            at: string;
+            from_type: string | null;
+            to_type: string | null;
+            from_price: components["schemas"]["LedgerPrice"];
+            to_price: components["schemas"]["LedgerPrice"];
+            /** @description this month's part */
+            hours_on_new_type: number;
+            saved: number | null;
+        };
+        /** @description GET smcost/ledger: what idle shutdown and switches saved this UTC month, as estimates of what was not billed. */
+        Ledger: {
+            /** @description false: the history is off (nothing recorded) */
+            enabled: boolean;
+            reason: string | null;
+            /** @enum {boolean} */
+            estimate: true;
+            /** @description YYYY-MM (UTC) */
+            month: string;
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            until: string;
+            /** @description how every figure is estimated (English) */
+            definition: string;
+            currencies: components["schemas"]["LedgerFigures"][];
+            /** @description this month's idle stops, newest first (at most 100) */
+            stops: components["schemas"]["LedgerStop"][];
+            /** @description the switches counted this month, newest first (at most 100) */
+            switches: components["schemas"]["LedgerSwitch"][];
+        };
         JobRequest: {
             /**
              * @description a .ipynb or .py file, relative to the server root
@@ -1357,6 +1495,12 @@ export type SchemaSpendTally = components['schemas']['SpendTally'];
 export type SchemaBilledState = components['schemas']['BilledState'];
 export type SchemaBilled = components['schemas']['Billed'];
 export type SchemaHistory = components['schemas']['History'];
+export type SchemaLedgerPrice = components['schemas']['LedgerPrice'];
+export type SchemaLedgerDay = components['schemas']['LedgerDay'];
+export type SchemaLedgerFigures = components['schemas']['LedgerFigures'];
+export type SchemaLedgerStop = components['schemas']['LedgerStop'];
+export type SchemaLedgerSwitch = components['schemas']['LedgerSwitch'];
+export type SchemaLedger = components['schemas']['Ledger'];
 export type SchemaJobRequest = components['schemas']['JobRequest'];
 export type SchemaJobCostBefore = components['schemas']['JobCostBefore'];
 export type SchemaJobCostAfter = components['schemas']['JobCostAfter'];
