@@ -180,11 +180,11 @@ export function barTotal(d: ISavedBar): number {
 /** The headline of idle shutdown: stops, hours not billed, money saved. */
 export function idleLine(s: ISavedSeries, fmt: Format = new Format()): string {
   const trans = fmt.trans;
+  // %1: the count (as _n gives it)
   return trans._n(
     'Idle shutdown: %1 stop this month, %2 not billed, %3 saved (estimate)',
     'Idle shutdown: %1 stops this month, %2 not billed, %3 saved (estimate)',
     s.stops,
-    fmt.number(s.stops, 0),
     fmt.hours(s.hoursNotBilled),
     fmt.money(s.idleSaved, s.currency)
   );
@@ -200,7 +200,6 @@ export function switchLine(
     'Switches: %1 switch, %2 on the new type, %3 saved (estimate)',
     'Switches: %1 switches, %2 on the new type, %3 saved (estimate)',
     s.switches,
-    fmt.number(s.switches, 0),
     fmt.hours(s.switchHours),
     fmt.money(s.switchSaved, s.currency)
   );
