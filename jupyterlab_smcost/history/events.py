@@ -18,7 +18,8 @@ from typing import Any, Optional
 
 from ..pricing import Quote
 from .ledger import Event
-from .store import SPANS_KEPT_S, HistoryStore
+from .schema import SPANS_KEPT_S
+from .store import HistoryStore
 
 #: hard cap on kept events, whatever the clock does
 MAX_EVENTS = 5_000
