@@ -93,10 +93,13 @@ function SavedFigures(props: { series: ISavedSeries; fmt: Format }) {
     <div className="jp-SmCost-savedFigures" data-currency={s.currency}>
       <div className="jp-SmCost-row">
         <span className="jp-SmCost-label">
-          {trans.__('This month (%1), estimated', s.month)}
+          {trans.__('This month (%1)', s.month)}
         </span>
-        <span className="jp-SmCost-value jp-SmCost-savedTotal">
-          {fmt.money(s.saved, s.currency)}
+        <span className="jp-SmCost-value">
+          <span className="jp-SmCost-savedTotal">
+            {fmt.money(s.saved, s.currency)}
+          </span>
+          <span className="jp-SmCost-asOf"> {trans.__('estimated')}</span>
         </span>
       </div>
       <div className="jp-SmCost-detail jp-SmCost-savedIdleLine">

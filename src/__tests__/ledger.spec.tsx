@@ -163,7 +163,7 @@ describe('SavedSection', () => {
     const [widget, model] = await shown(ledger());
     const text = widget.node.textContent ?? '';
     expect(text).toContain('Saved');
-    expect(text).toContain('This month (2026-12), estimated');
+    expect(text).toContain('This month (2026-12)$34.95 estimated');
     expect(text).toContain('$34.95');
     expect(text).toContain(
       'Idle shutdown: 2 stops this month, 12.0 h not billed, $18.24 saved (estimate)'
