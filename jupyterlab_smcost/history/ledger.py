@@ -138,13 +138,27 @@ def pieces(
     """Each idle stop's and switch's saving, oldest first. ``spans``: ``(start, end,
     instance_type)`` of the time the server ran (when kept)."""
     ordered = sorted(events, key=lambda e: e.at)
+    by_type: dict[Optional[str], list[tuple[float, float]]] = {}
+    for a, b, t in spans or ():
+        by_type.setdefault(t, []).append((a, b))
+    # one pass from the newest: the next event of each kind after each one
+    following: list[dict[str, Event]] = []
+    nearest: dict[str, Event] = {}
+    for ev in reversed(ordered):
+        following.append(dict(nearest))
+        nearest[ev.kind] = ev
+    following.reverse()
+
+    def first(after: dict[str, Event], kinds: tuple[str, ...]) -> Optional[Event]:
+        found = [after[k] for k in kinds if k in after]
+        return min(found, key=lambda e: e.at) if found else None
+
     out: list[Piece] = []
-    for i, ev in enumerate(ordered):
-        later = ordered[i + 1 :]
+    for ev, after in zip(ordered, following, strict=True):
         if ev.kind == "stop":
             # the next start ends it; a second stop before any start (a start not recorded)
             # ends it too, so no hour counts twice
-            nxt = next((e for e in later if e.kind in ("start", "stop")), None)
+            nxt = first(after, ("start", "stop"))
             start = nxt if nxt is not None and nxt.kind == "start" else None
             end = nxt.at if nxt is not None else now
             if start is not None and start.booted is not None and ev.at < start.booted < end:
@@ -154,12 +168,15 @@ def pieces(
             )
         elif ev.kind == "switch":
             if spans is None:
-                nxt = next((e for e in later if e.kind in ("stop", "switch")), None)
+                nxt = first(after, ("stop", "switch"))
                 ran = None
             else:
-                nxt = next((e for e in later if e.kind == "switch"), None)
-                ran = tuple((s, e) for s, e, t in spans if t == ev.instance_type)
+                nxt = first(after, ("switch",))
             end = nxt.at if nxt is not None else now
+            if spans is not None:
+                ran = tuple(
+                    (a, b) for a, b in by_type.get(ev.instance_type, ()) if b > ev.at and a < end
+                )
             rate = None
             if ev.price is not None and ev.from_price is not None:
                 rate = ev.from_price - ev.price
