@@ -225,3 +225,11 @@ def test_the_service_records_a_switch_done_here_from_the_type_that_went(tmp_path
     (sw,) = events
     assert (sw.kind, sw.from_type, sw.instance_type) == ("switch", "ml.g4dn.xlarge", "ml.m5.large")
     assert sw.from_price is not None and sw.price is not None and sw.from_price > sw.price
+
+
+def test_the_panel_spells_out_the_same_definition_as_the_route() -> None:
+    """The panel's (translated) definition is the route's sentence, word for word."""
+    from jupyterlab_smcost.history.ledger_report import DEFINITION
+
+    view = (Path(__file__).parents[2] / "src" / "ledgerView.tsx").read_text()
+    assert f"'{DEFINITION}'" in view
