@@ -4,6 +4,7 @@ two idle stops and a switch this month (screenshot in test-output/ledger-saved.p
 from __future__ import annotations
 
 import time
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,23 @@ REGION, COMPONENT = "us-east-1", "Studio-JupyterLab"
 BIG, SMALL = "ml.g5.12xlarge", "ml.g5.2xlarge"
 
 
+def half_up(v: float, digits: str) -> Decimal:
+    """``v`` (the route's, 4 decimals) rounded as Intl.NumberFormat does: ties up."""
+    return Decimal(str(v)).quantize(Decimal(digits), ROUND_HALF_UP)
+
+
 def money(v: float) -> str:
-    """Format.money for USD amounts of these sizes."""
+    """Format.money for USD amounts from $0.01 up."""
     if v >= 1000:
-        return f"${round(v):,}"
+        return f"${half_up(v, '1'):,}"
     if v >= 1:
-        return f"${v:,.2f}"
-    return f"${v:.3f}" if round(v * 1000) % 10 else f"${v:.2f}"
+        return f"${half_up(v, '0.01'):,}"
+    three = half_up(v, "0.001")
+    return f"${three}" if three % Decimal("0.01") else f"${half_up(v, '0.01')}"
+
+
+def hours(h: float) -> str:
+    return f"{half_up(h, '0.1')} h"
 
 
 def prepare(path: Path, now: float) -> dict[str, Any]:
@@ -83,23 +94,30 @@ def test_the_saved_section_shows_the_prepared_ledger(
     panel.locator(".jp-SmCost-spendHistory .jp-SmCost-bar").first.wait_for(timeout=30_000)
     saved = panel.locator(".jp-SmCost-saved")
     saved.locator(".jp-SmCost-savedIdleLine").wait_for(timeout=30_000)
+    # the route's figures are the prepared ones; the panel shows the route's
+    (usd,) = server.api("smcost/ledger")["currencies"]
+    assert usd["idle"]["stops"] == 2 and usd["switches"]["count"] == 1
+    assert usd["idle"]["hours_not_billed"] == pytest.approx(want["idle_hours"], abs=1e-4)
+    assert usd["idle"]["saved"] == pytest.approx(want["idle_saved"], abs=1e-3)
+    assert usd["switches"]["hours_on_new_type"] == pytest.approx(want["switch_hours"], abs=1e-4)
+    assert usd["switches"]["saved"] == pytest.approx(want["switch_saved"], abs=1e-3)
     idle_line = saved.locator(".jp-SmCost-savedIdleLine").inner_text()
     switch_line = saved.locator(".jp-SmCost-savedSwitchLine").inner_text()
     assert idle_line == (
-        f"Idle shutdown: 2 stops this month, {want['idle_hours']:.1f} h not billed, "
-        f"{money(want['idle_saved'])} saved (estimate)"
+        f"Idle shutdown: 2 stops this month, {hours(usd['idle']['hours_not_billed'])} not "
+        f"billed, {money(usd['idle']['saved'])} saved (estimate)"
     )
     assert switch_line == (
-        f"Switches: 1 switch, {want['switch_hours']:.1f} h on the new type, "
-        f"{money(want['switch_saved'])} saved (estimate)"
+        f"Switches: 1 switch, {hours(usd['switches']['hours_on_new_type'])} on the new type, "
+        f"{money(usd['switches']['saved'])} saved (estimate)"
     )
     total = saved.locator(".jp-SmCost-savedTotal").inner_text()
-    assert total == money(want["idle_saved"] + want["switch_saved"])
+    assert total == money(usd["saved"])
     # a bar for a day something was saved; the chart's text for screen readers
     assert saved.locator(".jp-SmCost-savedIdle").count() >= 1
     summary = saved.locator(".jp-SmCost-savedChart .jp-SmCost-srOnly").inner_text()
     assert summary.startswith("Estimated savings per day this month"), summary
-    assert money(want["idle_saved"] + want["switch_saved"]) in summary
+    assert money(usd["saved"]) in summary
     # the definition, one click away, with each event and its price
     saved.locator(".jp-SmCost-savedDefinition summary").click()
     text = saved.inner_text()
