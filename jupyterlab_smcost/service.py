@@ -28,6 +28,7 @@ from .elsewhere import ElsewhereWatch
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, unavailable
 from .history import HistoryRecorder
+from .history.events import LedgerEvents
 from .history.reports import session_cost
 from .housekeeping import Housekeeping
 from .idle import IdleLoop, IdleStatus, effective_timeout
@@ -37,6 +38,7 @@ from .pricing import PriceBook, Quote
 from .pricing.refresh import PriceRefresher
 from .reports import UsageReports, cost_json, instance_json, metrics_json, price_table_json
 from .requests import HistoryQuery, IdleSettingsUpdate, ShutdownSaves, SwitchRequest
+from .savings import Savings
 from .settings import IdleSettings, SettingsStore
 from .switching import SwitchController
 from .usage import UsageSampler
@@ -88,6 +90,13 @@ class SmCostService:
         self.usage_sampler = usage_sampler
         self.background = background
         self.history = history
+        #: the ledger of what idle stops and switches saved (issue 19), in the history file
+        self.savings = Savings(
+            LedgerEvents(history.store) if history is not None else None,
+            history,
+            log,
+            started_at=started_at.timestamp(),
+        )
         #: the administrator's configuration mistakes: while any, nothing is stopped or
         #: switched (the idle loop does not act; shutdown and switch answer 503)
         self.config_errors = tuple(config_errors)
@@ -103,6 +112,8 @@ class SmCostService:
             clock=clock,
             config_errors=self.config_errors,
             refresh=self._refresh_background if background else None,
+            # the ledger counts stops that end what is billed (not Studio Classic's clean-up)
+            act_idle=self._act_idle if env.shutdown_ends_server else None,
         )
         self.types = InstanceTypes(
             env,
@@ -123,6 +134,8 @@ class SmCostService:
             allowed=self.allowed,
             refresh_types=self.types.refresh,
             context=self._context,
+            on_switched=self._switched,
+            on_handed_off=self._handed_off,
         )
         self.housekeeping = Housekeeping(
             env,
@@ -189,6 +202,9 @@ class SmCostService:
         if self.usage_sampler:
             self.usage_sampler.start()
         self.types.start()
+        # the ledger: this start ends the gap after an idle stop (off the event loop)
+        self.executor.submit(self.savings.started)
+        asyncio.ensure_future(self._confirm_switch())
         # warm the valid-type list (botocore's model, ~1 MB of JSON) off the event loop
         self.executor.submit(self.env.valid_instance_types)
         if self.live_prices:
@@ -263,6 +279,52 @@ class SmCostService:
         return await self.run_blocking(
             self.env.shutdown, self._context(idle=True), action="stop for idleness"
         )
+
+    async def _act_idle(self) -> str:
+        """An idle stop, recorded in the ledger at the price in force, in the worker thread
+        that stopped (it is written even as the server goes away)."""
+        quote = self.current_price(self.types.known or [])
+        context = self._context(idle=True)
+
+        def stop() -> str:
+            done = self.env.shutdown(context)
+            self.savings.stopped(quote)
+            return done
+
+        return await self.run_blocking(stop, action="stop for idleness")
+
+    # -- the ledger's switches (the switch controller calls these)
+    def _quote_of(self, instance_type: str) -> Quote:
+        return self.prices.price(self.env.region, self.env.component, instance_type)
+
+    async def _switched(self, before: list[str], after: list[str]) -> None:
+        """A switch succeeded: the type that went (the one of ``before`` no longer in
+        ``after``) -> the target."""
+        target = self.switching.current.target if self.switching.current else None
+        gone = list(before)
+        for t in after:
+            if t in gone:
+                gone.remove(t)
+        if target is None or len(gone) != 1 or target not in after:
+            return
+        before_q, after_q = self._quote_of(gone[0]), self._quote_of(target)
+        await self.run_blocking(self.savings.switched, before_q, after_q, action="record a switch")
+
+    async def _handed_off(self, before: list[str], target: str) -> None:
+        if len(before) == 1:
+            quote = self._quote_of(before[0])
+            await self.run_blocking(
+                self.savings.handed_off, quote, target, action="record a switch"
+            )
+
+    async def _confirm_switch(self) -> None:
+        types = await self.types.get()
+        if types:
+            await self.run_blocking(self.savings.confirm, types, self._quote_of, action="ledger")
+
+    async def ledger(self) -> dict[str, Any]:
+        """``GET ledger``: what idle stops and switches saved this month (estimates)."""
+        return await self.run_blocking(self.savings.report, action="read the ledger")
 
     def _check_configured(self, what: str) -> None:
         if self.config_errors:

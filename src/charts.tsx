@@ -27,8 +27,8 @@ import {
 import { Format } from './format';
 import { IHistory, IUtilization } from './tokens';
 
-const W = 300;
-const H = 48;
+export const W = 300;
+export const H = 48;
 
 function pathOf(
   points: IChartPoint[],
@@ -46,7 +46,10 @@ function pathOf(
 }
 
 /** A W x H drawing stretched to the panel's width, hidden from screen readers. */
-function ChartFrame(props: { className?: string; children: React.ReactNode }) {
+export function ChartFrame(props: {
+  className?: string;
+  children: React.ReactNode;
+}) {
   return (
     <svg
       className={`jp-SmCost-chart ${props.className ?? ''}`.trim()}

@@ -13,6 +13,7 @@ import {
   IIdleSettingsReply,
   IIdleSettingsUpdate,
   IKeepAliveReply,
+  ILedger,
   IRecommendations,
   IShutdownReply,
   IShutdownSavesReply,
@@ -34,6 +35,8 @@ export interface IApi {
   history(query: IHistoryQuery): Promise<IHistory>;
   elsewhere(): Promise<IElsewhere>;
   stopElsewhere(body: IElsewhereStop): Promise<IElsewhereStopReply>;
+  /** GET smcost/ledger (absent from an API without it: the section hides). */
+  ledger?(): Promise<ILedger>;
 }
 
 /** GET smcost/history parameters (openapi.yaml); the server's defaults when absent. */
@@ -84,6 +87,7 @@ export const restApi: IApi = {
   getSwitch: () => requestAPI<ISwitchStatus>('switch'),
   history: query => requestAPI<IHistory>(historyPath(query)),
   elsewhere: () => requestAPI<IElsewhere>('elsewhere'),
+  ledger: () => requestAPI<ILedger>('ledger'),
   stopElsewhere: body =>
     requestAPI<IElsewhereStopReply>('elsewhere/stop', json('POST', body))
 };

@@ -21,6 +21,7 @@ import { ElsewhereSection } from './elsewhereView';
 import { Format } from './format';
 import { HistoryModel } from './history';
 import { JobsSection } from './jobsView';
+import { SavedSection } from './ledgerView';
 import { environmentLabel, idleReasons, messageText } from './messages';
 import { costIcon } from './icon';
 import { SmCostModel } from './model';
@@ -353,6 +354,7 @@ function PanelView(props: {
           <InstanceSection status={status} fmt={fmt} />
           <SpendSection status={status} fmt={fmt} />
           <SpendHistorySection history={model.history} fmt={fmt} />
+          <SavedSection ledger={model.ledger} fmt={fmt} />
           <IdleSection
             model={model.status}
             status={status}
@@ -403,6 +405,7 @@ export class SmCostPanel extends ReactWidget {
     this._model.history.show(true);
     this._model.jobs.show(true);
     this._model.elsewhere.show(true);
+    this._model.ledger.show(true);
   }
 
   protected onAfterHide(msg: Message): void {
@@ -410,6 +413,7 @@ export class SmCostPanel extends ReactWidget {
     this._model.history.show(false);
     this._model.jobs.show(false);
     this._model.elsewhere.show(false);
+    this._model.ledger.show(false);
   }
 
   render(): JSX.Element {

@@ -69,6 +69,10 @@ export type IUtilization = Schemas['Utilization'];
 /** What Cost Explorer billed (null unless the administrator turned it on). */
 export type IBilled = NonNullable<Schemas['Billed']>;
 export type ISpendDay = NonNullable<IHistory['spend']>['days'][number];
+/** GET smcost/ledger: what idle shutdown and switches saved this month. */
+export type ILedger = Schemas['Ledger'];
+export type ILedgerFigures = Schemas['LedgerFigures'];
+export type ILedgerDay = Schemas['LedgerDay'];
 /** GET smcost/elsewhere: what else bills for this user. */
 export type IElsewhere = Schemas['Elsewhere'];
 export type IElsewhereItem = Schemas['ElsewhereItem'];
