@@ -702,7 +702,7 @@ export interface paths {
         };
         /**
          * What else bills for the user of this IDE ("Still running elsewhere")
-         * @description In a Studio space: the other InService apps of the spaces its owner owns (and their user-profile apps), and the endpoints (InService) and training/processing jobs (InProgress) tagged with this space's or user profile's ARN; with `SmCostApp.elsewhere_notebook_instances`, the other InService notebook instances the role can list. Read at most once per `SmCostApp.elsewhere_interval` seconds, only when asked (an older answer is returned while one new listing runs). A section the role may not read has `available` false and names the `missing_permission`. `totals` are per currency, never summed across. Elsewhere, `state` is `unavailable`.
+         * @description In a Studio space: the other InService apps of the spaces its owner owns (and their user-profile apps), and the endpoints (InService) and training/processing jobs (InProgress) tagged with this space's or user profile's ARN; anywhere, the training jobs this server started that still run (from its job records, tagged or not: section `started_jobs`, note "started from this server"; a job found both ways is listed once); with `SmCostApp.elsewhere_notebook_instances`, the other InService notebook instances the role can list. Read at most once per `SmCostApp.elsewhere_interval` seconds, only when asked (an older answer is returned while one new listing runs). A section the role may not read has `available` false and names the `missing_permission`. `totals` are per currency, never summed across. Elsewhere, `state` is `unavailable`.
          */
         get: {
             parameters: {
@@ -815,10 +815,10 @@ export interface components {
             };
         };
         /**
-         * @description With the params each fills (the list is jupyterlab_smcost/messages.py `CODES`; fractions are 0..1, sizes in GiB, durations in seconds). text: no code of its own (show `text`, e.g. an administrator's configuration error); idle.shutting_down; idle.off (the user turned idle shutdown off); idle.off_by_admin; idle.quiet {seconds}: no activity for that long; idle.last_activity {source}; busy.kernel {name}: a kernel is busy; busy.kernel_starting; busy.terminal {name, command}; busy.background[_starting] {command, kernel (1: command is a kernel's name), pid, others, cpus, seconds} and busy.background_gpu[_starting] {gpu, load, seconds, users}: work found by the process scan (`_starting`: not yet sustained); busy.switch {type}; rec.collecting {samples, needed, minutes}; rec.type_unknown; rec.no_specs {type}; rec.no_measurements; rec.price_unknown {type}; rec.sampling_off; rec.not_measurable; rec.several_apps {count, types}. The other rec.* codes carry the measured use {current, cpu_p95, cpu_count, mem_p95_gib, mem_total_gib}: rec.short_no_larger {short: cpu|memory|cpu_memory}; rec.gpu_idle_no_cheaper {gpu_count, gpu_p95, gpu_idle}; rec.fits {gpu_unmeasured: 0|1}; and a recommendation's own reason, rec.under_provisioned {type, vcpu, memory_gib, short}, rec.gpu_idle {type, vcpu, memory_gib, gpu_count, gpu_p95, gpu_idle, minutes}, rec.over_provisioned {type, vcpu, memory_gib, burstable: 0|1, gpu_model?}, rec.fewer_gpus {type, vcpu, memory_gib, gpus_needed, gpu_count, gpu_model, gpus_in_use_p95, peak_gpu_memory_gib, gpu_memory_gib (per GPU), new_gpu_count, new_gpu_memory_gib}, rec.smaller_gpu {the same, gpu_p95, new_gpu_model} (its savings are in the item's own fields); rec.offload {command, current, seconds (how long the work ran), spent, per_hour, currency, spot (the Spot discount bound, 0..1), training_per_hour?, target?, target_per_hour?}: the offload rule's reason (it carries no measured use). The environment's label: env.local {type}, env.notebook_instance {name}, env.studio_space {space, app_type}, env.studio_classic_space {space}, env.studio_classic_user {user}; env.local_no_switch: why switching is off locally; jobs.local: why training jobs cannot start (not on SageMaker, no job role).
+         * @description With the params each fills (the list is jupyterlab_smcost/messages.py `CODES`; fractions are 0..1, sizes in GiB, durations in seconds). text: no code of its own (show `text`, e.g. an administrator's configuration error); idle.shutting_down; idle.off (the user turned idle shutdown off); idle.off_by_admin; idle.quiet {seconds}: no activity for that long; idle.last_activity {source}; busy.kernel {name}: a kernel is busy; busy.kernel_starting; busy.terminal {name, command}; busy.background[_starting] {command, kernel (1: command is a kernel's name), pid, others, cpus, seconds} and busy.background_gpu[_starting] {gpu, load, seconds, users}: work found by the process scan (`_starting`: not yet sustained); busy.switch {type}; rec.collecting {samples, needed, minutes}; rec.type_unknown; rec.no_specs {type}; rec.no_measurements; rec.price_unknown {type}; rec.sampling_off; rec.not_measurable; rec.several_apps {count, types}. The other rec.* codes carry the measured use {current, cpu_p95, cpu_count, mem_p95_gib, mem_total_gib}: rec.short_no_larger {short: cpu|memory|cpu_memory}; rec.gpu_idle_no_cheaper {gpu_count, gpu_p95, gpu_idle}; rec.fits {gpu_unmeasured: 0|1}; and a recommendation's own reason, rec.under_provisioned {type, vcpu, memory_gib, short}, rec.gpu_idle {type, vcpu, memory_gib, gpu_count, gpu_p95, gpu_idle, minutes}, rec.over_provisioned {type, vcpu, memory_gib, burstable: 0|1, gpu_model?}, rec.fewer_gpus {type, vcpu, memory_gib, gpus_needed, gpu_count, gpu_model, gpus_in_use_p95, peak_gpu_memory_gib, gpu_memory_gib (per GPU), new_gpu_count, new_gpu_memory_gib}, rec.smaller_gpu {the same, gpu_p95, new_gpu_model} (its savings are in the item's own fields); rec.offload {command, current, seconds (how long the work ran), spent, per_hour, currency, spot (the Spot discount bound, 0..1), training_per_hour?, target?, target_per_hour?}: the offload rule's reason (it carries no measured use). The environment's label: env.local {type}, env.notebook_instance {name}, env.studio_space {space, app_type}, env.studio_classic_space {space}, env.studio_classic_user {user}; env.local_no_switch: why switching is off locally; jobs.local: why training jobs cannot start (not on SageMaker, no job role). step.*: a switch step's detail (step.instance_status name, status, type; step.app_status app_type, status, type; step.switcher_accepted function, type; step.switcher_restarts_instance name, type; step.switcher_recreates_app type; step.see_manual; step.space_default space, type; step.no_kernel_app; step.app_on app, type; step.app_reused app, type; step.app_waiting app, status; step.app_deleted app; step.app_deleted_later app, count). manual.*: the step left for the user (manual.notebook_instance command, name, region, type: `command` is shown as it is; manual.space_choose_type space, type; manual.space_restart space, type).
          * @enum {string}
          */
-        MessageCode: "text" | "idle.shutting_down" | "idle.off" | "idle.off_by_admin" | "idle.quiet" | "idle.last_activity" | "busy.kernel" | "busy.kernel_starting" | "busy.terminal" | "busy.background" | "busy.background_starting" | "busy.background_gpu" | "busy.background_gpu_starting" | "busy.switch" | "rec.collecting" | "rec.type_unknown" | "rec.no_specs" | "rec.no_measurements" | "rec.price_unknown" | "rec.sampling_off" | "rec.not_measurable" | "rec.several_apps" | "rec.short_no_larger" | "rec.gpu_idle_no_cheaper" | "rec.fits" | "rec.under_provisioned" | "rec.gpu_idle" | "rec.over_provisioned" | "rec.fewer_gpus" | "rec.smaller_gpu" | "rec.offload" | "env.local" | "env.local_no_switch" | "env.notebook_instance" | "env.studio_space" | "env.studio_classic_space" | "env.studio_classic_user" | "jobs.local";
+        MessageCode: "text" | "idle.shutting_down" | "idle.off" | "idle.off_by_admin" | "idle.quiet" | "idle.last_activity" | "busy.kernel" | "busy.kernel_starting" | "busy.terminal" | "busy.background" | "busy.background_starting" | "busy.background_gpu" | "busy.background_gpu_starting" | "busy.switch" | "rec.collecting" | "rec.type_unknown" | "rec.no_specs" | "rec.no_measurements" | "rec.price_unknown" | "rec.sampling_off" | "rec.not_measurable" | "rec.several_apps" | "rec.short_no_larger" | "rec.gpu_idle_no_cheaper" | "rec.fits" | "rec.under_provisioned" | "rec.gpu_idle" | "rec.over_provisioned" | "rec.fewer_gpus" | "rec.smaller_gpu" | "rec.offload" | "env.local" | "env.local_no_switch" | "env.notebook_instance" | "env.studio_space" | "env.studio_classic_space" | "env.studio_classic_user" | "jobs.local" | "step.instance_status" | "step.app_status" | "step.switcher_accepted" | "step.switcher_restarts_instance" | "step.switcher_recreates_app" | "step.see_manual" | "step.space_default" | "step.no_kernel_app" | "step.app_on" | "step.app_reused" | "step.app_waiting" | "step.app_deleted" | "step.app_deleted_later" | "manual.notebook_instance" | "manual.space_choose_type" | "manual.space_restart";
         /** @enum {string} */
         EnvironmentKind: "local" | "notebook-instance" | "studio-classic" | "studio-space";
         /**
@@ -980,9 +980,14 @@ export interface components {
                 status: "done" | "running" | "waiting" | "manual" | "failed";
                 /** @description in English (names the resources) */
                 detail: string;
+                /** @description the detail with its code and params (absent from older servers) */
+                message?: components["schemas"]["Message"];
             }[];
             error: string | null;
+            /** @description in English */
             manual_step: string | null;
+            /** @description manual_step with its code and params (absent when there is no manual step, and from older servers) */
+            manual_message?: components["schemas"]["Message"];
         };
         /** @description A switch is under way while its state is a SwitchActiveState (GET it again) and over once it is a SwitchEndState (nothing more happens on this server). */
         SwitchState: components["schemas"]["SwitchActiveState"] | components["schemas"]["SwitchEndState"];
@@ -1185,8 +1190,39 @@ export interface components {
                     /** @description YYYY-MM (UTC) */
                     month: string;
                 };
+                /** @description the training jobs started from here, as their own series (null: no jobs service) */
+                jobs?: components["schemas"]["JobSeries"] | null;
             } | null;
             billed: components["schemas"]["Billed"];
+        };
+        /** @description The spend history's jobs series: the SageMaker training jobs started from this server (its job records, as last seen; no AWS call), per UTC day a job ended, each `BillableTimeInSeconds` x instance count x the Training price in this region, every price with its source. A job whose price is unknown (or in another currency) is counted in `unpriced_jobs` and not in `amount` (which is then a floor). Jobs still running (`running`), or ended with no billable time known (`unknown`), are counted, never guessed. `days` has the notebook spend's dates. */
+        JobSeries: {
+            currency: components["schemas"]["Currency"];
+            days: {
+                /** Format: date */
+                date: string;
+                /** @description the priced jobs' cost that day */
+                amount: number;
+                /** @description jobs that ended that day */
+                jobs: number;
+                unpriced_jobs: number;
+                /** @description billable seconds x count, in hours */
+                billable_hours: number;
+                prices: {
+                    price: components["schemas"]["PriceQuote"];
+                    billable_hours: number;
+                    amount: number | null;
+                }[];
+            }[];
+            month_to_date: {
+                /** @description YYYY-MM (UTC) */
+                month: string;
+                amount: number;
+                jobs: number;
+                unpriced_jobs: number;
+            };
+            running: number;
+            unknown: number;
         };
         /** @description A price recorded with an event, with its source and currency */
         LedgerPrice: {
@@ -1339,9 +1375,15 @@ export interface components {
         };
         Job: {
             name: string;
-            path: string;
-            /** @enum {string} */
-            kind: "notebook" | "script";
+            /** @description the notebook or script, relative to the root (null: a job of this space not started from here) */
+            path: string | null;
+            /**
+             * @description null: a job of this space not started from here
+             * @enum {string|null}
+             */
+            kind: "notebook" | "script" | null;
+            /** @description true: started from this server (its records know it: Stop, outputs downloaded); false: a job of this Studio space found by its tags, listed only (no Stop, no outputs downloaded, not counted in `spend`) */
+            started_here: boolean;
             instance_type: string;
             instance_count: number;
             spot: boolean;
@@ -1372,10 +1414,19 @@ export interface components {
             unavailable_reason: string | null;
             /** @description `unavailable_reason` with its code and parameters (when not null) */
             unavailable_message?: components["schemas"]["Message"];
+            /** @description The jobs started from this server (newest first), then, in a Studio space, the space's other training jobs of the last 14 days whose tags carry the space's ARN (`smcost:space-arn`, or `sagemaker:space-arn` where the domain propagates tags; `started_here` false) */
             jobs: components["schemas"]["Job"][];
             spend: components["schemas"]["JobSpend"];
+            /** @description How the space's other jobs were listed (null: not a Studio space). Listed at most every 5 minutes (ListTrainingJobs, ListTags once per job, DescribeTrainingJob). */
+            space_jobs: {
+                listed: boolean;
+                /** @description the IAM permission that would let them be listed (e.g. sagemaker:ListTags) */
+                missing_permission: string | null;
+                /** @description why the listing failed, in words */
+                message: string | null;
+            } | null;
         };
-        /** @description What the jobs listed cost (billable seconds x count x the Training price), per UTC day they ended: the jobs' own spend series, beside the notebook's. Jobs still running (`running`) or whose price is unknown (`unknown`) are counted, never guessed. */
+        /** @description What the jobs started from here cost (billable seconds x count x the Training price), per UTC day they ended: the jobs' own spend series, beside the notebook's. Jobs still running (`running`) or whose price is unknown (`unknown`) are counted, never guessed. */
         JobSpend: {
             currency: components["schemas"]["Currency"];
             days: {
@@ -1406,7 +1457,7 @@ export interface components {
             };
             sections: {
                 /** @enum {string} */
-                name: "studio_apps" | "tagged" | "notebook_instances";
+                name: "studio_apps" | "started_jobs" | "tagged" | "notebook_instances";
                 available: boolean;
                 /** @description the IAM action that would enable this section, e.g. sagemaker:ListApps */
                 missing_permission: string | null;
@@ -1439,7 +1490,7 @@ export interface components {
             app_name: string | null;
             shared: boolean;
             stoppable: boolean;
-            /** @description e.g. no invocations in the last 24 h */
+            /** @description a constant the panel translates: no invocations in the last 24 h, started from this server */
             note: string | null;
         };
     };
@@ -1495,6 +1546,7 @@ export type SchemaSpendTally = components['schemas']['SpendTally'];
 export type SchemaBilledState = components['schemas']['BilledState'];
 export type SchemaBilled = components['schemas']['Billed'];
 export type SchemaHistory = components['schemas']['History'];
+export type SchemaJobSeries = components['schemas']['JobSeries'];
 export type SchemaLedgerPrice = components['schemas']['LedgerPrice'];
 export type SchemaLedgerDay = components['schemas']['LedgerDay'];
 export type SchemaLedgerFigures = components['schemas']['LedgerFigures'];
@@ -1524,7 +1576,7 @@ type ReadonlyArray<T> = [
 export const pathsShutdownPostResponses202ContentApplicationJsonStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/shutdown"]["post"]["responses"]["202"]["content"]["application/json"]["state"]> = ["shutting_down"];
 export const pathsHistoryGetParametersQueryStepValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["step"]> = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 export const pathsElsewhereStopPostRequestBodyContentApplicationJsonApp_typeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/elsewhere/stop"]["post"]["requestBody"]["content"]["application/json"]["app_type"]> = ["JupyterLab", "CodeEditor", "KernelGateway", "JupyterServer"];
-export const messageCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageCode"]> = ["text", "idle.shutting_down", "idle.off", "idle.off_by_admin", "idle.quiet", "idle.last_activity", "busy.kernel", "busy.kernel_starting", "busy.terminal", "busy.background", "busy.background_starting", "busy.background_gpu", "busy.background_gpu_starting", "busy.switch", "rec.collecting", "rec.type_unknown", "rec.no_specs", "rec.no_measurements", "rec.price_unknown", "rec.sampling_off", "rec.not_measurable", "rec.several_apps", "rec.short_no_larger", "rec.gpu_idle_no_cheaper", "rec.fits", "rec.under_provisioned", "rec.gpu_idle", "rec.over_provisioned", "rec.fewer_gpus", "rec.smaller_gpu", "rec.offload", "env.local", "env.local_no_switch", "env.notebook_instance", "env.studio_space", "env.studio_classic_space", "env.studio_classic_user", "jobs.local"];
+export const messageCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageCode"]> = ["text", "idle.shutting_down", "idle.off", "idle.off_by_admin", "idle.quiet", "idle.last_activity", "busy.kernel", "busy.kernel_starting", "busy.terminal", "busy.background", "busy.background_starting", "busy.background_gpu", "busy.background_gpu_starting", "busy.switch", "rec.collecting", "rec.type_unknown", "rec.no_specs", "rec.no_measurements", "rec.price_unknown", "rec.sampling_off", "rec.not_measurable", "rec.several_apps", "rec.short_no_larger", "rec.gpu_idle_no_cheaper", "rec.fits", "rec.under_provisioned", "rec.gpu_idle", "rec.over_provisioned", "rec.fewer_gpus", "rec.smaller_gpu", "rec.offload", "env.local", "env.local_no_switch", "env.notebook_instance", "env.studio_space", "env.studio_classic_space", "env.studio_classic_user", "jobs.local", "step.instance_status", "step.app_status", "step.switcher_accepted", "step.switcher_restarts_instance", "step.switcher_recreates_app", "step.see_manual", "step.space_default", "step.no_kernel_app", "step.app_on", "step.app_reused", "step.app_waiting", "step.app_deleted", "step.app_deleted_later", "manual.notebook_instance", "manual.space_choose_type", "manual.space_restart"];
 export const environmentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnvironmentKind"]> = ["local", "notebook-instance", "studio-classic", "studio-space"];
 export const priceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceSource"]> = ["live", "bundled", "estimated", "unknown", "not_billed"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["USD", "CNY"];
@@ -1536,8 +1588,7 @@ export const switchEndStateValues: ReadonlyArray<FlattenedDeepRequired<component
 export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned", "offload", "fewer_gpus", "smaller_gpu"];
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
 export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
-export const jobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Job"]["kind"]> = ["notebook", "script"];
 export const elsewhereStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["state"]> = ["ok", "pending", "unavailable", "error"];
-export const elsewhereSectionsNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["sections"]["name"]> = ["studio_apps", "tagged", "notebook_instances"];
+export const elsewhereSectionsNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["sections"]["name"]> = ["studio_apps", "started_jobs", "tagged", "notebook_instances"];
 export const elsewhereItemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ElsewhereItem"]["kind"]> = ["app", "endpoint", "training_job", "processing_job", "notebook_instance"];
 export type operations = Record<string, never>;
