@@ -58,7 +58,8 @@ class _Rows:
     def newest(self, cut: int, limit: int) -> list[tuple[int, int]]:
         """Up to ``limit`` rows with ``t <= cut``, newest first."""
         i = bisect.bisect_left(self.neg_t, -cut)
-        return [(-t, n) for t, n in zip(self.neg_t[i : i + limit], self.n[i : i + limit])]
+        ts, ns = self.neg_t[i : i + limit], self.n[i : i + limit]
+        return [(-t, n) for t, n in zip(ts, ns, strict=True)]
 
 
 class KeptRows:
