@@ -239,15 +239,26 @@ class UsageReports:
         }
 
     async def history_report(self, types: list[str], query: HistoryQuery) -> dict[str, Any]:
-        """Usage at the query's step from its ``since`` (default: the recommendation window)
-        to now, spend per day from ``since``'s day, this month to date, and what AWS
+        """Usage at the query's step from its ``since`` (default: the recommendation window;
+        with ``range=horizon``, where the recommendation's horizon starts) to now, spend per day from ``since``'s day, this month to date, and what AWS
         billed."""
         window_s = self.sampler.window.window_s if self.sampler else None
+        single = types[0] if len(types) == 1 else None
+        seen: Optional[Horizon] = None
+        if query.range == "horizon" and self.horizon_s > 0:
+            span = await self.usage_horizon(single)
+            seen = span[2] if span is not None else None
         until = utcnow().timestamp()
         since = query.since.timestamp() if query.since is not None else None
+        if seen is not None:
+            # where the horizon starts: its oldest kept bucket, else this run's window
+            since = seen.since if seen.since is not None else until - (window_s or 0.0)
         start, step = history_span(since, until, query.step, window_s)
-        single = types[0] if len(types) == 1 else None
         out = history_head(start, until, step, window_s, single, self.history is not None)
+        # range=horizon without a horizon (recommend_horizon 0, no history or no single
+        # measured type): the window, said so
+        out["range"] = "horizon" if seen is not None else "window"
+        out["horizon"] = seen.to_json() if seen is not None else None
         if self.history is None:
             out["reason"] = "usage history is off (SmCostApp.history_file is empty)"
             return out
