@@ -1,7 +1,8 @@
 """What this instance did over time, kept across restarts in one small SQLite file.
 
 - :mod:`.store`: the SQLite file (usage per minute and per hour, running spans with the price
-  in force), bounded and self-repairing;
+  in force), bounded and self-repairing; :mod:`.schema` its tables and migrations,
+  :mod:`.spans` the billed records it keeps;
 - :mod:`.recorder`: what feeds it (the usage sampler's readings, what is billed now);
 - :mod:`.reports`: what is read back (usage series, the recommendation window, spend).
 """
@@ -19,17 +20,9 @@ from .reports import (
     spend,
     window_summary,
 )
-from .store import (
-    DAY,
-    HOUR,
-    KEPT_S,
-    MAX_ROWS,
-    MINUTE,
-    BucketKey,
-    HistoryStore,
-    Running,
-    Span,
-)
+from .schema import DAY, HOUR, KEPT_S, MAX_ROWS, MINUTE, BucketKey
+from .spans import Running, Span
+from .store import HistoryStore
 
 __all__ = [
     "DAY",

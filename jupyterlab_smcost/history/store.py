@@ -28,26 +28,49 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from ..aws.partitions import currency_of
-from ..pricing import USD, Quote
 from ..usage import Aggregate
+from .schema import (
+    AGG_COLUMNS,
+    DAY,
+    GROUPED_AGG,
+    HOUR,
+    KEPT_S,
+    MAX_ROWS,
+    MAX_SPANS,
+    MINUTE,
+    SCHEMA_SQL,
+    SCHEMA_VERSION,
+    SELECT_AGG,
+    SPANS_KEPT_S,
+    TIERS,
+    UPSERT_SQL,
+    BucketKey,
+    agg_of,
+    damaged,
+    migrate,
+)
+from .spans import Running, Span
 
 log = logging.getLogger(__name__)
 
-MINUTE, HOUR, DAY = 60, 3600, 86400
-TIERS = (MINUTE, HOUR)
-#: how long each tier keeps its buckets
-KEPT_S = {MINUTE: 48 * HOUR, HOUR: 60 * DAY}
-#: spans: long enough for 60 days of spend and a whole month to date
-SPANS_KEPT_S = 62 * DAY
-#: hard caps on rows (twice what the ages allow), against clocks that jump about
-MAX_ROWS = {tier: 2 * kept // tier for tier, kept in KEPT_S.items()}
-MAX_SPANS = 20_000
+#: what importers of this module have always found here
+__all__ = [
+    "DAY",
+    "HOUR",
+    "KEPT_S",
+    "MAX_ROWS",
+    "MINUTE",
+    "SCHEMA_VERSION",
+    "BucketKey",
+    "HistoryStore",
+    "Running",
+    "Span",
+]
+
 #: seconds between two writes (one transaction each), and between two prunes
 FLUSH_S = 60.0
 PRUNE_S = float(HOUR)
@@ -55,136 +78,6 @@ PRUNE_S = float(HOUR)
 RETRY_OPEN_S = 600.0
 #: unwritten aggregates kept while the file cannot be written (then the oldest go)
 MAX_PENDING = 2 * 48 * 60
-#: 2: usage keeps how many GPUs each sample found in use (``gpu_used_*``); a file of
-#: schema 1 is migrated in place (:func:`_migrate`)
-SCHEMA_VERSION = 2
-#: SQLite primary result codes that mean the file is damaged, not busy or unwritable
-_CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
-
-_AGG_COLUMNS = tuple(f.name for f in fields(Aggregate))
-_MAXED = {"cpu_max", "mem_max", "gpu_max", "gpu_mem_max", "gpu_count", "gpu_used_max"}
-_MINNED = {"gpu_mem_total"}
-_LATEST = {"cpu_count", "mem_total"}
-
-
-def _merge_sql(c: str) -> str:
-    """How an additive upsert merges column ``c`` (NULL-safe max/min)."""
-    if c in _MAXED:
-        return f"{c} = max(coalesce({c}, excluded.{c}), coalesce(excluded.{c}, {c}))"
-    if c in _MINNED:
-        return f"{c} = min(coalesce({c}, excluded.{c}), coalesce(excluded.{c}, {c}))"
-    if c in _LATEST:
-        return f"{c} = coalesce(excluded.{c}, {c})"
-    return f"{c} = {c} + excluded.{c}"
-
-
-def _column_type(c: str) -> str:
-    return "INTEGER" if c == "n" or c.endswith(("_n", "_count")) else "REAL"
-
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS usage (
-    tier INTEGER NOT NULL,
-    t INTEGER NOT NULL,
-    instance_type TEXT NOT NULL,
-    {", ".join(f"{c} {_column_type(c)}" for c in _AGG_COLUMNS)},
-    PRIMARY KEY (tier, t, instance_type)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS spans (
-    id INTEGER PRIMARY KEY,
-    started REAL NOT NULL,
-    ended REAL NOT NULL,
-    instance_type TEXT NOT NULL,
-    region TEXT NOT NULL,
-    component TEXT NOT NULL,
-    usd_per_hour REAL,
-    price_source TEXT NOT NULL,
-    price_as_of TEXT
-);
-CREATE INDEX IF NOT EXISTS spans_ended ON spans (ended);
-"""
-_UPSERT = (
-    f"INSERT INTO usage (tier, t, instance_type, {', '.join(_AGG_COLUMNS)}) "
-    f"VALUES (?, ?, ?, {', '.join('?' * len(_AGG_COLUMNS))}) "
-    "ON CONFLICT (tier, t, instance_type) DO UPDATE SET "
-    + ", ".join(_merge_sql(c) for c in _AGG_COLUMNS)
-)
-_SELECT_AGG = ", ".join(_AGG_COLUMNS)
-
-
-def _group_sql(c: str) -> str:
-    """How rows merge into one step in SQL (what :meth:`Aggregate.merge` does)."""
-    if c in _MAXED or c in _LATEST:  # the latest sizes: constant for one instance type
-        return f"max({c})"
-    if c in _MINNED:
-        return f"min({c})"
-    return f"sum({c})"
-
-
-_GROUPED_AGG = ", ".join(_group_sql(c) for c in _AGG_COLUMNS)
-
-BucketKey = tuple[int, int, str]  # (tier, bucket start in UNIX seconds, instance type)
-
-
-def _agg(row: Sequence[Any]) -> Aggregate:
-    return Aggregate(*row)  # the columns are the fields, in order
-
-
-@dataclass(frozen=True)
-class Running:
-    """One instance type billed now, with the price in force, in its region's currency (CNY
-    in the China regions: a region's prices are all in its partition's currency, so the
-    spans table's ``usd_per_hour`` column, named before China, holds that currency)."""
-
-    instance_type: str
-    region: str
-    component: str
-    per_hour: Optional[float]
-    source: str
-    as_of: Optional[str]
-    #: apps of the same type billed at once (Studio Classic): 0, 1, ... (not kept)
-    slot: int = 0
-
-    @property
-    def currency(self) -> str:
-        return currency_of(self.region) or USD
-
-    @classmethod
-    def of(cls, quote: Quote, slot: int = 0) -> Running:
-        return cls(
-            quote.instance_type or "",
-            quote.region,
-            quote.component,
-            quote.per_hour,
-            quote.source,
-            quote.as_of,
-            slot,
-        )
-
-    def quote(self) -> Quote:
-        """The price that was in force, as a quote."""
-        return Quote(
-            self.per_hour,
-            self.source,
-            self.as_of,
-            "the price in force while it ran",
-            self.region,
-            self.component,
-            self.instance_type,
-            currency=self.currency,
-        )
-
-
-@dataclass(frozen=True)
-class Span:
-    start: float
-    end: float
-    running: Running
-
-    @property
-    def hours(self) -> float:
-        return max(0.0, self.end - self.start) / HOUR
 
 
 class HistoryStore:
@@ -215,14 +108,14 @@ class HistoryStore:
             if check != "ok":
                 raise sqlite3.DatabaseError(f"quick_check: {check}")
             with conn:
-                conn.executescript(_SCHEMA)
+                conn.executescript(SCHEMA_SQL)
                 row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
                 if row is None:
                     conn.execute(
                         "INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
                     )
             if row is not None and int(row[0]) != SCHEMA_VERSION:
-                _migrate(conn, int(row[0]))
+                migrate(conn, int(row[0]))
         except BaseException:
             conn.close()
             raise
@@ -237,7 +130,7 @@ class HistoryStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = self._connect()
         except sqlite3.DatabaseError as e:
-            if not _damaged(e):
+            if not damaged(e):
                 return self._unavailable(e)
             self._move_aside(e)
             try:
@@ -290,11 +183,11 @@ class HistoryStore:
                 try:
                     return fn(conn)
                 except sqlite3.DatabaseError as e:
-                    if attempt == 2 or not _damaged(e):
+                    if attempt == 2 or not damaged(e):
                         self._warn_once(
                             type(e).__name__, "smcost: usage history %s: %s", self.path, e
                         )
-                        if _damaged(e):
+                        if damaged(e):
                             self._close()
                         return default
                     self._close()
@@ -328,9 +221,9 @@ class HistoryStore:
             ids: list[int] = []
             with conn:
                 conn.executemany(
-                    _UPSERT,
+                    UPSERT_SQL,
                     (
-                        (tier, t, itype, *(getattr(a, c) for c in _AGG_COLUMNS))
+                        (tier, t, itype, *(getattr(a, c) for c in AGG_COLUMNS))
                         for (tier, t, itype), a in buckets.items()
                     ),
                 )
@@ -405,18 +298,18 @@ class HistoryStore:
             args = (tier, math.floor(since), math.ceil(until))
             if step is None or step <= tier:
                 rows = conn.execute(
-                    f"SELECT t, instance_type, {_SELECT_AGG} FROM usage "
+                    f"SELECT t, instance_type, {SELECT_AGG} FROM usage "
                     "WHERE tier = ? AND t >= ? AND t < ? ORDER BY t",
                     args,
                 )
             else:
                 rows = conn.execute(
-                    f"SELECT t / {int(step)} * {int(step)} AS k, instance_type, {_GROUPED_AGG} "
+                    f"SELECT t / {int(step)} * {int(step)} AS k, instance_type, {GROUPED_AGG} "
                     "FROM usage WHERE tier = ? AND t >= ? AND t < ? "
                     "GROUP BY k, instance_type ORDER BY k",
                     args,
                 )
-            return [(r[0], r[1], _agg(r[2:])) for r in rows]
+            return [(r[0], r[1], agg_of(r[2:])) for r in rows]
 
         return self._run(q, [])
 
@@ -427,11 +320,11 @@ class HistoryStore:
 
         def q(conn: sqlite3.Connection) -> list[tuple[int, Aggregate]]:
             rows = conn.execute(
-                f"SELECT t, {_SELECT_AGG} FROM usage WHERE tier = ? AND instance_type = ? "
+                f"SELECT t, {SELECT_AGG} FROM usage WHERE tier = ? AND instance_type = ? "
                 "AND t <= ? ORDER BY t DESC LIMIT ?",
                 (tier, instance_type, math.floor(before - tier), limit),
             )
-            return [(r[0], _agg(r[1:])) for r in rows]
+            return [(r[0], agg_of(r[1:])) for r in rows]
 
         return self._run(q, [])
 
@@ -457,11 +350,11 @@ class HistoryStore:
 
         def q(conn: sqlite3.Connection) -> dict[int, Aggregate]:
             rows = conn.execute(
-                f"SELECT t, {_SELECT_AGG} FROM usage WHERE tier = ? AND instance_type = ? "
+                f"SELECT t, {SELECT_AGG} FROM usage WHERE tier = ? AND instance_type = ? "
                 "AND t >= ? AND t <= ?",
                 (tier, instance_type, first, last),
             )
-            return {r[0]: _agg(r[1:]) for r in rows}
+            return {r[0]: agg_of(r[1:]) for r in rows}
 
         return self._run(q, {})
 
@@ -507,36 +400,3 @@ class HistoryStore:
     def checkpoint(self) -> None:
         """Write the log into the file and truncate it (tests measure the file this way)."""
         self._run(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
-
-
-def _migrate(conn: sqlite3.Connection, version: int) -> None:
-    """Bring a file of an older schema up to :data:`SCHEMA_VERSION` in one transaction
-    (nothing kept is lost); a newer schema than this code knows is refused (the file is
-    then moved aside, not overwritten)."""
-    if version > SCHEMA_VERSION or version < 1:
-        raise sqlite3.DatabaseError(f"schema version {version}, not {SCHEMA_VERSION}")
-    conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
-    try:
-        now = int(conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0])
-        if now < 2:  # 1 -> 2: the GPUs-in-use columns, 0 samples counted in the old rows
-            have = {r[1] for r in conn.execute("PRAGMA table_info(usage)")}
-            for c in _AGG_COLUMNS:
-                if c in have:
-                    continue
-                additive = not (c in _MAXED or c in _MINNED or c in _LATEST)
-                default = " NOT NULL DEFAULT 0" if additive else ""
-                conn.execute(f"ALTER TABLE usage ADD COLUMN {c} {_column_type(c)}{default}")
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    log.info("smcost: usage history migrated from schema %d to %d", version, SCHEMA_VERSION)
-
-
-def _damaged(e: BaseException) -> bool:
-    code = getattr(e, "sqlite_errorcode", None)
-    if code is not None:
-        return (code & 0xFF) in _CORRUPT_CODES
-    # raised by this module (quick_check, schema) or without a code: a plain DatabaseError
-    return type(e) is sqlite3.DatabaseError

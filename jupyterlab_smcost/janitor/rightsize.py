@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from ..aws.errors import AwsError, CommandError, aws_errors
 from ..aws.partitions import currency_of
 from ..pricing import USD, PriceBook, money
+from . import rightsize_measured as measured
 from . import rightsize_rules as rules
 from .endpoints import (
     HOSTING,
@@ -78,8 +79,8 @@ def rightsize_window(days: float, now: Optional[datetime] = None) -> tuple[datet
 class Item:
     """One variant's figures and recommendations."""
 
-    variant: rules.Variant
-    recommendations: list[rules.Recommendation] = field(default_factory=list)
+    variant: measured.Variant
+    recommendations: list[measured.Recommendation] = field(default_factory=list)
 
     @property
     def best_saving(self) -> Optional[float]:
@@ -97,7 +98,7 @@ class Item:
             "currency": v.price.currency,
             "price_source": v.price.source,
             "price": v.price.to_json(),
-            "per_month": rules.per_month(v.price, v.instance_count),
+            "per_month": measured.per_month(v.price, v.instance_count),
             "usage": v.usage.to_json(),
             "autoscaling": v.scaling.managed,
             "scaling": v.scaling.to_json(),
@@ -174,7 +175,7 @@ def _matches_tags(sagemaker: Any, arn: str, wanted: dict[str, str]) -> bool:
     return all(tags.get(k) == v for k, v in wanted.items())
 
 
-def scaling_state(autoscaling: Any) -> dict[str, rules.Scaling]:
+def scaling_state(autoscaling: Any) -> dict[str, measured.Scaling]:
     """Every SageMaker variant Application Auto Scaling manages, by resource id: two
     paginated listings for the whole region, not a call per variant."""
     targets: dict[str, dict] = {}
@@ -192,7 +193,7 @@ def scaling_state(autoscaling: Any) -> dict[str, rules.Scaling]:
             for p in page.get("ScalingPolicies", []):
                 policies.setdefault(p["ResourceId"], []).append(p["PolicyName"])
     return {
-        rid: rules.Scaling(
+        rid: measured.Scaling(
             True,
             t.get("MinCapacity"),
             t.get("MaxCapacity"),
@@ -298,30 +299,30 @@ def fetch_series(
     return series
 
 
-def usage_of(values: dict[str, list[float]], count: int, hours: int) -> rules.Usage:
+def usage_of(values: dict[str, list[float]], count: int, hours: int) -> measured.Usage:
     """Per-instance p95 figures from one variant's hourly series."""
     hourly = values.get("invocations", [])
     # hours without a data point had no invocations: count them as 0
     padded = hourly + [0.0] * max(0, hours - len(hourly))
-    peak = rules.p95(padded)
-    return rules.Usage(
+    peak = measured.p95(padded)
+    return measured.Usage(
         invocations=float(sum(hourly)),
         per_instance_minute=None if count <= 0 or peak is None else round(peak / 60 / count, 4),
-        cpu_pct=rules.p95(values.get("cpu_pct", [])),
-        memory_pct=rules.p95(values.get("memory_pct", [])),
-        gpu_pct=rules.p95(values.get("gpu_pct", [])),
-        gpu_memory_pct=rules.p95(values.get("gpu_memory_pct", [])),
+        cpu_pct=measured.p95(values.get("cpu_pct", [])),
+        memory_pct=measured.p95(values.get("memory_pct", [])),
+        gpu_pct=measured.p95(values.get("gpu_pct", [])),
+        gpu_memory_pct=measured.p95(values.get("gpu_memory_pct", [])),
     )
 
 
-def hosting_candidates(book: PriceBook, region: str) -> list[rules.Candidate]:
+def hosting_candidates(book: PriceBook, region: str) -> list[measured.Candidate]:
     """Every type with known specs and a Hosting price here (live, bundled or estimated)."""
     out = []
     for t in book.known_types():
         specs = book.specs(t)
         quote = book.price(region, HOSTING, t)
         if specs and quote.per_hour is not None:
-            out.append(rules.Candidate(t, specs, quote))
+            out.append(measured.Candidate(t, specs, quote))
     return out
 
 
@@ -388,7 +389,7 @@ def find_rightsizing(
         for v in e.variants:
             model = models.get((e.name, v.name))
             variants.append(
-                rules.Variant(
+                measured.Variant(
                     endpoint=e.name,
                     variant=v.name,
                     instance_type=v.instance_type,
@@ -396,7 +397,7 @@ def find_rightsizing(
                     specs=book.specs(v.instance_type) if v.instance_type else None,
                     price=v.price,
                     usage=usage_of(by_variant.get((e.name, v.name), {}), v.instance_count, hours),
-                    scaling=scaling.get(f"endpoint/{e.name}/variant/{v.name}", rules.Scaling()),
+                    scaling=scaling.get(f"endpoint/{e.name}/variant/{v.name}", measured.Scaling()),
                     image=images.get(model) if model else None,
                     serverless=v.serverless,
                 )

@@ -1,6 +1,6 @@
 """The server's message codes (messages.py CODES), openapi.yaml's MessageCode and the
-frontend's renderings (src/messages.ts) list the same codes; every code the package emits
-is one of them."""
+frontend's renderings (src/messages.ts and the modules it delegates to) list the same codes;
+every code the package emits is one of them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from jupyterlab_smcost.messages import CODES, Message
 ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "jupyterlab_smcost"
 SPEC = yaml.safe_load((PKG / "data" / "openapi.yaml").read_text())
-MESSAGES_TS = (ROOT / "src" / "messages.ts").read_text()
+#: the frontend's renderings: messages.ts and the modules it delegates to
+MESSAGES_TS = "\n".join(
+    (ROOT / "src" / f).read_text() for f in ("messages.ts", "recommendationText.ts", "errorText.ts")
+)
 #: AWS error codes (aws/errors.py) the frontend says in the user's language
 AWS_CODES = {
     "aws_access_denied",

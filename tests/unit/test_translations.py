@@ -102,6 +102,6 @@ def test_the_entry_point_names_the_domain() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert f'[project.entry-points."jupyterlab.locale"]\n{DOMAIN} = "{DOMAIN}"' in pyproject
     # the frontend asks for the same domain
-    assert f"DOMAIN = '{DOMAIN}'" in (ROOT / "src" / "format.ts").read_text()
+    assert f"DOMAIN = '{DOMAIN}'" in (ROOT / "src" / "formatValues.ts").read_text()
     schema = json.loads((ROOT / "schema" / "plugin.json").read_text())
     assert schema["jupyter.lab.internationalization"]["domain"] == DOMAIN
