@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ..usage import Aggregate, Reading
 from .horizon import Horizon, KeptPart, PhaseCache, combine, kept_part
-from .store import BucketKey
+from .store import HOUR, MINUTE, BucketKey
 
 if TYPE_CHECKING:
     from .recorder import HistoryRecorder
@@ -81,6 +81,8 @@ class KeptRows:
         self._types: list[str] = []  # newest used last
         self._seen: Optional[Hashable] = None
         self.reads = 0  # how many times rows were read from the file (tests, benchmark)
+        #: changes whenever what is held may answer differently (read, written, dropped)
+        self.changes = 0
 
     def newest_counts(
         self, tier: int, instance_type: str, before: float, limit: int
@@ -88,13 +90,8 @@ class KeptRows:
         """What :meth:`.HistoryStore.newest_counts` answers: up to ``limit`` buckets of
         one type that end by ``before``, newest first, as ``(t, samples)``."""
         with self.lock:
-            version = self._version()
-            if version is None:
-                self._drop()
+            if not self._check():
                 return []
-            if version != self._seen:
-                self._drop()
-                self._seen = version
             rows = self._held.get((tier, instance_type))
             if rows is None:
                 found = self._read_all(tier, instance_type)
@@ -102,8 +99,23 @@ class KeptRows:
                     return []
                 rows = _Rows(found)
                 self.reads += 1
+                self.changes += 1
                 self._hold(tier, instance_type, rows)
             return rows.newest(math.floor(before - tier), limit)
+
+    def current(self) -> Optional[int]:
+        """:attr:`changes` once the file was checked (None: it cannot be read): the
+        answers stay the same while it does."""
+        with self.lock:
+            return self.changes if self._check() else None
+
+    def _check(self) -> bool:
+        """Drop what is held when the file changed under us; False: it cannot be read."""
+        version = self._version()
+        if version != self._seen:
+            self._drop()
+            self._seen = version
+        return version is not None
 
     def written(self, buckets: Mapping[BucketKey, Aggregate], pruned: bool) -> None:
         """A write committed (call it under :attr:`lock`, the write too): its buckets'
@@ -116,6 +128,7 @@ class KeptRows:
                 rows = self._held.get((tier, itype))
                 if rows is not None:
                     rows.add(t, agg.n)
+                    self.changes += 1
 
     def _hold(self, tier: int, instance_type: str, rows: _Rows) -> None:
         self._held[(tier, instance_type)] = rows
@@ -130,6 +143,7 @@ class KeptRows:
     def _drop(self) -> None:
         self._held.clear()
         self._types.clear()
+        self.changes += 1
 
     def held(self) -> dict[Any, int]:
         """How many rows are held per (tier, type) (tests)."""
@@ -147,6 +161,9 @@ class HorizonReader:
         self._phases: PhaseCache = {}  # kept hours already summed up
         #: the kept part, by (window, interval, the buckets it read)
         self._kept: Optional[tuple[Any, KeptPart]] = None
+        #: the buckets read, by what decides them (the counts held unchanged, the same
+        #: type, running time asked and cut): between two samples nothing moves
+        self._index: Optional[tuple[Any, list[tuple[int, int, int]]]] = None
         self.summed = 0  # how many times the kept part was summed up (tests, benchmark)
 
     def read(
@@ -162,7 +179,17 @@ class HorizonReader:
         """``(the kept buckets read, the horizon)``; blocking (may read the file)."""
         raw_span = raw[-1][0] - raw[0][0] if raw else 0.0
         with self._lock:
-            index = history.kept_index(instance_type, horizon_s - raw_span, interval_s, raw_start)
+            need_s = horizon_s - raw_span
+            changes = history.kept_rows.current()
+            # kept_index cuts the minutes at raw_start and, without minutes, the hours
+            cuts = (math.floor(raw_start - MINUTE), math.floor(raw_start - HOUR))
+            memo = (changes, instance_type, need_s, interval_s, cuts)
+            held_index = self._index
+            if changes is not None and held_index is not None and held_index[0] == memo:
+                index = held_index[1]
+            else:
+                index = history.kept_index(instance_type, need_s, interval_s, raw_start)
+                self._index = (memo, index)
             key = (window_s, interval_s, tuple(index))
             held = self._kept
             if held is not None and held[0] == key:

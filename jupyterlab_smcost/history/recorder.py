@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import accumulate
 from typing import Any, Optional
 
 from ..usage import Aggregate, Reading
@@ -228,12 +230,19 @@ class HistoryRecorder:
             return out
         for tier in TIERS:
             limit = int(need_s // (min(tier, interval_s) or 1)) + 2
-            for t, n in newest(tier, instance_type, before, limit):
-                out.append((tier, t, n))
-                covered += min(float(tier), n * interval_s)
-                before = t
-                if covered >= need_s:
-                    return out
+            rows = newest(tier, instance_type, before, limit)
+            if not rows:
+                continue
+            # running time covered after each row, added up in order (what a loop adding
+            # them one by one gives); the first that reaches need_s is the last taken
+            sums = list(
+                accumulate((min(float(tier), n * interval_s) for _, n in rows), initial=covered)
+            )[1:]
+            k = bisect_left(sums, need_s)
+            out.extend((tier, t, n) for t, n in rows[: k + 1])
+            if k < len(rows):
+                return out
+            covered, before = sums[-1], rows[-1][0]
         return out
 
     def load_kept(self, instance_type: str, part: list[tuple[int, int, int]]) -> list[Aggregate]:
