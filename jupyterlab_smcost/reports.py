@@ -240,8 +240,8 @@ class UsageReports:
 
     async def history_report(self, types: list[str], query: HistoryQuery) -> dict[str, Any]:
         """Usage at the query's step from its ``since`` (default: the recommendation window;
-        with ``range=horizon``, where the recommendation's horizon starts) to now, spend per day from ``since``'s day, this month to date, and what AWS
-        billed."""
+        with ``range=horizon``, where the recommendation's horizon starts) to now, spend
+        per day from ``since``'s day, this month to date, and what AWS billed."""
         window_s = self.sampler.window.window_s if self.sampler else None
         single = types[0] if len(types) == 1 else None
         seen: Optional[Horizon] = None
