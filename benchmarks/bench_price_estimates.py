@@ -5,7 +5,7 @@ For every (region, component, type) price in the bundled snapshot, a price book 
 the snapshot without that one price and asked to estimate it, with:
 
 - ``book``: the product's rules in order (what users see), and each rule alone;
-- ``old chain``: the estimator before issue 9 (the same type under another component as is,
+- ``old chain``: the estimator before the family fit (the same type under another component as is,
   else linear in size from the nearest priced sibling), kept here to compare;
 - ``old linear``: linear in size from the nearest priced sibling alone.
 
@@ -41,7 +41,7 @@ RangedEstimator = Callable[[PriceBook, str, str, str], Optional[tuple[float, flo
 
 
 def old_chain(book: PriceBook, region: str, component: str, itype: str) -> Optional[float]:
-    """The estimator before issue 9: another component's price as is, else linear."""
+    """The estimator before the family fit: another component's price as is, else linear."""
     others = sorted(
         c
         for (r, c, t) in book._index().prices  # noqa: SLF001 (the benchmark reads the index)

@@ -5,7 +5,7 @@ falls back to ``text`` for a code it does not know.
 
 :data:`CODES` is the list: openapi.yaml (``MessageCode``) and ``src/messages.ts`` follow it
 (tests/unit/test_message_codes.py compares the three). Errors carry their code in
-``error.code`` and their figures in ``error.params`` (:data:`ERROR_CODES`)."""
+``error.code`` and their figures in ``error.params`` (openapi.yaml ``Error.code``)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,22 @@ CODES: dict[str, tuple[str, ...]] = {
     "env.studio_classic_space": ("space",),
     "env.studio_classic_user": ("user",),
     "jobs.local": (),
+    "step.instance_status": ("name", "status", "type"),
+    "step.app_status": ("app_type", "status", "type"),
+    "step.switcher_accepted": ("function", "type"),
+    "step.switcher_restarts_instance": ("name", "type"),
+    "step.switcher_recreates_app": ("type",),
+    "step.see_manual": (),
+    "step.space_default": ("space", "type"),
+    "step.no_kernel_app": (),
+    "step.app_on": ("app", "type"),
+    "step.app_reused": ("app", "type"),
+    "step.app_waiting": ("app", "status"),
+    "step.app_deleted": ("app",),
+    "step.app_deleted_later": ("app", "count"),
+    "manual.notebook_instance": ("command", "name", "region", "type"),
+    "manual.space_choose_type": ("space", "type"),
+    "manual.space_restart": ("space", "type"),
 }  # fmt: skip
 
 

@@ -26,6 +26,9 @@ def progress_json(progress: SwitchProgress) -> dict[str, Any]:
         "steps": [dict(s) for s in list(progress.steps)],
         "error": progress.error,
         "manual_step": progress.manual_step,
+        **(
+            {"manual_message": progress.manual_message.to_json()} if progress.manual_message else {}
+        ),
     }
 
 

@@ -7,11 +7,13 @@
 import type { Format } from './format';
 import { num, str } from './params';
 import { recommendation } from './recommendationText';
+import { switchText } from './switchText';
 import { IEnvironment, IIdle, IMessage } from './tokens';
 
 import { localJobs } from './errorText';
 
 export { serverErrorText } from './errorText';
+export { stepName } from './switchText';
 
 /** What moved the idle clock, translated when it is one the server names. */
 function activitySource(fmt: Format, source: string): string {
@@ -201,7 +203,7 @@ export function messageText(fmt: Format, m: IMessage): string {
         str(p, 'types')
       );
     default:
-      return recommendation(fmt, m) ?? m.text;
+      return switchText(fmt, m) ?? recommendation(fmt, m) ?? m.text;
   }
 }
 
@@ -230,41 +232,4 @@ export function idleReasons(fmt: Format, idle: IIdle): string[] {
   return idle.messages?.length
     ? idle.messages.map(m => messageText(fmt, m))
     : idle.reasons;
-}
-
-/** A switch step's name (openapi.yaml `Switch.steps[].name`), translated. */
-export function stepName(fmt: Format, name: string): string {
-  const trans = fmt.trans;
-  switch (name) {
-    case 'describe':
-      return trans.__('check the current type');
-    case 'find_app':
-      return trans.__('find the KernelGateway app');
-    case 'stop':
-      return trans.__('stop the notebook instance');
-    case 'update':
-      return trans.__('change its instance type');
-    case 'start':
-      return trans.__('start it again');
-    case 'stop_update_start':
-      return trans.__('stop, change type, start');
-    case 'delete_app':
-      return trans.__('delete the app');
-    case 'delete_old_app':
-      return trans.__('delete the old app');
-    case 'update_space':
-      return trans.__("set the space's default type");
-    case 'create_app':
-      return trans.__('create the app on the new type');
-    case 'delete_update_create':
-      return trans.__('delete, set the type, create again');
-    case 'wait_in_service':
-      return trans.__('wait until it is InService');
-    case 'invoke_switcher':
-      return trans.__('hand over to the switcher function');
-    case 'rollback':
-      return trans.__('go back to the previous type');
-    default:
-      return name;
-  }
 }

@@ -82,7 +82,7 @@ function SwitchProgress({ sw, fmt }: { sw: ISwitchStatus; fmt: Format }) {
               </span>
               {step.detail ? (
                 <div className="jp-SmCost-detail jp-SmCost-stepDetail">
-                  {step.detail}
+                  {step.message ? messageText(fmt, step.message) : step.detail}
                 </div>
               ) : null}
             </li>
@@ -94,7 +94,16 @@ function SwitchProgress({ sw, fmt }: { sw: ISwitchStatus; fmt: Format }) {
           {sw.error}
         </div>
       ) : null}
-      {sw.manual_step ? <ManualStep text={sw.manual_step} fmt={fmt} /> : null}
+      {sw.manual_step ? (
+        <ManualStep
+          text={
+            sw.manual_message
+              ? messageText(fmt, sw.manual_message)
+              : sw.manual_step
+          }
+          fmt={fmt}
+        />
+      ) : null}
     </div>
   );
 }

@@ -16,6 +16,7 @@ from ..aws.costs import billed_days
 from ..aws.partitions import currency_of
 from ..aws.sagemaker import Clock, Sleep, call
 from ..errors import SmCostError
+from ..messages import Message
 from .base import BilledSpend, Environment, EnvSetup, SwitchProgress
 
 ShutdownKernel = Callable[[str], None]
@@ -96,7 +97,12 @@ class SageMakerEnvironment(Environment):
         progress.step(
             "invoke_switcher",
             "done",
-            f"{self.switcher_function} accepted the switch to {event['instance_type']}",
+            Message.of(
+                "step.switcher_accepted",
+                f"{self.switcher_function} accepted the switch to {event['instance_type']}",
+                function=str(self.switcher_function),
+                type=str(event["instance_type"]),
+            ),
         )
         progress.state = "waiting_external"
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Optional, Union
 
 from ..aws.clients import ClientFactory
 from ..aws.costs import BilledDay
@@ -69,9 +69,30 @@ class SwitchProgress:
     steps: list[dict[str, Any]] = field(default_factory=list)
     error: Optional[str] = None
     manual_step: Optional[str] = None
+    #: ``manual_step`` with its code and params, for the panel to say in the user's language
+    manual_message: Optional[Message] = None
 
-    def step(self, name: str, status: str = "done", detail: str = "") -> None:
-        self.steps.append({"name": name, "status": status, "detail": detail})
+    def step(self, name: str, status: str = "done", detail: Union[str, Message] = "") -> None:
+        """Add a step; a :class:`Message` detail is sent with its code and params too."""
+        entry: dict[str, Any] = {"name": name, "status": status}
+        self.steps.append(entry)
+        self.set_detail(entry, detail)
+
+    @staticmethod
+    def set_detail(entry: dict[str, Any], detail: Union[str, Message]) -> None:
+        """Set (or update, as a wait goes on) a step's detail."""
+        if isinstance(detail, Message):
+            entry["detail"] = detail.text
+            entry["message"] = detail.to_json()
+        else:
+            entry["detail"] = detail
+            entry.pop("message", None)
+
+    def manual(self, message: Message) -> None:
+        """The one step left for the user: ``state`` becomes ``manual``."""
+        self.manual_step = message.text
+        self.manual_message = message
+        self.state = "manual"
 
 
 @dataclass(frozen=True)

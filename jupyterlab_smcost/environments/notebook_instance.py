@@ -68,7 +68,7 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
             "from_instance_type": current,
         }
 
-    def manual_step(self, target: str) -> str:
+    def manual_step(self, target: str) -> Message:
         n = shlex.quote(self.name)
         cmd = (
             f"aws sagemaker stop-notebook-instance --notebook-instance-name {n} && "
@@ -78,11 +78,16 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
             f"aws sagemaker wait notebook-instance-stopped --notebook-instance-name {n} && "
             f"aws sagemaker start-notebook-instance --notebook-instance-name {n}"
         )
-        return (
+        return Message.of(
+            "manual.notebook_instance",
             f"This instance cannot resize itself while it runs and no switcher function is "
             f"configured (SmCostApp.switcher_function). Save your work, then in the SageMaker "
             f"console stop notebook instance {self.name}, edit its instance type to {target} "
-            f"and start it; or run from AWS CloudShell (region {self.region}): {cmd}"
+            f"and start it; or run from AWS CloudShell (region {self.region}): {cmd}",
+            command=cmd,
+            name=self.name,
+            region=self.region,
+            type=target,
         )
 
     def start_switch(
@@ -90,20 +95,38 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
     ) -> None:
         d = self.describe()
         current, status = d["InstanceType"], d["NotebookInstanceStatus"]
-        progress.step("describe", "done", f"{self.name} is {status} on {current}")
+        progress.step(
+            "describe",
+            "done",
+            Message.of(
+                "step.instance_status",
+                f"{self.name} is {status} on {current}",
+                name=self.name,
+                status=status,
+                type=current,
+            ),
+        )
         if self.switcher_function:
             # the switcher stops this instance (and this server with it), updates, starts
             self.invoke_switcher(self.switch_event(target, current), progress)
             progress.step(
                 "stop_update_start",
                 "waiting",
-                f"the switcher stops {self.name}, changes it to {target} and starts it again "
-                "(several minutes): this page loses its connection meanwhile",
+                Message.of(
+                    "step.switcher_restarts_instance",
+                    f"the switcher stops {self.name}, changes it to {target} and starts it "
+                    "again (several minutes): this page loses its connection meanwhile",
+                    name=self.name,
+                    type=target,
+                ),
             )
             return
-        progress.manual_step = self.manual_step(target)
-        progress.step("stop_update_start", "manual", "needs the step described in manual_step")
-        progress.state = "manual"
+        progress.step(
+            "stop_update_start",
+            "manual",
+            Message.of("step.see_manual", "needs the step described in manual_step"),
+        )
+        progress.manual(self.manual_step(target))
 
     def job_place(self) -> JobPlace:
         """The notebook instance's own role; jobs are tagged with the instance's ARN."""

@@ -214,7 +214,11 @@ class StudioClassicEnvironment(SageMakerEnvironment):
     ) -> None:
         apps = [a for a in self.kernel_gateway_apps() if a.get("Status") == "InService"]
         if not apps:
-            progress.step("find_app", "failed", "no KernelGateway app is running")
+            progress.step(
+                "find_app",
+                "failed",
+                Message.of("step.no_kernel_app", "no KernelGateway app is running"),
+            )
             raise_switch(
                 "no_kernel_app",
                 "No KernelGateway app is running: open a notebook "
@@ -225,7 +229,13 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         old_spec = old.get("ResourceSpec") or {}
         old_type = old_spec.get("InstanceType")
         spec = image_spec(old_spec)
-        progress.step("find_app", "done", f"{old['AppName']} on {old_type}")
+        progress.step(
+            "find_app",
+            "done",
+            Message.of(
+                "step.app_on", f"{old['AppName']} on {old_type}", app=old["AppName"], type=old_type
+            ),
+        )
         same = [
             a
             for a in apps
@@ -236,7 +246,16 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         kernels_before = set(context.kernel_ids if context else ())
         if same:
             new_name = same[0]["AppName"]
-            progress.step("create_app", "done", f"{new_name} already runs this image on {target}")
+            progress.step(
+                "create_app",
+                "done",
+                Message.of(
+                    "step.app_reused",
+                    f"{new_name} already runs this image on {target}",
+                    app=new_name,
+                    type=target,
+                ),
+            )
         else:
             new_name = self.new_app_name(old["AppName"], old_type, target)
             self.call(
@@ -244,7 +263,11 @@ class StudioClassicEnvironment(SageMakerEnvironment):
                 **self.ident(new_name),
                 ResourceSpec={**spec, "InstanceType": target},
             )
-            progress.step("create_app", "done", f"{new_name} on {target}")
+            progress.step(
+                "create_app",
+                "done",
+                Message.of("step.app_on", f"{new_name} on {target}", app=new_name, type=target),
+            )
             self._wait_in_service(new_name, progress)
         if old_type == target:
             progress.state = "succeeded"
@@ -253,11 +276,14 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         progress.state = "succeeded"
 
     def _wait_in_service(self, name: str, progress: SwitchProgress) -> None:
-        progress.step("wait_in_service", "running", f"{name}: Pending")
+        def waiting(status: str) -> Message:
+            return Message.of("step.app_waiting", f"{name}: {status}", app=name, status=status)
+
+        progress.step("wait_in_service", "running", waiting("Pending"))
         step = progress.steps[-1]
 
         def on_status(status: str) -> None:
-            step["detail"] = f"{name}: {status}"
+            progress.set_detail(step, waiting(status))
 
         try:
             wait_for(
@@ -298,14 +324,23 @@ class StudioClassicEnvironment(SageMakerEnvironment):
         if progress is None:
             return
         if app_name in done:
-            progress.step("delete_old_app", "done", f"{app_name} deleted")
+            progress.step(
+                "delete_old_app",
+                "done",
+                Message.of("step.app_deleted", f"{app_name} deleted", app=app_name),
+            )
         else:
             n = len(self.retiring.get(app_name, ()))
             progress.step(
                 "delete_old_app",
                 "waiting",
-                f"{app_name} is deleted once its {n} kernel(s) have stopped: restart "
-                "them on the new instance type",
+                Message.of(
+                    "step.app_deleted_later",
+                    f"{app_name} is deleted once its {n} kernel(s) have stopped: restart "
+                    "them on the new instance type",
+                    app=app_name,
+                    count=n,
+                ),
             )
 
     def retire_pending(self, alive: set[str]) -> list[str]:

@@ -115,17 +115,30 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
         d = self.describe()
         current = (d.get("ResourceSpec") or {}).get("InstanceType")
         spec = image_spec(d.get("ResourceSpec"))
+        status = str(d.get("Status"))
         progress.step(
-            "describe", "done", f"the {self.app_type} app is {d.get('Status')} on {current}"
+            "describe",
+            "done",
+            Message.of(
+                "step.app_status",
+                f"the {self.app_type} app is {status} on {current}",
+                app_type=self.app_type,
+                status=status,
+                type=current,
+            ),
         )
         if self.switcher_function:
             self.invoke_switcher(self.switch_event(target, current, spec), progress)
             progress.step(
                 "delete_update_create",
                 "waiting",
-                f"the switcher deletes this app, sets the space's default type to {target} "
-                "and creates the app again (a few minutes): this page loses its connection "
-                "meanwhile",
+                Message.of(
+                    "step.switcher_recreates_app",
+                    f"the switcher deletes this app, sets the space's default type to {target} "
+                    "and creates the app again (a few minutes): this page loses its connection "
+                    "meanwhile",
+                    type=target,
+                ),
             )
             return
         # Without a switcher: set the space's default type from here; restarting the app is
@@ -145,20 +158,37 @@ class StudioSpaceEnvironment(SageMakerEnvironment):
         except ClientError as e:
             _code, message, _status = describe_aws_error(e, "set the space's instance type")
             progress.step("update_space", "failed", message)
-            progress.manual_step = (
-                f"In SageMaker Studio, stop space {self.space_name}, choose {target} as its "
-                "instance type and run it again. (No switcher function is configured: "
-                "SmCostApp.switcher_function.)"
+            progress.manual(
+                Message.of(
+                    "manual.space_choose_type",
+                    f"In SageMaker Studio, stop space {self.space_name}, choose {target} as its "
+                    "instance type and run it again. (No switcher function is configured: "
+                    "SmCostApp.switcher_function.)",
+                    space=self.space_name,
+                    type=target,
+                )
             )
-            progress.state = "manual"
             return
-        progress.step("update_space", "done", f"{self.space_name}: default type {target}")
-        progress.manual_step = (
-            f"Save your work, then in SageMaker Studio stop space {self.space_name} and run it "
-            f"again: it starts on {target}. (No switcher function is configured to do this for "
-            "you: SmCostApp.switcher_function.)"
+        progress.step(
+            "update_space",
+            "done",
+            Message.of(
+                "step.space_default",
+                f"{self.space_name}: default type {target}",
+                space=self.space_name,
+                type=target,
+            ),
         )
-        progress.state = "manual"
+        progress.manual(
+            Message.of(
+                "manual.space_restart",
+                f"Save your work, then in SageMaker Studio stop space {self.space_name} and run "
+                f"it again: it starts on {target}. (No switcher function is configured to do "
+                "this for you: SmCostApp.switcher_function.)",
+                space=self.space_name,
+                type=target,
+            )
+        )
 
     def job_place(self) -> JobPlace:
         """The space's own image (``SAGEMAKER_INTERNAL_IMAGE_URI``), the execution role of its

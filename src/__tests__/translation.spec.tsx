@@ -58,8 +58,30 @@ it('renders the panel and the status bar item through the translator', async () 
     getSwitch: async () =>
       makeSwitch({
         state: 'manual',
-        steps: [{ name: 'describe', status: 'done', detail: 'nb is here' }],
-        manual_step: 'stop it, change its type, start it'
+        steps: [
+          { name: 'describe', status: 'done', detail: 'nb is here' },
+          {
+            name: 'stop_update_start',
+            status: 'manual',
+            detail: 'needs the step described in manual_step',
+            message: {
+              code: 'step.see_manual',
+              text: 'needs the step described in manual_step',
+              params: {}
+            }
+          }
+        ],
+        manual_step: 'Save your work, then stop nb (English)',
+        manual_message: {
+          code: 'manual.notebook_instance',
+          text: 'Save your work, then stop nb (English)',
+          params: {
+            name: 'nb',
+            type: 'ml.t3.large',
+            region: 'us-east-1',
+            command: 'aws sagemaker stop-notebook-instance ...'
+          }
+        }
       }),
     history: async () => makeHistory({ until: now, usage }),
     elsewhere: jest.fn(),
@@ -105,6 +127,17 @@ it('renders the panel and the status bar item through the translator', async () 
     }
   }
   expect(checked).toBeGreaterThan(30);
+  // a step detail and the manual step with a code are said by the translator,
+  // the ones without as the server sends them
+  const details = Array.from(
+    panel.node.querySelectorAll('.jp-SmCost-stepDetail')
+  ).map(n => n.textContent);
+  expect(details).toEqual(['nb is here', '«needs the step described below»']);
+  const manual = panel.node.querySelector('.jp-SmCost-manualStep')?.textContent;
+  expect(manual).toMatch(/^«This instance cannot resize itself/);
+  expect(manual).toContain(
+    'region us-east-1): aws sagemaker stop-notebook-instance ...»'
+  );
   // the server's words stay as they come
   expect(panel.node.querySelector('.jp-SmCost-reasons li')?.textContent).toBe(
     'last activity: server start'

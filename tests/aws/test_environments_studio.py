@@ -217,6 +217,11 @@ def test_classic_switch_without_kernels_deletes_old_app_at_once():
         "name": "delete_old_app",
         "status": "done",
         "detail": f"{A1['AppName']} deleted",
+        "message": {
+            "code": "step.app_deleted",
+            "text": f"{A1['AppName']} deleted",
+            "params": {"app": A1["AppName"]},
+        },
     }
 
 

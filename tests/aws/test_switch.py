@@ -158,7 +158,8 @@ async def test_switch_without_switcher_gives_the_manual_step(jp_fetch, jp_server
         jp_fetch, "switch", method="POST", body={"instance_type": "ml.g4dn.xlarge"}
     )
     assert code == 202
-    assert set(sw) == {"id", "state", "target", "steps", "error", "manual_step"}
+    assert set(sw) <= {"id", "state", "target", "steps", "error", "manual_step", "manual_message"}
+    assert {"id", "state", "target", "steps", "error", "manual_step"} <= set(sw)
     assert sw["target"] == "ml.g4dn.xlarge"
     svc = service(jp_serverapp)
     await until(lambda: svc.switch.state not in ("pending", "running"))
@@ -166,15 +167,25 @@ async def test_switch_without_switcher_gives_the_manual_step(jp_fetch, jp_server
     assert sw2["id"] == sw["id"]
     assert sw2["state"] == "manual"
     assert sw2["error"] is None
+    # each detail in English, and with its code and params for the panel to translate
     assert sw2["steps"][0] == {
         "name": "describe",
         "status": "done",
         "detail": "dev-alice is InService on ml.t3.medium",
+        "message": {
+            "code": "step.instance_status",
+            "text": "dev-alice is InService on ml.t3.medium",
+            "params": {"name": "dev-alice", "status": "InService", "type": "ml.t3.medium"},
+        },
     }
     assert (
         "aws sagemaker update-notebook-instance --notebook-instance-name dev-alice "
         "--instance-type ml.g4dn.xlarge" in sw2["manual_step"]
     )
+    manual = sw2["manual_message"]
+    assert (manual["code"], manual["text"]) == ("manual.notebook_instance", sw2["manual_step"])
+    assert manual["params"]["command"] in sw2["manual_step"]
+    assert (manual["params"]["name"], manual["params"]["type"]) == ("dev-alice", "ml.g4dn.xlarge")
     assert "switch" not in svc.idle.state.extra_busy
     # nothing was stopped from inside
     sm = boto3.client("sagemaker", region_name=NB_REGION)
@@ -396,6 +407,11 @@ async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_se
         "name": "wait_in_service",
         "status": "running",
         "detail": f"{NEW}: Pending",
+        "message": {
+            "code": "step.app_waiting",
+            "text": f"{NEW}: Pending",
+            "params": {"app": NEW, "status": "Pending"},
+        },
     }
     gate.set()
     await until(lambda: svc.switch.state == "succeeded")

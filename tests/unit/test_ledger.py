@@ -1,4 +1,5 @@
-"""The ledger's definition (issue 19, part 3) on hand-made events, the clock injected."""
+"""What idle stops and switches saved, by the ledger's definition, on hand-made events with
+the clock injected."""
 
 from __future__ import annotations
 

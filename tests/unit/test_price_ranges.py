@@ -1,4 +1,4 @@
-"""Estimates that say how sure they are (issue 19, part 4): every estimate's likely range,
+"""Estimates that say how sure they are: every estimate's likely range,
 the closest accelerator family's region ratio, and no saving claimed inside the ranges."""
 
 from __future__ import annotations
