@@ -66,10 +66,12 @@ class ShutdownSaves:
 
 @dataclass(frozen=True)
 class HistoryQuery:
-    """``GET history``: from when (None: the recommendation window), at which step."""
+    """``GET history``: from when (None: the recommendation window), at which step;
+    ``range`` ``horizon``: from where the recommendation's horizon starts instead."""
 
     since: Optional[datetime]
     step: int
+    range: str = "window"
 
 
 # -- JSON bodies
@@ -263,7 +265,11 @@ def parse_step(raw: Optional[str], steps: tuple[int, ...], default: int) -> int:
 
 
 #: the parameters ``GET history`` takes
-HISTORY_PARAMETERS = ("since", "step")
+HISTORY_PARAMETERS = ("since", "step", "range")
+#: ``range``: the usage window (default), or the recommendation's horizon
+HISTORY_RANGES = ("window", "horizon")
+#: the step of ``range=horizon`` when none is given (its buckets are kept hours)
+HORIZON_STEP = 3600
 
 
 def parse_history_query(
@@ -271,7 +277,7 @@ def parse_history_query(
     get: Callable[[str], Optional[str]],
     steps: tuple[int, ...],
 ) -> HistoryQuery:
-    """``?since=...&step=...``: ``arguments`` as tornado holds them (to find unknown and
+    """``?since=...&step=...&range=...``: ``arguments`` as tornado holds them (to find unknown and
     repeated names), ``get(name)`` the decoded value (tornado's ``get_query_argument``).
     400 ``unknown_parameter`` / ``invalid_parameter``."""
     args = {
@@ -290,7 +296,22 @@ def parse_history_query(
     repeated = sorted(k for k, v in args.items() if len(v) > 1)
     if repeated:
         raise bad_input(f"{repeated[0]} is given more than once", "invalid_parameter")
-    return HistoryQuery(parse_since(get("since")), parse_step(get("step"), steps, steps[0]))
+    span = get("range")
+    if span is not None and span not in HISTORY_RANGES:
+        raise bad_input(
+            f"range must be one of {', '.join(HISTORY_RANGES)}, got {excerpt(span)}",
+            "invalid_parameter",
+        )
+    since = parse_since(get("since"))
+    if span == "horizon":
+        if since is not None:
+            raise bad_input(
+                "since and range=horizon cannot both be given: the horizon says where it starts",
+                "invalid_parameter",
+            )
+        default = HORIZON_STEP if HORIZON_STEP in steps else steps[0]
+        return HistoryQuery(None, parse_step(get("step"), steps, default), "horizon")
+    return HistoryQuery(since, parse_step(get("step"), steps, steps[0]))
 
 
 # -- jobs (issue 17)

@@ -422,8 +422,10 @@ export interface paths {
                 query?: {
                     /** @description RFC 3339 date-time with a time zone, e.g. `2026-11-27T09:00:00Z`. Default: now minus the recommendation window (`SmCostApp.usage_window`). */
                     since?: string;
-                    /** @description Seconds per point (default 60). */
+                    /** @description Seconds per point (default 60; 3600 with `range=horizon`). */
                     step?: 60 | 120 | 300 | 600 | 900 | 1800 | 3600 | 7200 | 10800 | 21600 | 43200 | 86400;
+                    /** @description `window` (default): from `since`; `horizon`: from where the horizon the recommendation reads starts (SmCostApp.recommend_horizon of running time on this type, from the kept minutes and hours), with that horizon in `horizon`. Not with `since` (400 `invalid_parameter`). */
+                    range?: "window" | "horizon";
                 };
                 header?: never;
                 path?: never;
@@ -1070,27 +1072,28 @@ export interface components {
             items: components["schemas"]["Recommendation"][];
             /** @description why there are no items */
             reason: string | null;
-            /** @description The window the rules read when SmCostApp.recommend_horizon is set and history is kept (null: the usage window alone, see `window_s` and `kept`): up to `horizon_s` of running time on this type, cut into hours of the clock; for each measure `utilization` holds the busiest hour's figures (a kept hour older than the 48 h of minutes counts at its mean for CPU and GPU utilisation, at its peak for memory and GPUs in use), `overall` the whole horizon as one window. */
-            horizon?: {
-                horizon_s: number;
-                /** @description running time the samples cover */
-                covered_s: number;
-                /**
-                 * Format: date-time
-                 * @description start of the oldest kept bucket read (null: this run only)
-                 */
-                since: string | null;
-                /** @description hours of the clock with samples */
-                phases: number;
-                /** @description measure (cpu, mem, gpu, gpu_mem, gpus_in_use) -> the busiest hour's start */
-                busiest: {
-                    [key: string]: string | null;
-                };
-                overall: components["schemas"]["Utilization"];
-            } | null;
+            horizon?: components["schemas"]["Horizon"];
             /** @description `reason` with its code and parameters (absent when `reason` is null) */
             reason_message?: components["schemas"]["Message"];
         };
+        /** @description The window the recommendation's rules read when SmCostApp.recommend_horizon is set and history is kept (null: the usage window alone, see `window_s` and `kept` of the recommendations; in GET history: asked without `range=horizon`, or there is no horizon). Up to `horizon_s` of running time on this type (SmCostApp.recommend_horizon), cut into hours of the clock; for each measure the recommendation's `utilization` holds the busiest hour's figures (a kept hour older than the 48 h of minutes counts at its mean for CPU and GPU utilisation, at its peak for memory and GPUs in use), `overall` the whole horizon as one window. */
+        Horizon: {
+            horizon_s: number;
+            /** @description running time the samples cover */
+            covered_s: number;
+            /**
+             * Format: date-time
+             * @description start of the oldest kept bucket read (null: this run only)
+             */
+            since: string | null;
+            /** @description hours of the clock with samples */
+            phases: number;
+            /** @description measure (cpu, mem, gpu, gpu_mem, gpus_in_use) -> the busiest hour's start */
+            busiest: {
+                [key: string]: string | null;
+            };
+            overall: components["schemas"]["Utilization"];
+        } | null;
         /** @description One step of usage. `t` is the step's start (UNIX seconds, UTC). CPU is the busy fraction of all vCPUs; memory the fraction of memory used (`mem_max_gib` in GiB); GPU the busiest device's utilisation and the fullest device's memory; means and maxima over the step's samples; GPU fields null without NVML data. */
         UsagePoint: {
             t: number;
@@ -1179,6 +1182,12 @@ export interface components {
              * @description when the oldest thing kept started (null: nothing kept yet)
              */
             kept_since: string | null;
+            /**
+             * @description What `since` is: `window` (the asked `since`, or the recommendation window); `horizon` (asked with `range=horizon`): where the horizon the recommendation read starts, its oldest kept bucket. `range=horizon` without a horizon (SmCostApp.recommend_horizon 0, or no single measured type) answers the window.
+             * @enum {string}
+             */
+            range?: "window" | "horizon";
+            horizon?: components["schemas"]["Horizon"];
             usage: components["schemas"]["UsagePoint"][];
             spend: {
                 currency: components["schemas"]["Currency"];
@@ -1541,6 +1550,7 @@ export type SchemaSwitchEndState = components['schemas']['SwitchEndState'];
 export type SchemaUtilization = components['schemas']['Utilization'];
 export type SchemaRecommendation = components['schemas']['Recommendation'];
 export type SchemaRecommendations = components['schemas']['Recommendations'];
+export type SchemaHorizon = components['schemas']['Horizon'];
 export type SchemaUsagePoint = components['schemas']['UsagePoint'];
 export type SchemaSpendTally = components['schemas']['SpendTally'];
 export type SchemaBilledState = components['schemas']['BilledState'];
@@ -1575,6 +1585,7 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsShutdownPostResponses202ContentApplicationJsonStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/shutdown"]["post"]["responses"]["202"]["content"]["application/json"]["state"]> = ["shutting_down"];
 export const pathsHistoryGetParametersQueryStepValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["step"]> = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+export const pathsHistoryGetParametersQueryRangeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["range"]> = ["window", "horizon"];
 export const pathsElsewhereStopPostRequestBodyContentApplicationJsonApp_typeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/elsewhere/stop"]["post"]["requestBody"]["content"]["application/json"]["app_type"]> = ["JupyterLab", "CodeEditor", "KernelGateway", "JupyterServer"];
 export const messageCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageCode"]> = ["text", "idle.shutting_down", "idle.off", "idle.off_by_admin", "idle.quiet", "idle.last_activity", "busy.kernel", "busy.kernel_starting", "busy.terminal", "busy.background", "busy.background_starting", "busy.background_gpu", "busy.background_gpu_starting", "busy.switch", "rec.collecting", "rec.type_unknown", "rec.no_specs", "rec.no_measurements", "rec.price_unknown", "rec.sampling_off", "rec.not_measurable", "rec.several_apps", "rec.short_no_larger", "rec.gpu_idle_no_cheaper", "rec.fits", "rec.under_provisioned", "rec.gpu_idle", "rec.over_provisioned", "rec.fewer_gpus", "rec.smaller_gpu", "rec.offload", "env.local", "env.local_no_switch", "env.notebook_instance", "env.studio_space", "env.studio_classic_space", "env.studio_classic_user", "jobs.local", "step.instance_status", "step.app_status", "step.switcher_accepted", "step.switcher_restarts_instance", "step.switcher_recreates_app", "step.see_manual", "step.space_default", "step.no_kernel_app", "step.app_on", "step.app_reused", "step.app_waiting", "step.app_deleted", "step.app_deleted_later", "manual.notebook_instance", "manual.space_choose_type", "manual.space_restart"];
 export const environmentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnvironmentKind"]> = ["local", "notebook-instance", "studio-classic", "studio-space"];
@@ -1588,6 +1599,7 @@ export const switchEndStateValues: ReadonlyArray<FlattenedDeepRequired<component
 export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned", "offload", "fewer_gpus", "smaller_gpu"];
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
 export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
+export const historyRangeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["History"]["range"]> = ["window", "horizon"];
 export const elsewhereStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["state"]> = ["ok", "pending", "unavailable", "error"];
 export const elsewhereSectionsNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["sections"]["name"]> = ["studio_apps", "started_jobs", "tagged", "notebook_instances"];
 export const elsewhereItemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ElsewhereItem"]["kind"]> = ["app", "endpoint", "training_job", "processing_job", "notebook_instance"];

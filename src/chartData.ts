@@ -1,7 +1,8 @@
 /**
  * What the charts draw, from the API's shapes: the usage series (CPU, memory
- * and GPU over the recommendation window, mean and peak per step, with the
- * thresholds the right-sizing rules use and the window's p95) and the spend
+ * and GPU over the recommendation window, or over the horizon the
+ * recommendation read, mean and peak per step, with the thresholds the
+ * right-sizing rules use, the p95 they read and the busiest hours) and the spend
  * series (spend per day, the month to date, what AWS billed), and each as a
  * paragraph for screen readers. Pure: jest tests it (charts.spec.tsx).
  */
@@ -36,8 +37,11 @@ export interface IUsageMetric {
   of: string;
   segments: ISegment[];
   thresholds: IThreshold[];
-  /** The recommendation window's p95, when one was computed. */
+  /** The recommendation window's p95, when one was computed (over a horizon:
+   * the busiest hour's, what the rules read). */
   p95: number | null;
+  /** Over a horizon: the start of the busiest hour for this measure (ms). */
+  busiest: number | null;
   /** Mean of the steps' means, weighted by samples; null without data. */
   mean: number | null;
   /** The highest peak; null without data. */
@@ -53,6 +57,19 @@ export interface IUsageSeries {
   metrics: IUsageMetric[];
   /** Types other than the current one that ran in the window. */
   otherTypes: string[];
+  /** The horizon the recommendation read, when the series is over it. */
+  horizon: IUsageHorizon | null;
+}
+
+/** What the horizon read (GET history?range=horizon's `horizon`). */
+export interface IUsageHorizon {
+  horizonS: number;
+  /** Running time its samples cover, in seconds. */
+  coveredS: number;
+  /** The oldest kept bucket read (ms; null: this run only). */
+  since: number | null;
+  /** Hours of the clock with samples. */
+  phases: number;
 }
 
 /** The usage series as drawn: three metrics (GPU only when measured). */
@@ -130,6 +147,7 @@ export function mapUsageSeries(
   const weight = (t: number) => samplesAt.get(t) ?? 1;
 
   const th = h.thresholds;
+  const horizon = h.range === 'horizon' ? (h.horizon ?? null) : null;
   type Point = IHistory['usage'][number];
   const metric = (
     key: IUsageMetric['key'],
@@ -141,6 +159,7 @@ export function mapUsageSeries(
     p95: number | null | undefined
   ): IUsageMetric => {
     const segments = segmentsOf(mean, max);
+    const busiest = horizon?.busiest[key];
     return {
       key,
       label,
@@ -148,6 +167,7 @@ export function mapUsageSeries(
       segments,
       thresholds: [threshold],
       p95: p95 ?? null,
+      busiest: busiest ? Date.parse(busiest) : null,
       ...summary(segments, weight)
     };
   };
@@ -193,7 +213,15 @@ export function mapUsageSeries(
     stepS: step,
     samples: points.reduce((n, p) => n + p.samples, 0),
     metrics,
-    otherTypes
+    otherTypes,
+    horizon: horizon
+      ? {
+          horizonS: horizon.horizon_s,
+          coveredS: horizon.covered_s,
+          since: horizon.since ? Date.parse(horizon.since) : null,
+          phases: horizon.phases
+        }
+      : null
   };
 }
 
@@ -209,7 +237,9 @@ export function describeUsage(
   const trans = fmt.trans;
   const span = fmt.span(s.to - s.from);
   if (!s.samples) {
-    return trans.__('No usage kept for the last %1 yet.', span);
+    return s.horizon
+      ? trans.__('No usage kept over the horizon yet.')
+      : trans.__('No usage kept for the last %1 yet.', span);
   }
   const parts = s.metrics.map(m => {
     const th = fmt.list(
@@ -218,31 +248,61 @@ export function describeUsage(
       )
     );
     const figures =
-      m.p95 !== null
+      s.horizon && m.p95 !== null && m.busiest !== null
         ? trans.__(
-            'averaged %1, peaked at %2, p95 %3 (%4)',
+            'averaged %1, peaked at %2, p95 %3 in its busiest hour, from %4 (%5)',
             fmt.percent(m.mean),
             fmt.percent(m.peak),
             fmt.percent(m.p95),
+            fmt.dateTime(new Date(m.busiest).toISOString()),
             th
           )
-        : trans.__(
-            'averaged %1, peaked at %2 (%3)',
-            fmt.percent(m.mean),
-            fmt.percent(m.peak),
-            th
-          );
+        : m.p95 !== null
+          ? trans.__(
+              'averaged %1, peaked at %2, p95 %3 (%4)',
+              fmt.percent(m.mean),
+              fmt.percent(m.peak),
+              fmt.percent(m.p95),
+              th
+            )
+          : trans.__(
+              'averaged %1, peaked at %2 (%3)',
+              fmt.percent(m.mean),
+              fmt.percent(m.peak),
+              th
+            );
     return m.of
       ? trans._p('metric', '%1 (%2) %3', m.label, m.of, figures)
       : trans._p('metric', '%1 %2', m.label, figures);
   });
-  const summary = trans._n(
-    'Usage over the last %2, %1 sample: %3.',
-    'Usage over the last %2, %1 samples: %3.',
-    s.samples,
-    span,
-    parts.join(trans._p('list separator', '; '))
-  );
+  const list = parts.join(trans._p('list separator', '; '));
+  const hz = s.horizon;
+  const summary = hz
+    ? hz.since !== null
+      ? trans._n(
+          'Usage over the horizon the recommendation read, %2 of running time since %3 (up to %4), %1 sample: %5.',
+          'Usage over the horizon the recommendation read, %2 of running time since %3 (up to %4), %1 samples: %5.',
+          s.samples,
+          fmt.duration(hz.coveredS),
+          fmt.dateTime(new Date(hz.since).toISOString()),
+          fmt.duration(hz.horizonS),
+          list
+        )
+      : trans._n(
+          'Usage over the horizon the recommendation read, %2 of running time (up to %3), %1 sample: %4.',
+          'Usage over the horizon the recommendation read, %2 of running time (up to %3), %1 samples: %4.',
+          s.samples,
+          fmt.duration(hz.coveredS),
+          fmt.duration(hz.horizonS),
+          list
+        )
+    : trans._n(
+        'Usage over the last %2, %1 sample: %3.',
+        'Usage over the last %2, %1 samples: %3.',
+        s.samples,
+        span,
+        list
+      );
   return s.otherTypes.length
     ? trans.__(
         '%1 Includes time on %2, which the recommendation does not count.',

@@ -6,7 +6,8 @@
  *
  * - UsageChart: CPU, memory and GPU over the recommendation window, mean and
  *   peak per minute, with the thresholds the right-sizing rules use and the
- *   window's p95 when a recommendation was computed;
+ *   window's p95 when a recommendation was computed; or over the horizon the
+ *   recommendation read, per hour, with each measure's busiest hour marked;
  * - SpendChart: spend per day over the last 30 days (this server's running
  *   time x the price in force), the month to date, and what AWS billed when
  *   the administrator turned Cost Explorer on.
@@ -70,9 +71,10 @@ function MetricChart(props: {
   from: number;
   to: number;
   stepMs: number;
+  horizon: boolean;
   fmt: Format;
 }) {
-  const { metric, from, to, stepMs, fmt } = props;
+  const { metric, from, to, stepMs, horizon, fmt } = props;
   const trans = fmt.trans;
   const span = Math.max(1, to - from);
   const x = (t: number) => ((t + stepMs / 2 - from) / span) * W;
@@ -84,18 +86,25 @@ function MetricChart(props: {
           {metric.label} <span className="jp-SmCost-metricOf">{metric.of}</span>
         </span>
         <span className="jp-SmCost-metricFigures">
-          {metric.p95 !== null
+          {metric.p95 !== null && horizon
             ? trans.__(
-                'avg %1 · peak %2 · p95 %3',
+                'avg %1 · peak %2 · busiest hour p95 %3',
                 fmt.percent(metric.mean),
                 fmt.percent(metric.peak),
                 fmt.percent(metric.p95)
               )
-            : trans.__(
-                'avg %1 · peak %2',
-                fmt.percent(metric.mean),
-                fmt.percent(metric.peak)
-              )}
+            : metric.p95 !== null
+              ? trans.__(
+                  'avg %1 · peak %2 · p95 %3',
+                  fmt.percent(metric.mean),
+                  fmt.percent(metric.peak),
+                  fmt.percent(metric.p95)
+                )
+              : trans.__(
+                  'avg %1 · peak %2',
+                  fmt.percent(metric.mean),
+                  fmt.percent(metric.peak)
+                )}
         </span>
       </div>
       <ChartFrame>
@@ -140,6 +149,16 @@ function MetricChart(props: {
         {metric.p95 !== null ? (
           <HLine className="jp-SmCost-p95" from={0} to={W} at={y(metric.p95)} />
         ) : null}
+        {metric.busiest !== null ? (
+          <rect
+            className="jp-SmCost-busiest"
+            x={Math.max(0, x(metric.busiest - stepMs / 2))}
+            y={0}
+            width={Math.max(1, (stepMs / Math.max(1, to - from)) * W)}
+            height={H}
+            data-t={metric.busiest}
+          />
+        ) : null}
       </ChartFrame>
     </div>
   );
@@ -166,7 +185,7 @@ function HLine(props: {
   );
 }
 
-/** CPU, memory and GPU over the window, with the rules' thresholds. */
+/** CPU, memory and GPU over the window (or the horizon), with the rules' thresholds. */
 export function UsageChart(props: {
   history: IHistory;
   utilization: IUtilization | null;
@@ -188,11 +207,16 @@ export function UsageChart(props: {
               from={series.from}
               to={series.to}
               stepMs={series.stepS * 1000}
+              horizon={series.horizon !== null}
               fmt={fmt}
             />
           ))}
           <div className="jp-SmCost-axis" aria-hidden="true">
-            <span>{fmt.clock(series.from)}</span>
+            <span>
+              {series.horizon
+                ? fmt.dateTime(new Date(series.from).toISOString())
+                : fmt.clock(series.from)}
+            </span>
             <span>{trans.__('now')}</span>
           </div>
           <figcaption className="jp-SmCost-legend" aria-hidden="true">
@@ -207,7 +231,14 @@ export function UsageChart(props: {
             </span>
             {series.metrics.some(m => m.p95 !== null) ? (
               <span className="jp-SmCost-key jp-SmCost-key-p95">
-                {trans.__('p95')}
+                {series.horizon
+                  ? trans.__('busiest hour p95')
+                  : trans.__('p95')}
+              </span>
+            ) : null}
+            {series.metrics.some(m => m.busiest !== null) ? (
+              <span className="jp-SmCost-key jp-SmCost-key-busiest">
+                {trans.__('busiest hour')}
               </span>
             ) : null}
           </figcaption>

@@ -43,11 +43,13 @@ export interface IApi {
 export interface IHistoryQuery {
   /** RFC 3339 date-time (default: the recommendation window). */
   since?: string;
-  /** Seconds per point (default 60). */
+  /** Seconds per point (default 60; 3600 over the horizon). */
   step?: number;
+  /** `horizon`: from where the recommendation's horizon starts (not with since). */
+  range?: 'window' | 'horizon';
 }
 
-/** `history?since=...&step=...` */
+/** `history?since=...&step=...&range=...` */
 export function historyPath(query: IHistoryQuery): string {
   const params = new URLSearchParams();
   if (query.since !== undefined) {
@@ -55,6 +57,9 @@ export function historyPath(query: IHistoryQuery): string {
   }
   if (query.step !== undefined) {
     params.set('step', String(query.step));
+  }
+  if (query.range !== undefined) {
+    params.set('range', query.range);
   }
   const q = params.toString();
   return q ? `history?${q}` : 'history';

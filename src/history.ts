@@ -1,6 +1,7 @@
 /**
  * The history model: a slow Poll GETs smcost/history (usage over the
- * recommendation window, spend per day over SPEND_DAYS days) every
+ * recommendation window, spend per day over SPEND_DAYS days, and while the
+ * usage chart shows it, usage over the recommendation's horizon) every
  * HISTORY_INTERVAL_S, only while a view shows it and the page is visible
  * (standby otherwise). A 404 (a server without the route) stops it.
  */
@@ -18,6 +19,11 @@ export const HISTORY_INTERVAL_S = 60;
 export const SPEND_DAYS = 30;
 /** Seconds per usage point. */
 export const USAGE_STEP_S = 60;
+/** Seconds per usage point over the horizon (the kept hours). */
+export const HORIZON_STEP_S = 3600;
+
+/** What the usage chart shows: the usage window, or the recommendation's horizon. */
+export type UsageRange = 'window' | 'horizon';
 
 export namespace HistoryModel {
   export interface IOptions {
@@ -56,6 +62,25 @@ export class HistoryModel extends VDomModel {
   /** Usage over the recommendation window (null until fetched). */
   get usage(): IHistory | null {
     return this._usage;
+  }
+  /** Usage over the recommendation's horizon (null until asked and fetched). */
+  get horizonUsage(): IHistory | null {
+    return this._horizon;
+  }
+  /** What the usage chart shows. */
+  get range(): UsageRange {
+    return this._range;
+  }
+  /** Show the window or the horizon: the horizon is fetched now, then polled. */
+  setRange(range: UsageRange): void {
+    if (range === this._range) {
+      return;
+    }
+    this._range = range;
+    this.stateChanged.emit();
+    if (range === 'horizon' && this._shown && !this._absent) {
+      void this._poll.refresh();
+    }
   }
   /** Spend per day over the last SPEND_DAYS days (null until fetched). */
   get spend(): IHistory | null {
@@ -96,8 +121,9 @@ export class HistoryModel extends VDomModel {
   }
 
   /**
-   * The poll's factory: the usage window (the server's default since) and
-   * SPEND_DAYS days of spend from the start of a UTC day (server time).
+   * The poll's factory: the usage window (the server's default since),
+   * SPEND_DAYS days of spend from the start of a UTC day (server time), and
+   * while the chart shows it the horizon (at an hour a point).
    */
   private async _fetch(): Promise<void> {
     const serverNow = new Date(this._serverNow());
@@ -109,12 +135,16 @@ export class HistoryModel extends VDomModel {
       )
     ).toISOString();
     try {
-      const [usage, spend] = await Promise.all([
+      const [usage, spend, horizon] = await Promise.all([
         this._api.history({ step: USAGE_STEP_S }),
-        this._api.history({ since, step: 86400 })
+        this._api.history({ since, step: 86400 }),
+        this._range === 'horizon'
+          ? this._api.history({ range: 'horizon', step: HORIZON_STEP_S })
+          : Promise.resolve(this._horizon)
       ]);
       this._usage = usage;
       this._spend = spend;
+      this._horizon = horizon;
       this._error = null;
     } catch (error) {
       if (error instanceof SmCostError && error.status === 404) {
@@ -140,5 +170,7 @@ export class HistoryModel extends VDomModel {
   private _absent = false;
   private _usage: IHistory | null = null;
   private _spend: IHistory | null = null;
+  private _horizon: IHistory | null = null;
+  private _range: UsageRange = 'window';
   private _error: SmCostError | null = null;
 }

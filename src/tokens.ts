@@ -64,6 +64,8 @@ export type ISwitchStep = ISwitchStatus['steps'][number];
 export type SwitchState = Schemas['SwitchState'];
 /** GET smcost/history */
 export type IHistory = Schemas['History'];
+/** The horizon the recommendation read (GET recommendations and GET history?range=horizon). */
+export type IHorizon = NonNullable<Schemas['Horizon']>;
 export type IUsagePoint = Schemas['UsagePoint'];
 export type IUtilization = Schemas['Utilization'];
 /** What Cost Explorer billed (null unless the administrator turned it on). */
