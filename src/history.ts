@@ -6,10 +6,10 @@
  * (standby otherwise). A 404 (a server without the route) stops it.
  */
 import { VDomModel } from '@jupyterlab/ui-components';
-import { Poll } from '@lumino/polling';
 
 import { IApi, restApi } from './client';
 import { asSmCostError, SmCostError } from './request';
+import { routeAbsent, ShownPoll } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { IHistory } from './tokens';
 
@@ -43,19 +43,12 @@ export class HistoryModel extends VDomModel {
     this._api = options.api ?? restApi;
     this._serverNow = options.serverNow ?? (() => Date.now());
     this._fetched = options.fetched ?? (() => Promise.resolve());
-    const isHidden =
-      options.isHidden ??
-      (() => typeof document !== 'undefined' && document.hidden);
-    this._poll = new Poll({
-      auto: false,
+    this._poll = new ShownPoll({
+      name: 'history',
+      intervalS: HISTORY_INTERVAL_S,
+      maxBackoffS: MAX_BACKOFF_S,
       factory: () => this._fetch(),
-      frequency: {
-        interval: HISTORY_INTERVAL_S * 1000,
-        backoff: true,
-        max: MAX_BACKOFF_S * 1000
-      },
-      name: 'jupyterlab-smcost:history',
-      standby: () => isHidden() || !this._shown
+      isHidden: options.isHidden
     });
   }
 
@@ -78,8 +71,8 @@ export class HistoryModel extends VDomModel {
     }
     this._range = range;
     this.stateChanged.emit();
-    if (range === 'horizon' && this._shown && !this._absent) {
-      void this._poll.refresh();
+    if (range === 'horizon') {
+      this._poll.refresh();
     }
   }
   /** Spend per day over the last SPEND_DAYS days (null until fetched). */
@@ -96,15 +89,7 @@ export class HistoryModel extends VDomModel {
    * visible), it is fetched every HISTORY_INTERVAL_S; showing it fetches now.
    */
   show(shown: boolean): void {
-    this._shown = shown;
-    if (!shown || this._absent) {
-      return;
-    }
-    if (this._poll.state.phase === 'constructed') {
-      void this._poll.start();
-    } else {
-      void this._poll.refresh();
-    }
+    this._poll.show(shown);
   }
 
   /** Fetch now (what the poll does); rejects on errors but 404. */
@@ -147,11 +132,10 @@ export class HistoryModel extends VDomModel {
       this._horizon = horizon;
       this._error = null;
     } catch (error) {
-      if (error instanceof SmCostError && error.status === 404) {
-        this._absent = true;
+      if (routeAbsent(error)) {
+        this._poll.markAbsent();
         this._error = null;
         this.stateChanged.emit();
-        void this._poll.stop();
         return;
       }
       this._error = asSmCostError(error);
@@ -165,9 +149,7 @@ export class HistoryModel extends VDomModel {
   private _api: IApi;
   private _serverNow: () => number;
   private _fetched: () => Promise<unknown>;
-  private _poll: Poll;
-  private _shown = false;
-  private _absent = false;
+  private _poll: ShownPoll;
   private _usage: IHistory | null = null;
   private _spend: IHistory | null = null;
   private _horizon: IHistory | null = null;

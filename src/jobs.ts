@@ -12,6 +12,7 @@ import { Poll } from '@lumino/polling';
 import type { components } from './api';
 import { asSmCostError, requestAPI, SmCostError } from './request';
 import type { IMessage } from './tokens';
+import { pageHidden } from './shownPoll';
 
 type Schemas = components['schemas'];
 export type IJob = Schemas['Job'];
@@ -67,9 +68,7 @@ export class JobsModel extends VDomModel {
   constructor(options: JobsModel.IOptions = {}) {
     super();
     this.api = options.api ?? jobsRestApi;
-    const isHidden =
-      options.isHidden ??
-      (() => typeof document !== 'undefined' && document.hidden);
+    const isHidden = options.isHidden ?? pageHidden;
     this._poll = new Poll({
       auto: false,
       factory: () => this._fetch(),

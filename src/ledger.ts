@@ -8,11 +8,11 @@
  * view draws and the sentence a screen reader reads.
  */
 import { VDomModel } from '@jupyterlab/ui-components';
-import { Poll } from '@lumino/polling';
 
 import { IApi, restApi } from './client';
 import { Format } from './format';
 import { asSmCostError, SmCostError } from './request';
+import { routeAbsent, ShownPoll } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { ILedger } from './tokens';
 
@@ -31,19 +31,12 @@ export class LedgerModel extends VDomModel {
   constructor(options: LedgerModel.IOptions = {}) {
     super();
     this._api = options.api ?? restApi;
-    const isHidden =
-      options.isHidden ??
-      (() => typeof document !== 'undefined' && document.hidden);
-    this._poll = new Poll({
-      auto: false,
+    this._poll = new ShownPoll({
+      name: 'ledger',
+      intervalS: LEDGER_INTERVAL_S,
+      maxBackoffS: MAX_BACKOFF_S,
       factory: () => this._fetch(),
-      frequency: {
-        interval: LEDGER_INTERVAL_S * 1000,
-        backoff: true,
-        max: MAX_BACKOFF_S * 1000
-      },
-      name: 'jupyterlab-smcost:ledger',
-      standby: () => isHidden() || !this._shown
+      isHidden: options.isHidden
     });
   }
 
@@ -58,14 +51,8 @@ export class LedgerModel extends VDomModel {
 
   /** Whether a view shows it: while one does, it is fetched now and then. */
   show(shown: boolean): void {
-    this._shown = shown;
-    if (!shown || this._absent || !this._api.ledger) {
-      return;
-    }
-    if (this._poll.state.phase === 'constructed') {
-      void this._poll.start();
-    } else {
-      void this._poll.refresh();
+    if (this._api.ledger) {
+      this._poll.show(shown);
     }
   }
 
@@ -91,11 +78,10 @@ export class LedgerModel extends VDomModel {
       this._current = await fetch();
       this._error = null;
     } catch (error) {
-      if (error instanceof SmCostError && error.status === 404) {
-        this._absent = true;
+      if (routeAbsent(error)) {
+        this._poll.markAbsent();
         this._error = null;
         this.stateChanged.emit();
-        void this._poll.stop();
         return;
       }
       this._error = asSmCostError(error);
@@ -106,9 +92,7 @@ export class LedgerModel extends VDomModel {
   }
 
   private _api: Pick<IApi, 'ledger'>;
-  private _poll: Poll;
-  private _shown = false;
-  private _absent = false;
+  private _poll: ShownPoll;
   private _current: ILedger | null = null;
   private _error: SmCostError | null = null;
 }
