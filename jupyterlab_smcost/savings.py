@@ -1,4 +1,4 @@
-"""The ledger's recording and its route (issue 19, part 3): what the idle stops and switches
+"""The ledger's recording and its route: what the idle stops and switches
 saved, kept in the history file (:mod:`.history.events`) and read back as
 ``GET smcost/ledger`` (:mod:`.history.ledger_report`).
 
@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
+from .aws.errors import RunBlocking
+from .environments import Environment, IdleContext
 from .history.events import PENDING_SWITCH_S, LedgerEvents, booted_at, event_of
 from .history.ledger import Event
 from .history.ledger_report import ledger_json, ledger_off, month_start
 from .history.recorder import HistoryRecorder
-from .pricing import Quote
+from .pricing import PriceBook, Quote
 
 
 class Savings:
@@ -128,3 +130,77 @@ class Savings:
                 for s in self.history.spans(month_start(now) - 62 * 86400)
             ]
         return ledger_json(recorded, spans, now)
+
+
+class LedgerHooks:
+    """What the service tells the ledger, on the event loop: each call reads what it needs
+    there and records in a worker thread. ``current_price`` is the price in force now;
+    ``target`` the type of the switch under way."""
+
+    def __init__(
+        self,
+        savings: Savings,
+        env: Environment,
+        prices: PriceBook,
+        run_blocking: RunBlocking,
+        *,
+        current_price: Callable[[], Quote],
+        context: Callable[[], IdleContext],
+        target: Callable[[], Optional[str]],
+        types: Callable[[], Awaitable[list[str]]],
+    ) -> None:
+        self.savings = savings
+        self.env = env
+        self.prices = prices
+        self.run_blocking = run_blocking
+        self._current_price = current_price
+        self._context = context
+        self._target = target
+        self._types = types
+
+    def quote_of(self, instance_type: str) -> Quote:
+        return self.prices.price(self.env.region, self.env.component, instance_type)
+
+    async def act_idle(self) -> str:
+        """An idle stop, recorded at the price in force in the worker thread that stopped
+        (it is written even as the server goes away)."""
+        quote = self._current_price()
+        context = self._context()
+
+        def stop() -> str:
+            done = self.env.shutdown(context)
+            self.savings.stopped(quote)
+            return done
+
+        return await self.run_blocking(stop, action="stop for idleness")
+
+    async def switched(self, before: list[str], after: list[str]) -> None:
+        """A switch succeeded: the type that went (the one of ``before`` no longer in
+        ``after``) -> the target."""
+        target = self._target()
+        gone = list(before)
+        for t in after:
+            if t in gone:
+                gone.remove(t)
+        if target is None or len(gone) != 1 or target not in after:
+            return
+        before_q, after_q = self.quote_of(gone[0]), self.quote_of(target)
+        await self.run_blocking(self.savings.switched, before_q, after_q, action="record a switch")
+
+    async def handed_off(self, before: list[str], target: str) -> None:
+        """A switch handed to the switcher or the user: confirmed at the next start."""
+        if len(before) == 1:
+            quote = self.quote_of(before[0])
+            await self.run_blocking(
+                self.savings.handed_off, quote, target, action="record a switch"
+            )
+
+    async def confirm_switch(self) -> None:
+        """At start: a switch handed off earlier happened if the target runs now."""
+        types = await self._types()
+        if types:
+            await self.run_blocking(self.savings.confirm, types, self.quote_of, action="ledger")
+
+    async def report(self) -> dict[str, Any]:
+        """``GET ledger``: what idle stops and switches saved this month (estimates)."""
+        return await self.run_blocking(self.savings.report, action="read the ledger")

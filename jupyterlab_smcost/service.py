@@ -38,7 +38,7 @@ from .pricing import PriceBook, Quote
 from .pricing.refresh import PriceRefresher
 from .reports import UsageReports, cost_json, instance_json, metrics_json, price_table_json
 from .requests import HistoryQuery, IdleSettingsUpdate, ShutdownSaves, SwitchRequest
-from .savings import Savings
+from .savings import LedgerHooks, Savings
 from .settings import IdleSettings, SettingsStore
 from .switching import SwitchController
 from .usage import UsageSampler
@@ -90,12 +90,22 @@ class SmCostService:
         self.usage_sampler = usage_sampler
         self.background = background
         self.history = history
-        #: the ledger of what idle stops and switches saved (issue 19), in the history file
+        #: the ledger of what idle stops and switches saved, in the history file
         self.savings = Savings(
             LedgerEvents(history.store) if history is not None else None,
             history,
             log,
             started_at=started_at.timestamp(),
+        )
+        self.ledger_hooks = LedgerHooks(
+            self.savings,
+            env,
+            prices,
+            self.run_blocking,
+            current_price=lambda: self.current_price(self.types.known or []),
+            context=lambda: self._context(idle=True),
+            target=lambda: self.switching.current.target if self.switching.current else None,
+            types=self.instance_types,
         )
         #: the administrator's configuration mistakes: while any, nothing is stopped or
         #: switched (the idle loop does not act; shutdown and switch answer 503)
@@ -113,7 +123,7 @@ class SmCostService:
             config_errors=self.config_errors,
             refresh=self._refresh_background if background else None,
             # the ledger counts stops that end what is billed (not Studio Classic's clean-up)
-            act_idle=self._act_idle if env.shutdown_ends_server else None,
+            act_idle=self.ledger_hooks.act_idle if env.shutdown_ends_server else None,
         )
         self.types = InstanceTypes(
             env,
@@ -134,8 +144,8 @@ class SmCostService:
             allowed=self.allowed,
             refresh_types=self.types.refresh,
             context=self._context,
-            on_switched=self._switched,
-            on_handed_off=self._handed_off,
+            on_switched=self.ledger_hooks.switched,
+            on_handed_off=self.ledger_hooks.handed_off,
         )
         self.housekeeping = Housekeeping(
             env,
@@ -147,7 +157,7 @@ class SmCostService:
             context=self._context,
         )
         self.billed = BilledSpend(env, history, log, self.run_blocking, enabled=cost_explorer)
-        #: training jobs (issue 17); set by build.py
+        #: training jobs; set by build.py
         self.jobs: Optional[JobService] = None
         self.reports = UsageReports(
             env,
@@ -204,7 +214,7 @@ class SmCostService:
         self.types.start()
         # the ledger: this start ends the gap after an idle stop (off the event loop)
         self.executor.submit(self.savings.started)
-        asyncio.ensure_future(self._confirm_switch())
+        asyncio.ensure_future(self.ledger_hooks.confirm_switch())
         # warm the valid-type list (botocore's model, ~1 MB of JSON) off the event loop
         self.executor.submit(self.env.valid_instance_types)
         if self.live_prices:
@@ -280,51 +290,9 @@ class SmCostService:
             self.env.shutdown, self._context(idle=True), action="stop for idleness"
         )
 
-    async def _act_idle(self) -> str:
-        """An idle stop, recorded in the ledger at the price in force, in the worker thread
-        that stopped (it is written even as the server goes away)."""
-        quote = self.current_price(self.types.known or [])
-        context = self._context(idle=True)
-
-        def stop() -> str:
-            done = self.env.shutdown(context)
-            self.savings.stopped(quote)
-            return done
-
-        return await self.run_blocking(stop, action="stop for idleness")
-
-    # -- the ledger's switches (the switch controller calls these)
-    def _quote_of(self, instance_type: str) -> Quote:
-        return self.prices.price(self.env.region, self.env.component, instance_type)
-
-    async def _switched(self, before: list[str], after: list[str]) -> None:
-        """A switch succeeded: the type that went (the one of ``before`` no longer in
-        ``after``) -> the target."""
-        target = self.switching.current.target if self.switching.current else None
-        gone = list(before)
-        for t in after:
-            if t in gone:
-                gone.remove(t)
-        if target is None or len(gone) != 1 or target not in after:
-            return
-        before_q, after_q = self._quote_of(gone[0]), self._quote_of(target)
-        await self.run_blocking(self.savings.switched, before_q, after_q, action="record a switch")
-
-    async def _handed_off(self, before: list[str], target: str) -> None:
-        if len(before) == 1:
-            quote = self._quote_of(before[0])
-            await self.run_blocking(
-                self.savings.handed_off, quote, target, action="record a switch"
-            )
-
-    async def _confirm_switch(self) -> None:
-        types = await self.types.get()
-        if types:
-            await self.run_blocking(self.savings.confirm, types, self._quote_of, action="ledger")
-
     async def ledger(self) -> dict[str, Any]:
         """``GET ledger``: what idle stops and switches saved this month (estimates)."""
-        return await self.run_blocking(self.savings.report, action="read the ledger")
+        return await self.ledger_hooks.report()
 
     def _check_configured(self, what: str) -> None:
         if self.config_errors:
@@ -425,7 +393,7 @@ class SmCostService:
         types = await self.instance_types()
         out = await self.reports.recommendations(types, self.current_price(types))
         if self.jobs is not None and len(types) == 1:
-            # sustained work on an expensive instance: propose a job (issue 17)
+            # sustained work on an expensive instance: propose a job
             item = self.jobs.offload(
                 self.background.state().busy if self.background is not None else (),
                 types[0],
@@ -443,7 +411,7 @@ class SmCostService:
         out = await self.reports.history_report(types, query)
         spend = out.get("spend")
         if spend is not None:
-            # the jobs started from here, as their own series beside the notebook's (issue 17)
+            # the jobs started from here, as their own series beside the notebook's
             spend["jobs"] = (
                 None
                 if self.jobs is None

@@ -214,8 +214,12 @@ def test_the_service_records_a_switch_done_here_from_the_type_that_went(tmp_path
     async def run() -> None:
         service.switching.current = Current()  # type: ignore[assignment]
         # Studio Classic: two apps, the g4dn one moved to m5.large
-        await service._switched(["ml.t3.medium", "ml.g4dn.xlarge"], ["ml.t3.medium", "ml.m5.large"])
-        await service._switched(["ml.t3.medium"], ["ml.t3.medium"])  # nothing went: no record
+        await service.ledger_hooks.switched(
+            ["ml.t3.medium", "ml.g4dn.xlarge"], ["ml.t3.medium", "ml.m5.large"]
+        )
+        await service.ledger_hooks.switched(
+            ["ml.t3.medium"], ["ml.t3.medium"]
+        )  # nothing went: no record
 
     try:
         asyncio.run(run())
