@@ -23,7 +23,7 @@ from typing import Any, Optional
 
 from ..aws import clients
 from ..aws.errors import CommandError
-from ..fleet.lambdas import report_fleet  # noqa: F401 (the template's handler)
+from ..fleet.lambdas import organisation_digest, report_fleet  # noqa: F401 (the templates' handlers)
 from . import endpoints, notebooks, rightsize
 
 log = logging.getLogger(__name__)
