@@ -121,8 +121,9 @@ def test_three_accounts_give_one_digest_grouped_by_account_and_region(org, calls
     early, late = "2026-03-02T09:00:05Z", "2026-03-02T09:01:00Z"
     publish_report(org, "333333333333", "us-west-2", late, [domain("d-c2", 1, [], 0.23)])
     publish_report(org, "111111111111", "eu-west-1", early, [domain("d-old", 9, [], 1.0)])
-    publish_report(org, "111111111111", "eu-west-1", late,
-                   [domain("d-a", 3, ["ann-lab"], 0.345)])  # fmt: skip  (the later one wins)
+    publish_report(
+        org, "111111111111", "eu-west-1", late, [domain("d-a", 3, ["ann-lab"], 0.345)]
+    )  # fmt: skip  (the later one wins)
     publish_report(org, "222222222222", "eu-west-1", late, [])
     publish_report(org, "333333333333", "eu-west-1", late,
                    [domain("d-c1", 2, ["cy-lab", "cid-lab"], 0.23)])  # fmt: skip
@@ -171,8 +172,8 @@ def test_unreadable_messages_are_listed_not_fatal(org):
     sqs.send_message(QueueUrl=url, MessageBody="not json at all")
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"Type": "Notification"}))
     sns, topic = boto3.client("sns"), org["OrganisationTopicArn"]
-    attrs = {k: {"DataType": "String", "StringValue": v}
-             for k, v in (("account", "444444444444"), ("region", "eu-west-1"), ("kind", "fleet"))}  # fmt: skip
+    who = (("account", "444444444444"), ("region", "eu-west-1"), ("kind", "fleet"))
+    attrs = {k: {"DataType": "String", "StringValue": v} for k, v in who}
     sns.publish(TopicArn=topic, Message="{truncated", MessageAttributes=attrs)
     sns.publish(TopicArn=topic, Message=json.dumps({"generated": "x"}), MessageAttributes=attrs)
     bad_domain = {"generated": "2026-03-02T09:00:00Z", "domains": [{"domain_id": "d-x"}]}
@@ -202,8 +203,8 @@ def test_unreadable_messages_are_listed_not_fatal(org):
 def test_a_digest_that_cannot_be_sent_leaves_the_reports_queued(org):
     publish_report(org, "111111111111", "eu-west-1", "2026-03-02T09:00:00Z", [])
     fn = {**org["DigestFunction"]}
-    fn["Environment"] = {"Variables": {**fn["Environment"]["Variables"],
-                                       "DIGEST_TOPIC_ARN": org["DigestTopicArn"] + "-gone"}}  # fmt: skip
+    gone = {**fn["Environment"]["Variables"], "DIGEST_TOPIC_ARN": org["DigestTopicArn"] + "-x"}
+    fn["Environment"] = {"Variables": gone}
     with pytest.raises(AwsError, match="publish the organisation digest"):
         run_function(fn, "eu-west-1", {}, org["creds"])
     assert queue_counts(org["DigestQueueUrl"]) == (0, 1)  # received, invisible, not deleted
