@@ -240,6 +240,11 @@ def digest_text(doc: dict[str, Any]) -> str:
                         f"    no idle shutdown: {a.get('space')} ({a.get('instance_type')}, "
                         f"{a.get('owner') or 'shared'})"
                     )
+    if doc["accounts"]:
+        lines.append(
+            "Cost per day: the running apps' hourly prices x 24 as each member's report priced "
+            "them; each account's own digest gives every app's price and its source."
+        )
     if doc["unreadable"]:
         lines.append(f"{len(doc['unreadable'])} messages could not be read (deleted):")
         for u in doc["unreadable"]:

@@ -155,6 +155,8 @@ def test_three_accounts_give_one_digest_grouped_by_account_and_region(org, calls
         "    no idle shutdown: cy-lab (ml.m5.large, cy)",
         "    no idle shutdown: cid-lab (ml.m5.large, cid)",
         "  us-west-2 d-c2: 1 running, 0 without idle shutdown, $5.52/day",
+        "Cost per day: the running apps' hourly prices x 24 as each member's report priced "
+        "them; each account's own digest gives every app's price and its source.",
     ]
     assert queue_counts(org["DigestQueueUrl"]) == (0, 0)  # deleted once the digest was out
 
