@@ -75,7 +75,9 @@ def delete(sqs: Any, queue_url: str, messages: list[dict[str, Any]]) -> None:
 
 
 def _attr(envelope: dict[str, Any], name: str) -> Optional[str]:
-    value = ((envelope.get("MessageAttributes") or {}).get(name) or {}).get("Value")
+    attrs = envelope.get("MessageAttributes")
+    attr = attrs.get(name) if isinstance(attrs, dict) else None
+    value = attr.get("Value") if isinstance(attr, dict) else None
     return value if isinstance(value, str) and value else None
 
 
@@ -102,8 +104,9 @@ def _problem(report: Any) -> Optional[str]:
             for t in types
         ):
             return f"domain {d['domain_id']}: 'per_instance_type' is not a list of costs"
-        if not isinstance(d.get("uncovered", []), list):
-            return f"domain {d['domain_id']}: 'uncovered' is not a list"
+        listed = d.get("uncovered", [])
+        if not isinstance(listed, list) or not all(isinstance(a, dict) for a in listed):
+            return f"domain {d['domain_id']}: 'uncovered' is not a list of apps"
     return None
 
 
@@ -252,6 +255,8 @@ def digest_text(doc: dict[str, Any]) -> str:
                 f"  {u['message_id'] or '?'} from account {u['account']} {u['region']}: "
                 f"{u['problem']}: {u['excerpt'][:80]!r}"
             )
+    if doc["skipped_messages"]:
+        lines.append(f"{doc['skipped_messages']} messages that are not fleet reports: dropped.")
     if doc.get("more_waiting"):
         lines.append(
             f"More than {MAX_RECEIVES * 10} messages were waiting: the rest go to the next digest."

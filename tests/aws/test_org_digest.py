@@ -173,6 +173,8 @@ def test_unreadable_messages_are_listed_not_fatal(org):
     sqs, url = boto3.client("sqs"), org["DigestQueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="not json at all")
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"Type": "Notification"}))
+    odd = {"Message": "{}", "MessageAttributes": {"kind": "fleet"}}  # attributes not SNS's shape
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(odd))
     sns, topic = boto3.client("sns"), org["OrganisationTopicArn"]
     who = (("account", "444444444444"), ("region", "eu-west-1"), ("kind", "fleet"))
     attrs = {k: {"DataType": "String", "StringValue": v} for k, v in who}
@@ -185,7 +187,7 @@ def test_unreadable_messages_are_listed_not_fatal(org):
     publish_report(org, "111111111111", "eu-west-1", "2026-03-02T09:00:00Z",
                    [domain("d-a", 1, [], 0.1)])  # fmt: skip
     doc = digest(org)
-    assert doc["reports"] == 1 and doc["skipped_messages"] == 1
+    assert doc["reports"] == 1 and doc["skipped_messages"] == 2  # "other", and no kind
     assert sorted(u["problem"] for u in doc["unreadable"]) == [
         "domain d-x: 'running_apps' is not a number",
         "the message is not JSON (not an SNS notification)",
@@ -197,6 +199,7 @@ def test_unreadable_messages_are_listed_not_fatal(org):
     text = msg["Message"]
     assert "account 111111111111:\n  eu-west-1 d-a: 1 running" in text
     assert "5 messages could not be read (deleted):" in text
+    assert "2 messages that are not fleet reports: dropped." in text
     assert "from account 444444444444 eu-west-1: the report is not JSON: '" in text
     assert "from account unknown unknown: the message is not JSON" in text
     assert queue_counts(org["DigestQueueUrl"]) == (0, 0)
