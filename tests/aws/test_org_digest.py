@@ -236,3 +236,46 @@ def test_handler_needs_its_queue_and_topic():
     with patched_environ({"QUEUE_URL": "", "DIGEST_TOPIC_ARN": ""}):
         with pytest.raises(lambdas.CommandError, match="QUEUE_URL and DIGEST_TOPIC_ARN"):
             lambdas.organisation_digest({}, None)
+
+
+def test_more_than_a_run_takes_waits_for_the_next(org, monkeypatch):
+    from jupyterlab_smcost.fleet import org_digest
+
+    monkeypatch.setattr(org_digest, "MAX_RECEIVES", 1)  # 10 messages a run
+    sqs, url = boto3.client("sqs"), org["DigestQueueUrl"]
+    for i in range(12):
+        sqs.send_message(QueueUrl=url, MessageBody=f"junk {i}")
+    doc = digest(org)
+    assert doc["more_waiting"] and doc["received_messages"] == 10
+    (msg,) = received(org["subscriber"])
+    assert "More than 10 messages were waiting: the rest go to the next digest." in msg["Message"]
+    assert queue_counts(url) == (2, 0)
+
+
+def test_a_digest_over_the_sns_size_is_cut_at_a_line():
+    from jupyterlab_smcost.fleet import org_digest
+
+    summary = {
+        "account": "?",
+        "region": "eu-west-1",
+        "generated": "2026-03-02T09:00:00Z",
+        "domains": [domain("d-1", 30, [f"u{j}-lab" for j in range(20)], 1.0)],
+    }
+    report = json.dumps(lambdas.compact(summary))  # what the members send
+
+    def envelope(i: int) -> dict:
+        attrs = {"account": f"{i:012d}", "region": "eu-west-1", "kind": "fleet"}
+        return {
+            "MessageId": str(i),
+            "Message": report,
+            "MessageAttributes": {k: {"Type": "String", "Value": v} for k, v in attrs.items()},
+        }
+
+    big = [{"Body": json.dumps(envelope(i))} for i in range(1200)]
+    text = org_digest.digest_text(org_digest.org_digest(big))
+    assert len(text.encode()) <= org_digest.MESSAGE_MAX
+    last = text.splitlines()[-1]
+    assert last.startswith("... ") and last.endswith(
+        "more lines: over SNS's message size (--json has them all)."
+    )
+    assert text.splitlines()[-2].startswith(("account ", "  eu-west-1", "    no idle"))
