@@ -238,11 +238,15 @@ def digest_text(doc: dict[str, Any]) -> str:
                     f"{d['uncovered_apps']} without idle shutdown, {cost or 'no cost'}/day"
                     + (f" ({unpriced} apps of unknown price not counted)" if unpriced else "")
                 )
-                for a in d.get("uncovered", [])[:UNCOVERED_LISTED]:
+                listed = d.get("uncovered", [])
+                for a in listed[:UNCOVERED_LISTED]:
                     lines.append(
                         f"    no idle shutdown: {a.get('space')} ({a.get('instance_type')}, "
                         f"{a.get('owner') or 'shared'})"
                     )
+                if d["uncovered_apps"] > min(len(listed), UNCOVERED_LISTED):
+                    more = d["uncovered_apps"] - min(len(listed), UNCOVERED_LISTED)
+                    lines.append(f"    and {more} more without idle shutdown")
     if doc["accounts"]:
         lines.append(
             "Cost per day: the running apps' hourly prices x 24 as each member's report priced "

@@ -259,7 +259,7 @@ def test_a_digest_over_the_sns_size_is_cut_at_a_line():
         "account": "?",
         "region": "eu-west-1",
         "generated": "2026-03-02T09:00:00Z",
-        "domains": [domain("d-1", 30, [f"u{j}-lab" for j in range(20)], 1.0)],
+        "domains": [domain("d-1", 30, [f"u{j}-lab" for j in range(25)], 1.0)],
     }
     report = json.dumps(lambdas.compact(summary))  # what the members send
 
@@ -278,4 +278,5 @@ def test_a_digest_over_the_sns_size_is_cut_at_a_line():
     assert last.startswith("... ") and last.endswith(
         "more lines: over SNS's message size (--json has them all)."
     )
-    assert text.splitlines()[-2].startswith(("account ", "  eu-west-1", "    no idle"))
+    assert text.splitlines()[-2].startswith(("account ", "  eu-west-1", "    no idle", "    and"))
+    assert "    no idle shutdown: u19-lab (ml.m5.large, u19)\n    and 5 more without idle" in text
