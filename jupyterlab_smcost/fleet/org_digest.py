@@ -284,7 +284,11 @@ def _by_currency(totals: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def run_digest(
-    sqs: Any, queue_url: str, sns: Any = None, topic_arn: Optional[str] = None, now=None
+    sqs: Any,
+    queue_url: str,
+    sns: Any = None,
+    topic_arn: Optional[str] = None,
+    now: Optional[datetime] = None,
 ) -> tuple[dict[str, Any], str]:
     """Receive the queue, make the digest, publish it to ``topic_arn`` (when given), then
     delete what was received; (the digest, its text). An empty queue still gives a digest

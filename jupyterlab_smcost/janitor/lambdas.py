@@ -1,4 +1,6 @@
-"""AWS Lambda handlers of the account janitor (deploy/janitor.yaml schedules them).
+"""AWS Lambda handlers of the account janitor (deploy/janitor.yaml schedules them), and the
+organisation digest's (``organisation_digest``, deploy/org-topic.yaml; see
+``jupyterlab_smcost.fleet.lambdas``).
 
 Configured by environment variables:
 
