@@ -128,15 +128,19 @@ class ElsewhereWatch:
 
     # -- what applies here
     def _studio(self) -> Optional[reads.StudioIdentity]:
-        """This IDE's Studio space app, when it runs in one (what a Studio space adapter
-        has: a domain, a space, its app and AWS clients)."""
+        """This IDE in Studio: a space's app (what a Studio space adapter has: a domain, a
+        space, its app and AWS clients), or a Studio Classic user's JupyterServer (a domain
+        and a user profile; a Classic shared space has no owner to list for)."""
         e: Any = self.env
-        names = [getattr(e, a, None) for a in ("domain_id", "space_name", "app_type", "app_name")]
-        if not all(isinstance(n, str) and n for n in names) or not callable(
-            getattr(e, "client", None)
-        ):
+        if not callable(getattr(e, "client", None)):
             return None
-        return reads.StudioIdentity(*names)
+        names = [getattr(e, a, None) for a in ("domain_id", "space_name", "app_type", "app_name")]
+        if all(isinstance(n, str) and n for n in names):
+            return reads.StudioIdentity(*names)
+        domain, user = getattr(e, "domain_id", None), getattr(e, "user_profile", None)
+        if e.kind == "studio-classic" and domain and user and not getattr(e, "space", None):
+            return reads.StudioIdentity(domain, None, e.app_type, e.app_name, user)
+        return None
 
     def _client(self, service: str) -> Any:
         return self.env.client(service)  # type: ignore[attr-defined]

@@ -316,3 +316,110 @@ def test_outside_studio_the_running_jobs_started_here_are_listed(tmp_path):
     ]
     assert [i["name"] for i in doc["items"]] == ["smcost-b"]
     job_stub.assert_no_pending_responses()
+
+
+def test_a_studio_classic_user_sees_the_apps_of_the_spaces_they_own():
+    """Studio Classic: the user's own JupyterServer and KernelGateway apps are this IDE (the
+    panel's figures); the JupyterLab and Code Editor apps of the spaces they own are listed,
+    and resources tagged with their user profile's ARN."""
+    from support.elsewhere_stubs import JOB_ARN, PROFILE_ARN, listed, space
+    from support.sm_stub import app
+
+    from jupyterlab_smcost.environments import StudioClassicEnvironment
+
+    sm, sm_stub = stubbed("sagemaker")
+    tagging, tag_stub = stubbed("resourcegroupstaggingapi")
+    cw, cw_stub = stubbed("cloudwatch")
+    env = StudioClassicEnvironment(
+        REGION,
+        D,
+        user_profile="alice",
+        client_factory=factory(sagemaker=sm, resourcegroupstaggingapi=tagging, cloudwatch=cw),
+    )
+    w = ElsewhereWatch(env, PriceBook(), logging.getLogger("t"), inline, clock=Clock())
+    sm_stub.add_response(
+        "describe_user_profile",
+        {"DomainId": D, "UserProfileName": "alice", "UserProfileArn": PROFILE_ARN},
+        {"DomainId": D, "UserProfileName": "alice"},
+    )
+    sm_stub.add_response(
+        "list_spaces",
+        {"Spaces": [space("alice-gpu", "alice"), space("bob-space", "bob")]},
+        {"DomainIdEquals": D},
+    )
+    sm_stub.add_response(
+        "list_apps",
+        {
+            "Apps": [
+                listed("default", "JupyterServer", user="alice"),  # this IDE
+                listed("datascience-1-0-ml-t3-medium-1a2b", "KernelGateway", user="alice"),
+                listed("default", "JupyterLab", space_name="alice-gpu"),
+                listed("default", "JupyterLab", space_name="bob-space"),  # not hers
+            ]
+        },
+        {"DomainIdEquals": D},
+    )
+    sm_stub.add_response(
+        "describe_app",
+        app(D, "default", "JupyterLab", "InService", "ml.g4dn.xlarge", None,
+            {"SpaceName": "alice-gpu"}, T0),
+        {"DomainId": D, "AppType": "JupyterLab", "AppName": "default", "SpaceName": "alice-gpu"},
+    )  # fmt: skip
+    tag_stub.add_response(
+        "get_resources",
+        {"ResourceTagMappingList": [{"ResourceARN": JOB_ARN}]},
+        {
+            "TagFilters": [{"Key": "sagemaker:user-profile-arn", "Values": [PROFILE_ARN]}],
+            "ResourceTypeFilters": [
+                "sagemaker:endpoint",
+                "sagemaker:training-job",
+                "sagemaker:processing-job",
+            ],
+        },
+    )
+    sm_stub.add_response(
+        "describe_training_job",
+        {
+            "TrainingJobName": "alice-train",
+            "TrainingJobArn": JOB_ARN,
+            "TrainingJobStatus": "InProgress",
+            "SecondaryStatus": "Training",
+            "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": "img"},
+            "ResourceConfig": {
+                "InstanceType": "ml.g4dn.xlarge",
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 30,
+            },
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+            "ModelArtifacts": {"S3ModelArtifacts": ""},
+            "CreationTime": T0,
+            "TrainingStartTime": T0,
+        },
+        {"TrainingJobName": "alice-train"},
+    )
+
+    doc = asyncio.run(w.get())
+
+    validate_response("/elsewhere", "get", 200, doc)
+    for s in (sm_stub, tag_stub, cw_stub):
+        s.assert_no_pending_responses()
+    assert [(s["name"], s["available"]) for s in doc["sections"]] == [
+        ("studio_apps", True),
+        ("tagged", True),
+    ]
+    by_name = {i["name"]: i for i in doc["items"]}
+    assert set(by_name) == {"alice-gpu/JupyterLab", "alice-train"}
+    gpu = by_name["alice-gpu/JupyterLab"]
+    assert (gpu["instance_type"], gpu["stoppable"]) == ("ml.g4dn.xlarge", True)
+
+
+def test_a_studio_classic_shared_space_lists_no_apps():
+    """A Classic shared space has no owner to list for: no Studio sections (nothing asked)."""
+    from jupyterlab_smcost.environments import StudioClassicEnvironment
+
+    sm, sm_stub = stubbed("sagemaker")
+    env = StudioClassicEnvironment(REGION, D, space="team", client_factory=factory(sagemaker=sm))
+    w = ElsewhereWatch(env, PriceBook(), logging.getLogger("t"), inline, clock=Clock())
+    doc = asyncio.run(w.get())
+    assert doc["state"] == "unavailable" and w.listings == 0
+    sm_stub.assert_no_pending_responses()
