@@ -205,7 +205,8 @@ def test_gpu_busy_holds_then_stops_one_timeout_after(tmp_path: Path) -> None:
     fake = SUPPORT / "fake_nvml"
     env = {"PYTHONPATH": str(fake), "SMCOST_FAKE_NVML": str(state)}
     # the CPU rule off: this test is about the GPU alone, whatever else the machine runs
-    with ServerProcess(*FAST, "--SmCostApp.background_cpu_threshold=0", env=env) as server:
+    fast = [a for a in FAST if not a.startswith("--SmCostApp.background_cpu_threshold=")]
+    with ServerProcess(*fast, "--SmCostApp.background_cpu_threshold=0", env=env) as server:
         started = time.time()
         state.write_text(json.dumps({"util": 95}))
         pattern = r"background work: GPU 0 at 95%, for \d+ s"
