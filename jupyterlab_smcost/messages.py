@@ -98,6 +98,35 @@ CODES: dict[str, tuple[str, ...]] = {
     "manual.notebook_instance": ("command", "name", "region", "type"),
     "manual.space_choose_type": ("space", "type"),
     "manual.space_restart": ("space", "type"),
+    # a price's detail (PriceQuote.detail_message): where a figure comes from, how an
+    # estimate was made (its base price is PriceQuote.basis), why a price is unknown
+    "price.live": ("component", "region", "as_of?", "effective?"),
+    "price.not_billed": (),
+    "price.sum": ("count",),
+    "price.unknown_fetch_failed": (
+        "component", "region", "type", "error", "error_code", "error_aws_code?",
+        "error_detail?", "error_operation?",
+    ),
+    "price.unknown_too_little_data": ("component", "region", "type"),
+    "price.unknown_live_off": ("component", "region", "type"),
+    "price.unknown_china_live_off": ("component", "region", "type"),
+    "price.unknown_not_fetched": ("component", "region", "type"),
+    "price.unknown_nowhere": ("component", "region", "type"),
+    "price.unknown_parts": ("part", "types"),
+    "price.est_component": ("component", "kind", "other", "ratio", "region", "shared", "type"),
+    "price.est_component_as_is": ("component", "other", "pairs", "region", "type", "worst"),
+    "price.est_region": ("other", "over", "ratio", "region", "regions?", "shared", "type"),
+    "price.est_family_size": ("factor", "region", "sibling"),
+    "price.est_family_fit": (
+        "check", "component", "count", "currency", "family", "per_unit", "per_vcpu",
+        "region", "unit",
+    ),
+    # what would make an unknown price known (PriceQuote.fix_message)
+    "fix.live_prices": (),
+    "fix.live_prices_china": ("api_region",),
+    "fix.allow_get_products": ("api_region",),
+    "fix.route_to_pricing": ("api_region", "host"),
+    "fix.credentials": (),
 }  # fmt: skip
 
 

@@ -18,7 +18,9 @@ SPEC = yaml.safe_load((PKG / "data" / "openapi.yaml").read_text())
 #: the frontend's renderings: messages.ts and the modules it delegates to
 MESSAGES_TS = "\n".join(
     (ROOT / "src" / f).read_text()
-    for f in ("messages.ts", "recommendationText.ts", "errorText.ts", "switchText.ts")
+    for f in (
+        "messages.ts", "recommendationText.ts", "errorText.ts", "switchText.ts", "priceText.ts"
+    )
 )
 #: AWS error codes (aws/errors.py) the frontend says in the user's language
 AWS_CODES = {
@@ -58,7 +60,7 @@ def test_every_aws_error_code_has_a_frontend_rendering() -> None:
 def test_codes_in_the_package_source_are_known() -> None:
     """A code literal anywhere in the package (``Message.of("rec.x", ...)``, ``Busy(...,
     "busy.x")``) must be in CODES; ``rec.<rule>`` codes come from the rules' names."""
-    pattern = re.compile(r'"((?:idle|busy|rec|env|step|manual)\.[a-z_]+)"')
+    pattern = re.compile(r'"((?:idle|busy|rec|env|step|manual|price|fix)\.[a-z_]+)"')
     found = {c for f in PKG.rglob("*.py") for c in pattern.findall(f.read_text())}
     found |= {f"rec.{r}" for r in ("under_provisioned", "gpu_idle", "over_provisioned")}
     assert found, "the scan found no code at all"
