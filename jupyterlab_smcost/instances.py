@@ -12,6 +12,7 @@ from .aws.errors import RunBlocking
 from .environments import Environment
 from .errors import SmCostError, log_bug
 from .history import Running
+from .messages import Message
 from .pricing import PriceBook, Quote
 
 
@@ -55,7 +56,8 @@ class InstanceTypes:
         self._read_at = asyncio.get_running_loop().time()
         try:
             types = await self.run_blocking(
-                self.env.instance_types, action="read the instance type"
+                self.env.instance_types,
+                action=Message.of("action.read_instance_type", "read the instance type"),
             )
         except SmCostError as e:
             self.error = e.message

@@ -127,6 +127,30 @@ CODES: dict[str, tuple[str, ...]] = {
     "fix.allow_get_products": ("api_region",),
     "fix.route_to_pricing": ("api_region", "host"),
     "fix.credentials": (),
+    # what the server was doing when AWS failed (an AWS error's ``action``, see
+    # aws/errors.py): its code and params go in ``error.params`` as ``action_code`` and
+    # ``action_<param>``
+    "action.stop_idle": (),
+    "action.save_settings": (),
+    "action.write_history": (),
+    "action.read_history": (),
+    "action.clean_up_apps": (),
+    "action.read_instance_type": (),
+    "action.list_types": (),
+    "action.switch": ("type",),
+    "action.read_billed": (),
+    "action.keep_billed": (),
+    "action.list_elsewhere": (),
+    "action.stop_app": ("name",),
+    "action.fetch_prices": (),
+    "action.fetch_price_table": ("component", "region"),
+    "action.read_files": (),
+    "action.plan_job": (),
+    "action.start_job": (),
+    "action.describe_job": (),
+    "action.stop_job": ("name",),
+    "action.read_aws_config": (),
+    "action.create_client": ("service",),
 }  # fmt: skip
 
 

@@ -153,7 +153,8 @@ class UsageReports:
         else:
             region, component = self.env.region, self.env.component
             valid = await self.run_blocking(
-                self.env.valid_instance_types, action="list valid instance types"
+                self.env.valid_instance_types,
+                action=Message.of("action.list_types", "list valid instance types"),
             )
             names = set(valid) or {t for t, _, _ in self.book.table(region, component)}
             if self.allowed:
@@ -205,7 +206,9 @@ class UsageReports:
                 cache,
             )
 
-        kept, seen = await self.run_blocking(read, action="read the usage history")
+        kept, seen = await self.run_blocking(
+            read, action=Message.of("action.read_history", "read the usage history")
+        )
         return (
             seen.summary,
             {
@@ -236,7 +239,7 @@ class UsageReports:
             instance_type,
             need,
             sampler.interval_s,
-            action="read the usage history",
+            action=Message.of("action.read_history", "read the usage history"),
         )
         summary = window_summary(window.window_s, raw, kept, sampler.interval_s)
         return summary, {
@@ -264,7 +267,11 @@ class UsageReports:
             billed.load()
             return read_history(history, start, until, step)
 
-        out.update(await self.run_blocking(read, action="read the usage history"))
+        out.update(
+            await self.run_blocking(
+                read, action=Message.of("action.read_history", "read the usage history")
+            )
+        )
         out["billed"] = billed.json()
         return out
 

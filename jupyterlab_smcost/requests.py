@@ -99,19 +99,32 @@ def parse_json_body(raw: bytes) -> Any:
             "body_too_large",
             f"the request body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted",
             413,
+            {"bytes": len(raw), "limit": MAX_BODY_BYTES},
         )
     if not raw.strip():
-        raise bad_input("a JSON body is required", "invalid_json")
+        raise bad_input("a JSON body is required", "invalid_json", problem="empty")
     try:
         value = json.loads(raw, parse_constant=_refuse_constant)
     except RecursionError as e:
-        raise bad_input("the body is not valid JSON: nested too deeply", "invalid_json") from e
+        raise bad_input(
+            "the body is not valid JSON: nested too deeply",
+            "invalid_json",
+            problem="too_deep",
+            depth=MAX_JSON_DEPTH,
+        ) from e
     except (UnicodeDecodeError, ValueError) as e:
-        raise bad_input(f"the body is not valid JSON: {str(e)[:80]}", "invalid_json") from e
+        raise bad_input(
+            f"the body is not valid JSON: {str(e)[:80]}",
+            "invalid_json",
+            problem="malformed",
+            detail=str(e)[:80],  # Python's own words
+        ) from e
     if _too_deep(value, MAX_JSON_DEPTH):
         raise bad_input(
             f"the body is not valid JSON for this API: nested more than {MAX_JSON_DEPTH} deep",
             "invalid_json",
+            problem="too_deep",
+            depth=MAX_JSON_DEPTH,
         )
     return value
 
@@ -126,6 +139,8 @@ def refuse_unknown_fields(body: Any, known: tuple[str, ...]) -> None:
         raise bad_input(
             f"unknown field(s): {excerpt(', '.join(unknown))}; known: {', '.join(known)}",
             "unknown_field",
+            fields=excerpt(", ".join(unknown)),
+            known=", ".join(known),
         )
 
 
@@ -144,16 +159,28 @@ def _seconds(name: str, value: Any) -> int:
     # bool is an int subclass in Python: reject it explicitly
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad_input(
-            f"{name} must be a number of seconds, got {excerpt(value)}", "invalid_setting"
+            f"{name} must be a number of seconds, got {excerpt(value)}",
+            "invalid_setting",
+            rule="seconds",
+            setting=name,
+            value=excerpt(value),
         )
     if isinstance(value, float) and not value.is_integer():
         raise bad_input(
-            f"{name} must be a whole number of seconds, got {excerpt(value)}", "invalid_setting"
+            f"{name} must be a whole number of seconds, got {excerpt(value)}",
+            "invalid_setting",
+            rule="whole_seconds",
+            setting=name,
+            value=excerpt(value),
         )
     if not -MAX_SECONDS <= value <= MAX_SECONDS:
         raise bad_input(
             f"{name} must be at most {MAX_SECONDS} seconds (a year), got {excerpt(value)}",
             "invalid_setting",
+            rule="at_most",
+            setting=name,
+            value=excerpt(value),
+            limit=MAX_SECONDS,
         )
     return int(value)
 
@@ -162,13 +189,18 @@ def parse_idle_update(body: Any) -> IdleSettingsUpdate:
     """A (partial) idle settings object: each field of its type, none unknown (400
     ``invalid_setting`` / ``unknown_field``). Bounds and relations are the settings'."""
     if not isinstance(body, dict):
-        raise bad_input("the body must be a JSON object of idle settings", "invalid_setting")
+        raise bad_input(
+            "the body must be a JSON object of idle settings", "invalid_setting", rule="object"
+        )
     unknown = sorted(set(body) - set(IDLE_SETTINGS))
     if unknown:
         raise bad_input(
             f"unknown setting(s): {excerpt(', '.join(unknown))}; known: "
             + ", ".join(IDLE_SETTINGS),
             "unknown_field",
+            fields=excerpt(", ".join(unknown)),
+            known=", ".join(IDLE_SETTINGS),
+            what="setting",
         )
     given: dict[str, Any] = {}
     for name in _BOOL_SETTINGS:
@@ -177,6 +209,9 @@ def parse_idle_update(body: Any) -> IdleSettingsUpdate:
                 raise bad_input(
                     f"{name} must be true or false, got {excerpt(body[name])}",
                     "invalid_setting",
+                    rule="boolean",
+                    setting=name,
+                    value=excerpt(body[name]),
                 )
             given[name] = body[name]
     for name in _SECONDS_SETTINGS:
@@ -218,7 +253,13 @@ def parse_bool(name: str, raw: Optional[str], default: bool) -> bool:
         return default
     value = raw.strip().lower()
     if value not in ("true", "false"):
-        raise bad_input(f"{name} must be true or false, got {excerpt(raw)}", "invalid_parameter")
+        raise bad_input(
+            f"{name} must be true or false, got {excerpt(raw)}",
+            "invalid_parameter",
+            rule="boolean",
+            parameter=name,
+            value=excerpt(raw),
+        )
     return value == "true"
 
 
@@ -228,7 +269,13 @@ def parse_since(raw: Optional[str]) -> Optional[datetime]:
         return None
     text = raw.strip().upper()
     if len(text) > 64:
-        raise bad_input(f"since is not a date-time: {excerpt(raw)}", "invalid_parameter")
+        raise bad_input(
+            f"since is not a date-time: {excerpt(raw)}",
+            "invalid_parameter",
+            rule="date_time",
+            parameter="since",
+            value=excerpt(raw),
+        )
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     leap = re.match(r"^(.{17})60(.*)$", text)  # RFC 3339 allows a leap second: :60
@@ -241,6 +288,9 @@ def parse_since(raw: Optional[str]) -> Optional[datetime]:
             f"since must be an RFC 3339 date-time with a time zone, e.g. "
             f"2026-11-27T09:00:00Z; got {excerpt(raw)}",
             "invalid_parameter",
+            rule="date_time",
+            parameter="since",
+            value=excerpt(raw),
         )
     try:
         value.timestamp()
@@ -258,6 +308,10 @@ def parse_step(raw: Optional[str], steps: tuple[int, ...], default: int) -> int:
         raise bad_input(
             f"step must be one of {', '.join(map(str, steps))} (seconds), got {excerpt(raw)}",
             "invalid_parameter",
+            rule="one_of",
+            parameter="step",
+            value=excerpt(raw),
+            allowed=", ".join(map(str, steps)),
         )
     return int(text)
 
@@ -286,10 +340,17 @@ def parse_history_query(
             f"unknown parameter(s): {excerpt(', '.join(unknown))}; known: "
             + ", ".join(HISTORY_PARAMETERS),
             "unknown_parameter",
+            parameters=excerpt(", ".join(unknown)),
+            known=", ".join(HISTORY_PARAMETERS),
         )
     repeated = sorted(k for k, v in args.items() if len(v) > 1)
     if repeated:
-        raise bad_input(f"{repeated[0]} is given more than once", "invalid_parameter")
+        raise bad_input(
+            f"{repeated[0]} is given more than once",
+            "invalid_parameter",
+            rule="repeated",
+            parameter=repeated[0],
+        )
     return HistoryQuery(parse_since(get("since")), parse_step(get("step"), steps, steps[0]))
 
 

@@ -14,6 +14,7 @@ from .aws.errors import RunBlocking
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict, log_bug
 from .idle import IdleLoop
+from .messages import Message
 from .requests import SwitchRequest, excerpt_name
 
 
@@ -89,7 +90,8 @@ class SwitchController:
                 type=self.current.target,
             )
         valid = await self.run_blocking(
-            self.env.valid_instance_types, action="list valid instance types"
+            self.env.valid_instance_types,
+            action=Message.of("action.list_types", "list valid instance types"),
         )
         if target not in valid:
             raise bad_input(
@@ -110,7 +112,7 @@ class SwitchController:
             raise conflict("a shutdown is in progress", "shutting_down")
         types = await self.refresh_types()
         if info.kind != "studio-classic" and types == [target]:
-            raise bad_input(f"already running on {target}", "same_instance_type")
+            raise bad_input(f"already running on {target}", "same_instance_type", type=target)
         progress = SwitchProgress(id=uuid.uuid4().hex, target=target)
         self.current = progress
         self._started_at = asyncio.get_running_loop().time()
@@ -135,7 +137,9 @@ class SwitchController:
                 progress.target,
                 progress,
                 context,
-                action=f"switch to {progress.target}",
+                action=Message.of(
+                    "action.switch", f"switch to {progress.target}", type=progress.target
+                ),
             )
             if progress.state in ("pending", "running"):
                 progress.state = "succeeded"
@@ -154,5 +158,5 @@ class SwitchController:
     def progress(self) -> dict[str, Any]:
         """``GET switch``: the last switch's progress (404 when none was started)."""
         if self.current is None:
-            raise SmCostError("no_switch", "no switch has been started", 404)
+            raise SmCostError("no_switch", "no switch has been started", 404)  # no params
         return progress_json(self.current)

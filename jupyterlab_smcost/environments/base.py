@@ -191,6 +191,7 @@ class Environment(abc.ABC):
             "billed_unavailable",
             "not on SageMaker: there is no billed resource to ask Cost Explorer about",
             409,
+            {"where": "local"},
         )
 
     def job_place(self) -> JobPlace:

@@ -157,14 +157,24 @@ class JobService:
     async def submit(self, request: JobRequest) -> dict[str, Any]:
         """Check everything, then upload and start: 202 with the job."""
         self.check_type(request.instance_type)
-        shipment = await self.run_blocking(collect, self.root, request, action="read the files")
+        shipment = await self.run_blocking(
+            collect, self.root, request, action=Message.of("action.read_files", "read the files")
+        )
         reason = self.unavailable_reason()
         if reason:
             raise SmCostError("jobs_unavailable", reason, 409, {"where": self.env.kind})
         plan = await self.run_blocking(
-            self._plan, request, shipment, action="find where the job runs"
+            self._plan,
+            request,
+            shipment,
+            action=Message.of("action.plan_job", "find where the job runs"),
         )
-        await self.run_blocking(self._start, plan, shipment, action="start the training job")
+        await self.run_blocking(
+            self._start,
+            plan,
+            shipment,
+            action=Message.of("action.start_job", "start the training job"),
+        )
         record = {
             "name": plan.name,
             "path": plan.source,
@@ -188,7 +198,13 @@ class JobService:
         reason = self.unavailable_reason()
         jobs = []
         for record in self.records.all():
-            jobs.append(await self.run_blocking(self._refresh, record, action="describe the job"))
+            jobs.append(
+                await self.run_blocking(
+                    self._refresh,
+                    record,
+                    action=Message.of("action.describe_job", "describe the job"),
+                )
+            )
         currency = currency_of(self.env.region) or USD
         spend = job_spend(jobs, currency, self.clock().date().isoformat())
         out: dict[str, Any] = {"available": reason is None, "unavailable_reason": reason}
@@ -208,8 +224,14 @@ class JobService:
             )
         if record.get("state") in FINAL:
             raise SmCostError("job_ended", f"job {name} has already ended", 409, {"name": name})
-        await self.run_blocking(self.training.stop, name, action=f"stop job {name}")
-        return await self.run_blocking(self._refresh, record, action="describe the job")
+        await self.run_blocking(
+            self.training.stop,
+            name,
+            action=Message.of("action.stop_job", f"stop job {name}", name=name),
+        )
+        return await self.run_blocking(
+            self._refresh, record, action=Message.of("action.describe_job", "describe the job")
+        )
 
     # -- blocking parts
     def _place_known(self) -> JobPlace:

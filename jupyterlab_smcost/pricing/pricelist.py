@@ -256,7 +256,13 @@ class FetchFailure:
 
     @classmethod
     def of(cls, exc: ClientError | BotoCoreError, region: str, component: str) -> FetchFailure:
-        error = as_aws_error(exc, f"fetch {component} prices for {region} (Price List API)")
+        action = Message.of(
+            "action.fetch_price_table",
+            f"fetch {component} prices for {region} (Price List API)",
+            component=component,
+            region=region,
+        )
+        error = as_aws_error(exc, action)
         return cls(
             error.code,
             error.message,

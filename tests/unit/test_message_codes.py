@@ -60,7 +60,7 @@ def test_every_aws_error_code_has_a_frontend_rendering() -> None:
 def test_codes_in_the_package_source_are_known() -> None:
     """A code literal anywhere in the package (``Message.of("rec.x", ...)``, ``Busy(...,
     "busy.x")``) must be in CODES; ``rec.<rule>`` codes come from the rules' names."""
-    pattern = re.compile(r'"((?:idle|busy|rec|env|step|manual|price|fix)\.[a-z_]+)"')
+    pattern = re.compile(r'"((?:idle|busy|rec|env|step|manual|price|fix|action)\.[a-z_]+)"')
     found = {c for f in PKG.rglob("*.py") for c in pattern.findall(f.read_text())}
     found |= {f"rec.{r}" for r in ("under_provisioned", "gpu_idle", "over_provisioned")}
     assert found, "the scan found no code at all"
