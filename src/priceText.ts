@@ -67,11 +67,7 @@ function money4(fmt: Format, v: number, currency: string): string {
 }
 
 /** A price's detail by its code, or null for another code or missing prices. */
-function detailText(
-  fmt: Format,
-  m: IMessage,
-  price: PriceLike
-): string | null {
+function detailText(fmt: Format, m: IMessage, price: PriceLike): string | null {
   const trans = fmt.trans;
   const p = m.params;
   const component = str(p, 'component');

@@ -19,7 +19,13 @@ SPEC = yaml.safe_load((PKG / "data" / "openapi.yaml").read_text())
 MESSAGES_TS = "\n".join(
     (ROOT / "src" / f).read_text()
     for f in (
-        "messages.ts", "recommendationText.ts", "errorText.ts", "switchText.ts", "priceText.ts"
+        "messages.ts",
+        "recommendationText.ts",
+        "errorText.ts",
+        "switchText.ts",
+        "priceText.ts",
+        "actionText.ts",
+        "requestErrorText.ts",
     )
 )
 #: AWS error codes (aws/errors.py) the frontend says in the user's language
