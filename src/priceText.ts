@@ -105,6 +105,7 @@ function detailText(fmt: Format, m: IMessage, price: PriceLike): string | null {
     case 'price.unknown_fetch_failed': {
       const error =
         serverErrorText(fmt, str(p, 'error_code'), {
+          action: '', // the sentence says what was being fetched
           operation: p.error_operation,
           aws_code: p.error_aws_code,
           detail: p.error_detail
