@@ -227,7 +227,9 @@ class PriceBook:
         where = {"component": component, "region": region, "type": instance_type}
         fix: Optional[Message] = None
         if failure is not None:
-            error = {f"error_{k}": v for k, v in failure.params if k != "action"}
+            # the AWS sentence's own params (what was being fetched, the sentence says)
+            said = ("aws_code", "detail", "operation")
+            error = {f"error_{k}": v for k, v in failure.params if k in said}
             detail = Message.of(
                 "price.unknown_fetch_failed",
                 f"{what}: the live Price List fetch failed: {failure.message}",
