@@ -149,7 +149,16 @@ async def test_switch_validation_400_before_anything_stops(jp_fetch, jp_serverap
     await refused({"instance_type": "ml.t3.medium"}, "same_instance_type")
     await refused({"type": "ml.m5.xlarge"}, "unknown_field")
     r = await fetch_error(jp_fetch, "switch", method="POST", body="")
-    assert r == (400, {"error": {"code": "invalid_json", "message": "a JSON body is required"}})
+    assert r == (
+        400,
+        {
+            "error": {
+                "code": "invalid_json",
+                "message": "a JSON body is required",
+                "params": {"problem": "empty"},
+            }
+        },
+    )
 
 
 async def test_switch_without_switcher_gives_the_manual_step(jp_fetch, jp_serverapp):
