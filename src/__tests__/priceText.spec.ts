@@ -9,11 +9,12 @@ import * as path from 'path';
 
 import { Gettext, ITranslator } from '@jupyterlab/translation';
 
+import { mapSpendSeries } from '../chartData';
 import { serverErrorText } from '../errorText';
 import { Format } from '../format';
 import { priceDescription, priceDetail, priceFix } from '../priceText';
-import { IPrice } from '../tokens';
-import { makeQuote } from './fixtures';
+import { IBilled, IPrice } from '../tokens';
+import { makeHistory, makeQuote } from './fixtures';
 
 const CATALOGUE = path.resolve(
   __dirname,
@@ -141,6 +142,31 @@ describe('price details in Chinese', () => {
     expect(
       serverErrorText(zh, 'billed_unavailable', { where: 'local' })
     ).toMatch(/^不在 SageMaker 上运行/);
+  });
+
+  it('says why billed spend is unavailable by its code', () => {
+    const billed: IBilled = {
+      state: 'unavailable',
+      message: 'notebook instances carry no ... (English)',
+      error: {
+        code: 'billed_unavailable',
+        params: { where: 'notebook_instance' }
+      },
+      note: 'billed by AWS',
+      tag: null,
+      currency: 'USD',
+      days: [],
+      month_to_date: null,
+      through: null,
+      fetched_at: null
+    };
+    const said = mapSpendSeries(makeHistory({ billed }), zh).billed?.message;
+    expect(said).toMatch(/^笔记本实例没有 AWS 生成的成本分配标签/);
+    // an older server's: its message as it comes
+    const older = { ...billed, error: undefined };
+    expect(
+      mapSpendSeries(makeHistory({ billed: older }), zh).billed?.message
+    ).toBe('notebook instances carry no ... (English)');
   });
 });
 
