@@ -52,6 +52,8 @@ def _price(prices: PriceBook, region: str, r: reads.Running) -> Quote:
             r.instance_type,
             currency=currency,
             fix=unknown.fix,
+            detail_message=unknown.detail_message,
+            fix_message=unknown.fix_message,
         )
     worst = max((q for q, _ in quotes), key=lambda q: SOURCES.index(q.source))
     total = round(sum((q.per_hour or 0.0) * n for q, n in quotes), 4)

@@ -9,6 +9,7 @@ falls back to ``text`` for a code it does not know.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -113,6 +114,10 @@ CODES: dict[str, tuple[str, ...]] = {
     "price.unknown_not_fetched": ("component", "region", "type"),
     "price.unknown_nowhere": ("component", "region", "type"),
     "price.unknown_parts": ("part", "types"),
+    "price.type_not_read_yet": (),
+    "price.type_unreadable": (
+        "error", "error_code", "error_aws_code?", "error_detail?", "error_operation?",
+    ),
     "price.est_component": ("component", "kind", "other", "ratio", "region", "shared", "type"),
     "price.est_component_as_is": ("component", "other", "pairs", "region", "type", "worst"),
     "price.est_region": ("other", "over", "ratio", "region", "regions?", "shared", "type"),
@@ -179,6 +184,19 @@ class Message:
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "text": self.text, "params": dict(self.params)}
+
+
+#: the params of an AWS error's sentence a message that quotes the error carries, as
+#: ``error_<param>`` (what was being done, the quoting sentence says itself)
+QUOTED_ERROR_PARAMS = ("aws_code", "detail", "operation")
+
+
+def quoted_error(code: str, message: str, params: Mapping[str, Param]) -> dict[str, Param]:
+    """The params of a message that quotes an error (``price.unknown_fetch_failed``,
+    ``price.type_unreadable``): ``error`` (its English sentence), ``error_code`` and the
+    error's own params, for the frontend to say it by its code."""
+    quoted = {f"error_{k}": params[k] for k in QUOTED_ERROR_PARAMS if k in params}
+    return {"error": message, "error_code": code, **quoted}
 
 
 def plain(text: str) -> Message:

@@ -66,6 +66,19 @@ function money4(fmt: Format, v: number, currency: string): string {
   }).format(v);
 }
 
+/** The error a message quotes (`error_code`, `error_<param>`), said by its code. */
+function quotedError(fmt: Format, m: IMessage): string {
+  const p = m.params;
+  return (
+    serverErrorText(fmt, str(p, 'error_code'), {
+      action: '', // the quoting sentence says what was being done
+      operation: p.error_operation,
+      aws_code: p.error_aws_code,
+      detail: p.error_detail
+    }) ?? str(p, 'error')
+  );
+}
+
 /** A price's detail by its code, or null for another code or missing prices. */
 function detailText(fmt: Format, m: IMessage, price: PriceLike): string | null {
   const trans = fmt.trans;
@@ -102,22 +115,21 @@ function detailText(fmt: Format, m: IMessage, price: PriceLike): string | null {
         each.join('; ')
       );
     }
-    case 'price.unknown_fetch_failed': {
-      const error =
-        serverErrorText(fmt, str(p, 'error_code'), {
-          action: '', // the sentence says what was being fetched
-          operation: p.error_operation,
-          aws_code: p.error_aws_code,
-          detail: p.error_detail
-        }) ?? str(p, 'error');
+    case 'price.unknown_fetch_failed':
       return trans.__(
         'no %1 price is known for %2 in %3: the live Price List fetch failed: %4',
         component,
         type,
         region,
-        error
+        quotedError(fmt, m)
       );
-    }
+    case 'price.type_not_read_yet':
+      return trans.__('the instance type is not known yet');
+    case 'price.type_unreadable':
+      return trans.__(
+        'the instance type could not be read: %1',
+        quotedError(fmt, m)
+      );
     case 'price.unknown_too_little_data':
       return trans.__(
         'no %1 price is known for %2 in %3, and too little close data to estimate one',

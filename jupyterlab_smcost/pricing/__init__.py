@@ -22,7 +22,7 @@ from importlib import resources
 from typing import Any, Optional
 
 from ..aws.partitions import currency_of, is_china, price_list_api_region
-from ..messages import Message
+from ..messages import Message, quoted_error
 from .estimate import ESTIMATE_RULES, Estimator, PriceIndex
 from .pricelist import (
     PRICING_API_REGION,
@@ -227,16 +227,11 @@ class PriceBook:
         where = {"component": component, "region": region, "type": instance_type}
         fix: Optional[Message] = None
         if failure is not None:
-            # the AWS sentence's own params (what was being fetched, the sentence says)
-            said = ("aws_code", "detail", "operation")
-            error = {f"error_{k}": v for k, v in failure.params if k in said}
             detail = Message.of(
                 "price.unknown_fetch_failed",
                 f"{what}: the live Price List fetch failed: {failure.message}",
-                error=failure.message,
-                error_code=failure.code,
                 **where,
-                **error,
+                **quoted_error(failure.code, failure.message, dict(failure.params)),
             )
             fix = failure.fix
         elif known_here:

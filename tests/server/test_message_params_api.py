@@ -4,12 +4,18 @@ fix_message and basis; the refused idle settings' params (src/requestErrorText.t
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from support.environments import RecordingEnvironment
 from support.rest import fetch_json, validate_response
+
+from jupyterlab_smcost.aws.errors import as_aws_error
+from jupyterlab_smcost.messages import Message
 
 ROOT = Path(__file__).resolve().parents[2]
 #: what each refused request's sentence needs, as the frontend lists it
@@ -118,3 +124,31 @@ async def test_other_refusals_send_what_their_sentences_need(jp_fetch: Any) -> N
     validate_response("/history", "get", 400, err)
     assert err["error"]["params"]["rule"] == "one_of"
     assert needs(err["error"], "one_of") <= set(err["error"]["params"])
+
+
+class UnreadableType(RecordingEnvironment):
+    """The role may not describe what this server runs on."""
+
+    def instance_types(self) -> list[str]:
+        exc = ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}},
+            "DescribeSpace",
+        )
+        raise as_aws_error(exc, Message.of("action.read_instance_type", "read the instance type"))
+
+
+@pytest.mark.parametrize("smcost_config", [{"environment_class": UnreadableType}], indirect=True)
+async def test_an_unreadable_instance_type_says_why_by_code(jp_fetch: Any) -> None:
+    for _ in range(50):
+        code, status = await fetch_json(jp_fetch, "smcost", "status")
+        assert code == 200
+        validate_response("/status", "get", 200, status)
+        said = status["price"].get("detail_message", {})
+        if said.get("code") == "price.type_unreadable":
+            break
+        await asyncio.sleep(0.05)  # the first read is under way
+    assert said["text"] == status["price"]["detail"]
+    assert said["params"]["error_code"] == "aws_access_denied"
+    assert said["params"]["error_operation"] == "DescribeSpace"
+    assert said["params"]["error_detail"] == "not authorized"
+    assert said["params"]["error"].startswith("AWS denied DescribeSpace while trying to read")
