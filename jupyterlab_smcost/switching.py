@@ -26,6 +26,11 @@ def progress_json(progress: SwitchProgress) -> dict[str, Any]:
         "target": progress.target,
         "steps": [dict(s) for s in list(progress.steps)],
         "error": progress.error,
+        **(
+            {"error_code": progress.error_code, "error_params": dict(progress.error_params)}
+            if progress.error_code
+            else {}
+        ),
         "manual_step": progress.manual_step,
         **(
             {"manual_message": progress.manual_message.to_json()} if progress.manual_message else {}
@@ -145,11 +150,12 @@ class SwitchController:
                 progress.state = "succeeded"
         except SmCostError as e:
             progress.state = "failed"
-            progress.error = e.message
+            progress.error, progress.error_code, progress.error_params = e.message, e.code, e.params
             self.log.error("smcost: switch to %s failed: %s", progress.target, e.message)
         except Exception as e:
             progress.state = "failed"
             progress.error = log_bug(self.log, f"the switch to {progress.target}", e)
+            progress.error_code = "internal_error"
         finally:
             self.idle.set_busy("switch", None)
         if progress.state == "succeeded":

@@ -949,7 +949,14 @@ export interface components {
                 /** @description the detail with its code and params (absent from older servers) */
                 message?: components["schemas"]["Message"];
             }[];
+            /** @description why the switch failed, in English */
             error: string | null;
+            /** @description error's Error.code (absent without an error, and from older servers) */
+            error_code?: string;
+            /** @description error's params (with error_code) */
+            error_params?: {
+                [key: string]: string | number;
+            };
             /** @description in English */
             manual_step: string | null;
             /** @description manual_step with its code and params (absent when there is no manual step, and from older servers) */

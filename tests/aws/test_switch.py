@@ -467,6 +467,12 @@ async def test_classic_switch_quota_error_is_readable(classic, jp_fetch, jp_serv
         "with current utilization of 0 Instances and a request delta of 1 Instances.. Ask for "
         "a quota increase in Service Quotas or pick another instance type."
     )
+    # with its code and params, the action by its code too, for the panel to translate
+    validate_response("/switch", "get", 200, failed)
+    assert failed["error_code"] == "aws_quota"
+    assert failed["error_params"]["action_code"] == "action.switch"
+    assert failed["error_params"]["action_type"] == "ml.g4dn.xlarge"
+    assert failed["error_params"]["detail"].startswith("The account-level service limit")
     assert "switch" not in svc.idle.state.extra_busy
     stub.assert_no_pending_responses()
 
