@@ -8,6 +8,11 @@ GET smcost/status (target: at most 5x status).
    /smcost/recommendations and GET /smcost/status interleaved over one keep-alive
    connection, medians and their ratio; then the same with ``recommend_horizon=0`` (the
    usage window alone) for comparison.
+3. In-process, on the same file: the horizon as the server reads it
+   (history/horizon_cache.py) when nothing closed since the last request, when a minute
+   closed (the kept part summed up again, hours unchanged kept), cold (a new server), and
+   with nothing kept between calls (every bucket's count read from the file and every hour
+   summed up), each checked equal to the uncached answer.
 
     python benchmarks/bench_recommend_horizon.py [--requests 200] [--days 14]
 """
@@ -25,6 +30,8 @@ from _common import ServerProcess
 from bench_history import measure
 
 from jupyterlab_smcost.history import HistoryRecorder, HistoryStore, Running
+from jupyterlab_smcost.history.horizon import horizon_of
+from jupyterlab_smcost.history.horizon_cache import HorizonReader
 from jupyterlab_smcost.usage import GpuReading, Reading
 
 INTERVAL_S = 10.0
@@ -69,6 +76,46 @@ def run(work: Path, horizon: int, requests: int) -> tuple[float, float, dict]:
     return statistics.median(timings[status]) * 1e3, statistics.median(timings[recs]) * 1e3, body
 
 
+def in_process(path: Path, horizon: int = 7 * 86400, rounds: int = 30) -> None:
+    """The horizon's read in this process (no HTTP), medians in ms (see the module)."""
+    rec = HistoryRecorder(HistoryStore(path))
+    now = time.time()
+
+    def plain(before: float) -> object:
+        index = rec.kept_index(G512, horizon, INTERVAL_S, before, cached=False)
+        load = lambda part: rec.load_kept(G512, part)  # noqa: E731
+        return index, horizon_of(horizon, 3600, [], before, index, load, INTERVAL_S)
+
+    def timed(fn: object) -> tuple[float, object]:
+        t0 = time.perf_counter()
+        out = fn()  # type: ignore[operator]
+        return (time.perf_counter() - t0) * 1e3, out
+
+    reader = HorizonReader()
+    read = lambda before: reader.read(  # noqa: E731
+        rec, G512, horizon, 3600, [], before, INTERVAL_S
+    )
+    cold, first = timed(lambda: read(now))
+    assert first == plain(now)
+    kept, moved, uncached = [], [], []
+    for i in range(rounds):
+        before = now - 60 * (i + 1)  # one minute more leaves the window: it closed
+        dt, got = timed(lambda: read(before))  # noqa: B023
+        moved.append(dt)
+        dt, again = timed(lambda: read(before))  # noqa: B023
+        kept.append(dt)
+        dt, want = timed(lambda: plain(before))  # noqa: B023
+        uncached.append(dt)
+        assert got == want == again, i
+    med = statistics.median
+    print(
+        f"in-process horizon read, medians of {rounds}: nothing closed {med(kept):.2f} ms, "
+        f"a minute closed {med(moved):.2f} ms, cold {cold:.1f} ms, "
+        f"nothing kept {med(uncached):.1f} ms (all equal to the uncached answer)"
+    )
+    rec.store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=200)
@@ -93,6 +140,7 @@ def main() -> None:
                 f"    GET recommendations {rec:7.3f} ms vs GET status {st:7.3f} ms: "
                 f"ratio {rec / st:.2f}"
             )
+        in_process(work / "history.sqlite")
 
 
 if __name__ == "__main__":

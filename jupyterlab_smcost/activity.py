@@ -83,6 +83,8 @@ class ActivityMonitor:
         self._contents_prefix = unquote(contents_prefix)
         self._shutdown_saves: dict[str, datetime] = {}
         self._marks: dict[str, datetime] = {"server start": started_at}
+        #: kernel id -> (first snapshot that saw it busy, its name): busy as far as was seen
+        self._busy_since: dict[str, tuple[datetime, str]] = {}
 
     # -- things we are told about
     def mark(self, source: str, when: Optional[datetime] = None) -> None:
@@ -201,6 +203,7 @@ class ActivityMonitor:
             busy.append(
                 Busy("kernel", kid, f"kernel busy: {kname}", "busy.kernel", (("name", kname),))
             )
+        self._note_busy_kernels(busy_kernels, names, now)
 
         tm = self._tm()
         if tm is not None:
@@ -238,6 +241,20 @@ class ActivityMonitor:
         # (else a vanished kernel would move the deadline earlier, into the past)
         self._marks[source] = latest
         return Activity(latest, source, tuple(busy), tuple(pending))
+
+    def _note_busy_kernels(self, busy: list[str], names: dict[str, str], now: datetime) -> None:
+        """Keep when each kernel was first seen busy; a kernel seen idle (or gone) starts
+        again from its next busy snapshot."""
+        seen = self._busy_since
+        self._busy_since = {
+            kid: (seen[kid][0] if kid in seen else now, names.get(kid, kid[:8])) for kid in busy
+        }
+
+    def kernels_busy(self) -> list[tuple[str, float]]:
+        """(the kernel's notebook or name, UNIX seconds it was first seen busy) of the kernels
+        busy at the last snapshot, as far as snapshots saw (the ``offload`` rule's "a kernel
+        busy for long")."""
+        return [(name, since.timestamp()) for since, name in self._busy_since.values()]
 
     async def _kernel_names(self) -> dict[str, str]:
         try:

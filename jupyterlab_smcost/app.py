@@ -292,9 +292,9 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
     offload_after = Int(
         1800,
         config=True,
-        help="Seconds of sustained background work on an instance priced at 1 per hour or "
-        "more (in its currency) after which the 'offload' recommendation proposes running it "
-        "as a SageMaker training job; 0 turns the rule off.",
+        help="Seconds of sustained work (background work, or a kernel busy for long) on an "
+        "instance priced at 1 per hour or more (in its currency) after which the 'offload' "
+        "recommendation proposes running it as a SageMaker training job; 0 turns the rule off.",
     )
 
     # -- the swappable parts (as jupyter-scheduler's scheduler_class): tests set fakes here

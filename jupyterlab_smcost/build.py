@@ -114,6 +114,7 @@ def build_service(app: SmCostApp, log: logging.Logger, config_errors: list[str])
         elsewhere_notebook_instances=app.elsewhere_notebook_instances,
     )
     service.jobs = job_service(app, service, env, book, kind, log)
+    service.elsewhere.started = service.jobs  # its running jobs, even untagged (issue 18)
     watch_requests(app, monitor, log)
     log.info(
         "smcost: environment %s, region %s, component %s, idle timeout %d s%s",

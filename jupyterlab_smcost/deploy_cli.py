@@ -1,14 +1,17 @@
 """``jupyter smcost deploy ...``: the janitor on every account and region of an organisation.
 
     jupyter smcost deploy publish --bucket-prefix P --regions R1,R2 [--zip FILE] [--key K]
+                                  [--org-id o-...]
     jupyter smcost deploy stackset --bucket-prefix P --ous OU1,OU2 --regions R1,R2
                                    [--name N] [--parameter KEY=VALUE ...] [--delegated-admin]
     jupyter smcost deploy teardown --ous OU1,OU2 --regions R1,R2 [--name N] [--delegated-admin]
     jupyter smcost deploy digest --queue-url URL [--notify-topic ARN]
 
 Run ``stackset`` and ``teardown`` in the management account (or a delegated administrator's,
-with ``--delegated-admin``); ``publish`` wherever the code buckets live (their policy must let
-the organisation's accounts read the key: see docs/operators/organisation.md).
+with ``--delegated-admin``); ``publish`` wherever the code buckets live (``--org-id`` sets
+their policy letting the organisation's accounts read the key: see
+docs/operators/organisation.md). ``digest`` does by hand what deploy/org-topic.yaml's
+``DigestFunction`` does on its schedule.
 """
 
 from __future__ import annotations
@@ -45,6 +48,14 @@ def _list(text: str) -> list[str]:
     return items
 
 
+def _org_id(text: str) -> str:
+    if not ss.ORG_ID.match(text):
+        raise argparse.ArgumentTypeError(
+            "an AWS Organizations id: o- and 10 to 32 letters or digits"
+        )
+    return text
+
+
 def _client(service: str, region: Any = None) -> Any:
     return clients.make_client(service, region, max_attempts=clients.BATCH_MAX_ATTEMPTS)
 
@@ -71,9 +82,13 @@ def _emit(args: argparse.Namespace, out: TextIO, doc: dict[str, Any], lines: lis
 
 def cmd_publish(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     body = Path(args.zip).read_bytes() if args.zip else ss.package_zip()
-    done = ss.publish(lambda r: _client("s3", r), args.bucket_prefix, args.regions, body, args.key)
-    lines = [f"{region}: {uri} ({len(body):,} bytes)" for region, uri in done.items()]
-    return _emit(args, out, {"published": done, "bytes": len(body)}, lines)
+    done = ss.publish(
+        lambda r: _client("s3", r), args.bucket_prefix, args.regions, body, args.key, args.org_id
+    )
+    readable = f", readable by organisation {args.org_id}" if args.org_id else ""
+    lines = [f"{region}: {uri} ({len(body):,} bytes{readable})" for region, uri in done.items()]
+    doc = {"published": done, "bytes": len(body), "org_id": args.org_id}
+    return _emit(args, out, doc, lines)
 
 
 def cmd_stackset(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -112,17 +127,18 @@ def cmd_teardown(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_digest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .aws.errors import aws_errors
-    from .fleet.org_digest import digest_text, drain, org_digest
+    from datetime import datetime, timezone
 
-    doc = org_digest(drain(_client("sqs", args.region), args.queue_url))
-    text = digest_text(doc)
-    doc["message_id"] = None
-    if args.notify_topic:
-        with aws_errors(f"publish the organisation digest to {args.notify_topic}"):
-            doc["message_id"] = _client("sns", args.region).publish(
-                TopicArn=args.notify_topic, Subject="SageMaker fleet: organisation", Message=text
-            )["MessageId"]
+    from .fleet.org_digest import run_digest
+
+    sns = _client("sns", args.region) if args.notify_topic else None
+    doc, text = run_digest(
+        _client("sqs", args.region),
+        args.queue_url,
+        sns,
+        args.notify_topic,
+        datetime.now(timezone.utc),
+    )
     return _emit(args, out, doc, [text])
 
 
@@ -148,6 +164,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="upload the package's Lambda zip to <prefix>-<region> in each region",
     )
     p.add_argument("--zip", type=Path, help="this zip instead of one made from the package")
+    p.add_argument(
+        "--org-id",
+        type=_org_id,
+        help="let this organisation's accounts read the zip (bucket policy, aws:PrincipalOrgID)",
+    )
     p.set_defaults(func=cmd_publish)
 
     p = dsub.add_parser(

@@ -13,7 +13,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
+
+from botocore.exceptions import ClientError
 
 from .activity import utcnow
 from .aws import elsewhere as reads
@@ -24,7 +26,17 @@ from .messages import Message
 from .pricing import HOURS_PER_DAY, SOURCES, PriceBook, Quote
 from .requests import ElsewhereStop
 
-SECTIONS = ("studio_apps", "tagged", "notebook_instances")
+SECTIONS = ("studio_apps", "started_jobs", "tagged", "notebook_instances")
+
+
+class StartedJobs(Protocol):
+    """The training jobs this server started (the jobs service, over its records)."""
+
+    def has_running(self) -> bool:
+        """Whether a record says a job may still run (in memory, no AWS call)."""
+
+    def running(self) -> list[reads.Running]:
+        """The jobs started from here that run now (blocking: describes them)."""
 
 
 def _price(prices: PriceBook, region: str, r: reads.Running) -> Quote:
@@ -114,18 +126,24 @@ class ElsewhereWatch:
         self._read_at: Optional[datetime] = None
         self._task: Optional[asyncio.Future[None]] = None
         self.listings = 0  # how many listings ran (the rate bound is tested on it)
+        #: the jobs this server started (set by build.py): listed even untagged
+        self.started: Optional[StartedJobs] = None
 
     # -- what applies here
     def _studio(self) -> Optional[reads.StudioIdentity]:
-        """This IDE's Studio space app, when it runs in one (what a Studio space adapter
-        has: a domain, a space, its app and AWS clients)."""
+        """This IDE in Studio: a space's app (what a Studio space adapter has: a domain, a
+        space, its app and AWS clients), or a Studio Classic user's JupyterServer (a domain
+        and a user profile; a Classic shared space has no owner to list for)."""
         e: Any = self.env
-        names = [getattr(e, a, None) for a in ("domain_id", "space_name", "app_type", "app_name")]
-        if not all(isinstance(n, str) and n for n in names) or not callable(
-            getattr(e, "client", None)
-        ):
+        if not callable(getattr(e, "client", None)):
             return None
-        return reads.StudioIdentity(*names)
+        names = [getattr(e, a, None) for a in ("domain_id", "space_name", "app_type", "app_name")]
+        if all(isinstance(n, str) and n for n in names):
+            return reads.StudioIdentity(*names)
+        domain, user = getattr(e, "domain_id", None), getattr(e, "user_profile", None)
+        if e.kind == "studio-classic" and domain and user and not getattr(e, "space", None):
+            return reads.StudioIdentity(domain, None, e.app_type, e.app_name, user)
+        return None
 
     def _client(self, service: str) -> Any:
         return self.env.client(service)  # type: ignore[attr-defined]
@@ -134,6 +152,8 @@ class ElsewhereWatch:
         out = []
         if self._studio():
             out += ["studio_apps", "tagged"]
+        if self.started is not None and self.started.has_running():
+            out.append("started_jobs")
         if self.notebook_instances and self.env.kind != "local":
             out.append("notebook_instances")
         return out
@@ -154,9 +174,24 @@ class ElsewhereWatch:
                     {"name": name, "available": False, "missing_permission": d.permission}
                 )
                 return
-            found.extend(got)
+            listed = {(r.kind, r.name) for r in found}
+            found.extend(r for r in got if (r.kind, r.name) not in listed)  # never twice
             sections.append({"name": name, "available": True, "missing_permission": None})
 
+        started = self.started
+        if started is not None and "started_jobs" in self._sections():
+            # first: a job found by its tags too is listed once, as started from here
+
+            def from_here() -> list[reads.Running]:
+                try:
+                    return started.running()
+                except ClientError as exc:
+                    denied = reads._denied(exc, "sagemaker")
+                    if denied:
+                        raise denied from exc
+                    raise
+
+            section("started_jobs", from_here)
         me = self._studio()
         if me is not None:
             sm = self._client("sagemaker")

@@ -182,6 +182,13 @@ class HistoryHandler(BaseHandler):
         await self._run(lambda: self.service.get_history(query))
 
 
+class LedgerHandler(BaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self._run(self.service.ledger)
+
+
 class _JobsRoute(BaseHandler):
     """The training jobs' routes (issue 17): over the jobs service."""
 
@@ -252,6 +259,7 @@ ROUTES = [
     ("switch", SwitchHandler),
     ("recommendations", RecommendationsHandler),
     ("history", HistoryHandler),
+    ("ledger", LedgerHandler),
     ("jobs", JobsHandler),
     ("jobs/estimate", JobEstimateHandler),
     ("jobs/types", JobTypesHandler),

@@ -164,6 +164,7 @@ class IdleLoop:
         on_status: Optional[Callable[[IdleStatus], None]] = None,
         config_errors: tuple[str, ...] = (),
         refresh: Optional[Callable[[], Awaitable[None]]] = None,
+        act_idle: Optional[Callable[[], Awaitable[str]]] = None,
     ) -> None:
         self.monitor = monitor
         self._get_settings = get_settings
@@ -179,6 +180,9 @@ class IdleLoop:
         self.config_errors = tuple(config_errors)
         #: a fresh look at the machine (a process scan) before acting on a deadline
         self._refresh = refresh
+        #: what an idle stop (not a user's) runs instead of ``act``: the same stop, and its
+        #: record in the ledger (:mod:`.savings`) in the same worker thread
+        self._act_idle = act_idle
         self.state = LoopState()
         self._timer: Optional[asyncio.TimerHandle] = None
         self._armed_for: Optional[float] = None
@@ -328,7 +332,7 @@ class IdleLoop:
             return True
         return False
 
-    async def _shutdown(self, why: str) -> None:
+    async def _shutdown(self, why: str, by_idle: bool = True) -> None:
         if self.config_errors:
             self.log.error("smcost: not shutting down (%s): the configuration has errors", why)
             return
@@ -338,7 +342,8 @@ class IdleLoop:
         self.state.shutting_down = True
         self.log.warning("smcost: shutting down: %s", why)
         try:
-            done = await self._act()
+            act = self._act_idle if by_idle and self._act_idle is not None else self._act
+            done = await act()
         except Exception as e:  # AWS refused, or a bug: report, back off, retry
             self.state.shutting_down = False
             self.state.failures += 1
@@ -364,4 +369,4 @@ class IdleLoop:
     async def shutdown_now(self, why: str) -> None:
         """A user's explicit request: no deadline, no busy check."""
         self._cancel()
-        await self._shutdown(why)
+        await self._shutdown(why, by_idle=False)

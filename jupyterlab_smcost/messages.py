@@ -156,6 +156,11 @@ CODES: dict[str, tuple[str, ...]] = {
     "action.stop_job": ("name",),
     "action.read_aws_config": (),
     "action.create_client": ("service",),
+    "action.record_switch": (),
+    "action.update_ledger": (),
+    "action.read_ledger": (),
+    "action.find_space": (),
+    "action.list_space_jobs": (),
 }  # fmt: skip
 
 

@@ -15,7 +15,8 @@ from .background import BackgroundDetector
 from .billed import BilledSpend
 from .environments import Environment
 from .history import HistoryRecorder, window_summary
-from .history.horizon import Horizon, PhaseCache, horizon_of
+from .history.horizon import Horizon
+from .history.horizon_cache import HorizonReader
 from .history.reports import history_head, history_span, iso, read_history
 from .idle import IdleStatus
 from .messages import Message
@@ -105,7 +106,8 @@ class UsageReports:
         self.min_samples = min_samples
         #: seconds of running time the rules read (0: the usage window only)
         self.horizon_s = horizon_s
-        self._phases: PhaseCache = {}  # kept hours already summed up
+        #: what the horizon keeps between requests (history/horizon_cache.py)
+        self._horizon = HorizonReader()
 
     async def recommendations(self, types: list[str], price: Quote) -> dict[str, Any]:
         """Measured use over the window and the instance types it suggests (pure rules)."""
@@ -188,22 +190,13 @@ class UsageReports:
         window = sampler.window
         raw = window.items()
         now = utcnow().timestamp()
-        raw_span = raw[-1][0] - raw[0][0] if raw else 0.0
         # the window's stamps are monotonic: the wall-clock time its oldest sample was taken
         raw_start = now - (window.now() - raw[0][0]) if raw else now
-        horizon_s, interval_s, cache = self.horizon_s, sampler.interval_s, self._phases
+        horizon_s, interval_s, reader = self.horizon_s, sampler.interval_s, self._horizon
 
         def read() -> tuple[list[tuple[int, int, int]], Horizon]:
-            index = history.kept_index(instance_type, horizon_s - raw_span, interval_s, raw_start)
-            return index, horizon_of(
-                horizon_s,
-                window.window_s,
-                raw,
-                raw_start,
-                index,
-                lambda part: history.load_kept(instance_type, part),
-                interval_s,
-                cache,
+            return reader.read(
+                history, instance_type, horizon_s, window.window_s, raw, raw_start, interval_s
             )
 
         kept, seen = await self.run_blocking(
@@ -249,15 +242,26 @@ class UsageReports:
         }
 
     async def history_report(self, types: list[str], query: HistoryQuery) -> dict[str, Any]:
-        """Usage at the query's step from its ``since`` (default: the recommendation window)
-        to now, spend per day from ``since``'s day, this month to date, and what AWS
-        billed."""
+        """Usage at the query's step from its ``since`` (default: the recommendation window;
+        with ``range=horizon``, where the recommendation's horizon starts) to now, spend
+        per day from ``since``'s day, this month to date, and what AWS billed."""
         window_s = self.sampler.window.window_s if self.sampler else None
+        single = types[0] if len(types) == 1 else None
+        seen: Optional[Horizon] = None
+        if query.range == "horizon" and self.horizon_s > 0:
+            span = await self.usage_horizon(single)
+            seen = span[2] if span is not None else None
         until = utcnow().timestamp()
         since = query.since.timestamp() if query.since is not None else None
+        if seen is not None:
+            # where the horizon starts: its oldest kept bucket, else this run's window
+            since = seen.since if seen.since is not None else until - (window_s or 0.0)
         start, step = history_span(since, until, query.step, window_s)
-        single = types[0] if len(types) == 1 else None
         out = history_head(start, until, step, window_s, single, self.history is not None)
+        # range=horizon without a horizon (recommend_horizon 0, no history or no single
+        # measured type): the window, said so
+        out["range"] = "horizon" if seen is not None else "window"
+        out["horizon"] = seen.to_json() if seen is not None else None
         if self.history is None:
             out["reason"] = "usage history is off (SmCostApp.history_file is empty)"
             return out

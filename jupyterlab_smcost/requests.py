@@ -1,4 +1,5 @@
-"""Request bodies and query strings, parsed into typed values at the handler edge.
+"""Request bodies and query strings (those in :mod:`.queries`, re-exported here), parsed
+into typed values at the handler edge.
 
 As jupyter-scheduler's handlers build a ``CreateJob`` from the body before the scheduler sees
 it, the handlers here turn what a client sent into one of the frozen dataclasses below (or
@@ -12,12 +13,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
 from typing import Any, Optional
 
 from .errors import SmCostError, bad_input, excerpt
+
+# the query strings (queries.py), where the handlers have always found them
+from .queries import HISTORY_PARAMETERS as HISTORY_PARAMETERS
+from .queries import HISTORY_RANGES as HISTORY_RANGES
+from .queries import HORIZON_STEP as HORIZON_STEP
+from .queries import HistoryQuery as HistoryQuery
+from .queries import parse_bool as parse_bool
+from .queries import parse_history_query as parse_history_query
+from .queries import parse_since as parse_since
+from .queries import parse_step as parse_step
 
 #: request bodies are small JSON objects: anything larger is refused unread
 MAX_BODY_BYTES = 64 * 1024
@@ -62,14 +71,6 @@ class ShutdownSaves:
     shutdown is near."""
 
     paths: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class HistoryQuery:
-    """``GET history``: from when (None: the recommendation window), at which step."""
-
-    since: Optional[datetime]
-    step: int
 
 
 # -- JSON bodies
@@ -244,110 +245,6 @@ def parse_shutdown_saves(body: Any) -> ShutdownSaves:
             "invalid_paths",
         )
     return ShutdownSaves(tuple(paths))
-
-
-# -- query strings
-def parse_bool(name: str, raw: Optional[str], default: bool) -> bool:
-    """A boolean query parameter (``true`` or ``false``, as openapi.yaml declares)."""
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value not in ("true", "false"):
-        raise bad_input(
-            f"{name} must be true or false, got {excerpt(raw)}",
-            "invalid_parameter",
-            rule="boolean",
-            parameter=name,
-            value=excerpt(raw),
-        )
-    return value == "true"
-
-
-def parse_since(raw: Optional[str]) -> Optional[datetime]:
-    """An RFC 3339 date-time with a time zone (``2026-11-27T09:00:00Z``), or None."""
-    if raw is None:
-        return None
-    text = raw.strip().upper()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    leap = re.match(r"^(.{17})60(.*)$", text)  # RFC 3339 allows a leap second: :60
-    try:  # no date-time is longer than 64 characters: a longer text is not parsed
-        value = (
-            datetime.fromisoformat(leap.expand(r"\g<1>59\2") if leap else text)
-            if len(text) <= 64
-            else None
-        )
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None or "T" not in text:
-        raise bad_input(
-            f"since must be an RFC 3339 date-time with a time zone, e.g. "
-            f"2026-11-27T09:00:00Z; got {excerpt(raw)}",
-            "invalid_parameter",
-            rule="date_time",
-            parameter="since",
-            value=excerpt(raw),
-        )
-    try:
-        value.timestamp()
-    except (OverflowError, ValueError, OSError):  # e.g. 0001-01-01T00:00:00+23:59
-        value = datetime(1970 if value.year < 5000 else 9999, 1, 1, tzinfo=timezone.utc)
-    return value
-
-
-def parse_step(raw: Optional[str], steps: tuple[int, ...], default: int) -> int:
-    """One of ``steps`` (seconds)."""
-    if raw is None:
-        return default
-    text = raw.strip()
-    if not text.isdigit() or int(text) not in steps:
-        raise bad_input(
-            f"step must be one of {', '.join(map(str, steps))} (seconds), got {excerpt(raw)}",
-            "invalid_parameter",
-            rule="one_of",
-            parameter="step",
-            value=excerpt(raw),
-            allowed=", ".join(map(str, steps)),
-        )
-    return int(text)
-
-
-#: the parameters ``GET history`` takes
-HISTORY_PARAMETERS = ("since", "step")
-
-
-def parse_history_query(
-    arguments: Mapping[str, list[bytes]],
-    get: Callable[[str], Optional[str]],
-    steps: tuple[int, ...],
-) -> HistoryQuery:
-    """``?since=...&step=...``: ``arguments`` as tornado holds them (to find unknown and
-    repeated names), ``get(name)`` the decoded value (tornado's ``get_query_argument``).
-    400 ``unknown_parameter`` / ``invalid_parameter``."""
-    args = {
-        k: v
-        for k, v in arguments.items()
-        # JupyterLab's ServerConnection appends a bare timestamp to GETs (cache buster)
-        if not (k.isdigit() and v == [b""])
-    }
-    unknown = sorted(set(args) - set(HISTORY_PARAMETERS))
-    if unknown:
-        raise bad_input(
-            f"unknown parameter(s): {excerpt(', '.join(unknown))}; known: "
-            + ", ".join(HISTORY_PARAMETERS),
-            "unknown_parameter",
-            parameters=excerpt(", ".join(unknown)),
-            known=", ".join(HISTORY_PARAMETERS),
-        )
-    repeated = sorted(k for k, v in args.items() if len(v) > 1)
-    if repeated:
-        raise bad_input(
-            f"{repeated[0]} is given more than once",
-            "invalid_parameter",
-            rule="repeated",
-            parameter=repeated[0],
-        )
-    return HistoryQuery(parse_since(get("since")), parse_step(get("step"), steps, steps[0]))
 
 
 # -- jobs (issue 17)

@@ -28,6 +28,7 @@ from .elsewhere import ElsewhereWatch
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, unavailable
 from .history import HistoryRecorder
+from .history.events import LedgerEvents
 from .history.reports import session_cost
 from .housekeeping import Housekeeping
 from .idle import IdleLoop, IdleStatus, effective_timeout
@@ -38,6 +39,7 @@ from .pricing import PriceBook, Quote
 from .pricing.refresh import PriceRefresher
 from .reports import UsageReports, cost_json, instance_json, metrics_json, price_table_json
 from .requests import HistoryQuery, IdleSettingsUpdate, ShutdownSaves, SwitchRequest
+from .savings import LedgerHooks, Savings
 from .settings import IdleSettings, SettingsStore
 from .switching import SwitchController
 from .usage import UsageSampler
@@ -89,6 +91,23 @@ class SmCostService:
         self.usage_sampler = usage_sampler
         self.background = background
         self.history = history
+        #: the ledger of what idle stops and switches saved, in the history file
+        self.savings = Savings(
+            LedgerEvents(history.store) if history is not None else None,
+            history,
+            log,
+            started_at=started_at.timestamp(),
+        )
+        self.ledger_hooks = LedgerHooks(
+            self.savings,
+            env,
+            prices,
+            self.run_blocking,
+            current_price=lambda: self.current_price(self.types.known or []),
+            context=lambda: self._context(idle=True),
+            target=lambda: self.switching.current.target if self.switching.current else None,
+            types=self.instance_types,
+        )
         #: the administrator's configuration mistakes: while any, nothing is stopped or
         #: switched (the idle loop does not act; shutdown and switch answer 503)
         self.config_errors = tuple(config_errors)
@@ -104,6 +123,8 @@ class SmCostService:
             clock=clock,
             config_errors=self.config_errors,
             refresh=self._refresh_background if background else None,
+            # the ledger counts stops that end what is billed (not Studio Classic's clean-up)
+            act_idle=self.ledger_hooks.act_idle if env.shutdown_ends_server else None,
         )
         self.types = InstanceTypes(
             env,
@@ -124,6 +145,8 @@ class SmCostService:
             allowed=self.allowed,
             refresh_types=self.types.refresh,
             context=self._context,
+            on_switched=self.ledger_hooks.switched,
+            on_handed_off=self.ledger_hooks.handed_off,
         )
         self.housekeeping = Housekeeping(
             env,
@@ -135,7 +158,7 @@ class SmCostService:
             context=self._context,
         )
         self.billed = BilledSpend(env, history, log, self.run_blocking, enabled=cost_explorer)
-        #: training jobs (issue 17); set by build.py
+        #: training jobs; set by build.py
         self.jobs: Optional[JobService] = None
         self.reports = UsageReports(
             env,
@@ -190,6 +213,9 @@ class SmCostService:
         if self.usage_sampler:
             self.usage_sampler.start()
         self.types.start()
+        # the ledger: this start ends the gap after an idle stop (off the event loop)
+        self.executor.submit(self.savings.started)
+        asyncio.ensure_future(self.ledger_hooks.confirm_switch())
         # warm the valid-type list (botocore's model, ~1 MB of JSON) off the event loop
         self.executor.submit(self.env.valid_instance_types)
         if self.live_prices:
@@ -266,6 +292,10 @@ class SmCostService:
             self._context(idle=True),
             action=Message.of("action.stop_idle", "stop for idleness"),
         )
+
+    async def ledger(self) -> dict[str, Any]:
+        """``GET ledger``: what idle stops and switches saved this month (estimates)."""
+        return await self.ledger_hooks.report()
 
     def _check_configured(self, what: str) -> None:
         if self.config_errors:
@@ -369,14 +399,15 @@ class SmCostService:
     async def recommendations(self) -> dict[str, Any]:
         types = await self.instance_types()
         out = await self.reports.recommendations(types, self.current_price(types))
-        if self.jobs is not None and self.background is not None and len(types) == 1:
-            # sustained work on an expensive instance: propose a job (issue 17)
+        if self.jobs is not None and len(types) == 1:
+            # sustained work on an expensive instance: propose a job
             item = self.jobs.offload(
-                self.background.state().busy,
+                self.background.state().busy if self.background is not None else (),
                 types[0],
                 self.current_price(types),
                 self._clock().timestamp(),
                 self.allowed,
+                kernels=self.monitor.kernels_busy(),
             )
             if item is not None:
                 out["items"] = [*out["items"], item]
@@ -384,7 +415,20 @@ class SmCostService:
 
     async def get_history(self, query: HistoryQuery) -> dict[str, Any]:
         types = await self.instance_types()
-        return await self.reports.history_report(types, query)
+        out = await self.reports.history_report(types, query)
+        spend = out.get("spend")
+        if spend is not None:
+            # the jobs started from here, as their own series beside the notebook's
+            spend["jobs"] = (
+                None
+                if self.jobs is None
+                else self.jobs.spend_series(
+                    spend["currency"],
+                    [d["date"] for d in spend["days"]],
+                    spend["month_to_date"]["month"],
+                )
+            )
+        return out
 
     # -- metrics
     def metrics_snapshot(self) -> dict[str, Optional[float]]:

@@ -56,6 +56,8 @@ class SwitchController:
         allowed: list[str],
         refresh_types: Callable[[], Awaitable[list[str]]],
         context: Callable[[], IdleContext],
+        on_switched: Optional[Callable[[list[str], list[str]], Awaitable[None]]] = None,
+        on_handed_off: Optional[Callable[[list[str], str], Awaitable[None]]] = None,
     ) -> None:
         self.env = env
         self.idle = idle
@@ -64,6 +66,10 @@ class SwitchController:
         self.allowed = list(allowed)
         self.refresh_types = refresh_types
         self.context = context
+        #: the ledger (:mod:`.savings`): a switch done here (the types before and after),
+        #: or handed to the switcher or the user (the types before and the target)
+        self.on_switched = on_switched
+        self.on_handed_off = on_handed_off
         #: the last switch started (None: none since the server started)
         self.current: Optional[SwitchProgress] = None
         self._started_at = 0.0
@@ -131,10 +137,12 @@ class SwitchController:
                 (("type", target),),
             ),
         )
-        asyncio.ensure_future(self._run(progress, self.context()))
+        asyncio.ensure_future(self._run(progress, self.context(), types))
         return progress_json(progress)
 
-    async def _run(self, progress: SwitchProgress, context: IdleContext) -> None:
+    async def _run(
+        self, progress: SwitchProgress, context: IdleContext, before: Optional[list[str]] = None
+    ) -> None:
         progress.state = "running"
         try:
             await self.run_blocking(
@@ -159,7 +167,12 @@ class SwitchController:
         finally:
             self.idle.set_busy("switch", None)
         if progress.state == "succeeded":
-            await self.refresh_types()
+            after = await self.refresh_types()
+            if self.on_switched is not None and before is not None:
+                await self.on_switched(before, after)
+        elif progress.state in ("waiting_external", "manual"):
+            if self.on_handed_off is not None and before is not None:
+                await self.on_handed_off(before, progress.target)
 
     def progress(self) -> dict[str, Any]:
         """``GET switch``: the last switch's progress (404 when none was started)."""

@@ -58,6 +58,16 @@ export function actionText(fmt: Format, params: Params): string {
       return trans.__('read the AWS configuration');
     case 'action.create_client':
       return trans.__('create the %1 client', arg('service'));
+    case 'action.record_switch':
+      return trans.__('record a switch in the savings ledger');
+    case 'action.update_ledger':
+      return trans.__('update the savings ledger');
+    case 'action.read_ledger':
+      return trans.__('read the savings ledger');
+    case 'action.find_space':
+      return trans.__('find this space');
+    case 'action.list_space_jobs':
+      return trans.__("list this space's training jobs");
     default:
       return str(params, 'action');
   }

@@ -422,8 +422,10 @@ export interface paths {
                 query?: {
                     /** @description RFC 3339 date-time with a time zone, e.g. `2026-11-27T09:00:00Z`. Default: now minus the recommendation window (`SmCostApp.usage_window`). */
                     since?: string;
-                    /** @description Seconds per point (default 60). */
+                    /** @description Seconds per point (default 60; 3600 with `range=horizon`). */
                     step?: 60 | 120 | 300 | 600 | 900 | 1800 | 3600 | 7200 | 10800 | 21600 | 43200 | 86400;
+                    /** @description `window` (default): from `since`; `horizon`: from where the horizon the recommendation reads starts (SmCostApp.recommend_horizon of running time on this type, from the kept minutes and hours), with that horizon in `horizon`. Not with `since` (400 `invalid_parameter`). */
+                    range?: "window" | "horizon";
                 };
                 header?: never;
                 path?: never;
@@ -441,6 +443,46 @@ export interface paths {
                     };
                 };
                 400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What idle shutdown and switches saved this month (estimates of what was not billed)
+         * @description This UTC month's idle stops and switches of instance type, recorded in the history file (`SmCostApp.history_file`) as they happen, with what they saved: estimates of what was not billed, never amounts billed. Idle shutdown: the hours between an idle stop and the next start of this space or instance (up to now while it is still stopped, `still_stopped`), times the price in force at the stop (an estimate at the low end of its likely range). Switches: the price difference times the hours run on the new type since. `definition` says it in a sentence. Stops by a user, stops not made by this extension and Studio Classic's idle clean-ups are not counted.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description This month's figures per currency, each stop and switch, the definition */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Ledger"];
+                    };
+                };
                 403: components["responses"]["Error"];
             };
         };
@@ -662,7 +704,7 @@ export interface paths {
         };
         /**
          * What else bills for the user of this IDE ("Still running elsewhere")
-         * @description In a Studio space: the other InService apps of the spaces its owner owns (and their user-profile apps), and the endpoints (InService) and training/processing jobs (InProgress) tagged with this space's or user profile's ARN; with `SmCostApp.elsewhere_notebook_instances`, the other InService notebook instances the role can list. Read at most once per `SmCostApp.elsewhere_interval` seconds, only when asked (an older answer is returned while one new listing runs). A section the role may not read has `available` false and names the `missing_permission`. `totals` are per currency, never summed across. Elsewhere, `state` is `unavailable`.
+         * @description In a Studio space: the other InService apps of the spaces its owner owns (and their user-profile apps), and the endpoints (InService) and training/processing jobs (InProgress) tagged with this space's or user profile's ARN; anywhere, the training jobs this server started that still run (from its job records, tagged or not: section `started_jobs`, note "started from this server"; a job found both ways is listed once); with `SmCostApp.elsewhere_notebook_instances`, the other InService notebook instances the role can list. Read at most once per `SmCostApp.elsewhere_interval` seconds, only when asked (an older answer is returned while one new listing runs). A section the role may not read has `available` false and names the `missing_permission`. `totals` are per currency, never summed across. Elsewhere, `state` is `unavailable`.
          */
         get: {
             parameters: {
@@ -757,7 +799,7 @@ export interface components {
     schemas: {
         Error: {
             error: {
-                /** @description Stable. The frontend says these in the user's language from `params` (others show `message`): aws_access_denied, aws_throttled, aws_rejected {action, operation, aws_code, detail}; aws_quota, aws_error {action, operation?, aws_code?, detail}; aws_timeout, aws_unreachable {action, detail}; aws_no_credentials, aws_no_region {action, detail}; aws_pass_role {action, operation, aws_code, detail}: the role may not pass a job's execution role; `action` is what was being done, in English, and `action_code` (when the server names it) its stable code, an action.* MessageCode whose params come as `action_<param>`; `detail` is AWS's own words. Also switch_in_progress {type}, invalid_instance_type {type, kind}, instance_type_not_allowed {type, allowed}, shutting_down, already_shutting_down, shutdown_unavailable; the jobs' job_not_found, job_ended {name}, path_outside_root, path_missing, invalid_path {path}, jobs_unavailable {where: local} or {missing: role} or {missing: image, region}; not_stoppable {name}, and aws_access_denied {name, permission} when the role may not stop an app of the "still running elsewhere" list. The request's own: invalid_setting {rule: seconds | whole_seconds | at_most | boolean | positive | not_negative, setting, value, limit (at_most)} or {rule: warning_shorter, warning_s, timeout_s} or {rule: object}; out_of_bounds {rule: timeout, value, min, max} or {rule: cannot_turn_off, max}; unknown_field {fields, known, what?: setting}; unknown_parameter {parameters, known}; invalid_parameter {rule: boolean | date_time | one_of, parameter, value, allowed (one_of)} or {rule: repeated, parameter}; invalid_json {problem: empty | malformed | too_deep, detail (malformed, Python's words), depth (too_deep)}; body_too_large {bytes, limit}; misconfigured {what: shutting_down | switching, errors (the administrator's, in English)}; no_switch; same_instance_type {type}; settings_unwritable {path, detail}; live_prices_off; billed_unavailable (in Billed.error) {where: local | notebook_instance | no_tag, kind (no_tag)}. */
+                /** @description Stable. The frontend says these in the user's language from `params` (others show `message`): aws_access_denied, aws_throttled, aws_rejected {action, operation, aws_code, detail}; aws_quota, aws_error {action, operation?, aws_code?, detail}; aws_timeout, aws_unreachable {action, detail}; aws_no_credentials, aws_no_region {action, detail}; aws_pass_role {action, operation, aws_code, detail}: the role may not pass a job's execution role; `action` is what was being done, in English, and `action_code` (when the server names it) its stable code, an action.* MessageCode whose params come as `action_<param>`; `detail` is AWS's own words. Also switch_in_progress {type}, invalid_instance_type {type, kind}, instance_type_not_allowed {type, allowed}, shutting_down, already_shutting_down, shutdown_unavailable; the jobs' job_not_found, job_ended {name}, path_outside_root, path_missing, invalid_path {path}, jobs_unavailable {where: local} or {missing: role} or {missing: image, region}; not_stoppable {name}, and aws_access_denied {name, permission} when the role may not stop an app of the "still running elsewhere" list. The request's own: invalid_setting {rule: seconds | whole_seconds | at_most | boolean | positive | not_negative, setting, value, limit (at_most)} or {rule: warning_shorter, warning_s, timeout_s} or {rule: object}; out_of_bounds {rule: timeout, value, min, max} or {rule: cannot_turn_off, max}; unknown_field {fields, known, what?: setting}; unknown_parameter {parameters, known}; invalid_parameter {rule: boolean | date_time | one_of | step, parameter, value, allowed (one_of, step)} or {rule: repeated, parameter} or {rule: since_with_horizon}; invalid_json {problem: empty | malformed | too_deep, detail (malformed, Python's words), depth (too_deep)}; body_too_large {bytes, limit}; misconfigured {what: shutting_down | switching, errors (the administrator's, in English)}; no_switch; same_instance_type {type}; settings_unwritable {path, detail}; live_prices_off; billed_unavailable (in Billed.error) {where: local | notebook_instance | no_tag, kind (no_tag)}. */
                 code: string;
                 /** @description the sentence, in English */
                 message: string;
@@ -775,10 +817,10 @@ export interface components {
             };
         };
         /**
-         * @description With the params each fills (the list is jupyterlab_smcost/messages.py `CODES`; fractions are 0..1, sizes in GiB, durations in seconds). text: no code of its own (show `text`, e.g. an administrator's configuration error); idle.shutting_down; idle.off (the user turned idle shutdown off); idle.off_by_admin; idle.quiet {seconds}: no activity for that long; idle.last_activity {source}; busy.kernel {name}: a kernel is busy; busy.kernel_starting; busy.terminal {name, command}; busy.background[_starting] {command, kernel (1: command is a kernel's name), pid, others, cpus, seconds} and busy.background_gpu[_starting] {gpu, load, seconds, users}: work found by the process scan (`_starting`: not yet sustained); busy.switch {type}; rec.collecting {samples, needed, minutes}; rec.type_unknown; rec.no_specs {type}; rec.no_measurements; rec.price_unknown {type}; rec.sampling_off; rec.not_measurable; rec.several_apps {count, types}. The other rec.* codes carry the measured use {current, cpu_p95, cpu_count, mem_p95_gib, mem_total_gib}: rec.short_no_larger {short: cpu|memory|cpu_memory}; rec.gpu_idle_no_cheaper {gpu_count, gpu_p95, gpu_idle}; rec.fits {gpu_unmeasured: 0|1}; and a recommendation's own reason, rec.under_provisioned {type, vcpu, memory_gib, short}, rec.gpu_idle {type, vcpu, memory_gib, gpu_count, gpu_p95, gpu_idle, minutes}, rec.over_provisioned {type, vcpu, memory_gib, burstable: 0|1, gpu_model?}, rec.fewer_gpus {type, vcpu, memory_gib, gpus_needed, gpu_count, gpu_model, gpus_in_use_p95, peak_gpu_memory_gib, gpu_memory_gib (per GPU), new_gpu_count, new_gpu_memory_gib}, rec.smaller_gpu {the same, gpu_p95, new_gpu_model} (its savings are in the item's own fields); rec.offload {command, current, seconds (how long the work ran), spent, per_hour, currency, spot (the Spot discount bound, 0..1), training_per_hour?, target?, target_per_hour?}: the offload rule's reason (it carries no measured use). The environment's label: env.local {type}, env.notebook_instance {name}, env.studio_space {space, app_type}, env.studio_classic_space {space}, env.studio_classic_user {user}; env.local_no_switch: why switching is off locally; jobs.local: why training jobs cannot start (not on SageMaker, no job role). step.*: a switch step's detail (step.instance_status name, status, type; step.app_status app_type, status, type; step.switcher_accepted function, type; step.switcher_restarts_instance name, type; step.switcher_recreates_app type; step.see_manual; step.space_default space, type; step.no_kernel_app; step.app_on app, type; step.app_reused app, type; step.app_waiting app, status; step.app_deleted app; step.app_deleted_later app, count). manual.*: the step left for the user (manual.notebook_instance command, name, region, type: `command` is shown as it is; manual.space_choose_type space, type; manual.space_restart space, type). price.*: a price's detail (PriceQuote.detail_message; a base price it names is PriceQuote.basis, a sum's apps PriceQuote.parts): price.live component, region, as_of?, effective?; price.not_billed; price.sum count (the apps described from parts); price.unknown_fetch_failed component, region, type, error (the AWS error's English sentence), error_code (an Error.code), error_aws_code?, error_detail?, error_operation?; price.unknown_too_little_data, price.unknown_live_off, price.unknown_china_live_off (no CNY price is bundled and a USD one is never converted), price.unknown_not_fetched, price.unknown_nowhere: component, region, type; price.unknown_parts part (the index in parts of the one whose detail says why), types; price.type_not_read_yet (the instance type is not known yet); price.type_unreadable error, error_code, error_aws_code?, error_detail?, error_operation? (reading the instance type failed); price.est_component component, kind (CPU, GPU or empty), other (the component priced), ratio, region, shared, type; price.est_component_as_is component, other, pairs, region, type, worst (0..1); price.est_region other (the region priced), over (a family, a GPU generation with its families, or a kind), ratio, region, regions? (how many regions the range comes from), shared, type; price.est_family_size factor, region, sibling; price.est_family_fit check (0..1), component, count, currency, family, per_unit, per_vcpu, region, unit (GPU or accelerator). fix.*: what would make an unknown price known (PriceQuote.fix_message): fix.live_prices; fix.live_prices_china api_region; fix.allow_get_products api_region; fix.route_to_pricing api_region, host; fix.credentials. action.*: what the server was doing when AWS failed (an AWS error's params `action_code`, with these params as `action_<param>`): action.stop_idle, save_settings, write_history, read_history, clean_up_apps, read_instance_type, list_types, switch {type}, read_billed, keep_billed, list_elsewhere, stop_app {name}, fetch_prices, fetch_price_table {component, region}, read_files, plan_job, start_job, describe_job, stop_job {name}, read_aws_config, create_client {service}.
+         * @description With the params each fills (the list is jupyterlab_smcost/messages.py `CODES`; fractions are 0..1, sizes in GiB, durations in seconds). text: no code of its own (show `text`, e.g. an administrator's configuration error); idle.shutting_down; idle.off (the user turned idle shutdown off); idle.off_by_admin; idle.quiet {seconds}: no activity for that long; idle.last_activity {source}; busy.kernel {name}: a kernel is busy; busy.kernel_starting; busy.terminal {name, command}; busy.background[_starting] {command, kernel (1: command is a kernel's name), pid, others, cpus, seconds} and busy.background_gpu[_starting] {gpu, load, seconds, users}: work found by the process scan (`_starting`: not yet sustained); busy.switch {type}; rec.collecting {samples, needed, minutes}; rec.type_unknown; rec.no_specs {type}; rec.no_measurements; rec.price_unknown {type}; rec.sampling_off; rec.not_measurable; rec.several_apps {count, types}. The other rec.* codes carry the measured use {current, cpu_p95, cpu_count, mem_p95_gib, mem_total_gib}: rec.short_no_larger {short: cpu|memory|cpu_memory}; rec.gpu_idle_no_cheaper {gpu_count, gpu_p95, gpu_idle}; rec.fits {gpu_unmeasured: 0|1}; and a recommendation's own reason, rec.under_provisioned {type, vcpu, memory_gib, short}, rec.gpu_idle {type, vcpu, memory_gib, gpu_count, gpu_p95, gpu_idle, minutes}, rec.over_provisioned {type, vcpu, memory_gib, burstable: 0|1, gpu_model?}, rec.fewer_gpus {type, vcpu, memory_gib, gpus_needed, gpu_count, gpu_model, gpus_in_use_p95, peak_gpu_memory_gib, gpu_memory_gib (per GPU), new_gpu_count, new_gpu_memory_gib}, rec.smaller_gpu {the same, gpu_p95, new_gpu_model} (its savings are in the item's own fields); rec.offload {command, current, seconds (how long the work ran), spent, per_hour, currency, spot (the Spot discount bound, 0..1), training_per_hour?, target?, target_per_hour?}: the offload rule's reason (it carries no measured use). The environment's label: env.local {type}, env.notebook_instance {name}, env.studio_space {space, app_type}, env.studio_classic_space {space}, env.studio_classic_user {user}; env.local_no_switch: why switching is off locally; jobs.local: why training jobs cannot start (not on SageMaker, no job role). step.*: a switch step's detail (step.instance_status name, status, type; step.app_status app_type, status, type; step.switcher_accepted function, type; step.switcher_restarts_instance name, type; step.switcher_recreates_app type; step.see_manual; step.space_default space, type; step.no_kernel_app; step.app_on app, type; step.app_reused app, type; step.app_waiting app, status; step.app_deleted app; step.app_deleted_later app, count). manual.*: the step left for the user (manual.notebook_instance command, name, region, type: `command` is shown as it is; manual.space_choose_type space, type; manual.space_restart space, type). price.*: a price's detail (PriceQuote.detail_message; a base price it names is PriceQuote.basis, a sum's apps PriceQuote.parts): price.live component, region, as_of?, effective?; price.not_billed; price.sum count (the apps described from parts); price.unknown_fetch_failed component, region, type, error (the AWS error's English sentence), error_code (an Error.code), error_aws_code?, error_detail?, error_operation?; price.unknown_too_little_data, price.unknown_live_off, price.unknown_china_live_off (no CNY price is bundled and a USD one is never converted), price.unknown_not_fetched, price.unknown_nowhere: component, region, type; price.unknown_parts part (the index in parts of the one whose detail says why), types; price.type_not_read_yet (the instance type is not known yet); price.type_unreadable error, error_code, error_aws_code?, error_detail?, error_operation? (reading the instance type failed); price.est_component component, kind (CPU, GPU or empty), other (the component priced), ratio, region, shared, type; price.est_component_as_is component, other, pairs, region, type, worst (0..1); price.est_region other (the region priced), over (a family, a GPU generation with its families, or a kind), ratio, region, regions? (how many regions the range comes from), shared, type; price.est_family_size factor, region, sibling; price.est_family_fit check (0..1), component, count, currency, family, per_unit, per_vcpu, region, unit (GPU or accelerator). fix.*: what would make an unknown price known (PriceQuote.fix_message): fix.live_prices; fix.live_prices_china api_region; fix.allow_get_products api_region; fix.route_to_pricing api_region, host; fix.credentials. action.*: what the server was doing when AWS failed (an AWS error's params `action_code`, with these params as `action_<param>`): action.stop_idle, save_settings, write_history, read_history, clean_up_apps, read_instance_type, list_types, switch {type}, read_billed, keep_billed, list_elsewhere, stop_app {name}, fetch_prices, fetch_price_table {component, region}, read_files, plan_job, start_job, describe_job, stop_job {name}, read_aws_config, create_client {service}, record_switch, update_ledger, read_ledger, find_space, list_space_jobs.
          * @enum {string}
          */
-        MessageCode: "text" | "idle.shutting_down" | "idle.off" | "idle.off_by_admin" | "idle.quiet" | "idle.last_activity" | "busy.kernel" | "busy.kernel_starting" | "busy.terminal" | "busy.background" | "busy.background_starting" | "busy.background_gpu" | "busy.background_gpu_starting" | "busy.switch" | "rec.collecting" | "rec.type_unknown" | "rec.no_specs" | "rec.no_measurements" | "rec.price_unknown" | "rec.sampling_off" | "rec.not_measurable" | "rec.several_apps" | "rec.short_no_larger" | "rec.gpu_idle_no_cheaper" | "rec.fits" | "rec.under_provisioned" | "rec.gpu_idle" | "rec.over_provisioned" | "rec.fewer_gpus" | "rec.smaller_gpu" | "rec.offload" | "env.local" | "env.local_no_switch" | "env.notebook_instance" | "env.studio_space" | "env.studio_classic_space" | "env.studio_classic_user" | "jobs.local" | "step.instance_status" | "step.app_status" | "step.switcher_accepted" | "step.switcher_restarts_instance" | "step.switcher_recreates_app" | "step.see_manual" | "step.space_default" | "step.no_kernel_app" | "step.app_on" | "step.app_reused" | "step.app_waiting" | "step.app_deleted" | "step.app_deleted_later" | "manual.notebook_instance" | "manual.space_choose_type" | "manual.space_restart" | "price.live" | "price.not_billed" | "price.sum" | "price.unknown_fetch_failed" | "price.unknown_too_little_data" | "price.unknown_live_off" | "price.unknown_china_live_off" | "price.unknown_not_fetched" | "price.unknown_nowhere" | "price.unknown_parts" | "price.type_not_read_yet" | "price.type_unreadable" | "price.est_component" | "price.est_component_as_is" | "price.est_region" | "price.est_family_size" | "price.est_family_fit" | "fix.live_prices" | "fix.live_prices_china" | "fix.allow_get_products" | "fix.route_to_pricing" | "fix.credentials" | "action.stop_idle" | "action.save_settings" | "action.write_history" | "action.read_history" | "action.clean_up_apps" | "action.read_instance_type" | "action.list_types" | "action.switch" | "action.read_billed" | "action.keep_billed" | "action.list_elsewhere" | "action.stop_app" | "action.fetch_prices" | "action.fetch_price_table" | "action.read_files" | "action.plan_job" | "action.start_job" | "action.describe_job" | "action.stop_job" | "action.read_aws_config" | "action.create_client";
+        MessageCode: "text" | "idle.shutting_down" | "idle.off" | "idle.off_by_admin" | "idle.quiet" | "idle.last_activity" | "busy.kernel" | "busy.kernel_starting" | "busy.terminal" | "busy.background" | "busy.background_starting" | "busy.background_gpu" | "busy.background_gpu_starting" | "busy.switch" | "rec.collecting" | "rec.type_unknown" | "rec.no_specs" | "rec.no_measurements" | "rec.price_unknown" | "rec.sampling_off" | "rec.not_measurable" | "rec.several_apps" | "rec.short_no_larger" | "rec.gpu_idle_no_cheaper" | "rec.fits" | "rec.under_provisioned" | "rec.gpu_idle" | "rec.over_provisioned" | "rec.fewer_gpus" | "rec.smaller_gpu" | "rec.offload" | "env.local" | "env.local_no_switch" | "env.notebook_instance" | "env.studio_space" | "env.studio_classic_space" | "env.studio_classic_user" | "jobs.local" | "step.instance_status" | "step.app_status" | "step.switcher_accepted" | "step.switcher_restarts_instance" | "step.switcher_recreates_app" | "step.see_manual" | "step.space_default" | "step.no_kernel_app" | "step.app_on" | "step.app_reused" | "step.app_waiting" | "step.app_deleted" | "step.app_deleted_later" | "manual.notebook_instance" | "manual.space_choose_type" | "manual.space_restart" | "price.live" | "price.not_billed" | "price.sum" | "price.unknown_fetch_failed" | "price.unknown_too_little_data" | "price.unknown_live_off" | "price.unknown_china_live_off" | "price.unknown_not_fetched" | "price.unknown_nowhere" | "price.unknown_parts" | "price.type_not_read_yet" | "price.type_unreadable" | "price.est_component" | "price.est_component_as_is" | "price.est_region" | "price.est_family_size" | "price.est_family_fit" | "fix.live_prices" | "fix.live_prices_china" | "fix.allow_get_products" | "fix.route_to_pricing" | "fix.credentials" | "action.stop_idle" | "action.save_settings" | "action.write_history" | "action.read_history" | "action.clean_up_apps" | "action.read_instance_type" | "action.list_types" | "action.switch" | "action.read_billed" | "action.keep_billed" | "action.list_elsewhere" | "action.stop_app" | "action.fetch_prices" | "action.fetch_price_table" | "action.read_files" | "action.plan_job" | "action.start_job" | "action.describe_job" | "action.stop_job" | "action.read_aws_config" | "action.create_client" | "action.record_switch" | "action.update_ledger" | "action.read_ledger" | "action.find_space" | "action.list_space_jobs";
         /** @enum {string} */
         EnvironmentKind: "local" | "notebook-instance" | "studio-classic" | "studio-space";
         /**
@@ -1043,27 +1085,28 @@ export interface components {
             items: components["schemas"]["Recommendation"][];
             /** @description why there are no items */
             reason: string | null;
-            /** @description The window the rules read when SmCostApp.recommend_horizon is set and history is kept (null: the usage window alone, see `window_s` and `kept`): up to `horizon_s` of running time on this type, cut into hours of the clock; for each measure `utilization` holds the busiest hour's figures (a kept hour older than the 48 h of minutes counts at its mean for CPU and GPU utilisation, at its peak for memory and GPUs in use), `overall` the whole horizon as one window. */
-            horizon?: {
-                horizon_s: number;
-                /** @description running time the samples cover */
-                covered_s: number;
-                /**
-                 * Format: date-time
-                 * @description start of the oldest kept bucket read (null: this run only)
-                 */
-                since: string | null;
-                /** @description hours of the clock with samples */
-                phases: number;
-                /** @description measure (cpu, mem, gpu, gpu_mem, gpus_in_use) -> the busiest hour's start */
-                busiest: {
-                    [key: string]: string | null;
-                };
-                overall: components["schemas"]["Utilization"];
-            } | null;
+            horizon?: components["schemas"]["Horizon"];
             /** @description `reason` with its code and parameters (absent when `reason` is null) */
             reason_message?: components["schemas"]["Message"];
         };
+        /** @description The window the recommendation's rules read when SmCostApp.recommend_horizon is set and history is kept (null: the usage window alone, see `window_s` and `kept` of the recommendations; in GET history: asked without `range=horizon`, or there is no horizon). Up to `horizon_s` of running time on this type (SmCostApp.recommend_horizon), cut into hours of the clock; for each measure the recommendation's `utilization` holds the busiest hour's figures (a kept hour older than the 48 h of minutes counts at its mean for CPU and GPU utilisation, at its peak for memory and GPUs in use), `overall` the whole horizon as one window. */
+        Horizon: {
+            horizon_s: number;
+            /** @description running time the samples cover */
+            covered_s: number;
+            /**
+             * Format: date-time
+             * @description start of the oldest kept bucket read (null: this run only)
+             */
+            since: string | null;
+            /** @description hours of the clock with samples */
+            phases: number;
+            /** @description measure (cpu, mem, gpu, gpu_mem, gpus_in_use) -> the busiest hour's start */
+            busiest: {
+                [key: string]: string | null;
+            };
+            overall: components["schemas"]["Utilization"];
+        } | null;
         /** @description One step of usage. `t` is the step's start (UNIX seconds, UTC). CPU is the busy fraction of all vCPUs; memory the fraction of memory used (`mem_max_gib` in GiB); GPU the busiest device's utilisation and the fullest device's memory; means and maxima over the step's samples; GPU fields null without NVML data. */
         UsagePoint: {
             t: number;
@@ -1159,6 +1202,12 @@ export interface components {
              * @description when the oldest thing kept started (null: nothing kept yet)
              */
             kept_since: string | null;
+            /**
+             * @description What `since` is: `window` (the asked `since`, or the recommendation window); `horizon` (asked with `range=horizon`): where the horizon the recommendation read starts, its oldest kept bucket. `range=horizon` without a horizon (SmCostApp.recommend_horizon 0, or no single measured type) answers the window.
+             * @enum {string}
+             */
+            range?: "window" | "horizon";
+            horizon?: components["schemas"]["Horizon"];
             usage: components["schemas"]["UsagePoint"][];
             spend: {
                 currency: components["schemas"]["Currency"];
@@ -1170,8 +1219,137 @@ export interface components {
                     /** @description YYYY-MM (UTC) */
                     month: string;
                 };
+                /** @description the training jobs started from here, as their own series (null: no jobs service) */
+                jobs?: components["schemas"]["JobSeries"] | null;
             } | null;
             billed: components["schemas"]["Billed"];
+        };
+        /** @description The spend history's jobs series: the SageMaker training jobs started from this server (its job records, as last seen; no AWS call), per UTC day a job ended, each `BillableTimeInSeconds` x instance count x the Training price in this region, every price with its source. A job whose price is unknown (or in another currency) is counted in `unpriced_jobs` and not in `amount` (which is then a floor). Jobs still running (`running`), or ended with no billable time known (`unknown`), are counted, never guessed. `days` has the notebook spend's dates. */
+        JobSeries: {
+            currency: components["schemas"]["Currency"];
+            days: {
+                /** Format: date */
+                date: string;
+                /** @description the priced jobs' cost that day */
+                amount: number;
+                /** @description jobs that ended that day */
+                jobs: number;
+                unpriced_jobs: number;
+                /** @description billable seconds x count, in hours */
+                billable_hours: number;
+                prices: {
+                    price: components["schemas"]["PriceQuote"];
+                    billable_hours: number;
+                    amount: number | null;
+                }[];
+            }[];
+            month_to_date: {
+                /** @description YYYY-MM (UTC) */
+                month: string;
+                amount: number;
+                jobs: number;
+                unpriced_jobs: number;
+            };
+            running: number;
+            unknown: number;
+        };
+        /** @description A price recorded with an event, with its source and currency */
+        LedgerPrice: {
+            /** @description in `currency`; null: unknown */
+            per_hour: number | null;
+            currency: components["schemas"]["Currency"];
+            source: components["schemas"]["PriceSource"];
+            as_of: string | null;
+        };
+        /** @description What was not billed on one UTC day of the month (estimates) */
+        LedgerDay: {
+            /** Format: date */
+            date: string;
+            /** @description hours stopped by idle shutdown that day */
+            hours_not_billed: number;
+            /** @description null: a price is unknown */
+            idle_saved: number | null;
+            /** @description null: a price is unknown */
+            switch_saved: number | null;
+        };
+        /** @description One currency's figures this month; amounts in different currencies are never summed. Every amount is an estimate of what was not billed (`estimate` is always true). */
+        LedgerFigures: {
+            currency: components["schemas"]["Currency"];
+            /** @enum {boolean} */
+            estimate: true;
+            idle: {
+                stops: number;
+                hours_not_billed: number;
+                /** @description null: a price is unknown */
+                saved: number | null;
+                /** @description a stop was never followed by a start and counts until now */
+                still_stopped: boolean;
+            };
+            switches: {
+                count: number;
+                hours_on_new_type: number;
+                /** @description negative when the switches went to dearer types; null: a price is unknown */
+                saved: number | null;
+            };
+            /** @description idle + switches; null: unknown */
+            saved: number | null;
+            /** @description why some money is unknown (English) */
+            unknown: string[];
+            /** @description each UTC day from the month's first to today */
+            days: components["schemas"]["LedgerDay"][];
+        };
+        LedgerStop: {
+            /**
+             * Format: date-time
+             * @description when the idle stop succeeded
+             */
+            at: string;
+            instance_type: string | null;
+            price: components["schemas"]["LedgerPrice"];
+            /**
+             * Format: date-time
+             * @description the next start (null while still stopped)
+             */
+            until: string | null;
+            still_stopped: boolean;
+            /** @description this month's part */
+            hours_not_billed: number;
+            saved: number | null;
+        };
+        LedgerSwitch: {
+            /**
+             * Format: date-time
+             * @description when the new type ran
+             */
+            at: string;
+            from_type: string | null;
+            to_type: string | null;
+            from_price: components["schemas"]["LedgerPrice"];
+            to_price: components["schemas"]["LedgerPrice"];
+            /** @description this month's part */
+            hours_on_new_type: number;
+            saved: number | null;
+        };
+        /** @description GET smcost/ledger: what idle shutdown and switches saved this UTC month, as estimates of what was not billed. */
+        Ledger: {
+            /** @description false: the history is off (nothing recorded) */
+            enabled: boolean;
+            reason: string | null;
+            /** @enum {boolean} */
+            estimate: true;
+            /** @description YYYY-MM (UTC) */
+            month: string;
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            until: string;
+            /** @description how every figure is estimated (English) */
+            definition: string;
+            currencies: components["schemas"]["LedgerFigures"][];
+            /** @description this month's idle stops, newest first (at most 100) */
+            stops: components["schemas"]["LedgerStop"][];
+            /** @description the switches counted this month, newest first (at most 100) */
+            switches: components["schemas"]["LedgerSwitch"][];
         };
         JobRequest: {
             /**
@@ -1226,9 +1404,15 @@ export interface components {
         };
         Job: {
             name: string;
-            path: string;
-            /** @enum {string} */
-            kind: "notebook" | "script";
+            /** @description the notebook or script, relative to the root (null: a job of this space not started from here) */
+            path: string | null;
+            /**
+             * @description null: a job of this space not started from here
+             * @enum {string|null}
+             */
+            kind: "notebook" | "script" | null;
+            /** @description true: started from this server (its records know it: Stop, outputs downloaded); false: a job of this Studio space found by its tags, listed only (no Stop, no outputs downloaded, not counted in `spend`) */
+            started_here: boolean;
             instance_type: string;
             instance_count: number;
             spot: boolean;
@@ -1259,10 +1443,19 @@ export interface components {
             unavailable_reason: string | null;
             /** @description `unavailable_reason` with its code and parameters (when not null) */
             unavailable_message?: components["schemas"]["Message"];
+            /** @description The jobs started from this server (newest first), then, in a Studio space, the space's other training jobs of the last 14 days whose tags carry the space's ARN (`smcost:space-arn`, or `sagemaker:space-arn` where the domain propagates tags; `started_here` false) */
             jobs: components["schemas"]["Job"][];
             spend: components["schemas"]["JobSpend"];
+            /** @description How the space's other jobs were listed (null: not a Studio space). Listed at most every 5 minutes (ListTrainingJobs, ListTags once per job, DescribeTrainingJob). */
+            space_jobs: {
+                listed: boolean;
+                /** @description the IAM permission that would let them be listed (e.g. sagemaker:ListTags) */
+                missing_permission: string | null;
+                /** @description why the listing failed, in words */
+                message: string | null;
+            } | null;
         };
-        /** @description What the jobs listed cost (billable seconds x count x the Training price), per UTC day they ended: the jobs' own spend series, beside the notebook's. Jobs still running (`running`) or whose price is unknown (`unknown`) are counted, never guessed. */
+        /** @description What the jobs started from here cost (billable seconds x count x the Training price), per UTC day they ended: the jobs' own spend series, beside the notebook's. Jobs still running (`running`) or whose price is unknown (`unknown`) are counted, never guessed. */
         JobSpend: {
             currency: components["schemas"]["Currency"];
             days: {
@@ -1293,7 +1486,7 @@ export interface components {
             };
             sections: {
                 /** @enum {string} */
-                name: "studio_apps" | "tagged" | "notebook_instances";
+                name: "studio_apps" | "started_jobs" | "tagged" | "notebook_instances";
                 available: boolean;
                 /** @description the IAM action that would enable this section, e.g. sagemaker:ListApps */
                 missing_permission: string | null;
@@ -1326,7 +1519,7 @@ export interface components {
             app_name: string | null;
             shared: boolean;
             stoppable: boolean;
-            /** @description e.g. no invocations in the last 24 h */
+            /** @description a constant the panel translates: no invocations in the last 24 h, started from this server */
             note: string | null;
         };
     };
@@ -1377,11 +1570,19 @@ export type SchemaSwitchEndState = components['schemas']['SwitchEndState'];
 export type SchemaUtilization = components['schemas']['Utilization'];
 export type SchemaRecommendation = components['schemas']['Recommendation'];
 export type SchemaRecommendations = components['schemas']['Recommendations'];
+export type SchemaHorizon = components['schemas']['Horizon'];
 export type SchemaUsagePoint = components['schemas']['UsagePoint'];
 export type SchemaSpendTally = components['schemas']['SpendTally'];
 export type SchemaBilledState = components['schemas']['BilledState'];
 export type SchemaBilled = components['schemas']['Billed'];
 export type SchemaHistory = components['schemas']['History'];
+export type SchemaJobSeries = components['schemas']['JobSeries'];
+export type SchemaLedgerPrice = components['schemas']['LedgerPrice'];
+export type SchemaLedgerDay = components['schemas']['LedgerDay'];
+export type SchemaLedgerFigures = components['schemas']['LedgerFigures'];
+export type SchemaLedgerStop = components['schemas']['LedgerStop'];
+export type SchemaLedgerSwitch = components['schemas']['LedgerSwitch'];
+export type SchemaLedger = components['schemas']['Ledger'];
 export type SchemaJobRequest = components['schemas']['JobRequest'];
 export type SchemaJobCostBefore = components['schemas']['JobCostBefore'];
 export type SchemaJobCostAfter = components['schemas']['JobCostAfter'];
@@ -1404,8 +1605,9 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsShutdownPostResponses202ContentApplicationJsonStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/shutdown"]["post"]["responses"]["202"]["content"]["application/json"]["state"]> = ["shutting_down"];
 export const pathsHistoryGetParametersQueryStepValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["step"]> = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+export const pathsHistoryGetParametersQueryRangeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/history"]["get"]["parameters"]["query"]["range"]> = ["window", "horizon"];
 export const pathsElsewhereStopPostRequestBodyContentApplicationJsonApp_typeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/elsewhere/stop"]["post"]["requestBody"]["content"]["application/json"]["app_type"]> = ["JupyterLab", "CodeEditor", "KernelGateway", "JupyterServer"];
-export const messageCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageCode"]> = ["text", "idle.shutting_down", "idle.off", "idle.off_by_admin", "idle.quiet", "idle.last_activity", "busy.kernel", "busy.kernel_starting", "busy.terminal", "busy.background", "busy.background_starting", "busy.background_gpu", "busy.background_gpu_starting", "busy.switch", "rec.collecting", "rec.type_unknown", "rec.no_specs", "rec.no_measurements", "rec.price_unknown", "rec.sampling_off", "rec.not_measurable", "rec.several_apps", "rec.short_no_larger", "rec.gpu_idle_no_cheaper", "rec.fits", "rec.under_provisioned", "rec.gpu_idle", "rec.over_provisioned", "rec.fewer_gpus", "rec.smaller_gpu", "rec.offload", "env.local", "env.local_no_switch", "env.notebook_instance", "env.studio_space", "env.studio_classic_space", "env.studio_classic_user", "jobs.local", "step.instance_status", "step.app_status", "step.switcher_accepted", "step.switcher_restarts_instance", "step.switcher_recreates_app", "step.see_manual", "step.space_default", "step.no_kernel_app", "step.app_on", "step.app_reused", "step.app_waiting", "step.app_deleted", "step.app_deleted_later", "manual.notebook_instance", "manual.space_choose_type", "manual.space_restart", "price.live", "price.not_billed", "price.sum", "price.unknown_fetch_failed", "price.unknown_too_little_data", "price.unknown_live_off", "price.unknown_china_live_off", "price.unknown_not_fetched", "price.unknown_nowhere", "price.unknown_parts", "price.type_not_read_yet", "price.type_unreadable", "price.est_component", "price.est_component_as_is", "price.est_region", "price.est_family_size", "price.est_family_fit", "fix.live_prices", "fix.live_prices_china", "fix.allow_get_products", "fix.route_to_pricing", "fix.credentials", "action.stop_idle", "action.save_settings", "action.write_history", "action.read_history", "action.clean_up_apps", "action.read_instance_type", "action.list_types", "action.switch", "action.read_billed", "action.keep_billed", "action.list_elsewhere", "action.stop_app", "action.fetch_prices", "action.fetch_price_table", "action.read_files", "action.plan_job", "action.start_job", "action.describe_job", "action.stop_job", "action.read_aws_config", "action.create_client"];
+export const messageCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessageCode"]> = ["text", "idle.shutting_down", "idle.off", "idle.off_by_admin", "idle.quiet", "idle.last_activity", "busy.kernel", "busy.kernel_starting", "busy.terminal", "busy.background", "busy.background_starting", "busy.background_gpu", "busy.background_gpu_starting", "busy.switch", "rec.collecting", "rec.type_unknown", "rec.no_specs", "rec.no_measurements", "rec.price_unknown", "rec.sampling_off", "rec.not_measurable", "rec.several_apps", "rec.short_no_larger", "rec.gpu_idle_no_cheaper", "rec.fits", "rec.under_provisioned", "rec.gpu_idle", "rec.over_provisioned", "rec.fewer_gpus", "rec.smaller_gpu", "rec.offload", "env.local", "env.local_no_switch", "env.notebook_instance", "env.studio_space", "env.studio_classic_space", "env.studio_classic_user", "jobs.local", "step.instance_status", "step.app_status", "step.switcher_accepted", "step.switcher_restarts_instance", "step.switcher_recreates_app", "step.see_manual", "step.space_default", "step.no_kernel_app", "step.app_on", "step.app_reused", "step.app_waiting", "step.app_deleted", "step.app_deleted_later", "manual.notebook_instance", "manual.space_choose_type", "manual.space_restart", "price.live", "price.not_billed", "price.sum", "price.unknown_fetch_failed", "price.unknown_too_little_data", "price.unknown_live_off", "price.unknown_china_live_off", "price.unknown_not_fetched", "price.unknown_nowhere", "price.unknown_parts", "price.type_not_read_yet", "price.type_unreadable", "price.est_component", "price.est_component_as_is", "price.est_region", "price.est_family_size", "price.est_family_fit", "fix.live_prices", "fix.live_prices_china", "fix.allow_get_products", "fix.route_to_pricing", "fix.credentials", "action.stop_idle", "action.save_settings", "action.write_history", "action.read_history", "action.clean_up_apps", "action.read_instance_type", "action.list_types", "action.switch", "action.read_billed", "action.keep_billed", "action.list_elsewhere", "action.stop_app", "action.fetch_prices", "action.fetch_price_table", "action.read_files", "action.plan_job", "action.start_job", "action.describe_job", "action.stop_job", "action.read_aws_config", "action.create_client", "action.record_switch", "action.update_ledger", "action.read_ledger", "action.find_space", "action.list_space_jobs"];
 export const environmentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnvironmentKind"]> = ["local", "notebook-instance", "studio-classic", "studio-space"];
 export const priceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceSource"]> = ["live", "bundled", "estimated", "unknown", "not_billed"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["USD", "CNY"];
@@ -1417,8 +1619,8 @@ export const switchEndStateValues: ReadonlyArray<FlattenedDeepRequired<component
 export const recommendationRuleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["rule"]> = ["over_provisioned", "gpu_idle", "under_provisioned", "offload", "fewer_gpus", "smaller_gpu"];
 export const recommendationConfidenceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Recommendation"]["confidence"]> = ["low", "medium", "high"];
 export const billedStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BilledState"]> = ["ok", "pending", "error", "unavailable"];
-export const jobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Job"]["kind"]> = ["notebook", "script"];
+export const historyRangeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["History"]["range"]> = ["window", "horizon"];
 export const elsewhereStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["state"]> = ["ok", "pending", "unavailable", "error"];
-export const elsewhereSectionsNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["sections"]["name"]> = ["studio_apps", "tagged", "notebook_instances"];
+export const elsewhereSectionsNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Elsewhere"]["sections"]["name"]> = ["studio_apps", "started_jobs", "tagged", "notebook_instances"];
 export const elsewhereItemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ElsewhereItem"]["kind"]> = ["app", "endpoint", "training_job", "processing_job", "notebook_instance"];
 export type operations = Record<string, never>;

@@ -1,7 +1,8 @@
 /**
  * What the charts draw, from the API's shapes: the usage series (CPU, memory
- * and GPU over the recommendation window, mean and peak per step, with the
- * thresholds the right-sizing rules use and the window's p95) and the spend
+ * and GPU over the recommendation window, or over the horizon the
+ * recommendation read, mean and peak per step, with the thresholds the
+ * right-sizing rules use, the p95 they read and the busiest hours) and the spend
  * series (spend per day, the month to date, what AWS billed), and each as a
  * paragraph for screen readers. Pure: jest tests it (charts.spec.tsx).
  */
@@ -37,8 +38,11 @@ export interface IUsageMetric {
   of: string;
   segments: ISegment[];
   thresholds: IThreshold[];
-  /** The recommendation window's p95, when one was computed. */
+  /** The recommendation window's p95, when one was computed (over a horizon:
+   * the busiest hour's, what the rules read). */
   p95: number | null;
+  /** Over a horizon: the start of the busiest hour for this measure (ms). */
+  busiest: number | null;
   /** Mean of the steps' means, weighted by samples; null without data. */
   mean: number | null;
   /** The highest peak; null without data. */
@@ -54,6 +58,19 @@ export interface IUsageSeries {
   metrics: IUsageMetric[];
   /** Types other than the current one that ran in the window. */
   otherTypes: string[];
+  /** The horizon the recommendation read, when the series is over it. */
+  horizon: IUsageHorizon | null;
+}
+
+/** What the horizon read (GET history?range=horizon's `horizon`). */
+export interface IUsageHorizon {
+  horizonS: number;
+  /** Running time its samples cover, in seconds. */
+  coveredS: number;
+  /** The oldest kept bucket read (ms; null: this run only). */
+  since: number | null;
+  /** Hours of the clock with samples. */
+  phases: number;
 }
 
 /** The usage series as drawn: three metrics (GPU only when measured). */
@@ -131,6 +148,7 @@ export function mapUsageSeries(
   const weight = (t: number) => samplesAt.get(t) ?? 1;
 
   const th = h.thresholds;
+  const horizon = h.range === 'horizon' ? (h.horizon ?? null) : null;
   type Point = IHistory['usage'][number];
   const metric = (
     key: IUsageMetric['key'],
@@ -142,6 +160,7 @@ export function mapUsageSeries(
     p95: number | null | undefined
   ): IUsageMetric => {
     const segments = segmentsOf(mean, max);
+    const busiest = horizon?.busiest[key];
     return {
       key,
       label,
@@ -149,6 +168,7 @@ export function mapUsageSeries(
       segments,
       thresholds: [threshold],
       p95: p95 ?? null,
+      busiest: busiest ? Date.parse(busiest) : null,
       ...summary(segments, weight)
     };
   };
@@ -194,7 +214,15 @@ export function mapUsageSeries(
     stepS: step,
     samples: points.reduce((n, p) => n + p.samples, 0),
     metrics,
-    otherTypes
+    otherTypes,
+    horizon: horizon
+      ? {
+          horizonS: horizon.horizon_s,
+          coveredS: horizon.covered_s,
+          since: horizon.since ? Date.parse(horizon.since) : null,
+          phases: horizon.phases
+        }
+      : null
   };
 }
 
@@ -210,7 +238,9 @@ export function describeUsage(
   const trans = fmt.trans;
   const span = fmt.span(s.to - s.from);
   if (!s.samples) {
-    return trans.__('No usage kept for the last %1 yet.', span);
+    return s.horizon
+      ? trans.__('No usage kept over the horizon yet.')
+      : trans.__('No usage kept for the last %1 yet.', span);
   }
   const parts = s.metrics.map(m => {
     const th = fmt.list(
@@ -219,31 +249,61 @@ export function describeUsage(
       )
     );
     const figures =
-      m.p95 !== null
+      s.horizon && m.p95 !== null && m.busiest !== null
         ? trans.__(
-            'averaged %1, peaked at %2, p95 %3 (%4)',
+            'averaged %1, peaked at %2, p95 %3 in its busiest hour, from %4 (%5)',
             fmt.percent(m.mean),
             fmt.percent(m.peak),
             fmt.percent(m.p95),
+            fmt.dateTime(new Date(m.busiest).toISOString()),
             th
           )
-        : trans.__(
-            'averaged %1, peaked at %2 (%3)',
-            fmt.percent(m.mean),
-            fmt.percent(m.peak),
-            th
-          );
+        : m.p95 !== null
+          ? trans.__(
+              'averaged %1, peaked at %2, p95 %3 (%4)',
+              fmt.percent(m.mean),
+              fmt.percent(m.peak),
+              fmt.percent(m.p95),
+              th
+            )
+          : trans.__(
+              'averaged %1, peaked at %2 (%3)',
+              fmt.percent(m.mean),
+              fmt.percent(m.peak),
+              th
+            );
     return m.of
       ? trans._p('metric', '%1 (%2) %3', m.label, m.of, figures)
       : trans._p('metric', '%1 %2', m.label, figures);
   });
-  const summary = trans._n(
-    'Usage over the last %2, %1 sample: %3.',
-    'Usage over the last %2, %1 samples: %3.',
-    s.samples,
-    span,
-    parts.join(trans._p('list separator', '; '))
-  );
+  const list = parts.join(trans._p('list separator', '; '));
+  const hz = s.horizon;
+  const summary = hz
+    ? hz.since !== null
+      ? trans._n(
+          'Usage over the horizon the recommendation read, %2 of running time since %3 (up to %4), %1 sample: %5.',
+          'Usage over the horizon the recommendation read, %2 of running time since %3 (up to %4), %1 samples: %5.',
+          s.samples,
+          fmt.duration(hz.coveredS),
+          fmt.dateTime(new Date(hz.since).toISOString()),
+          fmt.duration(hz.horizonS),
+          list
+        )
+      : trans._n(
+          'Usage over the horizon the recommendation read, %2 of running time (up to %3), %1 sample: %4.',
+          'Usage over the horizon the recommendation read, %2 of running time (up to %3), %1 samples: %4.',
+          s.samples,
+          fmt.duration(hz.coveredS),
+          fmt.duration(hz.horizonS),
+          list
+        )
+    : trans._n(
+        'Usage over the last %2, %1 sample: %3.',
+        'Usage over the last %2, %1 samples: %3.',
+        s.samples,
+        span,
+        list
+      );
   return s.otherTypes.length
     ? trans.__(
         '%1 Includes time on %2, which the recommendation does not count.',
@@ -263,6 +323,22 @@ export interface ISpendBar {
   /** What AWS billed that day (Cost Explorer), when known. */
   billed: number | null;
   billedEstimated: boolean;
+  /** The training jobs started from here that ended that day: their priced cost. */
+  jobs: number;
+  jobsCount: number;
+  jobsUnpriced: number;
+}
+
+/** The spend history's jobs series, summed (null: no jobs service). */
+export interface IJobsSpend {
+  total: number;
+  count: number;
+  unpriced: number;
+  monthToDate: number;
+  monthUnpriced: number;
+  running: number;
+  unknown: number;
+  sources: string[];
 }
 
 export interface ISpendSeries {
@@ -285,6 +361,15 @@ export interface ISpendSeries {
     through: string | null;
     note: string;
   } | null;
+  jobs: IJobsSpend | null;
+}
+
+function sourceOf(fmt: Format, q: { source: string; as_of?: string | null }) {
+  const trans = fmt.trans;
+  const badge = fmt.sourceBadge(q.source);
+  return q.as_of
+    ? trans._p('price source and date', '%1 %2', badge, q.as_of)
+    : badge;
 }
 
 /** Spend per day as drawn (empty when history is off). */
@@ -292,39 +377,60 @@ export function mapSpendSeries(
   h: IHistory,
   fmt: Format = new Format()
 ): ISpendSeries {
-  const trans = fmt.trans;
   const billedDays = new Map(
     (h.billed?.days ?? []).map(d => [d.date, d] as const)
   );
   const spend = h.spend;
+  const series = spend?.jobs ?? null;
+  const jobDays = new Map((series?.days ?? []).map(d => [d.date, d] as const));
   const days: ISpendBar[] = (spend?.days ?? []).map(d => {
     const b = billedDays.get(d.date);
+    const j = jobDays.get(d.date);
     return {
       date: d.date,
       usd: d.amount,
       hours: d.hours,
       unpricedHours: d.unpriced_hours,
       billed: b ? b.amount : null,
-      billedEstimated: b ? b.estimated : false
+      billedEstimated: b ? b.estimated : false,
+      jobs: j?.amount ?? 0,
+      jobsCount: j?.jobs ?? 0,
+      jobsUnpriced: j?.unpriced_jobs ?? 0
     };
   });
   const sources = new Set<string>();
   for (const d of spend?.days ?? []) {
     for (const p of d.prices) {
-      const q = p.price;
-      const badge = fmt.sourceBadge(q.source);
-      sources.add(
-        q.as_of
-          ? trans._p('price source and date', '%1 %2', badge, q.as_of)
-          : badge
-      );
+      sources.add(sourceOf(fmt, p.price));
     }
   }
+  const jobSources = new Set<string>();
+  for (const d of series?.days ?? []) {
+    for (const p of d.prices) {
+      jobSources.add(sourceOf(fmt, p.price));
+    }
+  }
+  const jobs: IJobsSpend | null = series
+    ? {
+        total: days.reduce((sum, d) => sum + d.jobs, 0),
+        count: days.reduce((sum, d) => sum + d.jobsCount, 0),
+        unpriced: days.reduce((sum, d) => sum + d.jobsUnpriced, 0),
+        monthToDate: series.month_to_date.amount,
+        monthUnpriced: series.month_to_date.unpriced_jobs,
+        running: series.running,
+        unknown: series.unknown,
+        sources: Array.from(jobSources).sort()
+      }
+    : null;
   const mtd = spend?.month_to_date;
   return {
     currency: spend?.currency ?? USD,
     days,
-    maxUsd: Math.max(0, ...days.map(d => Math.max(d.usd, d.billed ?? 0))),
+    jobs,
+    maxUsd: Math.max(
+      0,
+      ...days.map(d => Math.max(d.usd + d.jobs, d.billed ?? 0))
+    ),
     total: days.reduce((sum, d) => sum + d.usd, 0),
     unpricedHours: days.reduce((sum, d) => sum + d.unpricedHours, 0),
     month: mtd?.month ?? '',
@@ -390,6 +496,48 @@ export function describeSpend(
   ];
   if (s.sources.length) {
     sentences.push(trans.__('Prices: %1.', fmt.list(s.sources)));
+  }
+  const j = s.jobs;
+  if (j && (j.count || j.running || j.unknown)) {
+    sentences.push(
+      trans._n(
+        'Training jobs started from here, as their own series: %2 for %1 job that ended in these days, %3 this month.',
+        'Training jobs started from here, as their own series: %2 for %1 jobs that ended in these days, %3 this month.',
+        j.count,
+        money(j.total),
+        money(j.monthToDate)
+      )
+    );
+    if (j.unpriced) {
+      sentences.push(
+        trans._n(
+          '%1 job at an unknown price is not included.',
+          '%1 jobs at an unknown price are not included.',
+          j.unpriced
+        )
+      );
+    }
+    if (j.running) {
+      sentences.push(
+        trans._n(
+          '%1 job still runs: its cost is known when it ends.',
+          '%1 jobs still run: their cost is known when they end.',
+          j.running
+        )
+      );
+    }
+    if (j.unknown) {
+      sentences.push(
+        trans._n(
+          '%1 job ended with no billable time known: not included.',
+          '%1 jobs ended with no billable time known: not included.',
+          j.unknown
+        )
+      );
+    }
+    if (j.sources.length) {
+      sentences.push(trans.__('Job prices: %1.', fmt.list(j.sources)));
+    }
   }
   const b = s.billed;
   if (b && b.state === 'ok' && b.monthToDate !== null) {

@@ -6,7 +6,8 @@
  *
  * - UsageChart: CPU, memory and GPU over the recommendation window, mean and
  *   peak per minute, with the thresholds the right-sizing rules use and the
- *   window's p95 when a recommendation was computed;
+ *   window's p95 when a recommendation was computed; or over the horizon the
+ *   recommendation read, per hour, with each measure's busiest hour marked;
  * - SpendChart: spend per day over the last 30 days (this server's running
  *   time x the price in force), the month to date, and what AWS billed when
  *   the administrator turned Cost Explorer on.
@@ -27,8 +28,8 @@ import {
 import { Format } from './format';
 import { IHistory, IUtilization } from './tokens';
 
-const W = 300;
-const H = 48;
+export const W = 300;
+export const H = 48;
 
 function pathOf(
   points: IChartPoint[],
@@ -46,7 +47,10 @@ function pathOf(
 }
 
 /** A W x H drawing stretched to the panel's width, hidden from screen readers. */
-function ChartFrame(props: { className?: string; children: React.ReactNode }) {
+export function ChartFrame(props: {
+  className?: string;
+  children: React.ReactNode;
+}) {
   return (
     <svg
       className={`jp-SmCost-chart ${props.className ?? ''}`.trim()}
@@ -67,9 +71,10 @@ function MetricChart(props: {
   from: number;
   to: number;
   stepMs: number;
+  horizon: boolean;
   fmt: Format;
 }) {
-  const { metric, from, to, stepMs, fmt } = props;
+  const { metric, from, to, stepMs, horizon, fmt } = props;
   const trans = fmt.trans;
   const span = Math.max(1, to - from);
   const x = (t: number) => ((t + stepMs / 2 - from) / span) * W;
@@ -81,18 +86,25 @@ function MetricChart(props: {
           {metric.label} <span className="jp-SmCost-metricOf">{metric.of}</span>
         </span>
         <span className="jp-SmCost-metricFigures">
-          {metric.p95 !== null
+          {metric.p95 !== null && horizon
             ? trans.__(
-                'avg %1 · peak %2 · p95 %3',
+                'avg %1 · peak %2 · busiest hour p95 %3',
                 fmt.percent(metric.mean),
                 fmt.percent(metric.peak),
                 fmt.percent(metric.p95)
               )
-            : trans.__(
-                'avg %1 · peak %2',
-                fmt.percent(metric.mean),
-                fmt.percent(metric.peak)
-              )}
+            : metric.p95 !== null
+              ? trans.__(
+                  'avg %1 · peak %2 · p95 %3',
+                  fmt.percent(metric.mean),
+                  fmt.percent(metric.peak),
+                  fmt.percent(metric.p95)
+                )
+              : trans.__(
+                  'avg %1 · peak %2',
+                  fmt.percent(metric.mean),
+                  fmt.percent(metric.peak)
+                )}
         </span>
       </div>
       <ChartFrame>
@@ -137,6 +149,16 @@ function MetricChart(props: {
         {metric.p95 !== null ? (
           <HLine className="jp-SmCost-p95" from={0} to={W} at={y(metric.p95)} />
         ) : null}
+        {metric.busiest !== null ? (
+          <rect
+            className="jp-SmCost-busiest"
+            x={Math.max(0, x(metric.busiest - stepMs / 2))}
+            y={0}
+            width={Math.max(1, (stepMs / Math.max(1, to - from)) * W)}
+            height={H}
+            data-t={metric.busiest}
+          />
+        ) : null}
       </ChartFrame>
     </div>
   );
@@ -163,7 +185,7 @@ function HLine(props: {
   );
 }
 
-/** CPU, memory and GPU over the window, with the rules' thresholds. */
+/** CPU, memory and GPU over the window (or the horizon), with the rules' thresholds. */
 export function UsageChart(props: {
   history: IHistory;
   utilization: IUtilization | null;
@@ -185,11 +207,16 @@ export function UsageChart(props: {
               from={series.from}
               to={series.to}
               stepMs={series.stepS * 1000}
+              horizon={series.horizon !== null}
               fmt={fmt}
             />
           ))}
           <div className="jp-SmCost-axis" aria-hidden="true">
-            <span>{fmt.clock(series.from)}</span>
+            <span>
+              {series.horizon
+                ? fmt.dateTime(new Date(series.from).toISOString())
+                : fmt.clock(series.from)}
+            </span>
             <span>{trans.__('now')}</span>
           </div>
           <figcaption className="jp-SmCost-legend" aria-hidden="true">
@@ -204,7 +231,14 @@ export function UsageChart(props: {
             </span>
             {series.metrics.some(m => m.p95 !== null) ? (
               <span className="jp-SmCost-key jp-SmCost-key-p95">
-                {trans.__('p95')}
+                {series.horizon
+                  ? trans.__('busiest hour p95')
+                  : trans.__('p95')}
+              </span>
+            ) : null}
+            {series.metrics.some(m => m.busiest !== null) ? (
+              <span className="jp-SmCost-key jp-SmCost-key-busiest">
+                {trans.__('busiest hour')}
               </span>
             ) : null}
           </figcaption>
@@ -252,7 +286,12 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
       </div>
       <ChartFrame className="jp-SmCost-bars">
         {s.days.map((d, i) => (
-          <g key={d.date} data-date={d.date} data-usd={d.usd}>
+          <g
+            key={d.date}
+            data-date={d.date}
+            data-usd={d.usd}
+            data-jobs={d.jobs}
+          >
             <title>
               {d.billed !== null
                 ? trans.__(
@@ -268,6 +307,16 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
                     money(d.usd),
                     fmt.hours(d.hours)
                   )}
+              {d.jobsCount
+                ? trans._n(
+                    '; %1 training job: %2',
+                    '; %1 training jobs: %2',
+                    d.jobsCount,
+                    d.jobsUnpriced
+                      ? trans.__('%1 +unpriced', money(d.jobs))
+                      : money(d.jobs)
+                  )
+                : ''}
             </title>
             {d.usd > 0 ? (
               <rect
@@ -276,6 +325,15 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
                 width={bw * 0.7}
                 y={y(d.usd)}
                 height={H - y(d.usd)}
+              />
+            ) : null}
+            {d.jobs > 0 ? (
+              <rect
+                className={`jp-SmCost-jobBar${d.jobsUnpriced > 0 ? ' jp-SmCost-bar-partial' : ''}`}
+                x={i * bw + bw * 0.15}
+                width={bw * 0.7}
+                y={y(d.usd + d.jobs)}
+                height={y(d.usd) - y(d.usd + d.jobs)}
               />
             ) : null}
             {d.billed !== null ? (
@@ -294,6 +352,28 @@ export function SpendChart(props: { history: IHistory; fmt: Format }) {
         <span>{trans.__('max %1/day', money(s.maxUsd))}</span>
         <span>{trans.__('today')}</span>
       </div>
+      {s.jobs && (s.jobs.count || s.jobs.running || s.jobs.unknown) ? (
+        <div
+          className="jp-SmCost-legend jp-SmCost-jobsLegend"
+          aria-hidden="true"
+        >
+          <span className="jp-SmCost-key jp-SmCost-key-notebook">
+            {trans.__('this notebook')}
+          </span>
+          <span className="jp-SmCost-key jp-SmCost-key-jobs">
+            {trans.__(
+              'training jobs started from here: %1 this month',
+              money(s.jobs.monthToDate)
+            )}
+            {s.jobs.monthUnpriced + s.jobs.unknown
+              ? ` ${trans._n('(+%1 job of unknown cost)', '(+%1 jobs of unknown cost)', s.jobs.monthUnpriced + s.jobs.unknown)}`
+              : ''}
+            {s.jobs.running
+              ? ` ${trans._n('(%1 still running)', '(%1 still running)', s.jobs.running)}`
+              : ''}
+          </span>
+        </div>
+      ) : null}
       <figcaption className="jp-SmCost-detail" aria-hidden="true">
         {s.sources.length
           ? trans.__(

@@ -13,6 +13,7 @@ import {
   IIdleSettingsReply,
   IIdleSettingsUpdate,
   IKeepAliveReply,
+  ILedger,
   IRecommendations,
   IShutdownReply,
   IShutdownSavesReply,
@@ -34,17 +35,21 @@ export interface IApi {
   history(query: IHistoryQuery): Promise<IHistory>;
   elsewhere(): Promise<IElsewhere>;
   stopElsewhere(body: IElsewhereStop): Promise<IElsewhereStopReply>;
+  /** GET smcost/ledger (absent from an API without it: the section hides). */
+  ledger?(): Promise<ILedger>;
 }
 
 /** GET smcost/history parameters (openapi.yaml); the server's defaults when absent. */
 export interface IHistoryQuery {
   /** RFC 3339 date-time (default: the recommendation window). */
   since?: string;
-  /** Seconds per point (default 60). */
+  /** Seconds per point (default 60; 3600 over the horizon). */
   step?: number;
+  /** `horizon`: from where the recommendation's horizon starts (not with since). */
+  range?: 'window' | 'horizon';
 }
 
-/** `history?since=...&step=...` */
+/** `history?since=...&step=...&range=...` */
 export function historyPath(query: IHistoryQuery): string {
   const params = new URLSearchParams();
   if (query.since !== undefined) {
@@ -52,6 +57,9 @@ export function historyPath(query: IHistoryQuery): string {
   }
   if (query.step !== undefined) {
     params.set('step', String(query.step));
+  }
+  if (query.range !== undefined) {
+    params.set('range', query.range);
   }
   const q = params.toString();
   return q ? `history?${q}` : 'history';
@@ -84,6 +92,7 @@ export const restApi: IApi = {
   getSwitch: () => requestAPI<ISwitchStatus>('switch'),
   history: query => requestAPI<IHistory>(historyPath(query)),
   elsewhere: () => requestAPI<IElsewhere>('elsewhere'),
+  ledger: () => requestAPI<ILedger>('ledger'),
   stopElsewhere: body =>
     requestAPI<IElsewhereStopReply>('elsewhere/stop', json('POST', body))
 };

@@ -7,10 +7,10 @@
  * first).
  */
 import { VDomModel } from '@jupyterlab/ui-components';
-import { Poll } from '@lumino/polling';
 
 import { IApi, restApi } from './client';
 import { asSmCostError, SmCostError } from './request';
+import { routeAbsent, ShownPoll } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { IElsewhere, IElsewhereItem } from './tokens';
 
@@ -29,19 +29,12 @@ export class ElsewhereModel extends VDomModel {
   constructor(options: ElsewhereModel.IOptions = {}) {
     super();
     this._api = options.api ?? restApi;
-    const isHidden =
-      options.isHidden ??
-      (() => typeof document !== 'undefined' && document.hidden);
-    this._poll = new Poll({
-      auto: false,
+    this._poll = new ShownPoll({
+      name: 'elsewhere',
+      intervalS: ELSEWHERE_INTERVAL_S,
+      maxBackoffS: MAX_BACKOFF_S,
       factory: () => this._fetch(),
-      frequency: {
-        interval: ELSEWHERE_INTERVAL_S * 1000,
-        backoff: true,
-        max: MAX_BACKOFF_S * 1000
-      },
-      name: 'jupyterlab-smcost:elsewhere',
-      standby: () => isHidden() || !this._shown
+      isHidden: options.isHidden
     });
   }
 
@@ -60,15 +53,7 @@ export class ElsewhereModel extends VDomModel {
 
   /** Whether a view shows the section: showing it fetches now. */
   show(shown: boolean): void {
-    this._shown = shown;
-    if (!shown || this._absent) {
-      return;
-    }
-    if (this._poll.state.phase === 'constructed') {
-      void this._poll.start();
-    } else {
-      void this._poll.refresh();
-    }
+    this._poll.show(shown);
   }
 
   /** Fetch now (what the poll does). */
@@ -112,12 +97,11 @@ export class ElsewhereModel extends VDomModel {
       this._current = await this._api.elsewhere();
       this._error = null;
     } catch (error) {
-      if (error instanceof SmCostError && error.status === 404) {
-        this._absent = true;
+      if (routeAbsent(error)) {
+        this._poll.markAbsent();
         this._current = null;
         this._error = null;
         this.stateChanged.emit();
-        void this._poll.stop();
         return;
       }
       this._error = asSmCostError(error);
@@ -128,9 +112,7 @@ export class ElsewhereModel extends VDomModel {
   }
 
   private _api: IApi;
-  private _poll: Poll;
-  private _shown = false;
-  private _absent = false;
+  private _poll: ShownPoll;
   private _current: IElsewhere | null = null;
   private _error: SmCostError | null = null;
   private _stopping: string | null = null;

@@ -37,6 +37,8 @@ function sectionLabel(fmt: Format, name: string): string {
   switch (name) {
     case 'studio_apps':
       return trans.__('your other Studio apps');
+    case 'started_jobs':
+      return trans.__('training jobs started from this server');
     case 'tagged':
       return trans.__('endpoints and jobs started from this space');
     case 'notebook_instances':
@@ -135,7 +137,9 @@ export const ElsewhereSection = React.memo(
                 <div className="jp-SmCost-detail jp-SmCost-elsewhereNote">
                   {item.note === 'no invocations in the last 24 h'
                     ? trans.__('no invocations in the last 24 h')
-                    : item.note}
+                    : item.note === 'started from this server'
+                      ? trans.__('started from this server')
+                      : item.note}
                 </div>
               ) : null}
               {item.stoppable ? (

@@ -1,14 +1,15 @@
 /**
  * The history model: a slow Poll GETs smcost/history (usage over the
- * recommendation window, spend per day over SPEND_DAYS days) every
+ * recommendation window, spend per day over SPEND_DAYS days, and while the
+ * usage chart shows it, usage over the recommendation's horizon) every
  * HISTORY_INTERVAL_S, only while a view shows it and the page is visible
  * (standby otherwise). A 404 (a server without the route) stops it.
  */
 import { VDomModel } from '@jupyterlab/ui-components';
-import { Poll } from '@lumino/polling';
 
 import { IApi, restApi } from './client';
 import { asSmCostError, SmCostError } from './request';
+import { routeAbsent, ShownPoll } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { IHistory } from './tokens';
 
@@ -18,6 +19,11 @@ export const HISTORY_INTERVAL_S = 60;
 export const SPEND_DAYS = 30;
 /** Seconds per usage point. */
 export const USAGE_STEP_S = 60;
+/** Seconds per usage point over the horizon (the kept hours). */
+export const HORIZON_STEP_S = 3600;
+
+/** What the usage chart shows: the usage window, or the recommendation's horizon. */
+export type UsageRange = 'window' | 'horizon';
 
 export namespace HistoryModel {
   export interface IOptions {
@@ -37,25 +43,37 @@ export class HistoryModel extends VDomModel {
     this._api = options.api ?? restApi;
     this._serverNow = options.serverNow ?? (() => Date.now());
     this._fetched = options.fetched ?? (() => Promise.resolve());
-    const isHidden =
-      options.isHidden ??
-      (() => typeof document !== 'undefined' && document.hidden);
-    this._poll = new Poll({
-      auto: false,
+    this._poll = new ShownPoll({
+      name: 'history',
+      intervalS: HISTORY_INTERVAL_S,
+      maxBackoffS: MAX_BACKOFF_S,
       factory: () => this._fetch(),
-      frequency: {
-        interval: HISTORY_INTERVAL_S * 1000,
-        backoff: true,
-        max: MAX_BACKOFF_S * 1000
-      },
-      name: 'jupyterlab-smcost:history',
-      standby: () => isHidden() || !this._shown
+      isHidden: options.isHidden
     });
   }
 
   /** Usage over the recommendation window (null until fetched). */
   get usage(): IHistory | null {
     return this._usage;
+  }
+  /** Usage over the recommendation's horizon (null until asked and fetched). */
+  get horizonUsage(): IHistory | null {
+    return this._horizon;
+  }
+  /** What the usage chart shows. */
+  get range(): UsageRange {
+    return this._range;
+  }
+  /** Show the window or the horizon: the horizon is fetched now, then polled. */
+  setRange(range: UsageRange): void {
+    if (range === this._range) {
+      return;
+    }
+    this._range = range;
+    this.stateChanged.emit();
+    if (range === 'horizon') {
+      this._poll.refresh();
+    }
   }
   /** Spend per day over the last SPEND_DAYS days (null until fetched). */
   get spend(): IHistory | null {
@@ -71,15 +89,7 @@ export class HistoryModel extends VDomModel {
    * visible), it is fetched every HISTORY_INTERVAL_S; showing it fetches now.
    */
   show(shown: boolean): void {
-    this._shown = shown;
-    if (!shown || this._absent) {
-      return;
-    }
-    if (this._poll.state.phase === 'constructed') {
-      void this._poll.start();
-    } else {
-      void this._poll.refresh();
-    }
+    this._poll.show(shown);
   }
 
   /** Fetch now (what the poll does); rejects on errors but 404. */
@@ -96,8 +106,9 @@ export class HistoryModel extends VDomModel {
   }
 
   /**
-   * The poll's factory: the usage window (the server's default since) and
-   * SPEND_DAYS days of spend from the start of a UTC day (server time).
+   * The poll's factory: the usage window (the server's default since),
+   * SPEND_DAYS days of spend from the start of a UTC day (server time), and
+   * while the chart shows it the horizon (at an hour a point).
    */
   private async _fetch(): Promise<void> {
     const serverNow = new Date(this._serverNow());
@@ -109,19 +120,22 @@ export class HistoryModel extends VDomModel {
       )
     ).toISOString();
     try {
-      const [usage, spend] = await Promise.all([
+      const [usage, spend, horizon] = await Promise.all([
         this._api.history({ step: USAGE_STEP_S }),
-        this._api.history({ since, step: 86400 })
+        this._api.history({ since, step: 86400 }),
+        this._range === 'horizon'
+          ? this._api.history({ range: 'horizon', step: HORIZON_STEP_S })
+          : Promise.resolve(this._horizon)
       ]);
       this._usage = usage;
       this._spend = spend;
+      this._horizon = horizon;
       this._error = null;
     } catch (error) {
-      if (error instanceof SmCostError && error.status === 404) {
-        this._absent = true;
+      if (routeAbsent(error)) {
+        this._poll.markAbsent();
         this._error = null;
         this.stateChanged.emit();
-        void this._poll.stop();
         return;
       }
       this._error = asSmCostError(error);
@@ -135,10 +149,10 @@ export class HistoryModel extends VDomModel {
   private _api: IApi;
   private _serverNow: () => number;
   private _fetched: () => Promise<unknown>;
-  private _poll: Poll;
-  private _shown = false;
-  private _absent = false;
+  private _poll: ShownPoll;
   private _usage: IHistory | null = null;
   private _spend: IHistory | null = null;
+  private _horizon: IHistory | null = null;
+  private _range: UsageRange = 'window';
   private _error: SmCostError | null = null;
 }

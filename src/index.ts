@@ -9,6 +9,7 @@ import {
   Notification,
   showDialog
 } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
@@ -83,7 +84,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     IStatusBar,
     ISettingRegistry,
     ILayoutRestorer,
-    ITranslator
+    ITranslator,
+    IDefaultFileBrowser
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -91,7 +93,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     statusBar: IStatusBar | null,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    fileBrowser: IDefaultFileBrowser | null
   ) => {
     const fmt = new Format(translator ?? nullTranslator);
     const trans = fmt.trans;
@@ -324,7 +327,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         model.recommendations.current?.items.find(
           i => i.rule === 'over_provisioned' || i.rule === 'gpu_idle'
         ) ?? null,
-      palette
+      palette,
+      fileBrowser
     );
 
     if (settingRegistry) {

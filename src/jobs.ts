@@ -12,6 +12,7 @@ import { Poll } from '@lumino/polling';
 import type { components } from './api';
 import { asSmCostError, requestAPI, SmCostError } from './request';
 import type { IMessage } from './tokens';
+import { pageHidden } from './shownPoll';
 
 type Schemas = components['schemas'];
 export type IJob = Schemas['Job'];
@@ -67,9 +68,7 @@ export class JobsModel extends VDomModel {
   constructor(options: JobsModel.IOptions = {}) {
     super();
     this.api = options.api ?? jobsRestApi;
-    const isHidden =
-      options.isHidden ??
-      (() => typeof document !== 'undefined' && document.hidden);
+    const isHidden = options.isHidden ?? pageHidden;
     this._poll = new Poll({
       auto: false,
       factory: () => this._fetch(),
@@ -92,6 +91,10 @@ export class JobsModel extends VDomModel {
   /** Whether jobs can start here (null: not known yet). */
   get available(): boolean | null {
     return this._jobs ? this._jobs.available : null;
+  }
+  /** How this Studio space's other jobs were listed (null: not a space). */
+  get spaceJobs(): IJobs['space_jobs'] {
+    return this._jobs?.space_jobs ?? null;
   }
   /** What the jobs cost, per day they ended (null before the first answer). */
   get spend(): IJobSpend | null {

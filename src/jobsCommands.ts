@@ -1,6 +1,7 @@
 /**
  * "Run as SageMaker job…" (issue 17): the command (palette, the notebook's and
- * the Python editor's toolbars), which saves the document first, asks for the
+ * the Python editor's toolbars, the file browser's context menu on .ipynb and
+ * .py files), which saves the document first, asks for the
  * type, count, Spot and run time with the cost before, and starts the job.
  * Where jobs cannot run (local mode, no AWS) it says why instead.
  */
@@ -11,6 +12,7 @@ import {
   Notification,
   showDialog
 } from '@jupyterlab/apputils';
+import type { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { CommandToolbarButton } from '@jupyterlab/ui-components';
 
 import { Format } from './format';
@@ -22,6 +24,11 @@ import { IPrice, IRecommendation, PANEL_ID } from './tokens';
 
 export const RUN_AS_JOB = 'smcost:run-as-job';
 const RUNNABLE = /\.(ipynb|py)$/i;
+/** The file browser's items the context menu offers it on (JupyterLab's file types). */
+export const RUNNABLE_ITEMS = [
+  '.jp-DirListing-item[data-file-type="notebook"]',
+  '.jp-DirListing-item[data-file-type="python"]'
+];
 
 /** The document a widget shows, if it has a context (notebooks, editors). */
 function contextOf(widget: unknown): any {
@@ -35,11 +42,23 @@ export function registerJobCommands(
   fmt: Format,
   notebookPrice: () => IPrice | null,
   smallerType: () => IRecommendation | null,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  fileBrowser: IDefaultFileBrowser | null = null
 ): void {
   const trans = fmt.trans;
   const { commands } = app;
   const current = () => contextOf(app.shell.currentWidget);
+  /** The file the command is for: given, the file browser's selection, or the current document. */
+  const pathOf = (args: Record<string, unknown>): string => {
+    if (typeof args['path'] === 'string') {
+      return args['path'];
+    }
+    if (args['fromBrowser'] && fileBrowser) {
+      const item = fileBrowser.selectedItems().next();
+      return item && !item.done ? item.value.path : '';
+    }
+    return current()?.path ?? '';
+  };
 
   commands.addCommand(RUN_AS_JOB, {
     label: trans.__('Run as SageMaker job…'),
@@ -47,12 +66,9 @@ export function registerJobCommands(
       'Run this notebook or script as a SageMaker training job (Spot by default), with its cost before and after'
     ),
     icon: args => (args['isPalette'] ? undefined : costIcon),
-    isEnabled: args => {
-      const path = (args['path'] as string) ?? current()?.path ?? '';
-      return RUNNABLE.test(path);
-    },
+    isEnabled: args => RUNNABLE.test(pathOf(args)),
     execute: async args => {
-      const path = (args['path'] as string) ?? current()?.path ?? '';
+      const path = pathOf(args);
       const context = current()?.path === path ? current() : null;
       if (jobs.available === null) {
         await jobs.refresh();
@@ -123,6 +139,18 @@ export function registerJobCommands(
       category: trans.__('SageMaker cost'),
       args: { isPalette: true }
     });
+  }
+
+  // the file browser's context menu, on notebooks and Python files
+  if (fileBrowser) {
+    for (const selector of RUNNABLE_ITEMS) {
+      app.contextMenu.addItem({
+        command: RUN_AS_JOB,
+        selector,
+        rank: 60,
+        args: { fromBrowser: true }
+      });
+    }
   }
 
   // a toolbar button on notebooks and on Python editors

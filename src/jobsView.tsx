@@ -271,6 +271,21 @@ export const JobsSection = React.memo(
               : ''}
           </Row>
         ) : null}
+        {jobs.spaceJobs?.missing_permission ? (
+          <div className="jp-SmCost-detail jp-SmCost-spaceJobsDenied">
+            {trans.__(
+              'This space’s other jobs are not listed: the role needs %1.',
+              jobs.spaceJobs.missing_permission
+            )}
+          </div>
+        ) : jobs.spaceJobs?.message ? (
+          <div className="jp-SmCost-detail jp-SmCost-spaceJobsDenied">
+            {trans.__(
+              'This space’s other jobs are not listed: %1',
+              jobs.spaceJobs.message
+            )}
+          </div>
+        ) : null}
         <ul className="jp-SmCost-jobList">
           {jobs.jobs.map(job => {
             const after = job.cost_after;
@@ -282,8 +297,15 @@ export const JobsSection = React.memo(
                 data-state={job.state}
               >
                 <div className="jp-SmCost-jobName" title={job.name}>
-                  {job.path}
+                  {job.path ?? job.name}
                 </div>
+                {!job.started_here ? (
+                  <div className="jp-SmCost-detail jp-SmCost-jobElsewhere">
+                    {trans.__(
+                      'A job of this space, not started from here: listed only (no Stop, no outputs downloaded).'
+                    )}
+                  </div>
+                ) : null}
                 <Row label={trans.__('State')}>
                   <span className="jp-SmCost-jobState">
                     {job.secondary_status && job.secondary_status !== job.state
@@ -344,7 +366,7 @@ export const JobsSection = React.memo(
                   )}
                 </div>
                 <div className="jp-SmCost-buttons">
-                  {running ? (
+                  {running && job.started_here ? (
                     <button
                       className="jp-mod-styled jp-mod-warn jp-SmCost-jobStop"
                       onClick={() => void jobs.stop(job.name)}

@@ -10,7 +10,9 @@
  * - `idleSettings`: the idle settings form (idleSettings.ts);
  * - `jobs`: the training jobs started from here (jobs.ts).
  * - `elsewhere`: what else bills for the user, polled slowly while shown
- *   (elsewhere.ts).
+ *   (elsewhere.ts);
+ * - `ledger`: what idle shutdown and switches saved this month, polled
+ *   slowly while shown (ledger.ts).
  *
  * This facade only wires them: after the first status of an environment
  * that can switch, look for a switch under way; when a switch ends, fetch
@@ -25,6 +27,7 @@ import { ElsewhereModel } from './elsewhere';
 import { HistoryModel } from './history';
 import { IdleSettingsModel } from './idleSettings';
 import { JobsModel } from './jobs';
+import { LedgerModel } from './ledger';
 import { RecommendationsModel } from './recommendations';
 import { StatusModel } from './status';
 import { SwitchModel } from './switch';
@@ -57,6 +60,7 @@ export class SmCostModel implements IDisposable {
     });
     this.jobs = new JobsModel({ isHidden });
     this.elsewhere = new ElsewhereModel({ api, isHidden });
+    this.ledger = new LedgerModel({ api, isHidden });
     this.status.stateChanged.connect(this._onStatus, this);
     this.switcher.ended.connect(this._onSwitchEnded, this);
   }
@@ -68,6 +72,7 @@ export class SmCostModel implements IDisposable {
   readonly idleSettings: IdleSettingsModel;
   readonly jobs: JobsModel;
   readonly elsewhere: ElsewhereModel;
+  readonly ledger: LedgerModel;
 
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -85,6 +90,7 @@ export class SmCostModel implements IDisposable {
     this.idleSettings.dispose();
     this.jobs.dispose();
     this.elsewhere.dispose();
+    this.ledger.dispose();
   }
 
   private _onStatus(): void {

@@ -21,6 +21,7 @@ import { ElsewhereSection } from './elsewhereView';
 import { Format } from './format';
 import { HistoryModel } from './history';
 import { JobsSection } from './jobsView';
+import { SavedSection } from './ledgerView';
 import { environmentLabel, idleReasons, messageText } from './messages';
 import { priceDetail, priceFix } from './priceText';
 import { costIcon } from './icon';
@@ -161,7 +162,10 @@ const SpendHistorySection = React.memo(
   }
 );
 
-/** CPU, memory and GPU over the recommendation window, beside the recommendations. */
+/**
+ * CPU, memory and GPU over the recommendation window, beside the
+ * recommendations; or over the horizon the recommendation read (a switch).
+ */
 const UsageSection = React.memo(
   (props: {
     history: HistoryModel;
@@ -178,13 +182,50 @@ const UsageSection = React.memo(
     const last = recommendations.last;
     const kept = last?.kept;
     const horizon = last?.horizon;
+    // the horizon, when the recommendation read one and it is asked for
+    const overHorizon = !!horizon && history.range === 'horizon';
+    const shown = overHorizon ? history.horizonUsage : usage;
     return (
       <Section title={trans.__('Usage')} name="usage">
-        <UsageChart
-          history={usage}
-          utilization={last?.utilization ?? null}
-          fmt={fmt}
-        />
+        {horizon ? (
+          <div
+            className="jp-SmCost-rangeSwitch"
+            role="group"
+            aria-label={trans.__('Usage chart range')}
+          >
+            <button
+              type="button"
+              data-range="window"
+              aria-pressed={!overHorizon}
+              onClick={() => history.setRange('window')}
+            >
+              {trans.__('Last %1', fmt.span((usage.window_s ?? 3600) * 1000))}
+            </button>
+            <button
+              type="button"
+              data-range="horizon"
+              aria-pressed={overHorizon}
+              onClick={() => history.setRange('horizon')}
+            >
+              {trans.__('Horizon: %1', fmt.span(horizon.horizon_s * 1000))}
+            </button>
+          </div>
+        ) : null}
+        {shown ? (
+          <UsageChart
+            history={shown}
+            // with a horizon the rules' figures are its busiest hours': drawn
+            // over the horizon, not over the last hour they were not read in
+            utilization={
+              !horizon || overHorizon ? (last?.utilization ?? null) : null
+            }
+            fmt={fmt}
+          />
+        ) : (
+          <div className="jp-SmCost-detail" role="status">
+            {trans.__('Reading the horizon…')}
+          </div>
+        )}
         {horizon ? (
           <div className="jp-SmCost-detail jp-SmCost-horizon">
             {trans.__(
@@ -355,6 +396,7 @@ function PanelView(props: {
           <InstanceSection status={status} fmt={fmt} />
           <SpendSection status={status} fmt={fmt} />
           <SpendHistorySection history={model.history} fmt={fmt} />
+          <SavedSection ledger={model.ledger} fmt={fmt} />
           <IdleSection
             model={model.status}
             status={status}
@@ -405,6 +447,7 @@ export class SmCostPanel extends ReactWidget {
     this._model.history.show(true);
     this._model.jobs.show(true);
     this._model.elsewhere.show(true);
+    this._model.ledger.show(true);
   }
 
   protected onAfterHide(msg: Message): void {
@@ -412,6 +455,7 @@ export class SmCostPanel extends ReactWidget {
     this._model.history.show(false);
     this._model.jobs.show(false);
     this._model.elsewhere.show(false);
+    this._model.ledger.show(false);
   }
 
   render(): JSX.Element {

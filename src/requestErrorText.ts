@@ -24,6 +24,8 @@ const NEEDS: Record<string, string[]> = {
   'invalid_parameter:boolean': ['parameter', 'value'],
   'invalid_parameter:date_time': ['parameter', 'value'],
   'invalid_parameter:one_of': ['parameter', 'value', 'allowed'],
+  'invalid_parameter:step': ['parameter', 'value', 'allowed'],
+  'invalid_parameter:since_with_horizon': [],
   'invalid_parameter:repeated': ['parameter'],
   'invalid_json:empty': [],
   'invalid_json:malformed': ['detail'],
@@ -108,10 +110,21 @@ export function requestErrorText(
           );
         case 'one_of':
           return trans.__(
+            '%1 must be one of %2, got %3',
+            p('parameter'),
+            p('allowed'),
+            p('value')
+          );
+        case 'step':
+          return trans.__(
             '%1 must be one of %2 (seconds), got %3',
             p('parameter'),
             p('allowed'),
             p('value')
+          );
+        case 'since_with_horizon':
+          return trans.__(
+            'since and range=horizon cannot both be given: the horizon says where it starts'
           );
         default:
           return trans.__('%1 is given more than once', p('parameter'));

@@ -16,6 +16,7 @@ import { IApi, restApi } from './client';
 import { clockSkew, countsDown, remainingSeconds } from './clock';
 import { asSmCostError, SmCostError } from './request';
 import { IStatus } from './tokens';
+import { pageHidden } from './shownPoll';
 
 /** What the model asks its listeners to do. */
 export interface IDeadlineEvent {
@@ -57,9 +58,7 @@ export class StatusModel extends VDomModel {
     super();
     this._api = options.api ?? restApi;
     this._now = options.now ?? (() => Date.now());
-    this._isHidden =
-      options.isHidden ??
-      (() => typeof document !== 'undefined' && document.hidden);
+    this._isHidden = options.isHidden ?? pageHidden;
     this._interval = Math.max(1, options.interval ?? 30);
     const autoStart = options.autoStart ?? true;
     this._poll = new Poll({

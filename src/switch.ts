@@ -13,6 +13,7 @@ import { switchActiveStateValues } from './api';
 import { IApi, restApi } from './client';
 import { asSmCostError, SmCostError } from './request';
 import { ISwitchStatus } from './tokens';
+import { pageHidden } from './shownPoll';
 
 /** Seconds between GET smcost/switch while a switch is under way. */
 export const SWITCH_INTERVAL_S = 3;
@@ -38,9 +39,7 @@ export class SwitchModel extends VDomModel {
   constructor(options: SwitchModel.IOptions = {}) {
     super();
     this._api = options.api ?? restApi;
-    const isHidden =
-      options.isHidden ??
-      (() => typeof document !== 'undefined' && document.hidden);
+    const isHidden = options.isHidden ?? pageHidden;
     this._poll = new Poll({
       auto: false,
       factory: () => this._fetch(),

@@ -64,11 +64,17 @@ export type ISwitchStep = ISwitchStatus['steps'][number];
 export type SwitchState = Schemas['SwitchState'];
 /** GET smcost/history */
 export type IHistory = Schemas['History'];
+/** The horizon the recommendation read (GET recommendations and GET history?range=horizon). */
+export type IHorizon = NonNullable<Schemas['Horizon']>;
 export type IUsagePoint = Schemas['UsagePoint'];
 export type IUtilization = Schemas['Utilization'];
 /** What Cost Explorer billed (null unless the administrator turned it on). */
 export type IBilled = NonNullable<Schemas['Billed']>;
 export type ISpendDay = NonNullable<IHistory['spend']>['days'][number];
+/** GET smcost/ledger: what idle shutdown and switches saved this month. */
+export type ILedger = Schemas['Ledger'];
+export type ILedgerFigures = Schemas['LedgerFigures'];
+export type ILedgerDay = Schemas['LedgerDay'];
 /** GET smcost/elsewhere: what else bills for this user. */
 export type IElsewhere = Schemas['Elsewhere'];
 export type IElsewhereItem = Schemas['ElsewhereItem'];

@@ -110,31 +110,63 @@ class Running:
 
 @dataclass
 class StudioIdentity:
+    """This IDE in Studio: a space's app, or (``space_name`` None) a Studio Classic user's
+    JupyterServer, whose KernelGateway apps the panel already counts as its own."""
+
     domain_id: str
-    space_name: str
+    space_name: Optional[str]
     app_type: str
     app_name: str
+    user_profile: Optional[str] = None
 
 
 def studio_apps(sm: Any, me: StudioIdentity) -> tuple[list[Running], dict[str, str]]:
     """The other InService apps of the spaces this space's owner owns (and their own
-    user-profile apps); with ``{"space_arn", "user_profile", "user_profile_arn"}``."""
+    user-profile apps); with ``{"space_arn", "user_profile", "user_profile_arn"}``. For a
+    Studio Classic user: the apps of the spaces they own (their own user-profile apps are
+    this IDE's, in the panel's figures)."""
+    if me.space_name is None:
+        return _classic_user_apps(sm, me)
     space = _call("sagemaker", sm.describe_space, DomainId=me.domain_id, SpaceName=me.space_name)
     owner = (space.get("OwnershipSettings") or {}).get("OwnerUserProfileName")
     spaces = _pages("sagemaker", sm, "list_spaces", "Spaces", DomainIdEquals=me.domain_id)
-    owned = {
+    owned = _owned_spaces(spaces, owner)
+    owned.setdefault(me.space_name, (space.get("SpaceSharingSettings") or {}).get("SharingType"))
+    out = _owned_apps(sm, me, owner, owned, own_profile_apps=True)
+    domain_arn_head = space["SpaceArn"].split(":space/")[0]
+    ident = {"space_arn": space["SpaceArn"], "user_profile": owner or ""}
+    if owner:
+        ident["user_profile_arn"] = f"{domain_arn_head}:user-profile/{me.domain_id}/{owner}"
+    return out, ident
+
+
+def _owned_spaces(spaces: list[dict], owner: Optional[str]) -> dict[str, Optional[str]]:
+    """The spaces ``owner`` owns: name -> sharing type."""
+    return {
         s["SpaceName"]: (s.get("SpaceSharingSettingsSummary") or {}).get("SharingType")
         for s in spaces
         if owner and (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName") == owner
     }
-    owned.setdefault(me.space_name, (space.get("SpaceSharingSettings") or {}).get("SharingType"))
+
+
+def _owned_apps(
+    sm: Any,
+    me: StudioIdentity,
+    owner: Optional[str],
+    owned: dict[str, Optional[str]],
+    *,
+    own_profile_apps: bool,
+) -> list[Running]:
+    """The InService apps of the ``owned`` spaces (name -> sharing type), and of ``owner``'s
+    user profile when ``own_profile_apps``; never this very IDE."""
     apps = _pages("sagemaker", sm, "list_apps", "Apps", DomainIdEquals=me.domain_id)
     out: list[Running] = []
     for a in apps:
         if a.get("Status") != "InService":
             continue
         in_space = a.get("SpaceName") in owned
-        if not in_space and not (owner and a.get("UserProfileName") == owner):
+        mine = own_profile_apps and owner and a.get("UserProfileName") == owner
+        if not in_space and not mine:
             continue
         if (a.get("SpaceName"), a["AppType"], a["AppName"]) == (
             me.space_name,
@@ -171,11 +203,21 @@ def studio_apps(sm: Any, me: StudioIdentity) -> tuple[list[Running], dict[str, s
                 stoppable=in_space,
             )
         )
-    domain_arn_head = space["SpaceArn"].split(":space/")[0]
-    ident = {"space_arn": space["SpaceArn"], "user_profile": owner or ""}
-    if owner:
-        ident["user_profile_arn"] = f"{domain_arn_head}:user-profile/{me.domain_id}/{owner}"
-    return out, ident
+    return out
+
+
+def _classic_user_apps(sm: Any, me: StudioIdentity) -> tuple[list[Running], dict[str, str]]:
+    profile = _call(
+        "sagemaker",
+        sm.describe_user_profile,
+        DomainId=me.domain_id,
+        UserProfileName=me.user_profile,
+    )
+    owner = me.user_profile
+    spaces = _pages("sagemaker", sm, "list_spaces", "Spaces", DomainIdEquals=me.domain_id)
+    owned = _owned_spaces(spaces, owner)
+    out = _owned_apps(sm, me, owner, owned, own_profile_apps=False)
+    return out, {"user_profile": owner or "", "user_profile_arn": profile["UserProfileArn"]}
 
 
 def tagged_resources(

@@ -12,6 +12,8 @@ the plain generated template is the one deployed.
 from __future__ import annotations
 
 import io
+import json
+import re
 import time
 import zipfile
 from collections.abc import Callable
@@ -21,11 +23,15 @@ from typing import Any, Optional
 from botocore.exceptions import ClientError
 
 from .errors import CommandError, aws_errors, error_code
+from .partitions import partition_of
 
 PACKAGE = Path(__file__).resolve().parent.parent  # jupyterlab_smcost/
 DEFAULT_KEY = "jupyterlab-smcost-janitor.zip"
 CAPABILITIES = ["CAPABILITY_IAM"]
 TEMPLATE_BODY_MAX = 51200  # bytes CloudFormation takes inline; above it, a TemplateURL
+#: the code bucket policy's statement letting the organisation read the zip
+ORG_READ_SID = "OrganisationReadsJanitorCode"
+ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 #: the Lambda zip leaves out what only the server and browser use
 _LEFT_OUT = ("labextension", "__pycache__")
 
@@ -50,10 +56,51 @@ def package_zip(root: Path = PACKAGE) -> bytes:
     return buf.getvalue()
 
 
+def org_read_statement(bucket: str, key: str, org_id: str, region: str) -> dict[str, Any]:
+    """Any principal of the organisation may read the zip, nobody else (a policy limited by
+    ``aws:PrincipalOrgID`` is not public to S3's Block Public Access)."""
+    return {
+        "Sid": ORG_READ_SID,
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:{partition_of(region)}:s3:::{bucket}/{key}",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": org_id}},
+    }
+
+
+def allow_organisation(s3: Any, bucket: str, key: str, org_id: str, region: str) -> None:
+    """Put :func:`org_read_statement` in the bucket's policy, keeping its other statements
+    (ours, from an earlier run, is replaced)."""
+    with aws_errors(f"read the policy of the code bucket {bucket}"):
+        try:
+            policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        except ClientError as e:
+            if error_code(e) != "NoSuchBucketPolicy":
+                raise
+            policy = {"Version": "2012-10-17", "Statement": []}
+    statements = policy.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    policy["Statement"] = [st for st in statements if st.get("Sid") != ORG_READ_SID] + [
+        org_read_statement(bucket, key, org_id, region)
+    ]
+    with aws_errors(f"let organisation {org_id} read s3://{bucket}/{key}"):
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+
 def publish(
-    s3_for: Callable[[str], Any], prefix: str, regions: list[str], body: bytes, key: str
+    s3_for: Callable[[str], Any],
+    prefix: str,
+    regions: list[str],
+    body: bytes,
+    key: str,
+    org_id: Optional[str] = None,
 ) -> dict[str, str]:
-    """Put the zip in each region's bucket (created when missing); region -> 's3://...'."""
+    """Put the zip in each region's bucket (created when missing), with ``org_id``: the
+    bucket policy letting the organisation read it; region -> 's3://...'."""
+    if org_id is not None and not ORG_ID.match(org_id):
+        raise CommandError("bad_org_id", f"{org_id!r} is not an AWS Organizations id (o-...)")
     out = {}
     for region in regions:
         s3 = s3_for(region)
@@ -70,6 +117,8 @@ def publish(
                 s3.create_bucket(**params)
         with aws_errors(f"upload the janitor code to s3://{bucket}/{key}"):
             s3.put_object(Bucket=bucket, Key=key, Body=body)
+        if org_id:
+            allow_organisation(s3, bucket, key, org_id, region)
         out[region] = f"s3://{bucket}/{key}"
     return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -84,6 +85,24 @@ class TrainingJobs:
             if error_code(e) == "ValidationException" and "not find" in message.lower():
                 return None
             raise
+
+    def recent(self, since: datetime, limit: int) -> list[dict[str, Any]]:
+        """ListTrainingJobs: the newest ``limit`` jobs created after ``since`` (one page)."""
+        answer = call(
+            self.sm.list_training_jobs,
+            CreationTimeAfter=since,
+            SortBy="CreationTime",
+            SortOrder="Descending",
+            MaxResults=limit,
+        )
+        return list(answer.get("TrainingJobSummaries") or [])
+
+    def tags(self, arn: str) -> dict[str, str]:
+        """ListTags of one resource, as key -> value."""
+        out: dict[str, str] = {}
+        for page in self.sm.get_paginator("list_tags").paginate(ResourceArn=arn):
+            out.update({t["Key"]: t["Value"] for t in page.get("Tags") or []})
+        return out
 
     def stop(self, name: str) -> None:
         call(self.sm.stop_training_job, TrainingJobName=name)

@@ -1,4 +1,6 @@
-"""The scheduled fleet digest (deploy/janitor.yaml's ``ReportFleetFunction``).
+"""The scheduled fleet digest (deploy/janitor.yaml's ``ReportFleetFunction``) and the
+organisation's digest of them (deploy/org-topic.yaml's ``DigestFunction``,
+:func:`organisation_digest`).
 
 Configured by environment variables:
 
@@ -191,3 +193,26 @@ def publish_to_org(sns: Any, topic: str, account: str, region: str, summary: dic
                 "kind": {"DataType": "String", "StringValue": "fleet"},
             },
         )["MessageId"]
+
+
+def organisation_digest(event: Optional[dict] = None, context: Any = None) -> dict[str, Any]:
+    """deploy/org-topic.yaml's ``DigestFunction``: drain ``QUEUE_URL`` (the queue subscribed
+    to the organisation topic) and publish one digest, by account and region, to
+    ``DIGEST_TOPIC_ARN``; the digest as JSON. Raises on failure (the Errors alarm reaches the
+    digest topic; the reports stay in the queue for the next run)."""
+    from .org_digest import run_digest
+
+    queue = os.environ.get("QUEUE_URL", "").strip()
+    topic = os.environ.get("DIGEST_TOPIC_ARN", "").strip()
+    if not queue or not topic:
+        raise CommandError("invalid_config", "QUEUE_URL and DIGEST_TOPIC_ARN must both be set")
+    now = datetime.now(timezone.utc)
+    doc, _text = run_digest(_client("sqs"), queue, _client("sns"), topic, now)
+    log.info(
+        "organisation digest: %d messages, %d reports, %d unreadable, message %s",
+        doc["received_messages"],
+        doc["reports"],
+        len(doc["unreadable"]),
+        doc["message_id"],
+    )
+    return doc

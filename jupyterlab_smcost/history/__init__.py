@@ -4,7 +4,10 @@
   in force), bounded and self-repairing; :mod:`.schema` its tables and migrations,
   :mod:`.spans` the billed records it keeps;
 - :mod:`.recorder`: what feeds it (the usage sampler's readings, what is billed now);
-- :mod:`.reports`: what is read back (usage series, the recommendation window, spend).
+- :mod:`.reports`: what is read back (usage series, the recommendation window, spend);
+- the ledger of what idle stops and switches saved (issue 19): :mod:`.events` (its table
+  in the same file), :mod:`.ledger` (the definition, pure), :mod:`.ledger_report`
+  (``GET smcost/ledger``).
 """
 
 from __future__ import annotations

@@ -135,14 +135,43 @@ def horizon_of(
     whose aggregates ``load`` reads one phase at a time. ``window_s``: the usage window
     (the confidence is measured against it). ``cache``: kept phases from earlier calls: a
     phase whose buckets hold the same samples is neither read nor summed up again."""
+    return combine(
+        horizon_s, window_s, raw, raw_start, kept_part(window_s, index, load, interval_s, cache)
+    )
+
+
+@dataclass(frozen=True)
+class KeptPart:
+    """The kept buckets of a horizon summed up, each phase (hour of the clock) apart:
+    what :func:`combine` adds this run's readings to. A function of the index and the
+    buckets' aggregates alone, so it can be kept while they do not change."""
+
+    parts: tuple[tuple[int, UsageSummary], ...]  # (phase start, its summary), oldest first
+    merged: tuple[Aggregate, ...]  # each phase's buckets merged into one, same order
+    covered_s: float  # running time the buckets cover
+    since: Optional[float]  # the oldest bucket's start
+    samples: int
+
+
+def kept_part(
+    window_s: float,
+    index: Index,
+    load: Loader,
+    interval_s: float,
+    cache: Optional[PhaseCache] = None,
+) -> KeptPart:
+    """The kept buckets (``index``: ``(tier, t, samples)``, any order; ``load`` reads a
+    phase's aggregates) cut into phases and summed up (see :func:`horizon_of`)."""
     phases: dict[int, list[tuple[int, int, int]]] = {}
     since: Optional[float] = None
-    covered = raw[-1][0] - raw[0][0] if raw else 0.0
+    covered = 0.0
+    samples = 0
     for tier, t, n in index:
         if not n:
             continue
         phases.setdefault(t // PHASE_S * PHASE_S, []).append((tier, t, n))
         covered += min(float(tier), n * interval_s)
+        samples += n
         since = t if since is None else min(since, t)
     parts: list[tuple[int, UsageSummary]] = []
     merged: list[Aggregate] = []
@@ -161,6 +190,20 @@ def horizon_of(
                         del cache[old]
         parts.append((t, found[0]))
         merged.append(found[1])
+    return KeptPart(tuple(parts), tuple(merged), covered, since, samples)
+
+
+def combine(
+    horizon_s: float,
+    window_s: float,
+    raw: Sequence[tuple[float, Reading]],
+    raw_start: float,
+    kept: KeptPart,
+) -> Horizon:
+    """The horizon from its kept part and this run's readings (see :func:`horizon_of`)."""
+    parts = list(kept.parts)
+    merged = list(kept.merged)
+    covered = kept.covered_s + (raw[-1][0] - raw[0][0] if raw else 0.0)
     if raw:
         now_aggs = [Aggregate.of(r) for _, r in raw]
         parts.append((int(raw_start), summarize(window_s, 0.0, now_aggs)))
@@ -185,4 +228,4 @@ def horizon_of(
         gpu_count=max((s.gpu_count for _, s in parts), default=0),
         gpu_mem_total_gib=min(totals) if totals else None,
     )
-    return Horizon(horizon_s, covered, since, len(parts), summary, overall, busiest)
+    return Horizon(horizon_s, covered, kept.since, len(parts), summary, overall, busiest)

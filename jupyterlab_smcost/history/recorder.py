@@ -6,11 +6,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import accumulate
 from typing import Any, Optional
 
 from ..usage import Aggregate, Reading
+from .horizon_cache import KeptRows
 from .store import (
     FLUSH_S,
     HOUR,
@@ -56,6 +59,8 @@ class HistoryRecorder:
         self._last_flush = self.started_at
         self._last_prune = 0.0
         self.flushes = 0
+        #: the kept buckets' sample counts in memory, for the horizon (kept_index)
+        self.kept_rows = KeptRows(store.all_counts, store.usage_version)
 
     # -- from the event loop (cheap, no I/O)
     def set_running(self, running: Sequence[Running], usage_type: Optional[str]) -> None:
@@ -118,7 +123,10 @@ class HistoryRecorder:
                 span_id, start = self._open.get(r, (None, changed_at))
                 spans.append((span_id, Span(start, now, r)))
             prune = now if now - self._last_prune >= PRUNE_S else None
-            ids = self.store.write(pending, spans, prune)
+            with self.kept_rows.lock:  # the rows held see this write once: applied here
+                ids = self.store.write(pending, spans, prune)
+                if ids is not None:
+                    self.kept_rows.written(pending, prune is not None)
             self._last_flush = now
             if ids is None:
                 self._keep(pending)
@@ -205,22 +213,36 @@ class HistoryRecorder:
         return out
 
     def kept_index(
-        self, instance_type: str, need_s: float, interval_s: float, before: float
+        self,
+        instance_type: str,
+        need_s: float,
+        interval_s: float,
+        before: float,
+        cached: bool = True,
     ) -> list[tuple[int, int, int]]:
         """``(tier, t, samples)`` of the buckets :meth:`kept` would give (cheap: read the
-        aggregates with :meth:`load_kept`, the ones needed only)."""
+        aggregates with :meth:`load_kept`, the ones needed only). ``cached``: the counts
+        come from :attr:`kept_rows` (the same answer, from memory), else from the file."""
+        newest = self.kept_rows.newest_counts if cached else self.store.newest_counts
         out: list[tuple[int, int, int]] = []
         covered = 0.0
         if need_s <= 0 or not instance_type:
             return out
         for tier in TIERS:
             limit = int(need_s // (min(tier, interval_s) or 1)) + 2
-            for t, n in self.store.newest_counts(tier, instance_type, before, limit):
-                out.append((tier, t, n))
-                covered += min(float(tier), n * interval_s)
-                before = t
-                if covered >= need_s:
-                    return out
+            rows = newest(tier, instance_type, before, limit)
+            if not rows:
+                continue
+            # running time covered after each row, added up in order (what a loop adding
+            # them one by one gives); the first that reaches need_s is the last taken
+            sums = list(
+                accumulate((min(float(tier), n * interval_s) for _, n in rows), initial=covered)
+            )[1:]
+            k = bisect_left(sums, need_s)
+            out.extend((tier, t, n) for t, n in rows[: k + 1])
+            if k < len(rows):
+                return out
+            covered, before = sums[-1], rows[-1][0]
         return out
 
     def load_kept(self, instance_type: str, part: list[tuple[int, int, int]]) -> list[Aggregate]:

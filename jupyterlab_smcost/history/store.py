@@ -94,6 +94,7 @@ class HistoryStore:
         self._warned: set[str] = set()
         #: where a damaged file went (the last one), for tests and the log
         self.moved_aside: Optional[Path] = None
+        self._opened = 0  # connections opened so far (usage_version)
 
     # -- opening, repair
     def _connect(self) -> sqlite3.Connection:
@@ -139,6 +140,7 @@ class HistoryStore:
                 return self._unavailable(e2)
         except OSError as e:
             return self._unavailable(e)
+        self._opened += 1
         return self._conn
 
     def _unavailable(self, e: BaseException) -> None:
@@ -342,6 +344,29 @@ class HistoryStore:
             return [(r[0], r[1]) for r in rows]
 
         return self._run(q, [])
+
+    def all_counts(self, tier: int, instance_type: str) -> Optional[list[tuple[int, int]]]:
+        """``(t, samples)`` of every bucket of one type and tier, newest first (None: the
+        file could not be read)."""
+
+        def q(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+            rows = conn.execute(
+                "SELECT t, n FROM usage WHERE tier = ? AND instance_type = ? ORDER BY t DESC",
+                (tier, instance_type),
+            )
+            return [(r[0], r[1]) for r in rows]
+
+        return self._run(q, None)
+
+    def usage_version(self) -> Optional[tuple[int, int]]:
+        """What changes when the file may hold other rows than this connection wrote:
+        ``(connections opened, SQLite's data_version)``; data_version changes when another
+        connection committed (None: the file cannot be read)."""
+
+        def q(conn: sqlite3.Connection) -> tuple[int, int]:
+            return self._opened, int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+        return self._run(q, None)
 
     def type_buckets(
         self, tier: int, instance_type: str, first: int, last: int

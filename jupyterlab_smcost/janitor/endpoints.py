@@ -18,13 +18,13 @@ from botocore.exceptions import ClientError
 from ..aws.errors import AwsError, CommandError, aws_errors, error_code
 from ..aws.partitions import currency_of, parse_arn
 from ..pricing import HOURS_PER_DAY, USD, PriceBook, Quote, money
+from .sns import bounded_body, publish
 
 HOSTING = "Hosting"  # the Price List component of real-time endpoint instances
 NAMESPACE = "AWS/SageMaker"
 METRIC = "Invocations"
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
 DEFAULT_WORKERS = 8  # concurrent Describe* calls (SageMaker throttles bursts; retries absorb it)
-SNS_MAX_BYTES = 256 * 1024
 
 
 def _iso(value: Any) -> Optional[str]:
@@ -457,21 +457,11 @@ def idle_message(report: IdleReport) -> tuple[str, str]:
         variants = "; ".join(v.describe() for v in e.variants)
         cost = _money(e.per_day, e.currency or report.currency)
         lines.append(f"- {e.name}: {cost} ({variants}; price {source})\n")
-    body = head
-    budget = SNS_MAX_BYTES - len(head.encode()) - len(tail.encode()) - 100
-    for i, line in enumerate(lines):
-        if len(line.encode()) > budget:
-            body += f"... and {len(lines) - i} more\n"
-            break
-        body += line
-        budget -= len(line.encode())
-    return subject, body + tail
+    return subject, bounded_body(head, lines, tail)
 
 
 def notify_idle(sns: Any, topic_arn: str, report: IdleReport) -> Optional[str]:
     """Publish one message listing the idle endpoints; nothing when none is idle."""
     if not report.idle:
         return None
-    subject, body = idle_message(report)
-    with aws_errors(f"publish to SNS topic {topic_arn}"):
-        return sns.publish(TopicArn=topic_arn, Subject=subject, Message=body)["MessageId"]
+    return publish(sns, topic_arn, *idle_message(report))

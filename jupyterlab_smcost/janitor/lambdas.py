@@ -1,4 +1,6 @@
-"""AWS Lambda handlers of the account janitor (deploy/janitor.yaml schedules them).
+"""AWS Lambda handlers of the account janitor (deploy/janitor.yaml schedules them), and the
+organisation digest's (``organisation_digest``, deploy/org-topic.yaml; see
+``jupyterlab_smcost.fleet.lambdas``).
 
 Configured by environment variables:
 
@@ -23,7 +25,7 @@ from typing import Any, Optional
 
 from ..aws import clients
 from ..aws.errors import CommandError
-from ..fleet.lambdas import report_fleet  # noqa: F401 (the template's handler)
+from ..fleet.lambdas import organisation_digest, report_fleet  # noqa: F401 (the templates' handlers)
 from . import endpoints, notebooks, rightsize
 
 log = logging.getLogger(__name__)

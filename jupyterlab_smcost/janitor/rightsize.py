@@ -30,7 +30,6 @@ from . import rightsize_rules as rules
 from .endpoints import (
     HOSTING,
     MAX_QUERIES_PER_CALL,
-    SNS_MAX_BYTES,
     EndpointUsage,
     _ConfigCache,
     _iso,
@@ -39,6 +38,7 @@ from .endpoints import (
     list_inservice_endpoints,
     price_variants,
 )
+from .sns import bounded_body, publish
 
 ENDPOINT_NAMESPACE = "/aws/sagemaker/Endpoints"
 PERIOD = 3600
@@ -435,8 +435,8 @@ def rightsize_message(report: RightsizeReport) -> tuple[str, str]:
         + ".\n\n"
     )
     tail = "\nPrices: SageMaker Hosting on-demand rates; savings at 730 hours a month.\n"
-    body, budget = head, SNS_MAX_BYTES - len(head.encode()) - len(tail.encode()) - 100
-    for idx, item in enumerate(items):
+    blocks = []
+    for item in items:
         v = item.variant
         lines = [
             f"- {v.endpoint}/{v.variant}: {v.instance_count} x {v.instance_type} "
@@ -447,19 +447,12 @@ def rightsize_message(report: RightsizeReport) -> tuple[str, str]:
                 f"  {r.rule}: {_month(r.savings_per_month, r.currency)}: {r.reason}\n"
                 + "".join(f"    {c}\n" for c in r.commands)
             )
-        block = "".join(lines)
-        if len(block.encode()) > budget:
-            body += f"... and {n - idx} more\n"
-            break
-        body += block
-        budget -= len(block.encode())
-    return subject, body + tail
+        blocks.append("".join(lines))
+    return subject, bounded_body(head, blocks, tail)
 
 
 def notify_rightsize(sns: Any, topic_arn: str, report: RightsizeReport) -> Optional[str]:
     """One digest message; nothing when nothing is recommended."""
     if not report.recommended:
         return None
-    subject, body = rightsize_message(report)
-    with aws_errors(f"publish to SNS topic {topic_arn}"):
-        return sns.publish(TopicArn=topic_arn, Subject=subject, Message=body)["MessageId"]
+    return publish(sns, topic_arn, *rightsize_message(report))

@@ -1,6 +1,6 @@
-"""The ``offload`` recommendation rule (issue 17): sustained background work on an expensive
-instance is work a training job could do while this notebook runs on a small type. Pure
-(the clock is the caller's ``now``).
+"""The ``offload`` recommendation rule (issue 17): sustained work on an expensive instance
+(background work, or a kernel busy for long) is work a training job could do while this
+notebook runs on a small type. Pure (the clock is the caller's ``now``).
 
 What is known is the notebook's price and how long the work ran: the item says what those
 hours cost here, that a job bills the same hours on demand at the Training price and up to
@@ -32,18 +32,20 @@ def offload_item(
     *,
     after_s: float,
     min_per_hour: float = OFFLOAD_MIN_PER_HOUR,
+    kernels: Sequence[tuple[str, float]] = (),
 ) -> Optional[dict[str, Any]]:
     """The item, or None: no work busy for ``after_s``, or the instance is cheap (or its
-    price unknown)."""
-    if not busy or not instance_type or after_s <= 0:
+    price unknown). ``busy``: background work; ``kernels``: (notebook, since) of the kernels
+    busy now, since they were first seen busy."""
+    sustained = [(w.command or w.key, w.since) for w in busy] + list(kernels)
+    if not sustained or not instance_type or after_s <= 0:
         return None
     if price.per_hour is None or price.per_hour < min_per_hour:
         return None
-    work = min(busy, key=lambda w: w.since)  # the longest-running
-    ran = now - work.since
+    what, since = min(sustained, key=lambda ws: ws[1])  # the longest-running
+    ran = now - since
     if ran < after_s:
         return None
-    what = work.command or work.key
     cur = price.currency
     spent = price.for_hours(ran / 3600, 2)
     reason = (

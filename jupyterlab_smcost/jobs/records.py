@@ -8,6 +8,7 @@ import logging
 import os
 import tempfile
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -66,3 +67,59 @@ class JobRecords:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def summary(describe: dict[str, Any]) -> dict[str, Any]:
+    """What is kept of DescribeTrainingJob once a job ended (JSON: times as ISO text)."""
+    keep = (
+        "TrainingJobName",
+        "TrainingJobStatus",
+        "SecondaryStatus",
+        "FailureReason",
+        "TrainingStartTime",
+        "TrainingEndTime",
+        "TrainingTimeInSeconds",
+        "BillableTimeInSeconds",
+        "EnableManagedSpotTraining",
+        "ResourceConfig",
+        "CreationTime",
+        "StoppingCondition",
+    )
+    out = {}
+    for k in keep:
+        v = describe.get(k)
+        out[k] = v.isoformat() if isinstance(v, datetime) else v
+    if isinstance(out.get("ResourceConfig"), dict):
+        rc = out["ResourceConfig"]
+        out["ResourceConfig"] = {
+            "InstanceCount": rc.get("InstanceCount"),
+            "InstanceType": rc.get("InstanceType"),
+        }
+    if isinstance(out.get("StoppingCondition"), dict):
+        sc = out["StoppingCondition"]
+        out["StoppingCondition"] = {"MaxRuntimeInSeconds": sc.get("MaxRuntimeInSeconds")}
+    return out
+
+
+def elapsed_s(start: Any, end: Any, now: datetime) -> Optional[int]:
+    """Seconds from ``start`` to ``end`` (else ``now``); datetimes or ISO text."""
+
+    def parse(v: Any) -> Optional[datetime]:
+        if isinstance(v, datetime):
+            return v
+        if isinstance(v, str):
+            try:
+                return datetime.fromisoformat(v)
+            except ValueError:
+                return None
+        return None
+
+    s, e = parse(start), parse(end) or now
+    if s is None or s.tzinfo is None or e.tzinfo is None:
+        return None
+    return max(0, int((e - s).total_seconds()))
+
+
+def iso(value: Any) -> Optional[str]:
+    """A datetime as ISO text; text as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value or None

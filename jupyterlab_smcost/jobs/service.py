@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
 from ..activity import utcnow
+from ..aws.elsewhere import Running
 from ..aws.errors import RunBlocking
 from ..aws.partitions import currency_of
 from ..aws.sagemaker import training_instance_types
@@ -26,12 +27,13 @@ from ..errors import SmCostError, bad_input
 from ..messages import Message, plain
 from ..pricing import USD, PriceBook, Quote
 from ..requests import JobRequest
-from .cost import TRAINING, cost_after, cost_before, job_spend
+from .cost import TRAINING, cost_after, cost_before, job_series, job_spend
 from .files import Shipment, collect
 from .images import distribution_image
 from .offload import offload_item, smallest_priced
 from .plan import JobPlan, job_document, job_kernel, job_name, training_job_request
-from .records import JobRecords
+from .records import JobRecords, elapsed_s, iso, summary
+from .space import SpaceJobs, space_job_json, space_tags
 
 ENTRY_FILE = Path(__file__).with_name("entry.py")
 FINAL = ("Completed", "Failed", "Stopped")
@@ -75,6 +77,8 @@ class JobService:
         self.log = log
         self.clock = clock
         self._place: Optional[JobPlace] = None
+        #: this Studio space's jobs not started from here (read at a bounded rate)
+        self.space = SpaceJobs(training, lambda: self.clock())
 
     # -- what may run
     def instance_types(self) -> list[str]:
@@ -121,9 +125,16 @@ class JobService:
         ).to_json()
 
     def offload(
-        self, busy: Sequence[Work], instance_type: str, price: Quote, now: float, allowed: list[str]
+        self,
+        busy: Sequence[Work],
+        instance_type: str,
+        price: Quote,
+        now: float,
+        allowed: list[str],
+        kernels: Sequence[tuple[str, float]] = (),
     ) -> Optional[dict[str, Any]]:
-        """The ``offload`` recommendation for the work busy now (None: nothing to propose)."""
+        """The ``offload`` recommendation for the work busy now, background work or kernels
+        (None: nothing to propose)."""
         rows = self.prices.table(self.env.region, self.env.component, allowed or None)
         training = self.price(instance_type) if instance_type in training_instance_types() else None
         return offload_item(
@@ -134,7 +145,13 @@ class JobService:
             training,
             smallest_priced(rows),
             after_s=self.config.offload_after,
+            kernels=kernels,
         )
+
+    def spend_series(self, currency: str, days: list[str], month: str) -> dict[str, Any]:
+        """The spend history's jobs series (GET smcost/history): the jobs started from here,
+        as their records last saw them (no AWS call)."""
+        return job_series(self.records.all(), self.price, currency, days, month)
 
     # -- routes
     def estimate(self, request: JobRequest) -> dict[str, Any]:
@@ -195,6 +212,9 @@ class JobService:
         return self._job_json(record, None)
 
     async def list(self) -> dict[str, Any]:
+        """The jobs started from here (described until they end), then, in a Studio space,
+        the space's other jobs its tags name (``space_jobs`` says whether it could list
+        them); ``spend`` counts the jobs started from here."""
         reason = self.unavailable_reason()
         jobs = []
         for record in self.records.all():
@@ -211,7 +231,34 @@ class JobService:
         message = self.unavailable_message()
         if message is not None:
             out["unavailable_message"] = message
-        return {**out, "jobs": jobs, "spend": spend}
+        space_state = None
+        if self.env.kind == "studio-space":
+            others, space_state = await self._space_jobs({j["name"] for j in jobs})
+            jobs += others
+        return {**out, "jobs": jobs, "spend": spend, "space_jobs": space_state}
+
+    async def _space_jobs(self, known: set[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """This space's jobs not started from here, and how the listing went (an AWS
+        refusal is said there, never failing the jobs started from here)."""
+        try:
+            place = await self.run_blocking(
+                self._place_known, action=Message.of("action.find_space", "find this space")
+            )
+            wanted = space_tags(place.tags)
+            if not wanted:
+                return [], {"listed": False, "missing_permission": None, "message": None}
+            found = await self.run_blocking(
+                self.space.read,
+                wanted,
+                known,
+                action=Message.of("action.list_space_jobs", "list this space's training jobs"),
+            )
+        except SmCostError as e:
+            self.log.warning("smcost: this space's jobs: %s", e.message)
+            return [], {"listed": False, "missing_permission": None, "message": e.message}
+        now = self.clock()
+        others = [space_job_json(d, self.price, now) for d in found]
+        return others, {**self.space.state, "message": None}
 
     async def stop(self, name: str) -> dict[str, Any]:
         record = self.records.get(name)
@@ -232,6 +279,34 @@ class JobService:
         return await self.run_blocking(
             self._refresh, record, action=Message.of("action.describe_job", "describe the job")
         )
+
+    # -- "Still running elsewhere" (issue 18): the jobs started from here, even untagged
+    def has_running(self) -> bool:
+        return any(r.get("state") not in (*FINAL, "Unknown") for r in self.records.all())
+
+    def running(self) -> list[Running]:
+        """The jobs started from here that run now (blocking: each one not known to have
+        ended is described, its record updated)."""
+        out = []
+        for record in self.records.all():
+            if record.get("state") in (*FINAL, "Unknown"):
+                continue
+            job = self._refresh(record)
+            if job["state"] not in ("InProgress", "Stopping"):
+                continue
+            started = job["started_at"]
+            out.append(
+                Running(
+                    "training_job",
+                    job["name"],
+                    job["instance_type"],
+                    job["instance_count"],
+                    TRAINING,
+                    datetime.fromisoformat(started) if started else None,
+                    note="started from this server",
+                )
+            )
+        return out
 
     # -- blocking parts
     def _place_known(self) -> JobPlace:
@@ -325,9 +400,9 @@ class JobService:
                 "secondary_status": describe.get("SecondaryStatus"),
             }
             if record["state"] in FINAL:
-                record["final"] = _summary(describe)
+                record["final"] = summary(describe)
             self.records.put(record)
-            describe = _summary(describe)
+            describe = summary(describe)
         if record.get("state") in FINAL and "outputs" not in record:
             record["outputs"] = self._download(record)
             self.records.put(record)
@@ -361,6 +436,7 @@ class JobService:
             "name": record["name"],
             "path": record["path"],
             "kind": record["kind"],
+            "started_here": True,
             "instance_type": record["instance_type"],
             "instance_count": record["instance_count"],
             "spot": record["spot"],
@@ -368,8 +444,8 @@ class JobService:
             "secondary_status": record.get("secondary_status"),
             "failure_reason": (describe or {}).get("FailureReason"),
             "started_at": record.get("started_at"),
-            "elapsed_s": _elapsed(started, ended, self.clock()),
-            "ended_at": _iso(ended) if record.get("state") in FINAL else None,
+            "elapsed_s": elapsed_s(started, ended, self.clock()),
+            "ended_at": iso(ended) if record.get("state") in FINAL else None,
             "cost_before": cost_before(
                 price, record["instance_count"], record["max_runtime_s"], record["spot"]
             ),
@@ -378,49 +454,6 @@ class JobService:
             "logs": {"group": LOG_GROUP, "stream_prefix": f"{record['name']}/"},
             "outputs": record.get("outputs"),
         }
-
-
-def _summary(describe: dict[str, Any]) -> dict[str, Any]:
-    """What is kept of DescribeTrainingJob once a job ended (JSON: times as ISO text)."""
-    keep = (
-        "TrainingJobStatus",
-        "SecondaryStatus",
-        "FailureReason",
-        "TrainingStartTime",
-        "TrainingEndTime",
-        "TrainingTimeInSeconds",
-        "BillableTimeInSeconds",
-        "EnableManagedSpotTraining",
-        "ResourceConfig",
-    )
-    out = {}
-    for k in keep:
-        v = describe.get(k)
-        out[k] = v.isoformat() if isinstance(v, datetime) else v
-    if isinstance(out.get("ResourceConfig"), dict):
-        out["ResourceConfig"] = {"InstanceCount": out["ResourceConfig"].get("InstanceCount")}
-    return out
-
-
-def _elapsed(start: Any, end: Any, now: datetime) -> Optional[int]:
-    def parse(v: Any) -> Optional[datetime]:
-        if isinstance(v, datetime):
-            return v
-        if isinstance(v, str):
-            try:
-                return datetime.fromisoformat(v)
-            except ValueError:
-                return None
-        return None
-
-    s, e = parse(start), parse(end) or now
-    if s is None or s.tzinfo is None or e.tzinfo is None:
-        return None
-    return max(0, int((e - s).total_seconds()))
-
-
-def _iso(value: Any) -> Optional[str]:
-    return value.isoformat() if isinstance(value, datetime) else value or None
 
 
 def _fresh(path: Path) -> Path:

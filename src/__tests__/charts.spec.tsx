@@ -141,6 +141,51 @@ describe('mapUsageSeries', () => {
   });
 });
 
+/** The spend history's jobs series over `days`, with jobs on some of them. */
+function jobSeries(
+  dates: string[],
+  jobs: Record<string, { amount: number; jobs: number; unpriced?: number }>,
+  extra: { running?: number; unknown?: number } = {}
+) {
+  const price = {
+    per_hour: 0.23,
+    currency: 'USD' as const,
+    source: 'bundled' as const,
+    as_of: '2026-09-24',
+    detail: '',
+    fix: null,
+    region: 'us-east-1',
+    component: 'Training',
+    instance_type: 'ml.m5.xlarge',
+    parts: null
+  };
+  const days = dates.map(date => {
+    const j = jobs[date];
+    return {
+      date,
+      amount: j?.amount ?? 0,
+      jobs: j?.jobs ?? 0,
+      unpriced_jobs: j?.unpriced ?? 0,
+      billable_hours: j ? j.amount / 0.23 : 0,
+      prices: j
+        ? [{ price, billable_hours: j.amount / 0.23, amount: j.amount }]
+        : []
+    };
+  });
+  return {
+    currency: 'USD' as const,
+    days,
+    month_to_date: {
+      month: '2026-11',
+      amount: days.reduce((s, d) => s + d.amount, 0),
+      jobs: days.reduce((s, d) => s + d.jobs, 0),
+      unpriced_jobs: days.reduce((s, d) => s + d.unpriced_jobs, 0)
+    },
+    running: extra.running ?? 0,
+    unknown: extra.unknown ?? 0
+  };
+}
+
 describe('mapSpendSeries', () => {
   const days = [
     makeSpendDay('2026-11-24', 0),
@@ -189,6 +234,41 @@ describe('mapSpendSeries', () => {
     expect(s.billed).toMatchObject({ state: 'ok', monthToDate: 4.1 });
     expect(describeSpend(s)).toContain(
       'Billed by AWS this month through Nov 25: $4.10.'
+    );
+  });
+
+  it('keeps the jobs started from here as their own series, stacked on the day', () => {
+    const h = makeHistory({ days, monthToDate: 3.7 });
+    h.spend!.jobs = jobSeries(
+      days.map(d => d.date),
+      { '2026-11-25': { amount: 1.2, jobs: 2, unpriced: 1 } },
+      { running: 1 }
+    );
+    const s = mapSpendSeries(h);
+    expect(s.days.map(d => [d.jobs, d.jobsCount, d.jobsUnpriced])).toEqual([
+      [0, 0, 0],
+      [1.2, 2, 1],
+      [0, 0, 0]
+    ]);
+    expect(s.maxUsd).toBeCloseTo(1.7); // the notebook's $0.50 and the jobs' $1.20
+    expect(s.jobs).toMatchObject({
+      total: 1.2,
+      count: 2,
+      unpriced: 1,
+      monthToDate: 1.2,
+      running: 1,
+      sources: ['bundled 2026-09-24']
+    });
+    expect(describeSpend(s)).toContain(
+      'Training jobs started from here, as their own series: $1.20 for 2 jobs ' +
+        'that ended in these days, $1.20 this month. 1 job at an unknown price is ' +
+        'not included. 1 job still runs: its cost is known when it ends. ' +
+        'Job prices: bundled 2026-09-24.'
+    );
+    // no jobs series (no jobs service): nothing said of jobs
+    expect(mapSpendSeries(makeHistory({ days })).jobs).toBeNull();
+    expect(describeSpend(mapSpendSeries(makeHistory({ days })))).not.toContain(
+      'job'
     );
   });
 
@@ -276,6 +356,37 @@ describe('the charts', () => {
     expect(host.querySelector('.jp-SmCost-billed')).toBeNull();
     expect(host.querySelector('.jp-SmCost-srOnly')!.textContent).toContain(
       'the most $0.50 on Nov 25'
+    );
+  });
+
+  it('draws the jobs series above the notebook bar, with its legend', async () => {
+    const days = [
+      makeSpendDay('2026-11-25', 10),
+      makeSpendDay('2026-11-26', 5)
+    ];
+    const h = makeHistory({ days });
+    h.spend!.jobs = jobSeries(['2026-11-25', '2026-11-26'], {
+      '2026-11-26': { amount: 0.75, jobs: 1 }
+    });
+    await render(<SpendChart history={h} fmt={fmt} />);
+    const [job] = Array.from(host.querySelectorAll('.jp-SmCost-jobBar'));
+    expect(host.querySelectorAll('.jp-SmCost-jobBar')).toHaveLength(1);
+    const bars = Array.from(host.querySelectorAll('.jp-SmCost-bar'));
+    // scale: the tallest day is $0.25 + $0.75 = $1.00 over 46 units
+    expect(Number(bars[1].getAttribute('height'))).toBeCloseTo(46 * 0.25);
+    expect(Number(job.getAttribute('height'))).toBeCloseTo(46 * 0.75);
+    expect(
+      Number(job.getAttribute('y')) + Number(job.getAttribute('height'))
+    ).toBeCloseTo(Number(bars[1].getAttribute('y')));
+    const titles = Array.from(host.querySelectorAll('title')).map(
+      t => t.textContent
+    );
+    expect(titles[1]).toBe('Nov 26: $0.25 (5.0 h); 1 training job: $0.75');
+    expect(host.querySelector('.jp-SmCost-jobsLegend')!.textContent).toContain(
+      'training jobs started from here: $0.75 this month'
+    );
+    expect(host.querySelector('.jp-SmCost-srOnly')!.textContent).toContain(
+      '$0.75 for 1 job that ended in these days'
     );
   });
 });

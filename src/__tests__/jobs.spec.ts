@@ -24,6 +24,7 @@ function job(state: string, name = 'smcost-train-1'): IJob {
     name,
     path: 'train.ipynb',
     kind: 'notebook',
+    started_here: true,
     instance_type: 'ml.m5.xlarge',
     instance_count: 1,
     spot: true,
@@ -69,7 +70,8 @@ class Server {
     available: true,
     unavailable_reason: null,
     jobs: [],
-    spend: SPEND
+    spend: SPEND,
+    space_jobs: null
   };
   lists = 0;
   api: IJobsApi = {
@@ -94,7 +96,8 @@ describe('JobsModel', () => {
       available: false,
       unavailable_reason: 'Not on SageMaker',
       jobs: [],
-      spend: SPEND
+      spend: SPEND,
+      space_jobs: null
     };
     const model = new JobsModel({ api: server.api, isHidden: () => false });
     expect(model.available).toBeNull();
@@ -115,7 +118,8 @@ describe('JobsModel', () => {
       available: true,
       unavailable_reason: null,
       jobs: [job('InProgress')],
-      spend: { ...SPEND, running: 1 }
+      spend: { ...SPEND, running: 1 },
+      space_jobs: null
     };
     const before = server.lists;
     await model.submit({

@@ -23,7 +23,6 @@ from jupyterlab_smcost.aws import stacksets as ss
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAIN = ROOT / "deploy" / "janitor-stackset.json"
-ORG_TOPIC = ROOT / "deploy" / "org-topic.yaml"
 REGIONS = ["eu-west-1", "us-west-2"]
 
 
@@ -217,27 +216,15 @@ def assume(account: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 def test_organisation_digest_of_three_member_accounts(aws, tmp_path):
-    import yaml
-    from test_janitor_template import _CfnLoader
+    from support.org_stack import deploy_org, reader, received
 
-    # the management account: the central topic from its template, a queue subscribed
-    cfn = boto3.client("cloudformation")
-    body = json.dumps(yaml.load(ORG_TOPIC.read_text(), Loader=_CfnLoader))  # noqa: S506
-    cfn.create_stack(
-        StackName="org",
-        TemplateBody=body,
-        Parameters=[{"ParameterKey": "OrganizationId", "ParameterValue": "o-abcdefghij"}],
-    )
-    outputs = cfn.describe_stacks(StackName="org")["Stacks"][0]["Outputs"]
-    org_topic = next(o["OutputValue"] for o in outputs if o["OutputKey"] == "OrganisationTopicArn")
-    sqs = boto3.client("sqs")
-    queue = sqs.create_queue(QueueName="org-digest")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    boto3.client("sns").subscribe(TopicArn=org_topic, Protocol="sqs", Endpoint=queue_arn)
+    # the management account: the code, then deploy/org-topic.yaml (topic, queue, digest)
     ss.publish(lambda r: boto3.client("s3", region_name=r), "acme", REGIONS, b"zip", ss.DEFAULT_KEY)
+    org = deploy_org("eu-west-1", "acme")
+    org_topic = org["OrganisationTopicArn"]
+    subscriber = reader(org["DigestTopicArn"], "subscriber")
 
     members = [("111111111111", "eu-west-1"), ("222222222222", "eu-west-1"),
                ("333333333333", "eu-west-1"), ("333333333333", "us-west-2")]  # fmt: skip
@@ -256,17 +243,68 @@ def test_organisation_digest_of_three_member_accounts(aws, tmp_path):
                 {},
             )
             assert summary["account"] == account and summary["org_message_id"]
-    rc, out, err = run_cli("deploy", "digest", "--queue-url", queue, "--json")
-    assert (rc, err) == (0, "")
-    doc = json.loads(out)
+    # the management account's DigestFunction, as its schedule runs it
+    mgmt = {k: v for k, v in aws_env(aws).items() if k.startswith("AWS_")}
+    doc = run_function(org["DigestFunction"], "eu-west-1", {}, mgmt)
     assert [(a["account"], [r["region"] for r in a["regions"]]) for a in doc["accounts"]] == [
         ("111111111111", ["eu-west-1"]),
         ("222222222222", ["eu-west-1"]),
         ("333333333333", ["eu-west-1", "us-west-2"]),
     ]
-    assert doc["running_apps"] == 16 and doc["uncovered_apps"] == 4
-    rc, text, err = run_cli("deploy", "digest", "--queue-url", queue)
-    assert text.startswith("Organisation: 0 accounts")  # the first run drained the queue
+    assert doc["running_apps"] == 16 and doc["uncovered_apps"] == 4 and not doc["unreadable"]
+    (msg,) = received(subscriber)  # one message for the organisation, not one per member
+    assert msg["Message"].startswith("Organisation: 3 accounts, 4 account-regions, 16 running")
+    assert msg["Message"].count("no idle shutdown: c-code (ml.t3.medium, carol)") == 4
+    rc, text, err = run_cli("deploy", "digest", "--queue-url", org["DigestQueueUrl"])
+    assert (rc, err) == (0, "")
+    assert text.startswith("Organisation: no fleet report arrived")  # the function drained it
+
+
+def test_publish_lets_the_organisation_read_the_code(aws):
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(
+        Bucket="acme-smcost-eu-west-1",
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+    )
+    theirs = {"Sid": "Theirs", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket",
+              "Resource": "arn:aws:s3:::acme-smcost-eu-west-1"}  # fmt: skip
+    s3.put_bucket_policy(
+        Bucket="acme-smcost-eu-west-1",
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [theirs]}),
+    )
+    argv = ["deploy", "publish", "--bucket-prefix", "acme-smcost", "--regions",
+            ",".join(REGIONS), "--org-id", "o-abcdefghij"]  # fmt: skip
+    for _ in range(2):  # a second publish replaces our statement, keeps theirs
+        rc, out, err = run_cli(*argv)
+        assert (rc, err) == (0, "")
+    assert "readable by organisation o-abcdefghij" in out
+    ours = {
+        "Sid": "OrganisationReadsJanitorCode",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}},
+    }
+    for region in REGIONS:
+        bucket = f"acme-smcost-{region}"
+        policy = json.loads(
+            boto3.client("s3", region_name=region).get_bucket_policy(Bucket=bucket)["Policy"]
+        )
+        key = f"arn:aws:s3:::{bucket}/{ss.DEFAULT_KEY}"
+        expected = [theirs] if region == "eu-west-1" else []
+        assert policy["Statement"] == expected + [{**ours, "Resource": key}]
+    assert ss.org_read_statement("b", "k", "o-abcdefghij", "cn-north-1")["Resource"] == (
+        "arn:aws-cn:s3:::b/k"
+    )
+
+
+def test_publish_refuses_what_is_not_an_organisation_id(no_aws, capsys):
+    with pytest.raises(SystemExit) as done:
+        run_cli("deploy", "publish", "--bucket-prefix", "p", "--regions", "eu-west-1",
+                "--org-id", "123456789012")  # fmt: skip
+    assert done.value.code == 2 and "an AWS Organizations id" in capsys.readouterr().err
+    with pytest.raises(ss.CommandError, match="not an AWS Organizations id"):
+        ss.publish(lambda r: None, "p", ["eu-west-1"], b"", ss.DEFAULT_KEY, "o-UPPER")
 
 
 def test_a_template_too_large_to_send_inline_needs_a_url(stubs, tmp_path):

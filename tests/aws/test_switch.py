@@ -436,6 +436,33 @@ async def test_classic_switch_runs_blocks_idle_and_409s(classic, jp_fetch, jp_se
     assert st["idle"]["state"] != "busy"
     assert st["instance"]["types"] == ["ml.g4dn.xlarge"]
     assert st["price"]["component"] == "Studio-Notebook"
+    # the ledger (issue 19): the switch with both prices, its difference x the hours since
+    ledger = {}
+
+    async def recorded():
+        nonlocal ledger
+        ledger = (await fetch_json(jp_fetch, "ledger"))[1]
+        return ledger["switches"]
+
+    for _ in range(100):
+        if await recorded():
+            break
+        await asyncio.sleep(0.05)
+    (sw,) = ledger["switches"]
+    assert (sw["from_type"], sw["to_type"]) == ("ml.t3.medium", "ml.g4dn.xlarge")
+    book = svc.prices
+    dear = book.price(SREGION, "Studio-Notebook", "ml.g4dn.xlarge")
+    cheap = book.price(SREGION, "Studio-Notebook", "ml.t3.medium")
+    assert (sw["from_price"]["per_hour"], sw["to_price"]["per_hour"]) == (
+        cheap.per_hour,
+        dear.per_hour,
+    )
+    assert sw["to_price"]["source"] == dear.source and sw["to_price"]["currency"] == "USD"
+    # to a dearer type: what it cost more, counted against the total
+    assert sw["saved"] < 0 and sw["hours_on_new_type"] > 0
+    assert sw["saved"] == pytest.approx(
+        sw["hours_on_new_type"] * (cheap.per_hour - dear.per_hour), abs=1e-4
+    )
     stub.assert_no_pending_responses()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,80 @@ def test_run_a_notebook_as_a_job_from_its_toolbar(lab_server: Any, page: Any, tm
         errors = page.console.matching("pageerror")
         assert not errors, errors
         assert page.locator(f"#{PANEL_ID} .jp-SmCost-message-error[role=alert]").count() == 0
+
+
+def test_run_from_the_file_browser_and_the_jobs_series(
+    lab_server: Any, page: Any, tmp_path
+) -> None:
+    """Right-click a notebook in the file browser: "Run as SageMaker job…" opens the dialog
+    for it (a text file has no such item); once the job ended its spend is a series of the
+    spend chart, said for screen readers (moto reports no billable time: of unknown cost)."""
+    with moto_server() as url:
+        env = aws_env(url, REGION)
+        with patched_environ(env):
+            arn = create_notebook_instance("dev-alice", "ml.t3.medium", region=REGION)
+        server = lab_server(
+            env=env,
+            extra_args=[
+                f"--SmCostApp.metadata_path={notebook_metadata(tmp_path, 'dev-alice', arn)}",
+                "--SmCostApp.live_prices=False",
+                f"--SmCostApp.price_cache_dir={tmp_path / 'prices'}",
+                f"--SmCostApp.job_records_file={tmp_path / 'jobs.json'}",
+                f"--SmCostApp.history_file={tmp_path / 'history.sqlite'}",
+            ],
+        )
+        nb = {
+            "cells": [{"cell_type": "code", "source": "print(1)", "metadata": {}, "outputs": []}],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+        (server.root / "train.ipynb").write_text(json.dumps(nb))
+        (server.root / "notes.txt").write_text("not runnable\n")
+        open_lab(page, server, "lab")
+        menu = page.locator(".lm-Menu")
+        item = menu.locator(".lm-Menu-item", has_text="Run as SageMaker job…")
+
+        text_file = page.locator(".jp-DirListing-item", has_text="notes.txt")
+        text_file.wait_for(timeout=30_000)
+        text_file.click(button="right")
+        menu.first.wait_for()
+        assert item.count() == 0
+        page.keyboard.press("Escape")
+
+        notebook = page.locator('.jp-DirListing-item[data-file-type="notebook"]')
+        notebook.click(button="right")
+        item.wait_for()
+        item.click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.wait_for()
+        assert "Run as SageMaker job" in dialog.inner_text()
+        assert "train.ipynb" in dialog.inner_text()
+        dialog.locator(".jp-SmCost-jobType").select_option("ml.m5.xlarge")
+        page.wait_for_function(
+            "() => /^\\$[0-9.]+$/.test(document.querySelector('.jp-SmCost-jobWorst')?.textContent)"
+        )
+        dialog.get_by_role("button", name="Start job").click()
+        dialog.wait_for(state="detached")
+        deadline = time.monotonic() + 30
+        while not (jobs := server.api("smcost/jobs")["jobs"]) and time.monotonic() < deadline:
+            time.sleep(0.2)  # the POST is under way once the dialog closes
+        [job] = jobs
+        assert job["path"] == "train.ipynb" and job["started_here"] is True
+        assert job["state"] == "Completed"  # moto: at once, with no billable time
+
+        series = server.api("smcost/history")["spend"]["jobs"]
+        assert series["unknown"] == 1 and series["running"] == 0
+        page.reload()
+        panel = open_panel(page)
+        chart = panel.locator(".jp-SmCost-spendChart")
+        chart.wait_for(timeout=30_000)
+        legend = chart.locator(".jp-SmCost-jobsLegend")
+        legend.wait_for(timeout=30_000)
+        assert "training jobs started from here" in legend.inner_text()
+        assert "(+1 job of unknown cost)" in legend.inner_text()
+        said = chart.locator(".jp-SmCost-srOnly").inner_text()
+        assert "1 job ended with no billable time known: not included." in said
+        shot(chart, "spend-with-jobs.png")
+        errors = page.console.matching("pageerror")
+        assert not errors, errors

@@ -16,6 +16,7 @@ FLOOR_44 = {
     "@jupyterlab/application": (4, 4, 0),
     "@jupyterlab/apputils": (4, 5, 0),
     "@jupyterlab/coreutils": (6, 4, 0),
+    "@jupyterlab/filebrowser": (4, 4, 0),
     "@jupyterlab/services": (7, 4, 0),
     "@jupyterlab/settingregistry": (4, 4, 0),
     "@jupyterlab/statusbar": (4, 4, 0),

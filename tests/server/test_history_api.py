@@ -78,6 +78,64 @@ async def test_history_route_returns_kept_usage_and_spend(jp_fetch: Any) -> None
     assert prices == {"bundled"}
 
 
+async def test_job_spend_is_its_own_series_in_the_history(
+    jp_fetch: Any, smcost_service: Any
+) -> None:
+    """The jobs started from here (their records) are a series beside the notebook's spend:
+    billable seconds x count x the Training price, with its source; a job of unknown price
+    is counted, not priced; a running one is counted as running."""
+    now = datetime.now(timezone.utc)
+    ended = (now - timedelta(hours=1)).replace(microsecond=0)
+
+    def record(name: str, itype: str, state: str, billable: Any = None, count: int = 1) -> None:
+        final = {
+            "TrainingJobStatus": state,
+            "TrainingEndTime": ended.isoformat(),
+            "BillableTimeInSeconds": billable,
+            "ResourceConfig": {"InstanceCount": count},
+        }
+        smcost_service.jobs.records.put(
+            {
+                "name": name,
+                "path": "train.ipynb",
+                "kind": "notebook",
+                "instance_type": itype,
+                "instance_count": count,
+                "spot": True,
+                "max_runtime_s": 3600,
+                "started_at": (ended - timedelta(hours=1)).isoformat(),
+                "state": state,
+                **({"final": final} if state != "InProgress" else {}),
+            }
+        )
+
+    record("a", "ml.m5.xlarge", "Completed", billable=1800, count=2)
+    record("b", "ml.m5.xlarge", "Failed", billable=600)
+    record("c", "ml.zz.nothing", "Completed", billable=600)  # no price known
+    record("d", "ml.m5.xlarge", "InProgress")
+    code, body = await fetch_json(jp_fetch, "smcost", "history")
+    assert code == 200, body
+    validate_response("/history", "get", 200, body)
+    jobs = body["spend"]["jobs"]
+    assert [d["date"] for d in jobs["days"]] == [d["date"] for d in body["spend"]["days"]]
+    price = smcost_service.jobs.price("ml.m5.xlarge")
+    assert price.per_hour and price.source == "bundled"
+    [day] = [d for d in jobs["days"] if d["jobs"]]
+    assert day["date"] == ended.date().isoformat()
+    hours = 1800 / 3600 * 2 + 600 / 3600
+    assert day["jobs"] == 3 and day["unpriced_jobs"] == 1
+    assert day["amount"] == pytest.approx(price.per_hour * hours, abs=1e-3)
+    assert day["billable_hours"] == pytest.approx(hours + 600 / 3600, abs=1e-4)
+    by_type = {p["price"]["instance_type"]: p for p in day["prices"]}
+    assert by_type["ml.m5.xlarge"]["price"]["source"] == "bundled"
+    assert by_type["ml.zz.nothing"]["amount"] is None
+    assert by_type["ml.zz.nothing"]["price"]["per_hour"] is None
+    assert jobs["running"] == 1 and jobs["unknown"] == 0
+    if ended.strftime("%Y-%m") == jobs["month_to_date"]["month"]:
+        assert jobs["month_to_date"]["amount"] == day["amount"]
+        assert jobs["month_to_date"]["unpriced_jobs"] == 1
+
+
 async def test_history_defaults_to_the_recommendation_window(jp_fetch: Any) -> None:
     code, body = await fetch_json(jp_fetch, "smcost", "history")
     assert code == 200

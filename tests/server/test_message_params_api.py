@@ -122,6 +122,10 @@ async def test_other_refusals_send_what_their_sentences_need(jp_fetch: Any) -> N
     code, err = await fetch_json(jp_fetch, "smcost", "history", params={"step": "7"})
     assert code == 400, err
     validate_response("/history", "get", 400, err)
+    assert err["error"]["params"]["rule"] == "step"
+    assert needs(err["error"], "step") <= set(err["error"]["params"])
+    code, err = await fetch_json(jp_fetch, "smcost", "history", params={"range": "week"})
+    assert code == 400, err
     assert err["error"]["params"]["rule"] == "one_of"
     assert needs(err["error"], "one_of") <= set(err["error"]["params"])
 

@@ -66,3 +66,39 @@ async def test_a_short_horizon_stops_before_the_morning(jp_fetch: Any) -> None:
     assert body["horizon"]["covered_s"] <= 4800 + 60
     [item] = body["items"]
     assert item["rule"] == "over_provisioned"
+
+
+async def test_the_history_over_the_horizon_starts_where_the_recommendation_read(
+    jp_fetch: Any,
+) -> None:
+    """GET history?range=horizon: hours from the horizon's oldest bucket (the morning),
+    with the horizon the recommendation read; the default range is the window."""
+    code, recs = await fetch_json(jp_fetch, "smcost", "recommendations")
+    assert code == 200, recs
+    code, body = await fetch_json(jp_fetch, "smcost", "history", params={"range": "horizon"})
+    assert code == 200, body
+    validate_response("/history", "get", 200, body)
+    assert body["range"] == "horizon" and body["step_s"] == 3600
+    h = body["horizon"]
+    assert h["since"] == recs["horizon"]["since"] and h["busiest"] == recs["horizon"]["busiest"]
+    since = datetime.fromisoformat(body["since"]).timestamp()
+    assert since == datetime.fromisoformat(h["since"]).timestamp()
+    assert time.time() - MORNING_AGO_S - 4 * 3600 <= since <= time.time() - MORNING_AGO_S
+    peaks = [p["cpu_max"] for p in body["usage"]]
+    assert max(peaks) == 0.97 and min(peaks) == pytest.approx(0.09)
+    assert all(p["instance_type"] == M54 for p in body["usage"])
+    code, window = await fetch_json(jp_fetch, "smcost", "history")
+    assert code == 200 and window["range"] == "window" and window["horizon"] is None
+    assert max(p["cpu_max"] for p in window["usage"]) == pytest.approx(0.09)
+    code, err = await fetch_json(
+        jp_fetch, "smcost", "history", params={"range": "horizon", "since": body["since"]}
+    )
+    assert (code, err["error"]["code"]) == (400, "invalid_parameter"), err
+
+
+@pytest.mark.parametrize("smcost_config", [{"recommend_horizon": 0}], indirect=True)
+async def test_without_a_horizon_the_history_range_is_the_window(jp_fetch: Any) -> None:
+    code, body = await fetch_json(jp_fetch, "smcost", "history", params={"range": "horizon"})
+    assert code == 200, body
+    validate_response("/history", "get", 200, body)
+    assert body["range"] == "window" and body["horizon"] is None

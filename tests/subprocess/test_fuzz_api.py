@@ -18,6 +18,6 @@ def test_the_api_survives_schemathesis() -> None:
     print(result.summary())
     assert result.exit_code == 0, result.output[-20000:]
     assert result.failures == [] and result.errors == []
-    assert result.operations_tested == 18  # 11, the 5 job operations, the 2 of elsewhere
+    assert result.operations_tested == 19  # 11, the 5 job operations, the 2 of elsewhere, ledger
     assert result.server_errors == 0 and result.server_alive
     assert result.requests >= 300  # the run did reach the server

@@ -182,3 +182,76 @@ def test_outputs_unpack_inside_their_folder_without_overwriting(tmp_path):
     assert (target / "a.txt").read_bytes() == b"old"
     assert (target / "a-2.txt").read_bytes() == b"new"
     assert not (tmp_path / "escape.txt").exists() and not Path("/abs.txt").exists()
+
+
+class _Sessions:
+    async def list_sessions(self) -> list[dict]:
+        return [{"kernel": {"id": "k1"}, "path": "train.ipynb"}]
+
+
+async def test_a_kernel_busy_for_long_counts_as_sustained_work():
+    """The activity monitor keeps when a kernel was first seen busy (the injected clock);
+    the offload rule proposes a job once it has been busy ``after_s``; a kernel seen idle
+    starts again."""
+    from datetime import timedelta
+
+    from support.service import Kernel, KernelManager
+
+    from jupyterlab_smcost.activity import ActivityMonitor
+
+    t0 = datetime.fromtimestamp(NOW - 7800, timezone.utc)
+    clock = [t0]
+    km = KernelManager()
+    km._kernels["k1"] = kernel = Kernel(t0)
+    monitor = ActivityMonitor(km, lambda: None, _Sessions(), t0, 300, clock=lambda: clock[0])
+
+    def propose(now: datetime):
+        return offload_item(
+            [],
+            now.timestamp(),
+            "ml.g5.12xlarge",
+            BIG,
+            None,
+            ("ml.t3.medium", SMALL),
+            after_s=1800,
+            kernels=monitor.kernels_busy(),
+        )
+
+    kernel.execution_state = "busy"
+    await monitor.snapshot(False, True)
+    assert monitor.kernels_busy() == [("train.ipynb", NOW - 7800)]
+    clock[0] = t0 + timedelta(seconds=1700)
+    await monitor.snapshot(False, True)
+    assert propose(clock[0]) is None  # busy 28 min: not long yet
+    clock[0] = t0 + timedelta(seconds=7800)
+    await monitor.snapshot(False, True)
+    item = propose(clock[0])
+    assert item is not None and item["rule"] == "offload"
+    assert item["reason"].startswith(
+        "train.ipynb kept ml.g5.12xlarge busy for 2 h 10 min ($15.36 at $7.09/h)"
+    )
+    assert item["reason_message"]["params"]["seconds"] == 7800
+    # seen idle: the busy period ends; busy again, it counts from then
+    kernel.execution_state = "idle"
+    await monitor.snapshot(False, True)
+    assert monitor.kernels_busy() == [] and propose(clock[0]) is None
+    kernel.execution_state = "busy"
+    clock[0] = t0 + timedelta(seconds=8000)
+    await monitor.snapshot(False, True)
+    assert monitor.kernels_busy() == [("train.ipynb", NOW + 200)]
+    assert propose(clock[0] + timedelta(seconds=600)) is None
+
+
+def test_the_longest_of_background_work_and_kernels_is_named():
+    item = offload_item(
+        [train(NOW - 2000)],
+        NOW,
+        "ml.g5.12xlarge",
+        BIG,
+        None,
+        None,
+        after_s=1800,
+        kernels=[("train.ipynb", NOW - 4000)],
+    )
+    assert item is not None and item["reason_message"]["params"]["command"] == "train.ipynb"
+    assert item["reason_message"]["params"]["seconds"] == 4000

@@ -104,5 +104,20 @@ def test_a_history_query_with_unknown_repeated_or_bad_parameters_is_refused() ->
     arguments["step"].append(b"120")
     e = refused(parse_history_query, arguments, get, STEPS)
     assert e.code == "invalid_parameter" and "more than once" in e.message
-    for bad in ({"step": "61"}, {"since": "yesterday"}, {"since": "2026-11-27T09:00:00"}):
+    for bad in (
+        {"step": "61"},
+        {"since": "yesterday"},
+        {"since": "2026-11-27T09:00:00"},
+        {"range": "week"},
+        {"range": "horizon", "since": "2026-11-27T09:00:00Z"},
+    ):
         assert refused(parse_history_query, *query(**bad), STEPS).code == "invalid_parameter"
+
+
+def test_the_horizon_range_defaults_to_hours() -> None:
+    assert parse_history_query(*query(range="horizon"), STEPS) == HistoryQuery(
+        None, 3600, "horizon"
+    )
+    got = parse_history_query(*query(range="horizon", step="600"), STEPS)
+    assert got == HistoryQuery(None, 600, "horizon")
+    assert parse_history_query(*query(range="window"), STEPS) == HistoryQuery(None, STEPS[0])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -78,4 +80,85 @@ def test_org_topic_policy_only_lets_the_organisation_publish():
     assert statement["Resource"] == {"Ref": "OrganisationTopic"}
     assert statement["Condition"] == {
         "StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}
+    }
+
+
+def _cron_hour(expr: str) -> tuple[str, int]:
+    """cron(M H DoM Mon DoW Y) -> (day of week, minutes after midnight)."""
+    minute, hour, _dom, _mon, dow, _year = expr.removeprefix("cron(").removesuffix(")").split()
+    return dow, int(hour) * 60 + int(minute)
+
+
+def test_org_digest_queue_takes_only_the_organisation_topic():
+    res = gen.load_sam(ORG_TOPIC)["Resources"]
+    (statement,) = res["DigestQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert res["DigestQueuePolicy"]["Properties"]["Queues"] == [{"Ref": "DigestQueue"}]
+    assert statement == {
+        "Sid": "OrganisationTopicDelivers",
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": {"Fn::GetAtt": ["DigestQueue", "Arn"]},
+        "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": "OrganisationTopic"}}},
+    }
+    sub = res["DigestQueueSubscription"]
+    # the digest reads the SNS envelope's MessageAttributes: not raw
+    assert sub["Properties"]["RawMessageDelivery"] is False
+    assert sub["DependsOn"] == "DigestQueuePolicy"
+    queue = res["DigestQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["DigestDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    fn = res["DigestFunction"]["Properties"]
+    # a received report stays invisible longer than a run lasts
+    assert queue["VisibilityTimeout"] > fn["Timeout"]
+    assert queue["MessageRetentionPeriod"] == 4 * 86400
+    assert res["DigestDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 14 * 86400
+
+
+def test_org_digest_function_code_schedule_and_subscribers():
+    tpl = gen.load_sam(ORG_TOPIC)
+    res = tpl["Resources"]
+    fn = res["DigestFunction"]["Properties"]
+    member_fn = json.loads(PLAIN.read_text())["Resources"]["ReportFleetFunction"]["Properties"]
+    assert fn["Code"] == member_fn["Code"]  # the same <prefix>-<region> bucket and key
+    assert (fn["Runtime"], fn["Architectures"]) == (
+        member_fn["Runtime"],
+        member_fn["Architectures"],
+    )
+    module, _, attr = fn["Handler"].rpartition(".")
+    assert callable(getattr(importlib.import_module(module), attr))
+    assert fn["Environment"]["Variables"] == {
+        "QUEUE_URL": {"Ref": "DigestQueue"},
+        "DIGEST_TOPIC_ARN": {"Ref": "DigestTopic"},
+    }
+    assert res["DigestFunctionInvokeConfig"]["Properties"]["MaximumRetryAttempts"] == 0
+    rule = res["DigestFunctionSchedule"]["Properties"]
+    assert rule["ScheduleExpression"] == {"Ref": "DigestSchedule"}
+    assert rule["Targets"] == [{"Arn": {"Fn::GetAtt": ["DigestFunction", "Arn"]},
+                                "Id": "DigestFunction"}]  # fmt: skip
+    perm = res["DigestFunctionSchedulePermission"]["Properties"]
+    assert perm["SourceArn"] == {"Fn::GetAtt": ["DigestFunctionSchedule", "Arn"]}
+    # by default after the member stacks' fleet reports, on the same days
+    fleet = gen.load_sam()["Parameters"]["FleetSchedule"]["Default"]
+    digest = tpl["Parameters"]["DigestSchedule"]["Default"]
+    (f_days, f_at), (d_days, d_at) = _cron_hour(fleet), _cron_hour(digest)
+    assert f_days == d_days and d_at > f_at
+    # subscribers get the digest, one message a run; the members' topic has no subscriber
+    (email,) = [r for r in res.values() if r["Type"] == "AWS::SNS::Subscription"
+                and r["Properties"]["Protocol"] == "email"]  # fmt: skip
+    assert email["Properties"]["TopicArn"] == {"Ref": "DigestTopic"}
+    assert res["DigestFunctionErrors"]["Properties"]["AlarmActions"] == [{"Ref": "DigestTopic"}]
+    role = res["DigestFunctionRole"]["Properties"]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    resources = {
+        tuple(st["Action"]) if isinstance(st["Action"], list) else (st["Action"],): st["Resource"]
+        for policy in role["Policies"]
+        for st in policy["PolicyDocument"]["Statement"]
+    }
+    assert resources == {
+        ("sqs:ReceiveMessage", "sqs:DeleteMessage"): {"Fn::GetAtt": ["DigestQueue", "Arn"]},
+        ("sns:Publish",): {"Ref": "DigestTopic"},
     }

@@ -1,0 +1,98 @@
+/**
+ * A slow poll for a panel section: it asks only while a view shows the
+ * section and the page is visible (standby otherwise: a hidden page asks
+ * nothing), backs off on errors, and stops for good once the server says the
+ * route is absent (an older server). The section's model owns what it fetches.
+ */
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+
+import { SmCostError } from './request';
+
+/** Whether the page is hidden (the default `isHidden`). */
+export function pageHidden(): boolean {
+  return typeof document !== 'undefined' && document.hidden;
+}
+
+/** Whether an error says the route is absent (a server without it). */
+export function routeAbsent(error: unknown): boolean {
+  return error instanceof SmCostError && error.status === 404;
+}
+
+export namespace ShownPoll {
+  export interface IOptions {
+    /** The poll's name, after `jupyterlab-smcost:`. */
+    name: string;
+    /** Seconds between two fetches while shown. */
+    intervalS: number;
+    /** The longest back-off after errors, in seconds. */
+    maxBackoffS: number;
+    /** What one round fetches (rejects on an error: the poll backs off). */
+    factory: () => Promise<void>;
+    /** Whether the page is hidden (the poll stands by). */
+    isHidden?: () => boolean;
+  }
+}
+
+export class ShownPoll implements IDisposable {
+  constructor(options: ShownPoll.IOptions) {
+    const isHidden = options.isHidden ?? pageHidden;
+    this._poll = new Poll({
+      auto: false,
+      factory: options.factory,
+      frequency: {
+        interval: options.intervalS * 1000,
+        backoff: true,
+        max: options.maxBackoffS * 1000
+      },
+      name: `jupyterlab-smcost:${options.name}`,
+      standby: () => isHidden() || !this._shown
+    });
+  }
+
+  /** Whether a view shows the section. */
+  get shown(): boolean {
+    return this._shown;
+  }
+  /** Whether the server said the route is absent (nothing is asked again). */
+  get absent(): boolean {
+    return this._absent;
+  }
+  get isDisposed(): boolean {
+    return this._poll.isDisposed;
+  }
+
+  /** A view shows the section (or not): showing it fetches now. */
+  show(shown: boolean): void {
+    this._shown = shown;
+    if (!shown || this._absent) {
+      return;
+    }
+    if (this._poll.state.phase === 'constructed') {
+      void this._poll.start();
+    } else {
+      void this._poll.refresh();
+    }
+  }
+
+  /** Fetch again now, if shown. */
+  refresh(): void {
+    if (this._shown && !this._absent) {
+      void this._poll.refresh();
+    }
+  }
+
+  /** The route is absent: stop for good. */
+  markAbsent(): void {
+    this._absent = true;
+    void this._poll.stop();
+  }
+
+  dispose(): void {
+    this._poll.dispose();
+  }
+
+  private _poll: Poll;
+  private _shown = false;
+  private _absent = false;
+}
