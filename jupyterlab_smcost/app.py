@@ -143,7 +143,7 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
     idle_timeout_by_price = Dict(
         {},
         config=True,
-        help="Shorter timeouts on expensive instances: {usd_per_hour_threshold: seconds}, "
+        help="Shorter timeouts on expensive instances: {price_per_hour_threshold: seconds}, "
         "e.g. {'2.0': 900} stops instances over $2/h after 15 idle minutes. Thresholds are "
         "in the region's currency: USD, CNY in the AWS China regions.",
     )
@@ -335,14 +335,17 @@ class SmCostApp(CollectConfigErrors, ExtensionApp):
                 threshold, seconds = float(k), int(v)
             except (TypeError, ValueError) as e:
                 raise TraitError(
-                    f"must map $/h thresholds to seconds, e.g. {{'2.0': 900}}: {e}"
+                    "must map per-hour price thresholds (in the region's currency: USD, CNY "
+                    f"in the AWS China regions) to seconds, e.g. {{'2.0': 900}}: {e}"
                 ) from e
             if not (math.isfinite(threshold) and threshold >= 0):
-                raise TraitError(f"threshold {k!r} is not a price in $/h")
+                raise TraitError(
+                    f"threshold {k!r} is not a price per hour (in the region's currency)"
+                )
             fractional = isinstance(v, float) and not v.is_integer()
             if isinstance(v, bool) or fractional or not 1 <= seconds <= MAX_TIMEOUT_S:
                 raise TraitError(
-                    f"timeout {v!r} for ${threshold}/h is not a whole number of seconds "
+                    f"timeout {v!r} for {threshold:g} per hour is not a whole number of seconds "
                     f"from 1 to {MAX_TIMEOUT_S}"
                 )
             out[threshold] = seconds

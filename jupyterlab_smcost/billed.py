@@ -16,6 +16,7 @@ from .aws.partitions import currency_of
 from .environments import Environment
 from .errors import SmCostError, log_bug
 from .history import HistoryRecorder
+from .messages import Message
 from .pricing import USD
 
 
@@ -104,13 +105,20 @@ class BilledSpend:
         start = min(today.replace(day=1), today - timedelta(days=self.DAYS))
         try:
             got = await self.run_blocking(
-                self.env.billed_spend, start, today, action="read billed spend"
+                self.env.billed_spend,
+                start,
+                today,
+                action=Message.of("action.read_billed", "read billed spend"),
             )
         except SmCostError as e:
             state = "unavailable" if e.code == "billed_unavailable" else "error"
             if state == "error":
                 self.log.warning("smcost: %s", e.message)
-            self._billed = {**self._empty(state), "message": e.message}
+            self._billed = {
+                **self._empty(state),
+                "message": e.message,
+                "error": {"code": e.code, "params": e.params},
+            }
         except Exception as e:  # a bug: retried like an AWS failure (RETRY_S)
             message = log_bug(self.log, "reading billed spend", e)
             self._billed = {**self._empty("error"), "message": message}
@@ -134,5 +142,6 @@ class BilledSpend:
         if self.history is not None and self._billed["state"] == "ok":
             history, text = self.history, json.dumps(self._billed)
             await self.run_blocking(
-                lambda: history.store.set_meta("billed", text), action="keep billed spend"
+                lambda: history.store.set_meta("billed", text),
+                action=Message.of("action.keep_billed", "keep billed spend"),
             )

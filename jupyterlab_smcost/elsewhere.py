@@ -22,6 +22,7 @@ from .aws import elsewhere as reads
 from .aws.errors import RunBlocking
 from .environments import Environment
 from .errors import SmCostError, log_bug
+from .messages import Message
 from .pricing import HOURS_PER_DAY, SOURCES, PriceBook, Quote
 from .requests import ElsewhereStop
 
@@ -63,6 +64,8 @@ def _price(prices: PriceBook, region: str, r: reads.Running) -> Quote:
             r.instance_type,
             currency=currency,
             fix=unknown.fix,
+            detail_message=unknown.detail_message,
+            fix_message=unknown.fix_message,
         )
     worst = max((q for q, _ in quotes), key=lambda q: SOURCES.index(q.source))
     total = round(sum((q.per_hour or 0.0) * n for q, n in quotes), 4)
@@ -265,7 +268,9 @@ class ElsewhereWatch:
     async def refresh(self) -> None:
         self.listings += 1
         try:
-            self._state = await self.run_blocking(self._read, action="list what else runs")
+            self._state = await self.run_blocking(
+                self._read, action=Message.of("action.list_elsewhere", "list what else runs")
+            )
         except SmCostError as e:
             self.log.warning("smcost: elsewhere: %s", e.message)
             self._state = self._empty("error", e.message)
@@ -329,7 +334,7 @@ class ElsewhereWatch:
                 request.space_name,
                 request.app_type,
                 request.app_name,
-                action=f"stop {match['name']}",
+                action=Message.of("action.stop_app", f"stop {match['name']}", name=match["name"]),
             )
         except reads.Denied as d:
             raise SmCostError(

@@ -53,8 +53,8 @@ def conflict(message: str, code: str = "conflict", **params: Union[str, int]) ->
     return SmCostError(code, message, 409, params)
 
 
-def unavailable(message: str, code: str) -> SmCostError:
-    return SmCostError(code, message, 503)
+def unavailable(message: str, code: str, **params: Union[str, int]) -> SmCostError:
+    return SmCostError(code, message, 503, params)
 
 
 #: error messages and log lines quote at most this many characters of any input

@@ -13,6 +13,7 @@ from .aws.errors import RunBlocking
 from .environments import Environment, IdleContext
 from .errors import SmCostError, log_bug
 from .history import HistoryRecorder
+from .messages import Message
 
 
 class Housekeeping:
@@ -56,10 +57,15 @@ class Housekeeping:
         """One round now; the next is armed after it (unless stopped)."""
         try:
             if self.history and self.write_history:
-                await self.run_blocking(self.history.tick, action="write the usage history")
+                await self.run_blocking(
+                    self.history.tick,
+                    action=Message.of("action.write_history", "write the usage history"),
+                )
             if self.env.needs_housekeeping():
                 await self.run_blocking(
-                    self.env.housekeeping, self.context(), action="clean up replaced apps"
+                    self.env.housekeeping,
+                    self.context(),
+                    action=Message.of("action.clean_up_apps", "clean up replaced apps"),
                 )
         except SmCostError as e:  # AWS refused: try again next round
             self.log.warning("smcost: %s", e.message)

@@ -12,6 +12,7 @@ from .aws.errors import RunBlocking
 from .environments import Environment
 from .errors import SmCostError, log_bug
 from .history import Running
+from .messages import Message, quoted_error
 from .pricing import PriceBook, Quote
 
 
@@ -41,8 +42,9 @@ class InstanceTypes:
         self.on_read = on_read
         #: the types last read (None: never read yet)
         self.known: Optional[list[str]] = None
-        #: why the last read failed (None: it did not)
+        #: why the last read failed (None: it did not), with its code and params
         self.error: Optional[str] = None
+        self._failure: Optional[SmCostError] = None
         self._task: Optional[asyncio.Future[Any]] = None
         self._read_at: Optional[float] = None
 
@@ -55,15 +57,17 @@ class InstanceTypes:
         self._read_at = asyncio.get_running_loop().time()
         try:
             types = await self.run_blocking(
-                self.env.instance_types, action="read the instance type"
+                self.env.instance_types,
+                action=Message.of("action.read_instance_type", "read the instance type"),
             )
         except SmCostError as e:
-            self.error = e.message
+            self.error, self._failure = e.message, e
             self.log.error("smcost: %s", e.message)
         except Exception as e:  # a bug: logged with its traceback, retried after the TTL
             self.error = log_bug(self.log, "reading the instance type", e)
+            self._failure = SmCostError("internal_error", self.error, 500)
         else:
-            self.error = None
+            self.error, self._failure = None, None
             if types != self.known:
                 self.known = types
                 self.on_change()
@@ -86,10 +90,15 @@ class InstanceTypes:
         billed runs), or unknown while the types are not known."""
         region, component = self.env.region, self.env.component
         if not types and self.known is None:
-            why = "the instance type is not known yet"
-            if self.error:
-                why = f"the instance type could not be read: {self.error}"
-            return Quote(None, "unknown", None, why, region, component)
+            why = Message.of("price.type_not_read_yet", "the instance type is not known yet")
+            if self._failure:
+                f = self._failure
+                why = Message.of(
+                    "price.type_unreadable",
+                    f"the instance type could not be read: {f.message}",
+                    **quoted_error(f.code, f.message, f.params),
+                )
+            return Quote(None, "unknown", None, why.text, region, component, detail_message=why)
         return self.book.total(region, component, types)
 
     def running(self) -> Optional[tuple[list[Running], Optional[str]]]:

@@ -9,6 +9,7 @@ falls back to ``text`` for a code it does not know.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -98,6 +99,68 @@ CODES: dict[str, tuple[str, ...]] = {
     "manual.notebook_instance": ("command", "name", "region", "type"),
     "manual.space_choose_type": ("space", "type"),
     "manual.space_restart": ("space", "type"),
+    # a price's detail (PriceQuote.detail_message): where a figure comes from, how an
+    # estimate was made (its base price is PriceQuote.basis), why a price is unknown
+    "price.live": ("component", "region", "as_of?", "effective?"),
+    "price.not_billed": (),
+    "price.sum": ("count",),
+    "price.unknown_fetch_failed": (
+        "component", "region", "type", "error", "error_code", "error_aws_code?",
+        "error_detail?", "error_operation?",
+    ),
+    "price.unknown_too_little_data": ("component", "region", "type"),
+    "price.unknown_live_off": ("component", "region", "type"),
+    "price.unknown_china_live_off": ("component", "region", "type"),
+    "price.unknown_not_fetched": ("component", "region", "type"),
+    "price.unknown_nowhere": ("component", "region", "type"),
+    "price.unknown_parts": ("part", "types"),
+    "price.type_not_read_yet": (),
+    "price.type_unreadable": (
+        "error", "error_code", "error_aws_code?", "error_detail?", "error_operation?",
+    ),
+    "price.est_component": ("component", "kind", "other", "ratio", "region", "shared", "type"),
+    "price.est_component_as_is": ("component", "other", "pairs", "region", "type", "worst"),
+    "price.est_region": ("other", "over", "ratio", "region", "regions?", "shared", "type"),
+    "price.est_family_size": ("factor", "region", "sibling"),
+    "price.est_family_fit": (
+        "check", "component", "count", "currency", "family", "per_unit", "per_vcpu",
+        "region", "unit",
+    ),
+    # what would make an unknown price known (PriceQuote.fix_message)
+    "fix.live_prices": (),
+    "fix.live_prices_china": ("api_region",),
+    "fix.allow_get_products": ("api_region",),
+    "fix.route_to_pricing": ("api_region", "host"),
+    "fix.credentials": (),
+    # what the server was doing when AWS failed (an AWS error's ``action``, see
+    # aws/errors.py): its code and params go in ``error.params`` as ``action_code`` and
+    # ``action_<param>``
+    "action.stop_idle": (),
+    "action.save_settings": (),
+    "action.write_history": (),
+    "action.read_history": (),
+    "action.clean_up_apps": (),
+    "action.read_instance_type": (),
+    "action.list_types": (),
+    "action.switch": ("type",),
+    "action.read_billed": (),
+    "action.keep_billed": (),
+    "action.list_elsewhere": (),
+    "action.stop_app": ("name",),
+    "action.fetch_prices": (),
+    "action.fetch_price_table": ("component", "region"),
+    "action.read_files": (),
+    "action.plan_job": (),
+    "action.start_job": (),
+    "action.describe_job": (),
+    "action.stop_job": ("name",),
+    "action.read_aws_config": (),
+    "action.create_client": ("service",),
+    "action.record_switch": (),
+    "action.update_ledger": (),
+    "action.read_ledger": (),
+    "action.find_space": (),
+    "action.list_space_jobs": (),
 }  # fmt: skip
 
 
@@ -126,6 +189,19 @@ class Message:
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "text": self.text, "params": dict(self.params)}
+
+
+#: the params of an AWS error's sentence a message that quotes the error carries, as
+#: ``error_<param>`` (what was being done, the quoting sentence says itself)
+QUOTED_ERROR_PARAMS = ("aws_code", "detail", "operation")
+
+
+def quoted_error(code: str, message: str, params: Mapping[str, Param]) -> dict[str, Param]:
+    """The params of a message that quotes an error (``price.unknown_fetch_failed``,
+    ``price.type_unreadable``): ``error`` (its English sentence), ``error_code`` and the
+    error's own params, for the frontend to say it by its code."""
+    quoted = {f"error_{k}": params[k] for k in QUOTED_ERROR_PARAMS if k in params}
+    return {"error": message, "error_code": code, **quoted}
 
 
 def plain(text: str) -> Message:

@@ -155,7 +155,8 @@ class UsageReports:
         else:
             region, component = self.env.region, self.env.component
             valid = await self.run_blocking(
-                self.env.valid_instance_types, action="list valid instance types"
+                self.env.valid_instance_types,
+                action=Message.of("action.list_types", "list valid instance types"),
             )
             names = set(valid) or {t for t, _, _ in self.book.table(region, component)}
             if self.allowed:
@@ -198,7 +199,9 @@ class UsageReports:
                 history, instance_type, horizon_s, window.window_s, raw, raw_start, interval_s
             )
 
-        kept, seen = await self.run_blocking(read, action="read the usage history")
+        kept, seen = await self.run_blocking(
+            read, action=Message.of("action.read_history", "read the usage history")
+        )
         return (
             seen.summary,
             {
@@ -229,7 +232,7 @@ class UsageReports:
             instance_type,
             need,
             sampler.interval_s,
-            action="read the usage history",
+            action=Message.of("action.read_history", "read the usage history"),
         )
         summary = window_summary(window.window_s, raw, kept, sampler.interval_s)
         return summary, {
@@ -268,7 +271,11 @@ class UsageReports:
             billed.load()
             return read_history(history, start, until, step)
 
-        out.update(await self.run_blocking(read, action="read the usage history"))
+        out.update(
+            await self.run_blocking(
+                read, action=Message.of("action.read_history", "read the usage history")
+            )
+        )
         out["billed"] = billed.json()
         return out
 

@@ -1,4 +1,5 @@
-"""Request bodies and query strings, parsed into typed values at the handler edge.
+"""Request bodies and query strings (those in :mod:`.queries`, re-exported here), parsed
+into typed values at the handler edge.
 
 As jupyter-scheduler's handlers build a ``CreateJob`` from the body before the scheduler sees
 it, the handlers here turn what a client sent into one of the frozen dataclasses below (or
@@ -12,12 +13,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
 from typing import Any, Optional
 
 from .errors import SmCostError, bad_input, excerpt
+
+# the query strings (queries.py), where the handlers have always found them
+from .queries import HISTORY_PARAMETERS as HISTORY_PARAMETERS
+from .queries import HISTORY_RANGES as HISTORY_RANGES
+from .queries import HORIZON_STEP as HORIZON_STEP
+from .queries import HistoryQuery as HistoryQuery
+from .queries import parse_bool as parse_bool
+from .queries import parse_history_query as parse_history_query
+from .queries import parse_since as parse_since
+from .queries import parse_step as parse_step
 
 #: request bodies are small JSON objects: anything larger is refused unread
 MAX_BODY_BYTES = 64 * 1024
@@ -64,16 +73,6 @@ class ShutdownSaves:
     paths: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class HistoryQuery:
-    """``GET history``: from when (None: the recommendation window), at which step;
-    ``range`` ``horizon``: from where the recommendation's horizon starts instead."""
-
-    since: Optional[datetime]
-    step: int
-    range: str = "window"
-
-
 # -- JSON bodies
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
@@ -101,19 +100,32 @@ def parse_json_body(raw: bytes) -> Any:
             "body_too_large",
             f"the request body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted",
             413,
+            {"bytes": len(raw), "limit": MAX_BODY_BYTES},
         )
     if not raw.strip():
-        raise bad_input("a JSON body is required", "invalid_json")
+        raise bad_input("a JSON body is required", "invalid_json", problem="empty")
     try:
         value = json.loads(raw, parse_constant=_refuse_constant)
     except RecursionError as e:
-        raise bad_input("the body is not valid JSON: nested too deeply", "invalid_json") from e
+        raise bad_input(
+            "the body is not valid JSON: nested too deeply",
+            "invalid_json",
+            problem="too_deep",
+            depth=MAX_JSON_DEPTH,
+        ) from e
     except (UnicodeDecodeError, ValueError) as e:
-        raise bad_input(f"the body is not valid JSON: {str(e)[:80]}", "invalid_json") from e
+        raise bad_input(
+            f"the body is not valid JSON: {str(e)[:80]}",
+            "invalid_json",
+            problem="malformed",
+            detail=str(e)[:80],  # Python's own words
+        ) from e
     if _too_deep(value, MAX_JSON_DEPTH):
         raise bad_input(
             f"the body is not valid JSON for this API: nested more than {MAX_JSON_DEPTH} deep",
             "invalid_json",
+            problem="too_deep",
+            depth=MAX_JSON_DEPTH,
         )
     return value
 
@@ -128,6 +140,8 @@ def refuse_unknown_fields(body: Any, known: tuple[str, ...]) -> None:
         raise bad_input(
             f"unknown field(s): {excerpt(', '.join(unknown))}; known: {', '.join(known)}",
             "unknown_field",
+            fields=excerpt(", ".join(unknown)),
+            known=", ".join(known),
         )
 
 
@@ -146,16 +160,28 @@ def _seconds(name: str, value: Any) -> int:
     # bool is an int subclass in Python: reject it explicitly
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad_input(
-            f"{name} must be a number of seconds, got {excerpt(value)}", "invalid_setting"
+            f"{name} must be a number of seconds, got {excerpt(value)}",
+            "invalid_setting",
+            rule="seconds",
+            setting=name,
+            value=excerpt(value),
         )
     if isinstance(value, float) and not value.is_integer():
         raise bad_input(
-            f"{name} must be a whole number of seconds, got {excerpt(value)}", "invalid_setting"
+            f"{name} must be a whole number of seconds, got {excerpt(value)}",
+            "invalid_setting",
+            rule="whole_seconds",
+            setting=name,
+            value=excerpt(value),
         )
     if not -MAX_SECONDS <= value <= MAX_SECONDS:
         raise bad_input(
             f"{name} must be at most {MAX_SECONDS} seconds (a year), got {excerpt(value)}",
             "invalid_setting",
+            rule="at_most",
+            setting=name,
+            value=excerpt(value),
+            limit=MAX_SECONDS,
         )
     return int(value)
 
@@ -164,13 +190,18 @@ def parse_idle_update(body: Any) -> IdleSettingsUpdate:
     """A (partial) idle settings object: each field of its type, none unknown (400
     ``invalid_setting`` / ``unknown_field``). Bounds and relations are the settings'."""
     if not isinstance(body, dict):
-        raise bad_input("the body must be a JSON object of idle settings", "invalid_setting")
+        raise bad_input(
+            "the body must be a JSON object of idle settings", "invalid_setting", rule="object"
+        )
     unknown = sorted(set(body) - set(IDLE_SETTINGS))
     if unknown:
         raise bad_input(
             f"unknown setting(s): {excerpt(', '.join(unknown))}; known: "
             + ", ".join(IDLE_SETTINGS),
             "unknown_field",
+            fields=excerpt(", ".join(unknown)),
+            known=", ".join(IDLE_SETTINGS),
+            what="setting",
         )
     given: dict[str, Any] = {}
     for name in _BOOL_SETTINGS:
@@ -179,6 +210,9 @@ def parse_idle_update(body: Any) -> IdleSettingsUpdate:
                 raise bad_input(
                     f"{name} must be true or false, got {excerpt(body[name])}",
                     "invalid_setting",
+                    rule="boolean",
+                    setting=name,
+                    value=excerpt(body[name]),
                 )
             given[name] = body[name]
     for name in _SECONDS_SETTINGS:
@@ -211,107 +245,6 @@ def parse_shutdown_saves(body: Any) -> ShutdownSaves:
             "invalid_paths",
         )
     return ShutdownSaves(tuple(paths))
-
-
-# -- query strings
-def parse_bool(name: str, raw: Optional[str], default: bool) -> bool:
-    """A boolean query parameter (``true`` or ``false``, as openapi.yaml declares)."""
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value not in ("true", "false"):
-        raise bad_input(f"{name} must be true or false, got {excerpt(raw)}", "invalid_parameter")
-    return value == "true"
-
-
-def parse_since(raw: Optional[str]) -> Optional[datetime]:
-    """An RFC 3339 date-time with a time zone (``2026-11-27T09:00:00Z``), or None."""
-    if raw is None:
-        return None
-    text = raw.strip().upper()
-    if len(text) > 64:
-        raise bad_input(f"since is not a date-time: {excerpt(raw)}", "invalid_parameter")
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    leap = re.match(r"^(.{17})60(.*)$", text)  # RFC 3339 allows a leap second: :60
-    try:
-        value = datetime.fromisoformat(leap.expand(r"\g<1>59\2") if leap else text)
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None or "T" not in text:
-        raise bad_input(
-            f"since must be an RFC 3339 date-time with a time zone, e.g. "
-            f"2026-11-27T09:00:00Z; got {excerpt(raw)}",
-            "invalid_parameter",
-        )
-    try:
-        value.timestamp()
-    except (OverflowError, ValueError, OSError):  # e.g. 0001-01-01T00:00:00+23:59
-        value = datetime(1970 if value.year < 5000 else 9999, 1, 1, tzinfo=timezone.utc)
-    return value
-
-
-def parse_step(raw: Optional[str], steps: tuple[int, ...], default: int) -> int:
-    """One of ``steps`` (seconds)."""
-    if raw is None:
-        return default
-    text = raw.strip()
-    if not text.isdigit() or int(text) not in steps:
-        raise bad_input(
-            f"step must be one of {', '.join(map(str, steps))} (seconds), got {excerpt(raw)}",
-            "invalid_parameter",
-        )
-    return int(text)
-
-
-#: the parameters ``GET history`` takes
-HISTORY_PARAMETERS = ("since", "step", "range")
-#: ``range``: the usage window (default), or the recommendation's horizon
-HISTORY_RANGES = ("window", "horizon")
-#: the step of ``range=horizon`` when none is given (its buckets are kept hours)
-HORIZON_STEP = 3600
-
-
-def parse_history_query(
-    arguments: Mapping[str, list[bytes]],
-    get: Callable[[str], Optional[str]],
-    steps: tuple[int, ...],
-) -> HistoryQuery:
-    """``?since=...&step=...&range=...``: ``arguments`` as tornado holds them (to find unknown and
-    repeated names), ``get(name)`` the decoded value (tornado's ``get_query_argument``).
-    400 ``unknown_parameter`` / ``invalid_parameter``."""
-    args = {
-        k: v
-        for k, v in arguments.items()
-        # JupyterLab's ServerConnection appends a bare timestamp to GETs (cache buster)
-        if not (k.isdigit() and v == [b""])
-    }
-    unknown = sorted(set(args) - set(HISTORY_PARAMETERS))
-    if unknown:
-        raise bad_input(
-            f"unknown parameter(s): {excerpt(', '.join(unknown))}; known: "
-            + ", ".join(HISTORY_PARAMETERS),
-            "unknown_parameter",
-        )
-    repeated = sorted(k for k, v in args.items() if len(v) > 1)
-    if repeated:
-        raise bad_input(f"{repeated[0]} is given more than once", "invalid_parameter")
-    span = get("range")
-    if span is not None and span not in HISTORY_RANGES:
-        raise bad_input(
-            f"range must be one of {', '.join(HISTORY_RANGES)}, got {excerpt(span)}",
-            "invalid_parameter",
-        )
-    since = parse_since(get("since"))
-    if span == "horizon":
-        if since is not None:
-            raise bad_input(
-                "since and range=horizon cannot both be given: the horizon says where it starts",
-                "invalid_parameter",
-            )
-        default = HORIZON_STEP if HORIZON_STEP in steps else steps[0]
-        return HistoryQuery(None, parse_step(get("step"), steps, default), "horizon")
-    return HistoryQuery(since, parse_step(get("step"), steps, steps[0]))
 
 
 # -- jobs (issue 17)

@@ -22,6 +22,7 @@ from .history.events import PENDING_SWITCH_S, LedgerEvents, booted_at, event_of
 from .history.ledger import Event
 from .history.ledger_report import ledger_json, ledger_off, month_start
 from .history.recorder import HistoryRecorder
+from .messages import Message
 from .pricing import PriceBook, Quote
 
 
@@ -172,7 +173,9 @@ class LedgerHooks:
             self.savings.stopped(quote)
             return done
 
-        return await self.run_blocking(stop, action="stop for idleness")
+        return await self.run_blocking(
+            stop, action=Message.of("action.stop_idle", "stop for idleness")
+        )
 
     async def switched(self, before: list[str], after: list[str]) -> None:
         """A switch succeeded: the type that went (the one of ``before`` no longer in
@@ -185,22 +188,37 @@ class LedgerHooks:
         if target is None or len(gone) != 1 or target not in after:
             return
         before_q, after_q = self.quote_of(gone[0]), self.quote_of(target)
-        await self.run_blocking(self.savings.switched, before_q, after_q, action="record a switch")
+        await self.run_blocking(
+            self.savings.switched,
+            before_q,
+            after_q,
+            action=Message.of("action.record_switch", "record a switch"),
+        )
 
     async def handed_off(self, before: list[str], target: str) -> None:
         """A switch handed to the switcher or the user: confirmed at the next start."""
         if len(before) == 1:
             quote = self.quote_of(before[0])
             await self.run_blocking(
-                self.savings.handed_off, quote, target, action="record a switch"
+                self.savings.handed_off,
+                quote,
+                target,
+                action=Message.of("action.record_switch", "record a switch"),
             )
 
     async def confirm_switch(self) -> None:
         """At start: a switch handed off earlier happened if the target runs now."""
         types = await self._types()
         if types:
-            await self.run_blocking(self.savings.confirm, types, self.quote_of, action="ledger")
+            await self.run_blocking(
+                self.savings.confirm,
+                types,
+                self.quote_of,
+                action=Message.of("action.update_ledger", "ledger"),
+            )
 
     async def report(self) -> dict[str, Any]:
         """``GET ledger``: what idle stops and switches saved this month (estimates)."""
-        return await self.run_blocking(self.savings.report, action="read the ledger")
+        return await self.run_blocking(
+            self.savings.report, action=Message.of("action.read_ledger", "read the ledger")
+        )

@@ -21,7 +21,7 @@ from typing import Any, Optional, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .activity import ActivityMonitor, utcnow
-from .aws.errors import as_aws_error
+from .aws.errors import Action, as_aws_error
 from .background import BackgroundDetector
 from .billed import BilledSpend
 from .elsewhere import ElsewhereWatch
@@ -34,6 +34,7 @@ from .housekeeping import Housekeeping
 from .idle import IdleLoop, IdleStatus, effective_timeout
 from .instances import InstanceTypes
 from .jobs import JobService
+from .messages import Message
 from .pricing import PriceBook, Quote
 from .pricing.refresh import PriceRefresher
 from .reports import UsageReports, cost_json, instance_json, metrics_json, price_table_json
@@ -185,7 +186,7 @@ class SmCostService:
         self,
         fn: Callable[..., T],
         *args: Any,
-        action: str = "",
+        action: Action = "",
         executor: Optional[ThreadPoolExecutor] = None,
     ) -> T:
         """Run ``fn`` in the pool; AWS failures become :class:`AwsError`s with a readable
@@ -287,7 +288,9 @@ class SmCostService:
 
     async def _act(self) -> str:
         return await self.run_blocking(
-            self.env.shutdown, self._context(idle=True), action="stop for idleness"
+            self.env.shutdown,
+            self._context(idle=True),
+            action=Message.of("action.stop_idle", "stop for idleness"),
         )
 
     async def ledger(self) -> dict[str, Any]:
@@ -300,6 +303,8 @@ class SmCostService:
                 f"{what} is off until the administrator fixes the smcost configuration: "
                 + "; ".join(self.config_errors),
                 "misconfigured",
+                what=what.replace(" ", "_"),  # shutting_down | switching
+                errors="; ".join(self.config_errors),  # the administrator's, in English
             )
 
     # -- routes
@@ -339,7 +344,9 @@ class SmCostService:
         }
 
     async def put_idle(self, update: IdleSettingsUpdate) -> dict[str, Any]:
-        await self.run_blocking(self.store.update, update, action="save settings")
+        await self.run_blocking(
+            self.store.update, update, action=Message.of("action.save_settings", "save settings")
+        )
         self.idle.poke()
         idle = await self.idle.status()
         return {**self.get_idle(), "deadline": idle.to_json()["deadline"]}

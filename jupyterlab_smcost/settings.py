@@ -63,24 +63,45 @@ def validate_update(
     if "timeout_s" in changes:
         t = new.timeout_s
         if t <= 0:
-            raise bad_input(f"timeout_s must be positive, got {t}", "invalid_setting")
+            raise bad_input(
+                f"timeout_s must be positive, got {t}",
+                "invalid_setting",
+                rule="positive",
+                setting="timeout_s",
+                value=t,
+            )
         if bounds.clamp(t) != t:
             raise bad_input(
                 f"timeout_s {t} is outside the administrator's bounds: {bounds.describe()}",
                 "out_of_bounds",
+                rule="timeout",
+                value=t,
+                min=bounds.min_timeout_s,
+                max=bounds.max_timeout_s or MAX_TIMEOUT_S,
             )
     if new.warning_s < 0:
-        raise bad_input(f"warning_s must not be negative, got {new.warning_s}", "invalid_setting")
+        raise bad_input(
+            f"warning_s must not be negative, got {new.warning_s}",
+            "invalid_setting",
+            rule="not_negative",
+            setting="warning_s",
+            value=new.warning_s,
+        )
     if new.warning_s >= new.timeout_s:
         raise bad_input(
             f"warning_s ({new.warning_s}) must be shorter than timeout_s ({new.timeout_s})",
             "invalid_setting",
+            rule="warning_shorter",
+            warning_s=new.warning_s,
+            timeout_s=new.timeout_s,
         )
     if not new.enabled and bounds.max_timeout_s:
         raise bad_input(
             "idle shutdown cannot be turned off: the administrator set a maximum idle timeout "
             f"of {bounds.max_timeout_s} seconds",
             "out_of_bounds",
+            rule="cannot_turn_off",
+            max=bounds.max_timeout_s,
         )
     return new
 
@@ -131,6 +152,8 @@ class SettingsStore:
                     f"cannot save the idle settings to {self.path}: {e.strerror or e}; "
                     "nothing was changed",
                     "settings_unwritable",
+                    path=str(self.path),
+                    detail=str(e.strerror or e),
                 ) from e
             self._settings = new
             return new

@@ -14,6 +14,7 @@ from .aws.errors import RunBlocking
 from .environments import Environment, IdleContext, SwitchProgress
 from .errors import SmCostError, bad_input, conflict, log_bug
 from .idle import IdleLoop
+from .messages import Message
 from .requests import SwitchRequest, excerpt_name
 
 
@@ -25,6 +26,11 @@ def progress_json(progress: SwitchProgress) -> dict[str, Any]:
         "target": progress.target,
         "steps": [dict(s) for s in list(progress.steps)],
         "error": progress.error,
+        **(
+            {"error_code": progress.error_code, "error_params": dict(progress.error_params)}
+            if progress.error_code
+            else {}
+        ),
         "manual_step": progress.manual_step,
         **(
             {"manual_message": progress.manual_message.to_json()} if progress.manual_message else {}
@@ -95,7 +101,8 @@ class SwitchController:
                 type=self.current.target,
             )
         valid = await self.run_blocking(
-            self.env.valid_instance_types, action="list valid instance types"
+            self.env.valid_instance_types,
+            action=Message.of("action.list_types", "list valid instance types"),
         )
         if target not in valid:
             raise bad_input(
@@ -116,7 +123,7 @@ class SwitchController:
             raise conflict("a shutdown is in progress", "shutting_down")
         types = await self.refresh_types()
         if info.kind != "studio-classic" and types == [target]:
-            raise bad_input(f"already running on {target}", "same_instance_type")
+            raise bad_input(f"already running on {target}", "same_instance_type", type=target)
         progress = SwitchProgress(id=uuid.uuid4().hex, target=target)
         self.current = progress
         self._started_at = asyncio.get_running_loop().time()
@@ -143,17 +150,20 @@ class SwitchController:
                 progress.target,
                 progress,
                 context,
-                action=f"switch to {progress.target}",
+                action=Message.of(
+                    "action.switch", f"switch to {progress.target}", type=progress.target
+                ),
             )
             if progress.state in ("pending", "running"):
                 progress.state = "succeeded"
         except SmCostError as e:
             progress.state = "failed"
-            progress.error = e.message
+            progress.error, progress.error_code, progress.error_params = e.message, e.code, e.params
             self.log.error("smcost: switch to %s failed: %s", progress.target, e.message)
         except Exception as e:
             progress.state = "failed"
             progress.error = log_bug(self.log, f"the switch to {progress.target}", e)
+            progress.error_code = "internal_error"
         finally:
             self.idle.set_busy("switch", None)
         if progress.state == "succeeded":
@@ -167,5 +177,5 @@ class SwitchController:
     def progress(self) -> dict[str, Any]:
         """``GET switch``: the last switch's progress (404 when none was started)."""
         if self.current is None:
-            raise SmCostError("no_switch", "no switch has been started", 404)
+            raise SmCostError("no_switch", "no switch has been started", 404)  # no params
         return progress_json(self.current)

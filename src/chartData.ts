@@ -6,6 +6,7 @@
  * series (spend per day, the month to date, what AWS billed), and each as a
  * paragraph for screen readers. Pure: jest tests it (charts.spec.tsx).
  */
+import { serverErrorText } from './errorText';
 import { Format, USD } from './format';
 import { IHistory, IUtilization } from './tokens';
 
@@ -439,7 +440,15 @@ export function mapSpendSeries(
     billed: h.billed
       ? {
           state: h.billed.state,
-          message: h.billed.message,
+          // said by its code (e.g. billed_unavailable) when the server sends one
+          message:
+            (h.billed.error &&
+              serverErrorText(
+                fmt,
+                h.billed.error.code,
+                h.billed.error.params
+              )) ??
+            h.billed.message,
           monthToDate: h.billed.month_to_date,
           through: h.billed.through,
           note: h.billed.note

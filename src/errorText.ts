@@ -2,8 +2,10 @@
  * Server errors (openapi.yaml `Error.code`) in the user's language, from
  * their params.
  */
+import { actionText } from './actionText';
 import type { Format } from './format';
 import { Params, str } from './params';
+import { requestErrorText } from './requestErrorText';
 
 /** Why jobs cannot run in local mode. */
 export function localJobs(fmt: Format): string {
@@ -64,10 +66,10 @@ export function serverErrorText(
   if (needs && !needs.every(n => params?.[n] !== undefined)) {
     return null;
   }
-  const action = str(params, 'action');
+  // what the server was doing: by its code when it sends one, else its English words
+  const action = actionText(fmt, params);
   const op = str(params, 'operation') || trans.__('the request');
   const detail = str(params, 'detail');
-  // `action` is the server's English words for what it was doing
   const during = (s: string, withAction: string) => (action ? withAction : s);
   switch (code) {
     case 'aws_access_denied':
@@ -209,6 +211,6 @@ export function serverErrorText(
     case 'not_stoppable':
       return trans.__('%1 cannot be stopped from here', str(params, 'name'));
     default:
-      return null;
+      return requestErrorText(fmt, code, params);
   }
 }

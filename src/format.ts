@@ -6,6 +6,7 @@
  */
 import { serverErrorText } from './errorText';
 import { ValueFormat } from './formatValues';
+import { priceDetail, PriceLike } from './priceText';
 import { IdleState, IInstance, PriceSource, SwitchState } from './tokens';
 
 export { DOMAIN, USD, uiLocale } from './formatValues';
@@ -78,17 +79,13 @@ export class Format extends ValueFormat {
   /**
    * What a price badge says on hover and to a screen reader: the source, its
    * date and where the figure comes from (an estimate says what it was made
-   * from; the server's text is shown as it comes).
+   * from), said by its code (priceText.ts); a citation as it comes.
    */
-  price(price: {
-    source: PriceSource | string;
-    as_of?: string | null;
-    detail?: string | null;
-  }): string {
+  price(price: PriceLike): string {
     const badge = this.sourceBadge(price.source);
     const label =
       badge.charAt(0).toLocaleUpperCase(this.locale) + badge.slice(1);
-    const detail = price.detail || this.source(price.source);
+    const detail = priceDetail(this, price) || this.source(price.source);
     return price.as_of
       ? this.trans.__('%1, %2: %3', label, price.as_of, detail)
       : this.trans.__('%1: %2', label, detail);

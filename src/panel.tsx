@@ -23,6 +23,7 @@ import { HistoryModel } from './history';
 import { JobsSection } from './jobsView';
 import { SavedSection } from './ledgerView';
 import { environmentLabel, idleReasons, messageText } from './messages';
+import { priceDetail, priceFix } from './priceText';
 import { costIcon } from './icon';
 import { SmCostModel } from './model';
 import { RecommendationsModel } from './recommendations';
@@ -59,6 +60,9 @@ const InstanceSection = React.memo(
     const { instance, price, environment } = status;
     const types = instance.types ?? [];
     const described = fmt.price(price);
+    // the server's detail and fix, said by their codes (priceText.ts)
+    const said = priceDetail(fmt, price);
+    const fix = priceFix(fmt, price);
     const source = fmt.source(price.source);
     const detail = [
       price.as_of ? trans.__('%1, as of %2', source, price.as_of) : source,
@@ -98,19 +102,17 @@ const InstanceSection = React.memo(
             {fmt.sourceBadge(price.source)}
           </span>
         </Row>
-        <div className="jp-SmCost-detail" title={price.detail ?? ''}>
+        <div className="jp-SmCost-detail" title={said}>
           {detail.join(' \u00b7 ')}
         </div>
-        {price.source === 'estimated' && price.detail ? (
+        {price.source === 'estimated' && said ? (
           <div className="jp-SmCost-detail jp-SmCost-estimate">
-            {trans.__('Estimated from %1', price.detail)}
+            {trans.__('Estimated from %1', said)}
           </div>
         ) : null}
-        {price.source === 'unknown' && price.detail ? (
+        {price.source === 'unknown' && said ? (
           <div className="jp-SmCost-detail jp-SmCost-unknownPrice">
-            {price.fix
-              ? trans.__('%1. To fix: %2.', price.detail, price.fix)
-              : price.detail}
+            {fix ? trans.__('%1. To fix: %2.', said, fix) : said}
           </div>
         ) : null}
       </Section>

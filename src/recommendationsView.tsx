@@ -9,7 +9,12 @@ import * as React from 'react';
 
 import { Section, useSignals } from './components';
 import { Format } from './format';
-import { messageText, stepName, switchUnavailable } from './messages';
+import {
+  messageText,
+  serverErrorText,
+  stepName,
+  switchUnavailable
+} from './messages';
 import { RecommendationsModel } from './recommendations';
 import { SwitchModel } from './switch';
 import { IRecommendation, IStatus, ISwitchStatus } from './tokens';
@@ -91,7 +96,9 @@ function SwitchProgress({ sw, fmt }: { sw: ISwitchStatus; fmt: Format }) {
       ) : null}
       {sw.error ? (
         <div className="jp-SmCost-message jp-SmCost-message-error">
-          {sw.error}
+          {(sw.error_code &&
+            serverErrorText(fmt, sw.error_code, sw.error_params)) ??
+            sw.error}
         </div>
       ) : null}
       {sw.manual_step ? (

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from .. import __version__
+from ..messages import Message
 from .errors import aws_errors
 
 #: ``factory(service_name)`` -> a boto3 client (in a region the factory knows)
@@ -42,7 +43,7 @@ def default_region(region: Optional[str] = None) -> Optional[str]:
     """The region given, else boto3's (AWS_DEFAULT_REGION, profile), else AWS_REGION."""
     if region:
         return region
-    with aws_errors("read the AWS configuration"):
+    with aws_errors(Message.of("action.read_aws_config", "read the AWS configuration")):
         found = _botocore_session().get_config_variable("region")
     return found or os.environ.get("AWS_REGION") or None
 
@@ -84,7 +85,9 @@ def make_client(
     import boto3
 
     region = default_region(region)
-    with aws_errors(f"create the {service} client"):
+    with aws_errors(
+        Message.of("action.create_client", f"create the {service} client", service=service)
+    ):
         botocore_session = _botocore_session()
         session = boto3.session.Session(botocore_session=botocore_session)
         return session.client(

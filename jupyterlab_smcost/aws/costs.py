@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..messages import Message
 from .errors import AwsError, aws_errors
 
 METRIC = "UnblendedCost"
@@ -47,7 +48,7 @@ def billed_days(
     partition's: an account in the China regions is billed in CNY)."""
     params = cost_and_usage_request(key, value, start, end)
     out: list[BilledDay] = []
-    with aws_errors("read billed spend from Cost Explorer"):
+    with aws_errors(Message.of("action.read_billed", "read billed spend from Cost Explorer")):
         for _ in range(MAX_PAGES):
             resp = ce.get_cost_and_usage(**params)
             for item in resp.get("ResultsByTime", []):

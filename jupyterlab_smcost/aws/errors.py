@@ -22,6 +22,11 @@ from botocore.exceptions import (
 )
 
 from ..errors import SmCostError
+from ..messages import Message
+
+#: what was being done when AWS failed: English words, or a :class:`Message` (an
+#: ``action.*`` code) the frontend can say in the user's language
+Action = Union[str, Message]
 
 #: what the server's pieces are given to run blocking work (``SmCostService.run_blocking``):
 #: ``await run(fn, *args, action=..., executor=None)`` runs ``fn`` in a thread pool, AWS
@@ -77,7 +82,7 @@ class CommandError(AwsError):
 
 
 @contextmanager
-def aws_errors(action: str) -> Iterator[None]:
+def aws_errors(action: Action) -> Iterator[None]:
     """Turn botocore failures inside the block into an :class:`AwsError`."""
     try:
         yield
@@ -85,18 +90,22 @@ def aws_errors(action: str) -> Iterator[None]:
         raise as_aws_error(exc, action) from exc
 
 
-def as_aws_error(exc: AwsFailure, action: str = "") -> AwsError:
+def as_aws_error(exc: AwsFailure, action: Action = "") -> AwsError:
     """The :class:`AwsError` that says what ``exc`` means (``exc`` itself if it is one)."""
     if isinstance(exc, AwsError):
         return exc
     return AwsError(*describe_aws_error(exc, action), params=aws_error_params(exc, action))
 
 
-def aws_error_params(exc: ClientError | BotoCoreError, action: str = "") -> dict[str, str]:
+def aws_error_params(exc: ClientError | BotoCoreError, action: Action = "") -> dict[str, str]:
     """What fills :func:`describe_aws_error`'s sentence (``error.params``): ``action`` (what
-    was being done, in English), ``operation`` and ``aws_code`` (AWS's), ``detail`` (AWS's
-    own words)."""
-    params = {"action": action}
+    was being done, in English; an ``action.*`` code adds ``action_code`` and its params as
+    ``action_<name>``), ``operation`` and ``aws_code`` (AWS's), ``detail`` (AWS's own
+    words)."""
+    params = {"action": action_text(action)}
+    if isinstance(action, Message) and action.code != "text":
+        params["action_code"] = action.code
+        params |= {f"action_{k}": str(v) for k, v in action.params}
     if isinstance(exc, ClientError):
         params["operation"] = getattr(exc, "operation_name", "") or ""
         params["aws_code"] = error_code(exc) or "Unknown"
@@ -123,10 +132,16 @@ AWS_ERRORS = (ClientError, BotoCoreError, AwsError)
 AwsFailure = ClientError | BotoCoreError | AwsError
 
 
-def describe_aws_error(exc: AwsFailure, action: str = "") -> tuple[str, str, int]:
+def action_text(action: Action) -> str:
+    """An action's English words."""
+    return action.text if isinstance(action, Message) else action
+
+
+def describe_aws_error(exc: AwsFailure, action: Action = "") -> tuple[str, str, int]:
     """(code, message, http_status) for an AWS failure, phrased for a person. Raises
     TypeError for anything else: a bug is not an AWS failure."""
-    what = f" while trying to {action}" if action else ""
+    said = action_text(action)
+    what = f" while trying to {said}" if said else ""
     if isinstance(exc, AwsError):
         return exc.code, exc.message, exc.status
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):

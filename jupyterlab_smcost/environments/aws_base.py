@@ -114,6 +114,7 @@ class SageMakerEnvironment(Environment):
             f"{self.kind} resources carry no AWS-generated cost allocation tag to ask "
             "Cost Explorer about",
             409,
+            {"where": "no_tag", "kind": self.kind},
         )
 
     def billed_spend(self, start: date, end: date) -> BilledSpend:

@@ -68,6 +68,9 @@ class SwitchProgress:
     state: str = "pending"
     steps: list[dict[str, Any]] = field(default_factory=list)
     error: Optional[str] = None
+    #: ``error``'s code and params (``Error.code``), for the panel to say it translated
+    error_code: Optional[str] = None
+    error_params: dict[str, Any] = field(default_factory=dict)
     manual_step: Optional[str] = None
     #: ``manual_step`` with its code and params, for the panel to say in the user's language
     manual_message: Optional[Message] = None
@@ -191,6 +194,7 @@ class Environment(abc.ABC):
             "billed_unavailable",
             "not on SageMaker: there is no billed resource to ask Cost Explorer about",
             409,
+            {"where": "local"},
         )
 
     def job_place(self) -> JobPlace:

@@ -44,6 +44,7 @@ class NotebookInstanceEnvironment(SageMakerEnvironment):
             "Explorer's per-resource data (GetCostAndUsageWithResources) covers only 14 days "
             "and must be enabled for the whole account: billed spend is shown for Studio only",
             409,
+            {"where": "notebook_instance"},
         )
 
     def describe(self) -> dict[str, Any]:

@@ -174,14 +174,24 @@ class JobService:
     async def submit(self, request: JobRequest) -> dict[str, Any]:
         """Check everything, then upload and start: 202 with the job."""
         self.check_type(request.instance_type)
-        shipment = await self.run_blocking(collect, self.root, request, action="read the files")
+        shipment = await self.run_blocking(
+            collect, self.root, request, action=Message.of("action.read_files", "read the files")
+        )
         reason = self.unavailable_reason()
         if reason:
             raise SmCostError("jobs_unavailable", reason, 409, {"where": self.env.kind})
         plan = await self.run_blocking(
-            self._plan, request, shipment, action="find where the job runs"
+            self._plan,
+            request,
+            shipment,
+            action=Message.of("action.plan_job", "find where the job runs"),
         )
-        await self.run_blocking(self._start, plan, shipment, action="start the training job")
+        await self.run_blocking(
+            self._start,
+            plan,
+            shipment,
+            action=Message.of("action.start_job", "start the training job"),
+        )
         record = {
             "name": plan.name,
             "path": plan.source,
@@ -208,7 +218,13 @@ class JobService:
         reason = self.unavailable_reason()
         jobs = []
         for record in self.records.all():
-            jobs.append(await self.run_blocking(self._refresh, record, action="describe the job"))
+            jobs.append(
+                await self.run_blocking(
+                    self._refresh,
+                    record,
+                    action=Message.of("action.describe_job", "describe the job"),
+                )
+            )
         currency = currency_of(self.env.region) or USD
         spend = job_spend(jobs, currency, self.clock().date().isoformat())
         out: dict[str, Any] = {"available": reason is None, "unavailable_reason": reason}
@@ -225,12 +241,17 @@ class JobService:
         """This space's jobs not started from here, and how the listing went (an AWS
         refusal is said there, never failing the jobs started from here)."""
         try:
-            place = await self.run_blocking(self._place_known, action="find this space")
+            place = await self.run_blocking(
+                self._place_known, action=Message.of("action.find_space", "find this space")
+            )
             wanted = space_tags(place.tags)
             if not wanted:
                 return [], {"listed": False, "missing_permission": None, "message": None}
             found = await self.run_blocking(
-                self.space.read, wanted, known, action="list this space's training jobs"
+                self.space.read,
+                wanted,
+                known,
+                action=Message.of("action.list_space_jobs", "list this space's training jobs"),
             )
         except SmCostError as e:
             self.log.warning("smcost: this space's jobs: %s", e.message)
@@ -250,8 +271,14 @@ class JobService:
             )
         if record.get("state") in FINAL:
             raise SmCostError("job_ended", f"job {name} has already ended", 409, {"name": name})
-        await self.run_blocking(self.training.stop, name, action=f"stop job {name}")
-        return await self.run_blocking(self._refresh, record, action="describe the job")
+        await self.run_blocking(
+            self.training.stop,
+            name,
+            action=Message.of("action.stop_job", f"stop job {name}", name=name),
+        )
+        return await self.run_blocking(
+            self._refresh, record, action=Message.of("action.describe_job", "describe the job")
+        )
 
     # -- "Still running elsewhere" (issue 18): the jobs started from here, even untagged
     def has_running(self) -> bool:

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any, Optional
 
 from ..aws.partitions import currency_of, is_china, price_list_api_region
+from ..messages import Message, quoted_error
 from .estimate import ESTIMATE_RULES, Estimator, PriceIndex
 from .pricelist import (
     PRICING_API_REGION,
@@ -88,18 +89,28 @@ def price_row(instance_type: str, price: Quote, specs: Optional[Specs]) -> dict[
 
 
 def _live_quote(region: str, component: str, itype: str, item: dict[str, Any]) -> Quote:
-    effective = item.get("effective_date")
+    as_of, effective = item.get("as_of"), item.get("effective_date")
+    dates: dict[str, Any] = {"as_of": as_of} if as_of else {}
+    dates |= {"effective": effective} if effective else {}
+    detail = Message.of(
+        "price.live",
+        f"AWS Price List API, {region}, {component}"
+        + (f", offer published {as_of}" if as_of else "")
+        + (f", term effective {effective}" if effective else ""),
+        region=region,
+        component=component,
+        **dates,
+    )
     return Quote(
         float(item["per_hour"]),
         "live",
-        item.get("as_of"),
-        f"AWS Price List API, {region}, {component}"
-        + (f", offer published {item['as_of']}" if item.get("as_of") else "")
-        + (f", term effective {effective}" if effective else ""),
+        as_of,
+        detail.text,
         region,
         component,
         itype,
         currency=item["currency"],
+        detail_message=detail,
     )
 
 
@@ -213,35 +224,70 @@ class PriceBook:
         failure = self.live.failure(region, component) if self.live else None
         known_here = any(c == component for c, _ in self._index().by_region.get(region, {}))
         what = f"no {component} price is known for {instance_type} in {region}"
-        fix = None
+        where = {"component": component, "region": region, "type": instance_type}
+        fix: Optional[Message] = None
         if failure is not None:
-            detail = f"{what}: the live Price List fetch failed: {failure.message}"
+            detail = Message.of(
+                "price.unknown_fetch_failed",
+                f"{what}: the live Price List fetch failed: {failure.message}",
+                **where,
+                **quoted_error(failure.code, failure.message, dict(failure.params)),
+            )
             fix = failure.fix
         elif known_here:
-            detail = f"{what}, and too little close data to estimate one"
+            detail = Message.of(
+                "price.unknown_too_little_data",
+                f"{what}, and too little close data to estimate one",
+                **where,
+            )
         elif self.live is None:
-            detail = f"{what}: none is bundled for {region}, and live prices are off"
-            fix = "turn live prices on (SmCostApp.live_prices; the role needs pricing:GetProducts)"
+            fix_text = (
+                "turn live prices on (SmCostApp.live_prices; the role needs pricing:GetProducts)"
+            )
             if is_china(region):
-                detail = (
-                    f"{what}: no China (CNY) price is bundled, a USD price is never "
-                    "converted, and live prices are off"
+                detail = Message.of(
+                    "price.unknown_china_live_off",
+                    f"{what}: no China (CNY) price is bundled, a USD price is never converted, "
+                    "and live prices are off",
+                    **where,
                 )
-                fix += f", served for China from {price_list_api_region(region)}"
+                api = price_list_api_region(region)
+                fix = Message.of(
+                    "fix.live_prices_china",
+                    f"{fix_text}, served for China from {api}",
+                    api_region=api,
+                )
+            else:
+                detail = Message.of(
+                    "price.unknown_live_off",
+                    f"{what}: none is bundled for {region}, and live prices are off",
+                    **where,
+                )
+                fix = Message.of("fix.live_prices", fix_text)
         elif self.live.cached(region, component) is None:
-            detail = f"{what}: none is bundled for {region}, and none was fetched live yet"
+            detail = Message.of(
+                "price.unknown_not_fetched",
+                f"{what}: none is bundled for {region}, and none was fetched live yet",
+                **where,
+            )
         else:
-            detail = f"{what}: neither the bundled snapshot nor the Price List has any"
+            detail = Message.of(
+                "price.unknown_nowhere",
+                f"{what}: neither the bundled snapshot nor the Price List has any",
+                **where,
+            )
         return Quote(
             None,
             "unknown",
             None,
-            detail,
+            detail.text,
             region,
             component,
             instance_type,
             currency=currency_of(region) or USD,
-            fix=fix,
+            fix=fix.text if fix else None,
+            detail_message=detail,
+            fix_message=fix,
         )
 
     def total(self, region: str, component: str, instance_types: list[str]) -> Quote:
@@ -251,14 +297,16 @@ class PriceBook:
         component = component_key(component)
         parts = tuple(self.price(region, component, t) for t in instance_types)
         if not parts:
+            none = Message.of("price.not_billed", "no billed app is running")
             return Quote(
                 0.0,
                 "not_billed",
                 None,
-                "no billed app is running",
+                none.text,
                 region,
                 component,
                 currency=currency_of(region) or USD,
+                detail_message=none,
             )
         if len(parts) == 1:
             return parts[0]
@@ -268,31 +316,45 @@ class PriceBook:
             missing = [p for p in parts if p.currency != currency]  # never summed across
         if missing:
             names = ", ".join(str(p.instance_type) for p in missing)
+            why = Message.of(
+                "price.unknown_parts",
+                f"the price of {names} is unknown: {missing[0].detail}",
+                types=names,
+                part=parts.index(missing[0]),  # whose detail says why (parts[part])
+            )
             return Quote(
                 None,
                 "unknown",
                 None,
-                f"the price of {names} is unknown: {missing[0].detail}",
+                why.text,
                 region,
                 component,
                 currency=currency,
                 fix=missing[0].fix,
                 parts=parts,
+                detail_message=why,
+                fix_message=missing[0].fix_message,
             )
         worst = max(parts, key=lambda p: SOURCES.index(p.source))
         dates = [p.as_of for p in parts if p.as_of]
         ranged = any(p.low is not None for p in parts)
         bounds = [p.bounds or (0.0, 0.0) for p in parts]
+        summed = Message.of(
+            "price.sum",
+            f"sum of {len(parts)} apps: "
+            + "; ".join(f"{p.instance_type} {p.describe()}" for p in parts),
+            count=len(parts),  # each part described from ``parts``
+        )
         return Quote(
             round(sum(p.per_hour or 0.0 for p in parts), 4),
             worst.source,
             min(dates) if dates else None,
-            f"sum of {len(parts)} apps: "
-            + "; ".join(f"{p.instance_type} {p.describe()}" for p in parts),
+            summed.text,
             region,
             component,
             currency=currency,
             parts=parts,
+            detail_message=summed,
             low=round(sum(lo for lo, _ in bounds), 4) if ranged else None,
             high=round(sum(hi for _, hi in bounds), 4) if ranged else None,
         )

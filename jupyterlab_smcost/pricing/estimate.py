@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from ..aws.partitions import currency_of
+from ..messages import Message
 from .accelerators import generation
 from .quote import COMPONENTS, Quote, Specs, currency_symbol, family, size_units
 
@@ -200,26 +201,43 @@ class Estimator:
         if not options:
             return None
         _, _, other, base, ratio, shared, lo, hi = min(options, key=lambda o: o[:3])
+        said = f"{itype} {other} price in {region} ({base.describe()})"
+        where = {"type": itype, "other": other, "region": region, "component": component}
         if shared:
-            how = (
-                f"x {ratio:.3f}, the {component} / {other} ratio over the "
-                f"{_plural(shared, (kind or 'priced') + ' type')} both price in {region}"
+            how = Message.of(
+                "price.est_component",
+                f"{said} x {ratio:.3f}, the {component} / {other} ratio over the "
+                f"{_plural(shared, (kind or 'priced') + ' type')} both price in {region}",
+                ratio=round(ratio, 3),
+                shared=shared,
+                kind=kind or "",
+                **where,
             )
         else:
             worst, pairs = self._component_agreement(idx)
             if not pairs or worst > COMPONENT_AGREEMENT_MAX:
                 return None
-            how = (
-                f"as is: no {component} price in {region} to compare; components priced a "
-                f"type within {worst:.1%} of each other wherever two were known ({pairs} pairs)"
+            how = Message.of(
+                "price.est_component_as_is",
+                f"{said} as is: no {component} price in {region} to compare; components "
+                f"priced a type within {worst:.1%} of each other wherever two were known "
+                f"({pairs} pairs)",
+                worst=round(worst, 4),
+                pairs=pairs,
+                **where,
             )
             lo, hi = 1 - worst, 1 + worst
         found = Quote(
             round(base.per_hour * ratio, 4),
             "estimated",
             base.as_of,
-            f"{itype} {other} price in {region} ({base.describe()}) {how}",
+            how.text,
+            region,
+            component,
+            itype,
             currency=base.currency,
+            detail_message=how,
+            basis=base,
         )
         base_lo, base_hi = _base_bounds(base)
         return _ranged(found, base_lo * lo, base_hi * hi)
@@ -320,20 +338,34 @@ class Estimator:
         # (own family, or borrowed) would have made of it
         alike = [o for o in options if o[0][0] == best[0][0]]
         low, high = min(o[6] for o in alike), max(o[7] for o in alike)
+        text = (
+            f"{itype} in {other} ({base.describe()}) x {value:.2f}, the {region} / {other} "
+            f"ratio over the {_plural(shared, over + ' type')} both price"
+        )
+        through: dict[str, Any] = {}
+        if len(alike) > 1:
+            text += f"; its range: the same rule through {_plural(len(alike), 'region')}"
+            through["regions"] = len(alike)
+        how = Message.of(
+            "price.est_region",
+            text,
+            type=itype,
+            other=other,
+            region=region,
+            ratio=round(value, 2),
+            shared=shared,
+            over=over,
+            **through,
+        )
         found = Quote(
             round(base.per_hour * value, 4),
             "estimated",
             base.as_of,
-            f"{itype} in {other} ({base.describe()}) x {value:.2f}, the {region} / {other} "
-            f"ratio over the {_plural(shared, over + ' type')} both price",
+            how.text,
             currency=base.currency,
+            detail_message=how,
+            basis=base,
         )
-        if len(alike) > 1:
-            found = replace(
-                found,
-                detail=f"{found.detail}; its range: the same rule through "
-                f"{_plural(len(alike), 'region')}",
-            )
         return _ranged(found, low, high)
 
     def _by_family(
@@ -354,13 +386,22 @@ class Estimator:
                 siblings, key=lambda s: (abs(math.log((size_units(s[0]) or 1) / units)), s[0])
             )
             factor = units / (size_units(sib) or units)
+            how = Message.of(
+                "price.est_family_size",
+                f"{sib} in {region} ({base.describe()}) x {factor:g}: CPU types of a family "
+                "are priced in proportion to their size",
+                sibling=sib,
+                region=region,
+                factor=factor,
+            )
             found = Quote(
                 round((base.per_hour or 0) * factor, 4),
                 "estimated",
                 base.as_of,
-                f"{sib} in {region} ({base.describe()}) x {factor:g}: CPU types of a family "
-                "are priced in proportion to their size",
+                how.text,
                 currency=base.currency,
+                detail_message=how,
+                basis=base,
             )
             # the range: what the siblings' own prices per size unit spread over
             per_unit = [(_base_bounds(p), u) for t, p in siblings if (u := size_units(t))]
@@ -403,14 +444,28 @@ class Estimator:
         sym = currency_symbol(currency)
         dates = [p.as_of for _, p in siblings if p.as_of]
         value = a * target.accelerators + b * target.vcpu
+        how = Message.of(
+            "price.est_family_fit",
+            f"{sym}{a:.4g} per {unit} + {sym}{b:.4g} per vCPU, fitted to the {len(points)} "
+            f"{fam} {component} prices in {region}, each predicted within {check:.1%} when "
+            "left out",
+            per_unit=float(f"{a:.4g}"),
+            per_vcpu=float(f"{b:.4g}"),
+            currency=currency,
+            unit=unit,
+            count=len(points),
+            family=fam,
+            component=component,
+            region=region,
+            check=round(check, 4),
+        )
         found = Quote(
             round(value, 4),
             "estimated",
             min(dates) if dates else None,
-            f"{sym}{a:.4g} per {unit} + {sym}{b:.4g} per vCPU, fitted to the {len(points)} "
-            f"{fam} {component} prices in {region}, each predicted within {check:.1%} when "
-            "left out",
+            how.text,
             currency=currency,
+            detail_message=how,
         )
         # the range: the fit's worst left-out error, either way
         return _ranged(found, value * (1 - check), value * (1 + check))

@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..aws.errors import as_aws_error
 from ..aws.partitions import currency_of, price_list_api_region
+from ..messages import Message
 from .quote import TYPE_RE, USD
 
 log = logging.getLogger(__name__)
@@ -200,22 +201,39 @@ def validate_table(doc: Any, region: str, component: str) -> dict[str, Any]:
     }
 
 
-def fix_for(code: str, region: str) -> Optional[str]:
+def fix_message(code: str, region: str) -> Optional[Message]:
     """What would make live prices of ``region`` reachable, by the code of the AWS failure
     that stopped them (None when nothing but time would, e.g. throttling)."""
     api = price_list_api_region(region)
     host = f"api.pricing.{api}.amazonaws.com" + (".cn" if api.startswith("cn-") else "")
-    fixes = {
-        "aws_access_denied": f"allow pricing:GetProducts to the role this server runs as (the "
-        f"Price List API is served from {api} whatever the region priced)",
-        "aws_unreachable": f"a route from this network to the Price List API in {api} "
-        f"({host}): a NAT gateway, or an interface VPC endpoint (AWS PrivateLink) for the "
-        "Price List API",
-        "aws_no_credentials": "AWS credentials for this server: a role attached to the "
-        "instance, or credentials in its environment",
-    }
-    fixes["aws_timeout"] = fixes["aws_unreachable"]
-    return fixes.get(code)
+    if code == "aws_access_denied":
+        return Message.of(
+            "fix.allow_get_products",
+            f"allow pricing:GetProducts to the role this server runs as (the Price List API "
+            f"is served from {api} whatever the region priced)",
+            api_region=api,
+        )
+    if code in ("aws_unreachable", "aws_timeout"):
+        return Message.of(
+            "fix.route_to_pricing",
+            f"a route from this network to the Price List API in {api} ({host}): a NAT "
+            "gateway, or an interface VPC endpoint (AWS PrivateLink) for the Price List API",
+            api_region=api,
+            host=host,
+        )
+    if code == "aws_no_credentials":
+        return Message.of(
+            "fix.credentials",
+            "AWS credentials for this server: a role attached to the instance, or "
+            "credentials in its environment",
+        )
+    return None
+
+
+def fix_for(code: str, region: str) -> Optional[str]:
+    """:func:`fix_message`'s English text."""
+    fix = fix_message(code, region)
+    return fix.text if fix else None
 
 
 #: what would make live prices reachable in the ``aws`` partition (see :func:`fix_for`)
@@ -227,17 +245,30 @@ FIXES = {
 
 @dataclass(frozen=True)
 class FetchFailure:
-    """Why a live table could not be fetched: the AWS error's code and sentence, and what
-    would fix it (None when nothing but time would, e.g. throttling)."""
+    """Why a live table could not be fetched: the AWS error's code, sentence and params
+    (``error.params``), and what would fix it (None when nothing but time would, e.g.
+    throttling)."""
 
     code: str
     message: str
-    fix: Optional[str]
+    fix: Optional[Message]
+    params: tuple[tuple[str, Union[str, int]], ...] = ()
 
     @classmethod
     def of(cls, exc: ClientError | BotoCoreError, region: str, component: str) -> FetchFailure:
-        error = as_aws_error(exc, f"fetch {component} prices for {region} (Price List API)")
-        return cls(error.code, error.message, fix_for(error.code, region))
+        action = Message.of(
+            "action.fetch_price_table",
+            f"fetch {component} prices for {region} (Price List API)",
+            component=component,
+            region=region,
+        )
+        error = as_aws_error(exc, action)
+        return cls(
+            error.code,
+            error.message,
+            fix_message(error.code, region),
+            tuple(sorted(error.params.items())),
+        )
 
 
 class LivePriceCache:

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from ..messages import Message
+
 #: where a price comes from, surest first (a sum takes the least sure of its parts);
 #: ``not_billed``: nothing billed runs (per hour 0), never a made-up 0 labelled live
 SOURCES = ("not_billed", "live", "bundled", "estimated", "unknown")
@@ -76,7 +78,9 @@ class Quote:
     """One price: per hour in ``currency``, where it comes from and how sure it is.
 
     ``detail`` is the citation, how an estimate was made, or why the price is unknown;
-    ``fix`` (for an unknown price) what would make it known. A sum of several apps names no
+    ``fix`` (for an unknown price) what would make it known; ``detail_message`` and
+    ``fix_message`` the same with their codes and params (None for a citation, said as it
+    is), ``basis`` the price an estimate was derived from. A sum of several apps names no
     instance type and lists its ``parts``."""
 
     per_hour: Optional[float]  # None: unknown
@@ -92,10 +96,14 @@ class Quote:
     #: an estimate's likely range (the spread its rule measured); None for a known price
     low: Optional[float] = None
     high: Optional[float] = None
+    detail_message: Optional[Message] = None
+    fix_message: Optional[Message] = None
+    basis: Optional[Quote] = None
 
     def to_json(self) -> dict[str, Any]:
-        """The REST API's ``PriceQuote``."""
-        return {
+        """The REST API's ``PriceQuote`` (``detail_message``, ``fix_message`` and ``basis``
+        only when there is one)."""
+        body = {
             "per_hour": self.per_hour,
             "currency": self.currency,
             "source": self.source,
@@ -108,6 +116,13 @@ class Quote:
             "parts": None if self.parts is None else [p.to_json() for p in self.parts],
             "range": None if self.low is None else {"low": self.low, "high": self.high},
         }
+        if self.detail_message is not None:
+            body["detail_message"] = self.detail_message.to_json()
+        if self.fix_message is not None:
+            body["fix_message"] = self.fix_message.to_json()
+        if self.basis is not None:
+            body["basis"] = self.basis.to_json()
+        return body
 
     @property
     def bounds(self) -> Optional[tuple[float, float]]:

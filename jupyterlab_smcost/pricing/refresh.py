@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from ..aws.errors import RunBlocking
 from ..errors import SmCostError, log_bug
+from ..messages import Message
 from . import LivePriceCache, PriceBook
 
 
@@ -69,7 +70,9 @@ class PriceRefresher:
 
         try:
             await self.run_blocking(
-                load_and_refresh, action="fetch live prices", executor=self.executor
+                load_and_refresh,
+                action=Message.of("action.fetch_prices", "fetch live prices"),
+                executor=self.executor,
             )
             self.error = None
         except SmCostError as e:

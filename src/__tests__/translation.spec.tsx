@@ -13,6 +13,7 @@ import { IApi } from '../client';
 import { Format } from '../format';
 import { SmCostModel } from '../model';
 import { SmCostPanel } from '../panel';
+import { SmCostError } from '../request';
 import { SmCostStatusItem } from '../statusbar';
 import {
   makeHistory,
@@ -155,6 +156,105 @@ it('renders the panel and the status bar item through the translator', async () 
     '«Click to open the SageMaker cost panel»'
   );
   item.dispose();
+  panel.dispose();
+  model.dispose();
+});
+
+it('says an unknown price and a refused setting through the translator', async () => {
+  // a China region without live prices: the reason and the fix come with codes
+  const detail =
+    'no Studio-JupyterLab price is known for ml.t3.medium in cn-north-1: no China (CNY) price is bundled, a USD price is never converted, and live prices are off';
+  const fix =
+    'turn live prices on (SmCostApp.live_prices; the role needs pricing:GetProducts), served for China from cn-northwest-1';
+  const where = {
+    component: 'Studio-JupyterLab',
+    region: 'cn-north-1',
+    type: 'ml.t3.medium'
+  };
+  const putIdle = jest.fn(async () => {
+    throw new SmCostError(
+      'timeout_s must be positive, got 0',
+      400,
+      'invalid_setting',
+      {
+        rule: 'positive',
+        setting: 'timeout_s',
+        value: 0
+      }
+    );
+  });
+  const api: IApi = {
+    status: async () =>
+      makeStatus({
+        environment: { region: 'cn-north-1' },
+        price: {
+          per_hour: null,
+          currency: 'CNY',
+          source: 'unknown',
+          as_of: null,
+          region: 'cn-north-1',
+          detail,
+          fix,
+          detail_message: {
+            code: 'price.unknown_china_live_off',
+            text: detail,
+            params: where
+          },
+          fix_message: {
+            code: 'fix.live_prices_china',
+            text: fix,
+            params: { api_region: 'cn-northwest-1' }
+          }
+        }
+      }),
+    keepAlive: jest.fn(),
+    announceShutdownSaves: jest.fn(),
+    shutdown: jest.fn(),
+    getIdle: async () => makeIdleSettings(),
+    putIdle,
+    recommendations: async () => makeRecommendations(),
+    startSwitch: jest.fn(),
+    getSwitch: jest.fn(),
+    history: async () => makeHistory({}),
+    elsewhere: jest.fn(),
+    stopElsewhere: jest.fn()
+  };
+  const fmt = new Format(marking as any);
+  const model = new SmCostModel({ api, autoStart: false });
+  await model.status.refresh();
+  const panel = new SmCostPanel(model, new CommandRegistry(), fmt);
+  Widget.attach(panel, document.body);
+  MessageLoop.sendMessage(panel, Widget.Msg.UpdateRequest);
+  await settle();
+
+  const unknown = panel.node.querySelector('.jp-SmCost-unknownPrice');
+  expect(unknown?.textContent).toBe(
+    '««no Studio-JupyterLab price is known for ml.t3.medium in cn-north-1: no China (CNY) price is bundled, a USD price is never converted, and live prices are off». To fix: «turn live prices on (SmCostApp.live_prices; the role needs pricing:GetProducts), served for China from cn-northwest-1».»'
+  );
+  // the badge's hover text and its label say the same translated reason
+  const badge = panel.node.querySelector('.jp-SmCost-badge-unknown');
+  expect(badge?.getAttribute('title')).toContain(
+    '«no Studio-JupyterLab price is known for ml.t3.medium in cn-north-1: no China'
+  );
+  expect(badge?.getAttribute('aria-label')).toMatch(/^«Price source: «/);
+
+  // the idle settings form: the server's refusal said by its code
+  const form = panel.node.querySelector('.jp-SmCost-form') as HTMLFormElement;
+  for (let i = 0; i < 20; i++) {
+    if (
+      !panel.node.querySelector<HTMLButtonElement>('.jp-SmCost-save')?.disabled
+    ) {
+      break;
+    }
+    await settle();
+  }
+  form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+  await settle();
+  await settle();
+  expect(putIdle).toHaveBeenCalledTimes(1);
+  expect(
+    panel.node.querySelector('.jp-SmCost-settings [role=alert]')?.textContent
+  ).toBe('«timeout_s must be positive, got 0»');
   panel.dispose();
   model.dispose();
 });

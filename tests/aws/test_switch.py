@@ -149,7 +149,16 @@ async def test_switch_validation_400_before_anything_stops(jp_fetch, jp_serverap
     await refused({"instance_type": "ml.t3.medium"}, "same_instance_type")
     await refused({"type": "ml.m5.xlarge"}, "unknown_field")
     r = await fetch_error(jp_fetch, "switch", method="POST", body="")
-    assert r == (400, {"error": {"code": "invalid_json", "message": "a JSON body is required"}})
+    assert r == (
+        400,
+        {
+            "error": {
+                "code": "invalid_json",
+                "message": "a JSON body is required",
+                "params": {"problem": "empty"},
+            }
+        },
+    )
 
 
 async def test_switch_without_switcher_gives_the_manual_step(jp_fetch, jp_serverapp):
@@ -485,6 +494,12 @@ async def test_classic_switch_quota_error_is_readable(classic, jp_fetch, jp_serv
         "with current utilization of 0 Instances and a request delta of 1 Instances.. Ask for "
         "a quota increase in Service Quotas or pick another instance type."
     )
+    # with its code and params, the action by its code too, for the panel to translate
+    validate_response("/switch", "get", 200, failed)
+    assert failed["error_code"] == "aws_quota"
+    assert failed["error_params"]["action_code"] == "action.switch"
+    assert failed["error_params"]["action_type"] == "ml.g4dn.xlarge"
+    assert failed["error_params"]["detail"].startswith("The account-level service limit")
     assert "switch" not in svc.idle.state.extra_busy
     stub.assert_no_pending_responses()
 

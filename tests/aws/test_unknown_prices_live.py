@@ -42,6 +42,14 @@ def test_a_refused_live_fetch_is_why_the_price_is_unknown(tmp_path: Path) -> Non
     assert "too little close data" not in quote.detail
     assert quote.fix is not None and "allow pricing:GetProducts" in quote.fix
     assert quote.to_json()["fix"] == quote.fix
+    # with its code, for the panel to say in the user's language
+    said = quote.to_json()["detail_message"]
+    assert said["code"] == "price.unknown_fetch_failed" and said["text"] == quote.detail
+    assert said["params"]["error_code"] == "aws_access_denied"
+    assert said["params"]["error_operation"] == "GetProducts"
+    assert "pricing:GetProducts" in said["params"]["error_detail"]
+    assert "error_action" not in said["params"]  # the sentence says what was fetched
+    assert quote.to_json()["fix_message"]["code"] == "fix.allow_get_products"
 
     # a fetch that gets through clears the reason: the Price List has no such price
     stub.add_response(
@@ -59,6 +67,8 @@ def test_a_refused_live_fetch_is_why_the_price_is_unknown(tmp_path: Path) -> Non
     quote = book.price(REGION, COMPONENT, TYPE)
     assert quote.source == "unknown" and quote.fix is None
     assert "neither the bundled snapshot nor the Price List has any" in quote.detail
+    assert quote.detail_message and quote.detail_message.code == "price.unknown_nowhere"
+    assert "fix_message" not in quote.to_json()
 
 
 @pytest.fixture

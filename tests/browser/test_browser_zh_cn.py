@@ -106,6 +106,35 @@ def test_the_ui_in_chinese(lab_server: Any, page: Any) -> None:
         assert HAN.search(text), (part, text)
 
 
+def test_an_unknown_china_price_says_why_in_chinese(lab_server: Any, page: Any) -> None:
+    """In a China region without live prices the panel says, in Chinese, why the price is
+    unknown (no CNY price is bundled, a USD one is never converted) and what would fix it:
+    the server's reason and fix come with their codes."""
+    server = lab_server(
+        extra_args=["--SmCostApp.region=cn-north-1", "--SmCostApp.instance_type=ml.t3.medium"],
+        user_settings={LOCALE: {"locale": "zh_CN"}},
+    )
+    open_lab(page, server)
+    panel = open_panel(page)
+    unknown = panel.locator(".jp-SmCost-unknownPrice")
+    unknown.wait_for(timeout=30_000)
+    text = unknown.inner_text()
+    reason = zh(
+        "no %1 price is known for %2 in %3: no China (CNY) price is bundled, a USD price is "
+        "never converted, and live prices are off"
+    )
+    fix = zh(
+        "turn live prices on (SmCostApp.live_prices; the role needs pricing:GetProducts), "
+        "served for China from %1"
+    )
+    said = reason.replace("%1", "Studio-JupyterLab").replace("%2", "ml.t3.medium")
+    assert said.replace("%3", "cn-north-1") in text, text
+    assert fix.replace("%1", "cn-northwest-1") in text, text
+    left = [f for f in english_fragments() if f in text]
+    assert not left and "never converted" not in text, left
+    panel.screenshot(path=str(output_dir() / "zh_CN-china-unknown-price.png"))
+
+
 @pytest.mark.compat
 def test_the_same_ui_in_english(lab_server: Any, page: Any) -> None:
     """The control: the same steps without a locale show the English sentences (and no

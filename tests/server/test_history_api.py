@@ -330,6 +330,8 @@ async def test_billed_spend_is_asked_in_the_background_cached_and_kept(
 async def test_in_local_mode_there_is_no_billed_spend_to_ask_for(jp_fetch: Any) -> None:
     billed = await billed_when_asked(jp_fetch)
     assert billed["state"] == "unavailable" and "not on SageMaker" in billed["message"]
+    # with its code, for the panel to say in the user's language
+    assert billed["error"] == {"code": "billed_unavailable", "params": {"where": "local"}}
 
 
 @pytest.mark.parametrize(

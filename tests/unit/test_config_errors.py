@@ -39,7 +39,8 @@ def load(config: dict[str, Any]) -> SmCostApp:
         ),
         (
             {"idle_timeout_by_price": {"cheap": 900}},
-            "SmCostApp.idle_timeout_by_price: must map $/h thresholds to seconds, e.g. "
+            "SmCostApp.idle_timeout_by_price: must map per-hour price thresholds (in the "
+            "region's currency: USD, CNY in the AWS China regions) to seconds, e.g. "
             "{'2.0': 900}: could not convert string to float: 'cheap'",
         ),
         (

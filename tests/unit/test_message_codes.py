@@ -18,7 +18,15 @@ SPEC = yaml.safe_load((PKG / "data" / "openapi.yaml").read_text())
 #: the frontend's renderings: messages.ts and the modules it delegates to
 MESSAGES_TS = "\n".join(
     (ROOT / "src" / f).read_text()
-    for f in ("messages.ts", "recommendationText.ts", "errorText.ts", "switchText.ts")
+    for f in (
+        "messages.ts",
+        "recommendationText.ts",
+        "errorText.ts",
+        "switchText.ts",
+        "priceText.ts",
+        "actionText.ts",
+        "requestErrorText.ts",
+    )
 )
 #: AWS error codes (aws/errors.py) the frontend says in the user's language
 AWS_CODES = {
@@ -58,7 +66,7 @@ def test_every_aws_error_code_has_a_frontend_rendering() -> None:
 def test_codes_in_the_package_source_are_known() -> None:
     """A code literal anywhere in the package (``Message.of("rec.x", ...)``, ``Busy(...,
     "busy.x")``) must be in CODES; ``rec.<rule>`` codes come from the rules' names."""
-    pattern = re.compile(r'"((?:idle|busy|rec|env|step|manual)\.[a-z_]+)"')
+    pattern = re.compile(r'"((?:idle|busy|rec|env|step|manual|price|fix|action)\.[a-z_]+)"')
     found = {c for f in PKG.rglob("*.py") for c in pattern.findall(f.read_text())}
     found |= {f"rec.{r}" for r in ("under_provisioned", "gpu_idle", "over_provisioned")}
     assert found, "the scan found no code at all"
@@ -131,3 +139,43 @@ def test_every_switch_step_name_has_a_translated_rendering() -> None:
     body = MESSAGES_TS[MESSAGES_TS.index("export function stepName") :]
     missing = names - set(re.findall(r"case '([a-z_]+)':", body))
     assert not missing, f"src/messages.ts stepName() does not name {sorted(missing)}"
+
+
+#: where an AWS action may stay English words: the command line, the Lambda handlers and
+#: what they call (their output is read in a terminal or a log, never in the panel)
+ENGLISH_ACTIONS = ("cli.py", "_cli.py", "janitor/", "fleet/", "aws/stacksets.py")
+
+
+def test_the_server_names_every_aws_action_by_code() -> None:
+    """What the server was doing when AWS failed reaches the panel inside the AWS error's
+    sentence: each such action is an ``action.*`` code the frontend translates."""
+    literal = re.compile(r'(?:\baction=|aws_errors\()\s*f?"')
+    english = [
+        str(f.relative_to(PKG))
+        for f in PKG.rglob("*.py")
+        if not str(f.relative_to(PKG)).endswith(ENGLISH_ACTIONS)
+        and not str(f.relative_to(PKG)).startswith(ENGLISH_ACTIONS)
+        and literal.search(f.read_text().replace('action="store', "").replace('action="append', ""))
+    ]
+    assert english == []
+
+
+def test_an_action_code_travels_in_the_aws_error_params() -> None:
+    from botocore.exceptions import ClientError
+
+    from jupyterlab_smcost.aws.errors import as_aws_error
+
+    exc = ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "StopNotebookInstance"
+    )
+    action = Message.of("action.switch", "switch to ml.m5.large", type="ml.m5.large")
+    error = as_aws_error(exc, action)
+    assert error.code == "aws_throttled"
+    assert "while trying to switch to ml.m5.large" in error.message
+    assert error.params["action"] == "switch to ml.m5.large"
+    assert error.params["action_code"] == "action.switch"
+    assert error.params["action_type"] == "ml.m5.large"
+    # English words alone: no code
+    assert "action_code" not in as_aws_error(exc, "do a thing").params
+    # the frontend reads the params as sent
+    assert "arg('type')" in MESSAGES_TS and "`action_${name}`" in MESSAGES_TS
