@@ -6,11 +6,10 @@
  * route) stops it. `stop` deletes one of the listed apps (the view asks
  * first).
  */
-import { VDomModel } from '@jupyterlab/ui-components';
 
 import { IApi, restApi } from './client';
-import { asSmCostError, SmCostError } from './request';
-import { routeAbsent, ShownPoll } from './shownPoll';
+import { asSmCostError } from './request';
+import { routeAbsent, ShownPollModel } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { IElsewhere, IElsewhereItem } from './tokens';
 
@@ -25,40 +24,24 @@ export namespace ElsewhereModel {
   }
 }
 
-export class ElsewhereModel extends VDomModel {
+export class ElsewhereModel extends ShownPollModel {
   constructor(options: ElsewhereModel.IOptions = {}) {
-    super();
-    this._api = options.api ?? restApi;
-    this._poll = new ShownPoll({
+    super({
       name: 'elsewhere',
       intervalS: ELSEWHERE_INTERVAL_S,
       maxBackoffS: MAX_BACKOFF_S,
-      factory: () => this._fetch(),
       isHidden: options.isHidden
     });
+    this._api = options.api ?? restApi;
   }
 
   /** The last listing (null until fetched, or when the route is absent). */
   get current(): IElsewhere | null {
     return this._current;
   }
-  /** Why the last fetch or stop failed (null after a success). */
-  get error(): SmCostError | null {
-    return this._error;
-  }
   /** The item being stopped (its name), if any. */
   get stopping(): string | null {
     return this._stopping;
-  }
-
-  /** Whether a view shows the section: showing it fetches now. */
-  show(shown: boolean): void {
-    this._poll.show(shown);
-  }
-
-  /** Fetch now (what the poll does). */
-  async load(): Promise<void> {
-    await this._fetch();
   }
 
   /** Delete one listed app (DeleteApp); the listing without it after. */
@@ -75,45 +58,35 @@ export class ElsewhereModel extends VDomModel {
         app_name: item.app_name
       });
       this._current = reply;
-      this._error = null;
+      this.lastError = null;
     } catch (error) {
-      this._error = asSmCostError(error);
+      this.lastError = asSmCostError(error);
     } finally {
       this._stopping = null;
       this.stateChanged.emit();
     }
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._poll.dispose();
-    super.dispose();
-  }
-
-  private async _fetch(): Promise<void> {
+  protected async fetch(): Promise<void> {
     try {
       this._current = await this._api.elsewhere();
-      this._error = null;
+      this.lastError = null;
     } catch (error) {
       if (routeAbsent(error)) {
-        this._poll.markAbsent();
+        this.poll.markAbsent();
         this._current = null;
-        this._error = null;
+        this.lastError = null;
         this.stateChanged.emit();
         return;
       }
-      this._error = asSmCostError(error);
+      this.lastError = asSmCostError(error);
       this.stateChanged.emit();
-      throw this._error;
+      throw this.lastError;
     }
     this.stateChanged.emit();
   }
 
   private _api: IApi;
-  private _poll: ShownPoll;
   private _current: IElsewhere | null = null;
-  private _error: SmCostError | null = null;
   private _stopping: string | null = null;
 }

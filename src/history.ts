@@ -5,11 +5,10 @@
  * HISTORY_INTERVAL_S, only while a view shows it and the page is visible
  * (standby otherwise). A 404 (a server without the route) stops it.
  */
-import { VDomModel } from '@jupyterlab/ui-components';
 
 import { IApi, restApi } from './client';
-import { asSmCostError, SmCostError } from './request';
-import { routeAbsent, ShownPoll } from './shownPoll';
+import { asSmCostError } from './request';
+import { routeAbsent, ShownPollModel } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { IHistory } from './tokens';
 
@@ -37,19 +36,17 @@ export namespace HistoryModel {
   }
 }
 
-export class HistoryModel extends VDomModel {
+export class HistoryModel extends ShownPollModel {
   constructor(options: HistoryModel.IOptions = {}) {
-    super();
-    this._api = options.api ?? restApi;
-    this._serverNow = options.serverNow ?? (() => Date.now());
-    this._fetched = options.fetched ?? (() => Promise.resolve());
-    this._poll = new ShownPoll({
+    super({
       name: 'history',
       intervalS: HISTORY_INTERVAL_S,
       maxBackoffS: MAX_BACKOFF_S,
-      factory: () => this._fetch(),
       isHidden: options.isHidden
     });
+    this._api = options.api ?? restApi;
+    this._serverNow = options.serverNow ?? (() => Date.now());
+    this._fetched = options.fetched ?? (() => Promise.resolve());
   }
 
   /** Usage over the recommendation window (null until fetched). */
@@ -72,37 +69,12 @@ export class HistoryModel extends VDomModel {
     this._range = range;
     this.stateChanged.emit();
     if (range === 'horizon') {
-      this._poll.refresh();
+      this.poll.refresh();
     }
   }
   /** Spend per day over the last SPEND_DAYS days (null until fetched). */
   get spend(): IHistory | null {
     return this._spend;
-  }
-  /** Why the last fetch failed (null after a success). */
-  get error(): SmCostError | null {
-    return this._error;
-  }
-
-  /**
-   * Whether a view shows the history: while one does (and the page is
-   * visible), it is fetched every HISTORY_INTERVAL_S; showing it fetches now.
-   */
-  show(shown: boolean): void {
-    this._poll.show(shown);
-  }
-
-  /** Fetch now (what the poll does); rejects on errors but 404. */
-  async load(): Promise<void> {
-    await this._fetch();
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._poll.dispose();
-    super.dispose();
   }
 
   /**
@@ -110,7 +82,7 @@ export class HistoryModel extends VDomModel {
    * SPEND_DAYS days of spend from the start of a UTC day (server time), and
    * while the chart shows it the horizon (at an hour a point).
    */
-  private async _fetch(): Promise<void> {
+  protected async fetch(): Promise<void> {
     const serverNow = new Date(this._serverNow());
     const since = new Date(
       Date.UTC(
@@ -130,17 +102,17 @@ export class HistoryModel extends VDomModel {
       this._usage = usage;
       this._spend = spend;
       this._horizon = horizon;
-      this._error = null;
+      this.lastError = null;
     } catch (error) {
       if (routeAbsent(error)) {
-        this._poll.markAbsent();
-        this._error = null;
+        this.poll.markAbsent();
+        this.lastError = null;
         this.stateChanged.emit();
         return;
       }
-      this._error = asSmCostError(error);
+      this.lastError = asSmCostError(error);
       this.stateChanged.emit();
-      throw this._error;
+      throw this.lastError;
     }
     this.stateChanged.emit();
     await this._fetched();
@@ -149,10 +121,8 @@ export class HistoryModel extends VDomModel {
   private _api: IApi;
   private _serverNow: () => number;
   private _fetched: () => Promise<unknown>;
-  private _poll: ShownPoll;
   private _usage: IHistory | null = null;
   private _spend: IHistory | null = null;
   private _horizon: IHistory | null = null;
   private _range: UsageRange = 'window';
-  private _error: SmCostError | null = null;
 }

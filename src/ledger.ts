@@ -7,12 +7,11 @@
  * `mapSavings` and `describeSavings` (pure) turn the answer into what the
  * view draws and the sentence a screen reader reads.
  */
-import { VDomModel } from '@jupyterlab/ui-components';
 
 import { IApi, restApi } from './client';
 import { Format } from './format';
-import { asSmCostError, SmCostError } from './request';
-import { routeAbsent, ShownPoll } from './shownPoll';
+import { asSmCostError } from './request';
+import { routeAbsent, ShownPollModel } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { ILedger } from './tokens';
 
@@ -27,74 +26,53 @@ export namespace LedgerModel {
   }
 }
 
-export class LedgerModel extends VDomModel {
+export class LedgerModel extends ShownPollModel {
   constructor(options: LedgerModel.IOptions = {}) {
-    super();
-    this._api = options.api ?? restApi;
-    this._poll = new ShownPoll({
+    super({
       name: 'ledger',
       intervalS: LEDGER_INTERVAL_S,
       maxBackoffS: MAX_BACKOFF_S,
-      factory: () => this._fetch(),
       isHidden: options.isHidden
     });
+    this._api = options.api ?? restApi;
   }
 
   /** The last answer (null until fetched, or when the route is absent). */
   get current(): ILedger | null {
     return this._current;
   }
-  /** Why the last fetch failed (null after a success). */
-  get error(): SmCostError | null {
-    return this._error;
-  }
 
   /** Whether a view shows it: while one does, it is fetched now and then. */
   show(shown: boolean): void {
     if (this._api.ledger) {
-      this._poll.show(shown);
+      this.poll.show(shown);
     }
   }
 
-  /** Fetch now (what the poll does); rejects on errors but 404. */
-  async load(): Promise<void> {
-    await this._fetch();
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._poll.dispose();
-    super.dispose();
-  }
-
-  private async _fetch(): Promise<void> {
+  protected async fetch(): Promise<void> {
     const fetch = this._api.ledger;
     if (!fetch) {
       return;
     }
     try {
       this._current = await fetch();
-      this._error = null;
+      this.lastError = null;
     } catch (error) {
       if (routeAbsent(error)) {
-        this._poll.markAbsent();
-        this._error = null;
+        this.poll.markAbsent();
+        this.lastError = null;
         this.stateChanged.emit();
         return;
       }
-      this._error = asSmCostError(error);
+      this.lastError = asSmCostError(error);
       this.stateChanged.emit();
-      throw this._error;
+      throw this.lastError;
     }
     this.stateChanged.emit();
   }
 
   private _api: Pick<IApi, 'ledger'>;
-  private _poll: ShownPoll;
   private _current: ILedger | null = null;
-  private _error: SmCostError | null = null;
 }
 
 // ---------------------------------------------------------------------------- pure

@@ -4,6 +4,7 @@
  * nothing), backs off on errors, and stops for good once the server says the
  * route is absent (an older server). The section's model owns what it fetches.
  */
+import { VDomModel } from '@jupyterlab/ui-components';
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 
@@ -95,4 +96,46 @@ export class ShownPoll implements IDisposable {
   private _poll: Poll;
   private _shown = false;
   private _absent = false;
+}
+
+/**
+ * A panel section's model fetched by a ShownPoll: `show` follows the view,
+ * `load` fetches now, `error` is the last failure (null after a success).
+ * Subclasses say what one round fetches (`fetch`, which rejects on an error
+ * but a 404: see `routeAbsent`).
+ */
+export abstract class ShownPollModel extends VDomModel {
+  constructor(options: Omit<ShownPoll.IOptions, 'factory'>) {
+    super();
+    this.poll = new ShownPoll({ ...options, factory: () => this.fetch() });
+  }
+
+  /** Why the last fetch failed (null after a success). */
+  get error(): SmCostError | null {
+    return this.lastError;
+  }
+
+  /** Whether a view shows the section: showing it fetches now. */
+  show(shown: boolean): void {
+    this.poll.show(shown);
+  }
+
+  /** Fetch now (what the poll does); rejects on errors but 404. */
+  async load(): Promise<void> {
+    await this.fetch();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.poll.dispose();
+    super.dispose();
+  }
+
+  /** One round: what the poll calls. */
+  protected abstract fetch(): Promise<void>;
+
+  protected readonly poll: ShownPoll;
+  protected lastError: SmCostError | null = null;
 }

@@ -322,7 +322,7 @@ def test_a_studio_classic_user_sees_the_apps_of_the_spaces_they_own():
     """Studio Classic: the user's own JupyterServer and KernelGateway apps are this IDE (the
     panel's figures); the JupyterLab and Code Editor apps of the spaces they own are listed,
     and resources tagged with their user profile's ARN."""
-    from support.elsewhere_stubs import JOB_ARN, PROFILE_ARN, listed, space
+    from support.elsewhere_stubs import JOB_ARN, PROFILE_ARN, listed, space, stub_training_job
     from support.sm_stub import app
 
     from jupyterlab_smcost.environments import StudioClassicEnvironment
@@ -377,26 +377,7 @@ def test_a_studio_classic_user_sees_the_apps_of_the_spaces_they_own():
             ],
         },
     )
-    sm_stub.add_response(
-        "describe_training_job",
-        {
-            "TrainingJobName": "alice-train",
-            "TrainingJobArn": JOB_ARN,
-            "TrainingJobStatus": "InProgress",
-            "SecondaryStatus": "Training",
-            "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": "img"},
-            "ResourceConfig": {
-                "InstanceType": "ml.g4dn.xlarge",
-                "InstanceCount": 1,
-                "VolumeSizeInGB": 30,
-            },
-            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-            "ModelArtifacts": {"S3ModelArtifacts": ""},
-            "CreationTime": T0,
-            "TrainingStartTime": T0,
-        },
-        {"TrainingJobName": "alice-train"},
-    )
+    stub_training_job(sm_stub)
 
     doc = asyncio.run(w.get())
 

@@ -126,6 +126,19 @@ def stub_listing(sm, tagging, cw, *, endpoint_invocations: list[float]):
         },
         {"EndpointConfigName": "alice-cfg"},
     )
+    stub_training_job(sm)
+    cw.add_response(
+        "get_metric_data",
+        {
+            "MetricDataResults": [
+                {"Id": "q0", "Label": "x", "Values": endpoint_invocations, "StatusCode": "Complete"}
+            ]
+        },
+    )
+
+
+def stub_training_job(sm):
+    """DescribeTrainingJob of alice's tagged job: InProgress on one ml.g4dn.xlarge."""
     sm.add_response(
         "describe_training_job",
         {
@@ -145,12 +158,4 @@ def stub_listing(sm, tagging, cw, *, endpoint_invocations: list[float]):
             "TrainingStartTime": T0,
         },
         {"TrainingJobName": "alice-train"},
-    )
-    cw.add_response(
-        "get_metric_data",
-        {
-            "MetricDataResults": [
-                {"Id": "q0", "Label": "x", "Values": endpoint_invocations, "StatusCode": "Complete"}
-            ]
-        },
     )
