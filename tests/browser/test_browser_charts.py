@@ -60,7 +60,8 @@ def charts(lab_server: Any, page: Any, tmp_path: Path, theme: str) -> dict[str, 
     history = tmp_path / f"history-{theme}.sqlite"
     fill(history)
     server = lab_server(
-        extra_args=[f"--SmCostApp.instance_type={G4}"],
+        # the rules read the usage window (no horizon): its p95 is theirs, drawn over it
+        extra_args=[f"--SmCostApp.instance_type={G4}", "--SmCostApp.recommend_horizon=0"],
         user_settings=DARK if theme == "dark" else None,
         history=history,
     )
