@@ -109,8 +109,10 @@ export class JobDialogBody extends ReactWidget {
         this._error = null;
       }
     } catch (e) {
-      this._cost = null;
-      this._error = this._fmt.error(e);
+      if (asked === this._request) {
+        this._cost = null;
+        this._error = this._fmt.error(e);
+      }
     }
     this.update();
   }

@@ -64,13 +64,18 @@ def test_run_a_notebook_as_a_job_from_its_toolbar(lab_server: Any, page: Any, tm
         dialog.locator(".jp-SmCost-jobCount").fill("2")
         price = dialog.locator(".jp-SmCost-jobPrice")
         price.wait_for()
-        page.wait_for_function(
-            "() => /^\\$[0-9.]+$/.test(document.querySelector('.jp-SmCost-jobWorst')?.textContent)"
-        )
         estimate = server.api(
             "smcost/jobs/estimate",
             "POST",
             {"path": "train.ipynb", "instance_type": "ml.m5.xlarge", "instance_count": 2},
+        )
+        # the dialog asks again as the count changes: wait for the answer for 2 instances
+        page.wait_for_function(
+            """want => {
+              const t = document.querySelector('.jp-SmCost-jobWorst')?.textContent ?? '';
+              return /^\\$[0-9.]+$/.test(t) && Math.abs(Number(t.slice(1)) - want) < 0.006;
+            }""",
+            arg=estimate["worst_case"],
         )
         per_hour = estimate["price"]["per_hour"]
         assert estimate["price"]["source"] == "bundled"
