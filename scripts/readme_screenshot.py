@@ -22,57 +22,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from smcost_browser import CHROMIUM, CHROMIUM_ARGS, LabServer, open_lab, open_panel  # noqa: E402
+from support.ledger_month import BIG, COMPONENT, REGION, SMALL, prepare  # noqa: E402
 
 from jupyterlab_smcost.history import HistoryStore, Running, Span  # noqa: E402
-from jupyterlab_smcost.history.events import LedgerEvents, event_of  # noqa: E402
-from jupyterlab_smcost.history.ledger import Event  # noqa: E402
 from jupyterlab_smcost.history.ledger_report import month_start  # noqa: E402
 from jupyterlab_smcost.pricing import PriceBook  # noqa: E402
 
-REGION, COMPONENT = "us-east-1", "Studio-JupyterLab"
-BIG, SMALL = "ml.g5.12xlarge", "ml.g5.2xlarge"
 
-
-def prepare(path: Path, now: float) -> None:
-    """This month so far: BIG ran a tenth of it and was stopped by idle shutdown; started
-    again, then switched to SMALL, which ran (with an idle stop) until now."""
-    book = PriceBook()
-    big, small = (book.price(REGION, COMPONENT, t) for t in (BIG, SMALL))
+def prepare_readme(path: Path, now: float) -> None:
+    """The ledger's month (:func:`support.ledger_month.prepare`), and BIG's running time
+    before the switch, so that the spend chart has its days too."""
+    prepare(path, now)
+    big = PriceBook().price(REGION, COMPONENT, BIG)
     ms = month_start(now)
-    el = now - ms
-    at = lambda f: ms + f * el  # noqa: E731
+    at = lambda f: ms + f * (now - ms)  # noqa: E731
+    running = Running(BIG, REGION, COMPONENT, big.per_hour, big.source, big.as_of)
     store = HistoryStore(path)
-    events = LedgerEvents(store)
-    switch = event_of(
-        "switch",
-        at(0.5),
-        small,
-        from_type=BIG,
-        from_price=big.per_hour,
-        from_source=big.source,
-        from_as_of=big.as_of,
-    )
-    for ev in (
-        Event("start", ms),
-        event_of("stop", at(0.1), big),
-        Event("start", at(0.4)),
-        switch,
-        event_of("stop", at(0.7), small),
-        Event("start", at(0.8)),
-    ):
-        events.add(ev)
-
-    def running(q, t):
-        return Running(t, REGION, COMPONENT, q.per_hour, q.source, q.as_of)
-
-    store.write(
-        {},
-        [
-            (None, Span(ms, at(0.1), running(big, BIG))),
-            (None, Span(at(0.4), at(0.5), running(big, BIG))),
-            (None, Span(at(0.5), at(0.7), running(small, SMALL))),
-        ],
-    )
+    store.write({}, [(None, Span(ms, at(0.1), running)), (None, Span(at(0.4), at(0.5), running))])
     store.close()
 
 
@@ -84,7 +50,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         history = Path(tmp) / "history.sqlite"
-        prepare(history, time.time())
+        prepare_readme(history, time.time())
         server = LabServer(
             Path(tmp),
             extra_args=[

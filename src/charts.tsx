@@ -12,20 +12,19 @@
  *   time x the price in force), the month to date, and what AWS billed when
  *   the administrator turned Cost Explorer on.
  *
- * What is drawn comes from chartData.ts (pure, tested). Each chart carries a
+ * What is drawn comes from chartData.ts and spendData.ts (pure, tested). Each chart carries a
  * text summary for screen readers; the SVG itself is hidden from them.
  */
 import * as React from 'react';
 
 import {
-  describeSpend,
   describeUsage,
   IChartPoint,
   IUsageMetric,
-  mapSpendSeries,
   mapUsageSeries
 } from './chartData';
 import { Format } from './format';
+import { describeSpend, mapSpendSeries } from './spendData';
 import { IHistory, IUtilization } from './tokens';
 
 export const W = 300;

@@ -9,7 +9,7 @@
 
 import { IApi, restApi } from './client';
 import { asSmCostError } from './request';
-import { routeAbsent, ShownPollModel } from './shownPoll';
+import { ShownPollModel } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { IElsewhere, IElsewhereItem } from './tokens';
 
@@ -68,22 +68,12 @@ export class ElsewhereModel extends ShownPollModel {
   }
 
   protected async fetch(): Promise<void> {
-    try {
+    const read = await this.round(async () => {
       this._current = await this._api.elsewhere();
-      this.lastError = null;
-    } catch (error) {
-      if (routeAbsent(error)) {
-        this.poll.markAbsent();
-        this._current = null;
-        this.lastError = null;
-        this.stateChanged.emit();
-        return;
-      }
-      this.lastError = asSmCostError(error);
-      this.stateChanged.emit();
-      throw this.lastError;
+    });
+    if (!read) {
+      this._current = null; // the route is absent: nothing to show
     }
-    this.stateChanged.emit();
   }
 
   private _api: IApi;

@@ -320,26 +320,34 @@ export class ValueFormat {
     key: string,
     options: Intl.NumberFormatOptions
   ): Intl.NumberFormat {
-    let f = this._numberFormats.get(key);
-    if (!f) {
-      f = new Intl.NumberFormat(this.locale, options);
-      this._numberFormats.set(key, f);
-    }
-    return f;
+    return cached(
+      this._numberFormats,
+      key,
+      () => new Intl.NumberFormat(this.locale, options)
+    );
   }
 
   protected _df(
     key: string,
     options: Intl.DateTimeFormatOptions
   ): Intl.DateTimeFormat {
-    let f = this._dateFormats.get(key);
-    if (!f) {
-      f = new Intl.DateTimeFormat(this.locale, options);
-      this._dateFormats.set(key, f);
-    }
-    return f;
+    return cached(
+      this._dateFormats,
+      key,
+      () => new Intl.DateTimeFormat(this.locale, options)
+    );
   }
 
   private _numberFormats = new Map<string, Intl.NumberFormat>();
   private _dateFormats = new Map<string, Intl.DateTimeFormat>();
+}
+
+/** `cache[key]`, made once (Intl formatters are costly to build). */
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
 }

@@ -7,8 +7,7 @@
  */
 
 import { IApi, restApi } from './client';
-import { asSmCostError } from './request';
-import { routeAbsent, ShownPollModel } from './shownPoll';
+import { ShownPollModel } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { IHistory } from './tokens';
 
@@ -91,7 +90,7 @@ export class HistoryModel extends ShownPollModel {
         serverNow.getUTCDate() - (SPEND_DAYS - 1)
       )
     ).toISOString();
-    try {
+    const read = await this.round(async () => {
       const [usage, spend, horizon] = await Promise.all([
         this._api.history({ step: USAGE_STEP_S }),
         this._api.history({ since, step: 86400 }),
@@ -102,20 +101,10 @@ export class HistoryModel extends ShownPollModel {
       this._usage = usage;
       this._spend = spend;
       this._horizon = horizon;
-      this.lastError = null;
-    } catch (error) {
-      if (routeAbsent(error)) {
-        this.poll.markAbsent();
-        this.lastError = null;
-        this.stateChanged.emit();
-        return;
-      }
-      this.lastError = asSmCostError(error);
-      this.stateChanged.emit();
-      throw this.lastError;
+    });
+    if (read) {
+      await this._fetched();
     }
-    this.stateChanged.emit();
-    await this._fetched();
   }
 
   private _api: IApi;

@@ -10,8 +10,7 @@
 
 import { IApi, restApi } from './client';
 import { Format } from './format';
-import { asSmCostError } from './request';
-import { routeAbsent, ShownPollModel } from './shownPoll';
+import { ShownPollModel } from './shownPoll';
 import { MAX_BACKOFF_S } from './status';
 import { ILedger } from './tokens';
 
@@ -54,21 +53,9 @@ export class LedgerModel extends ShownPollModel {
     if (!fetch) {
       return;
     }
-    try {
+    await this.round(async () => {
       this._current = await fetch();
-      this.lastError = null;
-    } catch (error) {
-      if (routeAbsent(error)) {
-        this.poll.markAbsent();
-        this.lastError = null;
-        this.stateChanged.emit();
-        return;
-      }
-      this.lastError = asSmCostError(error);
-      this.stateChanged.emit();
-      throw this.lastError;
-    }
-    this.stateChanged.emit();
+    });
   }
 
   private _api: Pick<IApi, 'ledger'>;

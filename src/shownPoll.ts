@@ -8,7 +8,7 @@ import { VDomModel } from '@jupyterlab/ui-components';
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 
-import { SmCostError } from './request';
+import { asSmCostError, SmCostError } from './request';
 
 /** Whether the page is hidden (the default `isHidden`). */
 export function pageHidden(): boolean {
@@ -135,6 +135,31 @@ export abstract class ShownPollModel extends VDomModel {
 
   /** One round: what the poll calls. */
   protected abstract fetch(): Promise<void>;
+
+  /**
+   * Run `read` (which stores what it got) as one round: true when it did;
+   * false once the route is absent (the poll stops for good); any other
+   * failure is kept in `error` and rethrown (the poll backs off). Views hear
+   * of each outcome.
+   */
+  protected async round(read: () => Promise<void>): Promise<boolean> {
+    try {
+      await read();
+      this.lastError = null;
+    } catch (error) {
+      if (routeAbsent(error)) {
+        this.poll.markAbsent();
+        this.lastError = null;
+        this.stateChanged.emit();
+        return false;
+      }
+      this.lastError = asSmCostError(error);
+      this.stateChanged.emit();
+      throw this.lastError;
+    }
+    this.stateChanged.emit();
+    return true;
+  }
 
   protected readonly poll: ShownPoll;
   protected lastError: SmCostError | null = null;

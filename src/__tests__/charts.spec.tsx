@@ -3,14 +3,10 @@ import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import {
-  describeSpend,
-  describeUsage,
-  mapSpendSeries,
-  mapUsageSeries
-} from '../chartData';
+import { describeUsage, mapUsageSeries } from '../chartData';
 import { SpendChart, UsageChart } from '../charts';
 import { Format } from '../format';
+import { describeSpend, mapSpendSeries } from '../spendData';
 import { IUtilization } from '../tokens';
 import { makeHistory, makeSpendDay, T0 } from './fixtures';
 

@@ -9,7 +9,7 @@ import * as path from 'path';
 
 import { Gettext, ITranslator } from '@jupyterlab/translation';
 
-import { mapSpendSeries } from '../chartData';
+import { mapSpendSeries } from '../spendData';
 import { serverErrorText } from '../errorText';
 import { Format } from '../format';
 import { priceDescription, priceDetail, priceFix } from '../priceText';

@@ -31,27 +31,33 @@ def shot(locator: Any, name: str) -> None:
         shutil.copy(path, SHOTS / name)
 
 
+def notebook_instance_lab(lab_server: Any, tmp_path: Path, url: str) -> Any:
+    """A lab on notebook instance dev-alice (moto at ``url``), with ``train.ipynb``."""
+    env = aws_env(url, REGION)
+    with patched_environ(env):
+        arn = create_notebook_instance("dev-alice", "ml.t3.medium", region=REGION)
+    server = lab_server(
+        env=env,
+        extra_args=[
+            f"--SmCostApp.metadata_path={notebook_metadata(tmp_path, 'dev-alice', arn)}",
+            "--SmCostApp.live_prices=False",
+            f"--SmCostApp.price_cache_dir={tmp_path / 'prices'}",
+            f"--SmCostApp.job_records_file={tmp_path / 'jobs.json'}",
+        ],
+    )
+    nb = {
+        "cells": [{"cell_type": "code", "source": "print(1)", "metadata": {}, "outputs": []}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (server.root / "train.ipynb").write_text(json.dumps(nb))
+    return server
+
+
 def test_run_a_notebook_as_a_job_from_its_toolbar(lab_server: Any, page: Any, tmp_path) -> None:
     with moto_server() as url:
-        env = aws_env(url, REGION)
-        with patched_environ(env):
-            arn = create_notebook_instance("dev-alice", "ml.t3.medium", region=REGION)
-        server = lab_server(
-            env=env,
-            extra_args=[
-                f"--SmCostApp.metadata_path={notebook_metadata(tmp_path, 'dev-alice', arn)}",
-                "--SmCostApp.live_prices=False",
-                f"--SmCostApp.price_cache_dir={tmp_path / 'prices'}",
-                f"--SmCostApp.job_records_file={tmp_path / 'jobs.json'}",
-            ],
-        )
-        nb = {
-            "cells": [{"cell_type": "code", "source": "print(1)", "metadata": {}, "outputs": []}],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-            "nbformat": 4,
-            "nbformat_minor": 5,
-        }
-        (server.root / "train.ipynb").write_text(json.dumps(nb))
+        server = notebook_instance_lab(lab_server, tmp_path, url)
         open_lab(page, server, "lab/tree/train.ipynb")
         button = page.locator(".jp-NotebookPanel-toolbar .jp-SmCost-runAsJob")
         button.wait_for(timeout=30_000)
@@ -105,7 +111,7 @@ def test_run_a_notebook_as_a_job_from_its_toolbar(lab_server: Any, page: Any, tm
         # moto reports no billable time: the month's job spend says one is of unknown cost
         assert "(+1 job of unknown cost)" in panel.locator("section.jp-SmCost-jobs").inner_text()
         name = server.api("smcost/jobs")["jobs"][0]["name"]
-        with patched_environ(env):
+        with patched_environ(aws_env(url, REGION)):
             sm = boto3.client("sagemaker", region_name=REGION)
             described = sm.describe_training_job(TrainingJobName=name)
         assert described["EnableManagedSpotTraining"] is True
@@ -125,26 +131,7 @@ def test_run_from_the_file_browser_and_the_jobs_series(
     for it (a text file has no such item); once the job ended its spend is a series of the
     spend chart, said for screen readers (moto reports no billable time: of unknown cost)."""
     with moto_server() as url:
-        env = aws_env(url, REGION)
-        with patched_environ(env):
-            arn = create_notebook_instance("dev-alice", "ml.t3.medium", region=REGION)
-        server = lab_server(
-            env=env,
-            extra_args=[
-                f"--SmCostApp.metadata_path={notebook_metadata(tmp_path, 'dev-alice', arn)}",
-                "--SmCostApp.live_prices=False",
-                f"--SmCostApp.price_cache_dir={tmp_path / 'prices'}",
-                f"--SmCostApp.job_records_file={tmp_path / 'jobs.json'}",
-                f"--SmCostApp.history_file={tmp_path / 'history.sqlite'}",
-            ],
-        )
-        nb = {
-            "cells": [{"cell_type": "code", "source": "print(1)", "metadata": {}, "outputs": []}],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-            "nbformat": 4,
-            "nbformat_minor": 5,
-        }
-        (server.root / "train.ipynb").write_text(json.dumps(nb))
+        server = notebook_instance_lab(lab_server, tmp_path, url)
         (server.root / "notes.txt").write_text("not runnable\n")
         open_lab(page, server, "lab")
         menu = page.locator(".lm-Menu")

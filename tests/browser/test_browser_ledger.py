@@ -10,17 +10,9 @@ from typing import Any
 
 import pytest
 from smcost_browser import open_lab, open_panel, output_dir
-
-from jupyterlab_smcost.history import HistoryStore, Running, Span
-from jupyterlab_smcost.history.events import LedgerEvents, event_of
-from jupyterlab_smcost.history.ledger import Event
-from jupyterlab_smcost.history.ledger_report import month_start
-from jupyterlab_smcost.pricing import PriceBook
+from support.ledger_month import BIG, SMALL, prepare
 
 pytestmark = pytest.mark.browser
-
-REGION, COMPONENT = "us-east-1", "Studio-JupyterLab"
-BIG, SMALL = "ml.g5.12xlarge", "ml.g5.2xlarge"
 
 
 def half_up(v: float, digits: str) -> Decimal:
@@ -40,46 +32,6 @@ def money(v: float) -> str:
 
 def hours(h: float) -> str:
     return f"{half_up(h, '0.1')} h"
-
-
-def prepare(path: Path, now: float) -> dict[str, Any]:
-    """This month so far (``el`` seconds): a stop of BIG at 10%, started again at 40%; a
-    switch BIG -> SMALL at 50%, SMALL running until a stop at 70%, started again at 80%."""
-    book = PriceBook()
-    big, small = (book.price(REGION, COMPONENT, t) for t in (BIG, SMALL))
-    ms = month_start(now)
-    el = now - ms
-    at = lambda f: ms + f * el  # noqa: E731
-    store = HistoryStore(path)
-    events = LedgerEvents(store)
-    for ev in (
-        Event("start", ms),
-        event_of("stop", at(0.1), big),
-        Event("start", at(0.4)),
-        event_of(
-            "switch",
-            at(0.5),
-            small,
-            from_type=BIG,
-            from_price=big.per_hour,
-            from_source=big.source,
-            from_as_of=big.as_of,
-        ),
-        event_of("stop", at(0.7), small),
-        Event("start", at(0.8)),
-    ):
-        assert events.add(ev)
-    running = Running(SMALL, REGION, COMPONENT, small.per_hour, small.source, small.as_of)
-    assert store.write({}, [(None, Span(at(0.5), at(0.7), running))]) is not None
-    store.close()
-    assert big.per_hour is not None and small.per_hour is not None
-    h = el / 3600
-    return {
-        "idle_hours": 0.4 * h,
-        "idle_saved": 0.3 * h * big.per_hour + 0.1 * h * small.per_hour,
-        "switch_hours": 0.2 * h,
-        "switch_saved": 0.2 * h * (big.per_hour - small.per_hour),
-    }
 
 
 def test_the_saved_section_shows_the_prepared_ledger(
